@@ -1,0 +1,64 @@
+//! Fixture and grading-contract parsing and validation for another-harness.
+//!
+//! A fixture is a directory `fixtures/<id>/` holding `repo/` (the baseline, with the work item
+//! `work/<id>.toml` and the frozen contract `evaluation/<id>.toml`), `oracle/` (the reference
+//! solution's files) and `hidden/` (check files copied in only at grading time). This crate
+//! reads all of it into memory and validates the static rules; the runtime and the macros
+//! both use it, so there is exactly one parser.
+//!
+//! ```
+//! use harness_fixture::RepoPath;
+//! let path = RepoPath::parse("src/./slug//mod.rs").unwrap();
+//! assert_eq!(path.as_str(), "src/slug/mod.rs");
+//! assert!(RepoPath::parse("src/../../etc/passwd").is_err());
+//! ```
+#![forbid(unsafe_code)]
+
+mod contract;
+mod error;
+mod files;
+mod ignore_rules;
+mod load;
+mod path;
+mod review;
+mod scope;
+mod toml_source;
+mod work_item;
+
+pub use contract::{
+    Artifact, CONTRACT_KEYS, Check, Contract, Deliverable, FixtureKind, RewardWeights, ScopeSpec,
+};
+pub use error::{FixtureError, Problem};
+pub use files::{FileEntry, FileKind, Files};
+pub use ignore_rules::IgnoreRules;
+pub use load::{Fixture, discover, fixture_paths};
+pub use path::{PathError, RepoPath};
+pub use review::{Finding, PlantedDefect, ReviewKey, ReviewRequest, Verdict, VerdictFile};
+pub use scope::Scope;
+pub use work_item::{WorkItem, WorkItemState, WorkItemStatus};
+
+/// Every violation code the harness can report, in the order of DESIGN.md's table.
+///
+/// The macros check `#[attack(violation = "...")]` against this list, so a typo is a
+/// compile error rather than an attack test that can never pass.
+pub const VIOLATION_CODES: &[&str] = &[
+    "contract_rewrite",
+    "committed_tamper",
+    "sibling_metadata_tamper",
+    "replace_ref_forgery",
+    "baseline_mismatch",
+    "scope_violation",
+    "git_config_tamper",
+    "link_escape",
+    "nested_repo",
+    "hidden_check_tamper",
+    "grader_output_forgery",
+    "work_item_redefinition",
+    "work_item_invalid",
+    "unsupported_file",
+    "outside_write",
+    "honeypot_passed",
+    "malformed_verdict",
+    "timeout",
+    "resource_limit",
+];
