@@ -1,0 +1,298 @@
+//! Agents: `noop`, `oracle`, a Rust function (`#[work_item]`, `#[attack]`), an external
+//! command, and the review family's baseline policies.
+
+pub mod confine;
+mod review_policy;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use harness_fixture::FileKind;
+
+pub use review_policy::ReviewPolicy;
+
+use crate::episode::Episode;
+use crate::process::{self, ProcessSpec};
+use crate::sandbox::Sandbox;
+use crate::settings::Settings;
+
+/// A scripted agent or attack: a Rust function over the sandbox. Errors are the agent's
+/// own failure, reported in the case result, not a harness error.
+pub type AgentFn = fn(&mut Sandbox<'_>) -> Result<(), String>;
+
+/// Who acts in an episode.
+#[derive(Debug, Clone)]
+pub enum Agent {
+    /// Does nothing.
+    Noop,
+    /// Writes the fixture's `oracle/` files over the worktree (review: the key's verdict).
+    Oracle,
+    /// A Rust function, named for the case.
+    Function {
+        /// The function's name.
+        name: String,
+        /// The function.
+        run: AgentFn,
+    },
+    /// An external command run with `sh -c` in the worktree.
+    Command {
+        /// The shell command.
+        command: String,
+    },
+    /// A review-family baseline policy.
+    Policy(ReviewPolicy),
+}
+
+impl Agent {
+    /// The agent's name in case names: `noop`, `oracle`, the function name, `agent`, or
+    /// the policy name.
+    pub fn name(&self) -> &str {
+        match self {
+            Agent::Noop => "noop",
+            Agent::Oracle => "oracle",
+            Agent::Function { name, .. } => name,
+            Agent::Command { .. } => "agent",
+            Agent::Policy(policy) => policy.name(),
+        }
+    }
+}
+
+/// What happened while the agent ran.
+#[derive(Debug, Clone, Default)]
+pub struct AgentRun {
+    /// Ran past its budget.
+    pub timed_out: bool,
+    /// Hit a resource limit.
+    pub resource_limit: Option<String>,
+    /// Wall time.
+    pub duration: Duration,
+    /// `landlock-v<N>` or `none`.
+    pub confinement: String,
+    /// The harness's or environment's fault (agent command not found, ...): the case errors.
+    pub infrastructure_error: Option<String>,
+    /// The agent's own failure (a function returned `Err`, a command exited non-zero).
+    pub agent_error: Option<String>,
+}
+
+/// Harness-owned files of an episode, outside everything the agent may write.
+pub fn harness_dir(episode: &Episode) -> PathBuf {
+    episode.dirs.root().join("harness")
+}
+
+/// Runs `agent` in `episode`.
+pub fn run(agent: &Agent, episode: &Episode, settings: &Settings) -> AgentRun {
+    let started = Instant::now();
+    let mut run = AgentRun {
+        confinement: "none".into(),
+        ..AgentRun::default()
+    };
+    match agent {
+        Agent::Noop => {}
+        Agent::Oracle => {
+            if let Err(error) = write_oracle(episode) {
+                run.infrastructure_error = Some(error);
+            }
+        }
+        Agent::Policy(policy) => {
+            if let Err(error) = policy.act(episode) {
+                run.infrastructure_error = Some(error);
+            }
+        }
+        Agent::Function { run: function, .. } => {
+            let mut sandbox = Sandbox::new(episode, settings);
+            if let Err(error) = function(&mut sandbox) {
+                run.agent_error = Some(error);
+            }
+            if let Some(confinement) = sandbox.confinement_seen() {
+                run.confinement = confinement;
+            }
+            run.timed_out = sandbox.timed_out();
+            run.resource_limit = sandbox.resource_limit();
+        }
+        Agent::Command { command } => {
+            let spec = command_spec(episode, settings, command, "agent");
+            match process::run(settings, &spec) {
+                Ok(outcome) => {
+                    run.timed_out = outcome.timed_out;
+                    run.resource_limit = outcome.resource_limit.clone();
+                    run.confinement = outcome.confinement.clone();
+                    match outcome.exit_code {
+                        Some(127) => {
+                            run.infrastructure_error = Some(format!(
+                                "agent command not found (exit 127): {}",
+                                outcome.output_tail.trim()
+                            ))
+                        }
+                        Some(0) => {}
+                        Some(code) => run.agent_error = Some(format!("agent exited with {code}")),
+                        None if !outcome.timed_out => {
+                            run.agent_error = Some(format!(
+                                "agent killed by signal {}",
+                                outcome.signal.unwrap_or(0)
+                            ))
+                        }
+                        None => {}
+                    }
+                }
+                Err(error) => run.infrastructure_error = Some(error.to_string()),
+            }
+        }
+    }
+    run.duration = started.elapsed();
+    run
+}
+
+fn write_oracle(episode: &Episode) -> Result<(), String> {
+    if let Some(key) = &episode.fixture.review_key {
+        return ReviewPolicy::Oracle.act_with_key(episode, key);
+    }
+    for (path, entry) in &episode.fixture.oracle {
+        let target = episode.dirs.worktree.join(path.as_str());
+        if let Some(parent) = target.parent() {
+            fs::create_dir_all(parent)
+                .map_err(|error| format!("failed to create {}: {error}", parent.display()))?;
+        }
+        let _ = fs::remove_file(&target);
+        match entry.kind {
+            FileKind::Symlink => std::os::unix::fs::symlink(
+                String::from_utf8_lossy(&entry.content).as_ref(),
+                &target,
+            ),
+            FileKind::Regular | FileKind::Executable => fs::write(&target, &entry.content)
+                .and_then(|()| {
+                    let mode = if entry.kind == FileKind::Executable {
+                        0o755
+                    } else {
+                        0o644
+                    };
+                    fs::set_permissions(&target, std::os::unix::fs::PermissionsExt::from_mode(mode))
+                }),
+        }
+        .map_err(|error| format!("failed to write oracle file {}: {error}", target.display()))?;
+    }
+    Ok(())
+}
+
+/// Variables of the harness's environment an agent does not inherit: they point into the
+/// project or steer cargo and the harness itself.
+fn inherited(name: &str) -> bool {
+    !(name.starts_with("CARGO")
+        || name.starts_with("RUSTC")
+        || name.starts_with("HARNESS_")
+        || name.starts_with("NEXTEST")
+        || name.starts_with("RUST_TEST")
+        || name == "LD_PRELOAD"
+        || name == "OLDPWD"
+        || name == "PWD")
+}
+
+/// The agent's environment: the harness's (minus project and harness variables), a fresh
+/// HOME and TMPDIR, the toolchain, and the `HARNESS_*` interface.
+pub fn agent_environment(episode: &Episode, settings: &Settings) -> Vec<(String, String)> {
+    let dirs = &episode.dirs;
+    let mut env: Vec<(String, String)> = std::env::vars()
+        .filter(|(name, _)| inherited(name))
+        .collect();
+    let toolchain = &settings.toolchain;
+    let mut set = |name: &str, value: String| {
+        env.retain(|(known, _)| known != name);
+        env.push((name.to_owned(), value));
+    };
+    set("PATH", toolchain.path.clone());
+    set("HOME", dirs.agent_home.display().to_string());
+    set("TMPDIR", dirs.agent_tmp.display().to_string());
+    if let Some(rustup) = &toolchain.rustup_home {
+        set("RUSTUP_HOME", rustup.display().to_string());
+    }
+    if let Some(pyenv) = &toolchain.pyenv_root {
+        set("PYENV_ROOT", pyenv.display().to_string());
+    }
+    set(
+        "CARGO_TARGET_DIR",
+        dirs.agent.join("target").display().to_string(),
+    );
+    set(
+        "HARNESS_WORK_ITEM",
+        episode.work_item_path().display().to_string(),
+    );
+    set(
+        "HARNESS_CONTRACT",
+        episode.contract_path().display().to_string(),
+    );
+    set("HARNESS_USAGE", dirs.usage.display().to_string());
+    set("HARNESS_TRAJECTORY", dirs.trajectory.display().to_string());
+    set("HARNESS_FIXTURE_ID", episode.fixture.id.clone());
+    for (name, value) in [
+        ("GIT_AUTHOR_NAME", "agent"),
+        ("GIT_COMMITTER_NAME", "agent"),
+        ("GIT_AUTHOR_EMAIL", "agent@another-harness.invalid"),
+        ("GIT_COMMITTER_EMAIL", "agent@another-harness.invalid"),
+    ] {
+        set(name, value.to_owned());
+    }
+    env
+}
+
+/// A process spec for `sh -c command` as the agent: cwd the worktree, the agent's
+/// environment, read-write only to its worktree, its own dir and the common git dir.
+pub fn command_spec(
+    episode: &Episode,
+    settings: &Settings,
+    command: &str,
+    label: &str,
+) -> ProcessSpec {
+    let harness = harness_dir(episode);
+    let _ = fs::create_dir_all(&harness);
+    let mut read_only = settings.toolchain.read_only_dirs();
+    read_only.extend(settings.agent_files.iter().cloned());
+    read_only.extend(own_files(command));
+    ProcessSpec {
+        argv: vec!["sh".into(), "-c".into(), command.to_owned()],
+        cwd: episode.dirs.worktree.clone(),
+        env: agent_environment(episode, settings),
+        timeout: settings.agent_timeout,
+        log: harness.join(format!("{label}.log")),
+        read_only,
+        read_write: vec![
+            episode.dirs.worktree.clone(),
+            episode.dirs.agent.clone(),
+            episode.dirs.common_git_dir.clone(),
+            PathBuf::from("/dev/null"),
+        ],
+        limits: settings.agent_limits,
+        status_file: harness.join(format!("{label}.confinement")),
+    }
+}
+
+/// The agent's size in bytes: its command plus the files it names (the oracle: its files).
+pub fn size_bytes(agent: &Agent, fixture: &harness_fixture::Fixture) -> u64 {
+    match agent {
+        Agent::Oracle => fixture
+            .oracle
+            .values()
+            .map(|entry| entry.content.len() as u64)
+            .sum(),
+        Agent::Command { command } => {
+            command.len() as u64
+                + own_files(command)
+                    .iter()
+                    .filter_map(|path| fs::metadata(path).ok())
+                    .filter(|meta| meta.is_file())
+                    .map(|meta| meta.len())
+                    .sum::<u64>()
+        }
+        Agent::Noop | Agent::Function { .. } | Agent::Policy(_) => 0,
+    }
+}
+
+/// Files a command names that exist (e.g. `./my-agent.sh`, `python3 /opt/agent/run.py`):
+/// a confined agent may read its own program.
+fn own_files(command: &str) -> Vec<PathBuf> {
+    command
+        .split_whitespace()
+        .map(|word| word.trim_matches(|c| c == '\'' || c == '"'))
+        .filter(|word| word.contains('/'))
+        .filter_map(|word| fs::canonicalize(Path::new(word)).ok())
+        .collect()
+}

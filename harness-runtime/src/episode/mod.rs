@@ -1,0 +1,188 @@
+//! An episode's sandbox: a fresh baseline repository with one commit and a linked worktree
+//! for the agent, in a temporary directory removed on drop (also on panic).
+//!
+//! ```text
+//! <episode root>/           harness-owned; never writable by a confined agent
+//!   repo/.git/              the common git dir (baseline repo; its own worktree is empty)
+//!   work/                   the agent's linked worktree (branch `agent`)
+//!   agent/                  the agent's own: tmp/, home/, usage.jsonl, trajectory.jsonl
+//!   grade/                  made only after the agent has ended: one tree per check
+//! ```
+
+mod baseline;
+mod worktree;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use git2::Oid;
+use harness_fixture::{Files, Fixture, FixtureKind};
+use tempfile::TempDir;
+
+pub use baseline::{BASELINE_REF, REVIEW_REF};
+pub use worktree::{AGENT_BRANCH, AGENT_WORKTREE};
+
+/// Why an episode could not be prepared. Always the harness's or the environment's fault.
+#[derive(Debug, thiserror::Error)]
+pub enum EpisodeError {
+    /// A filesystem operation failed.
+    #[error("failed to {action} {}: {source}", path.display())]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// Where.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// libgit2 failed while building the baseline.
+    #[error("failed to {action}: {source}")]
+    Git {
+        /// What was being done.
+        action: &'static str,
+        /// The cause.
+        #[source]
+        source: git2::Error,
+    },
+}
+
+pub(crate) fn io_error<'a>(
+    action: &'static str,
+    path: &'a Path,
+) -> impl FnOnce(std::io::Error) -> EpisodeError + 'a {
+    move |source| EpisodeError::Io {
+        action,
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+pub(crate) fn git_error(action: &'static str) -> impl FnOnce(git2::Error) -> EpisodeError {
+    move |source| EpisodeError::Git { action, source }
+}
+
+/// The directories of one episode.
+#[derive(Debug)]
+pub struct EpisodeDirs {
+    root: TempDir,
+    /// The baseline repository's directory (its `.git` is the common git dir).
+    pub repo: PathBuf,
+    /// The common git dir, `repo/.git`.
+    pub common_git_dir: PathBuf,
+    /// The agent's worktree.
+    pub worktree: PathBuf,
+    /// The agent's own directory (temp dir, home, usage and trajectory files).
+    pub agent: PathBuf,
+    /// The agent's `TMPDIR`.
+    pub agent_tmp: PathBuf,
+    /// The agent's `HOME`.
+    pub agent_home: PathBuf,
+    /// `HARNESS_USAGE`.
+    pub usage: PathBuf,
+    /// `HARNESS_TRAJECTORY`.
+    pub trajectory: PathBuf,
+}
+
+impl EpisodeDirs {
+    /// The episode root (removed on drop).
+    pub fn root(&self) -> &Path {
+        self.root.path()
+    }
+}
+
+/// A prepared episode: baseline repo + worktree, ready for an agent.
+#[derive(Debug)]
+pub struct Episode {
+    /// The fixture, as parsed from its directory (never from the sandbox).
+    pub fixture: Arc<Fixture>,
+    /// Where everything lives.
+    pub dirs: EpisodeDirs,
+    /// The files the worktree started with (the baseline, or for review fixtures the
+    /// baseline plus the change under review).
+    pub manifest: Arc<Files>,
+    /// Refs that must not move, with their commits (`refs/heads/baseline`, and
+    /// `refs/heads/under-review` for review fixtures).
+    pub protected_refs: Vec<(String, Oid)>,
+    /// The worktree's `.git` file as written.
+    pub worktree_git_file: Vec<u8>,
+    /// Milliseconds spent preparing.
+    pub prepare_ms: u64,
+}
+
+impl Episode {
+    /// Builds the baseline repo and the agent's worktree under `temp_root`.
+    pub fn prepare(fixture: Arc<Fixture>, temp_root: &Path) -> Result<Episode, EpisodeError> {
+        let started = Instant::now();
+        fs::create_dir_all(temp_root).map_err(io_error("create", temp_root))?;
+        let root = tempfile::Builder::new()
+            .prefix(&format!("ep-{}-", std::process::id()))
+            .tempdir_in(temp_root)
+            .map_err(io_error("create an episode directory in", temp_root))?;
+        let repo = root.path().join("repo");
+        let common_git_dir = repo.join(".git");
+        let worktree = root.path().join("work");
+        let agent = root.path().join("agent");
+        let dirs = EpisodeDirs {
+            agent_tmp: agent.join("tmp"),
+            agent_home: agent.join("home"),
+            usage: agent.join("usage.jsonl"),
+            trajectory: agent.join("trajectory.jsonl"),
+            agent,
+            root,
+            repo,
+            common_git_dir,
+            worktree,
+        };
+        for dir in [&dirs.agent_tmp, &dirs.agent_home] {
+            fs::create_dir_all(dir).map_err(io_error("create", dir))?;
+        }
+        for file in [&dirs.usage, &dirs.trajectory] {
+            fs::write(file, b"").map_err(io_error("create", file))?;
+        }
+
+        let built = baseline::build(&fixture, &dirs.repo)?;
+        let manifest = if fixture.contract.kind == FixtureKind::Review {
+            Arc::new(fixture.reviewed_tree())
+        } else {
+            Arc::new(fixture.repo.clone())
+        };
+        let worktree_git_file = worktree::add(
+            &built.blob_ids,
+            &manifest,
+            &dirs.common_git_dir,
+            &dirs.worktree,
+        )?;
+        Ok(Episode {
+            fixture,
+            dirs,
+            manifest,
+            protected_refs: built.protected_refs,
+            worktree_git_file,
+            prepare_ms: started.elapsed().as_millis() as u64,
+        })
+    }
+
+    /// The work item's absolute path inside the worktree.
+    pub fn work_item_path(&self) -> PathBuf {
+        match &self.fixture.review_request {
+            Some(_) => self
+                .dirs
+                .worktree
+                .join(format!("review/{}.toml", self.fixture.id)),
+            None => self
+                .dirs
+                .worktree
+                .join(self.fixture.work_item_path().as_str()),
+        }
+    }
+
+    /// The contract's absolute path inside the worktree.
+    pub fn contract_path(&self) -> PathBuf {
+        self.dirs
+            .worktree
+            .join(self.fixture.contract_path().as_str())
+    }
+}

@@ -1,0 +1,153 @@
+//! The review family's reward: verdict correctness, recall and precision of findings.
+//!
+//! ```text
+//! no parsable verdict              -> 0 (malformed_verdict)
+//! wrong verdict                    -> -0.5 (approving a defective change or rejecting a sound one)
+//! right verdict, defective change  -> 0.4 + 0.4*recall + 0.2*precision
+//! right verdict, sound change      -> 0.5 + 0.5*precision   (precision is 0 with any finding)
+//! then the scope penalty, clamp to [-1, 1]; any integrity violation -> -1
+//! ```
+
+use harness_fixture::{ReviewKey, Verdict, VerdictFile};
+
+use crate::result::ReviewScore;
+
+/// Scores a parsed verdict against the key; returns (reward before penalties, passed, breakdown).
+pub fn score(key: &ReviewKey, verdict: Option<&VerdictFile>) -> (f64, bool, ReviewScore) {
+    let expected_verdict = verdict_name(key.verdict).to_owned();
+    let Some(verdict) = verdict else {
+        return (
+            0.0,
+            false,
+            ReviewScore {
+                verdict: None,
+                expected_verdict,
+                recall: 0.0,
+                precision: 0.0,
+            },
+        );
+    };
+    let matched_defects = key
+        .defects
+        .iter()
+        .filter(|defect| {
+            verdict
+                .findings
+                .iter()
+                .any(|finding| key.matches(defect, finding))
+        })
+        .count();
+    let matching_findings = verdict
+        .findings
+        .iter()
+        .filter(|finding| {
+            key.defects
+                .iter()
+                .any(|defect| key.matches(defect, finding))
+        })
+        .count();
+    let recall = if key.defects.is_empty() {
+        1.0
+    } else {
+        matched_defects as f64 / key.defects.len() as f64
+    };
+    let precision = if verdict.findings.is_empty() {
+        1.0
+    } else {
+        matching_findings as f64 / verdict.findings.len() as f64
+    };
+    let correct = verdict.verdict == key.verdict;
+    let reward = match (correct, key.verdict) {
+        (false, _) => -0.5,
+        (true, Verdict::RequestChanges) => 0.4 + 0.4 * recall + 0.2 * precision,
+        (true, Verdict::Approve) => 0.5 + 0.5 * precision,
+    };
+    let passed = correct && recall == 1.0 && precision == 1.0;
+    (
+        reward,
+        passed,
+        ReviewScore {
+            verdict: Some(verdict_name(verdict.verdict).to_owned()),
+            expected_verdict,
+            recall,
+            precision,
+        },
+    )
+}
+
+fn verdict_name(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Approve => "approve",
+        Verdict::RequestChanges => "request_changes",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use harness_fixture::{Finding, PlantedDefect};
+
+    fn defective() -> ReviewKey {
+        ReviewKey {
+            verdict: Verdict::RequestChanges,
+            line_tolerance: 1,
+            defects: vec![PlantedDefect {
+                path: "a.py".into(),
+                lines: [10, 10],
+                category: "logic".into(),
+                description: String::new(),
+            }],
+        }
+    }
+
+    fn finding(line: u32) -> Finding {
+        Finding {
+            path: "a.py".into(),
+            line,
+            category: "logic".into(),
+            message: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_key_scores_one() {
+        let verdict = VerdictFile {
+            verdict: Verdict::RequestChanges,
+            findings: vec![finding(10)],
+        };
+        let (reward, passed, _) = score(&defective(), Some(&verdict));
+        assert_eq!((reward, passed), (1.0, true));
+    }
+
+    #[test]
+    fn rubber_stamp_and_blanket_rejection_lose() {
+        let approve = VerdictFile {
+            verdict: Verdict::Approve,
+            findings: vec![],
+        };
+        assert_eq!(score(&defective(), Some(&approve)).0, -0.5);
+        let reject = VerdictFile {
+            verdict: Verdict::RequestChanges,
+            findings: vec![],
+        };
+        assert!(score(&defective(), Some(&reject)).0 < 1.0);
+        let sound = ReviewKey {
+            verdict: Verdict::Approve,
+            line_tolerance: 1,
+            defects: vec![],
+        };
+        assert_eq!(score(&sound, Some(&reject)).0, -0.5);
+        assert_eq!(score(&sound, Some(&approve)).0, 1.0);
+    }
+
+    #[test]
+    fn invented_findings_cost_precision() {
+        let noisy = VerdictFile {
+            verdict: Verdict::RequestChanges,
+            findings: vec![finding(10), finding(30), finding(50)],
+        };
+        let (reward, passed, breakdown) = score(&defective(), Some(&noisy));
+        assert!(reward < 1.0 && !passed);
+        assert!((breakdown.precision - 1.0 / 3.0).abs() < 1e-9);
+    }
+}

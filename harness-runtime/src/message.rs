@@ -1,0 +1,33 @@
+//! Every line the harness prints for users, in one voice.
+
+use crate::result::CaseResult;
+
+/// `harness: error: ...` on stderr.
+pub fn error(text: &str) {
+    eprintln!("harness: error: {text}");
+}
+
+/// `harness: warning: ...` on stderr.
+pub fn warning(text: &str) {
+    eprintln!("harness: warning: {text}");
+}
+
+/// The line a finished case prints: status, reward and violations (with paths).
+pub fn case_line(result: &CaseResult) -> String {
+    let mut line = result.summary();
+    for violation in result.violations.iter().take(8) {
+        line.push_str(&format!(
+            "\n    {} {}: {}",
+            violation.code,
+            violation.path.as_deref().unwrap_or("-"),
+            violation.detail
+        ));
+    }
+    if result.violations.len() > 8 {
+        line.push_str(&format!(
+            "\n    ... and {} more",
+            result.violations.len() - 8
+        ));
+    }
+    line
+}

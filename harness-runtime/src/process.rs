@@ -1,0 +1,274 @@
+//! Running one agent or check process: confined where possible, in its own session,
+//! output captured and capped, a wall-clock budget, and the whole tree killed at the end.
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::agent::confine::{self, ConfineSpec, Confinement, Limits, PidsCgroup};
+use crate::settings::Settings;
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct ProcessSpec {
+    /// argv.
+    pub argv: Vec<String>,
+    /// Working directory.
+    pub cwd: PathBuf,
+    /// The whole environment.
+    pub env: Vec<(String, String)>,
+    /// Wall-clock budget.
+    pub timeout: Duration,
+    /// Where stdout and stderr go (capped).
+    pub log: PathBuf,
+    /// Readable paths under confinement.
+    pub read_only: Vec<PathBuf>,
+    /// Writable paths under confinement.
+    pub read_write: Vec<PathBuf>,
+    /// Resource limits.
+    pub limits: Limits,
+    /// Where the launcher reports the confinement it achieved.
+    pub status_file: PathBuf,
+}
+
+/// How it ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProcessOutcome {
+    /// Exit code, if it exited.
+    pub exit_code: Option<i32>,
+    /// Signal that killed it, if any.
+    pub signal: Option<i32>,
+    /// Killed at the budget.
+    pub timed_out: bool,
+    /// Hit a resource limit (file size, CPU, process count).
+    pub resource_limit: Option<String>,
+    /// Wall time.
+    pub duration: Duration,
+    /// `landlock-v<N>` or `none`.
+    pub confinement: String,
+    /// The last lines of the output.
+    pub output_tail: String,
+}
+
+impl ProcessOutcome {
+    /// Exit 0 within budget.
+    pub fn success(&self) -> bool {
+        self.exit_code == Some(0) && !self.timed_out && self.resource_limit.is_none()
+    }
+}
+
+/// Why a process could not be run at all (the harness's fault).
+#[derive(Debug, thiserror::Error)]
+pub enum ProcessError {
+    /// Setting up the log or pipes failed.
+    #[error("failed to {action} {}: {source}", path.display())]
+    Io {
+        /// What.
+        action: &'static str,
+        /// Where.
+        path: PathBuf,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Building the confined command failed.
+    #[error(transparent)]
+    Confine(#[from] confine::ConfineError),
+}
+
+const SIGXCPU: i32 = 24;
+const SIGXFSZ: i32 = 25;
+const DRAIN_GRACE: Duration = Duration::from_secs(2);
+
+static CGROUP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Runs `spec` to completion (or to its budget) and kills whatever it left behind.
+pub fn run(settings: &Settings, spec: &ProcessSpec) -> Result<ProcessOutcome, ProcessError> {
+    let io = |action: &'static str, path: &PathBuf| {
+        let path = path.clone();
+        move |source| ProcessError::Io {
+            action,
+            path,
+            source,
+        }
+    };
+    let log = File::create(&spec.log).map_err(io("create log", &spec.log))?;
+    let (reader, writer) = std::io::pipe().map_err(io("create a pipe for", &spec.log))?;
+    let writer_clone = writer
+        .try_clone()
+        .map_err(io("create a pipe for", &spec.log))?;
+
+    let cgroup_name = format!(
+        "{}-{}",
+        std::process::id(),
+        CGROUP_COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
+    let cgroup = if settings.launcher.is_some() {
+        PidsCgroup::create(&cgroup_name, settings.max_pids)
+    } else {
+        None
+    };
+    let mut command = match &settings.launcher {
+        Some(launcher) => {
+            let mut confined = ConfineSpec::new(
+                spec.argv.clone(),
+                spec.cwd.clone(),
+                spec.status_file.clone(),
+            );
+            confined.env = spec.env.clone();
+            confined.read_only = spec.read_only.clone();
+            confined.read_write = spec.read_write.clone();
+            confined.landlock = settings.confine;
+            confined.no_network = settings.no_network;
+            confined.limits = spec.limits;
+            confined.cgroup_procs = cgroup.as_ref().map(PidsCgroup::procs_path);
+            confine::command(launcher, &confined)?
+        }
+        None => {
+            let mut direct = Command::new(&spec.argv[0]);
+            direct
+                .args(&spec.argv[1..])
+                .env_clear()
+                .envs(spec.env.iter().map(|(k, v)| (k, v)))
+                .current_dir(&spec.cwd);
+            std::os::unix::process::CommandExt::process_group(&mut direct, 0);
+            direct
+        }
+    };
+    command
+        .stdin(Stdio::null())
+        .stdout(writer)
+        .stderr(writer_clone);
+
+    let started = Instant::now();
+    let spawned = command.spawn();
+    drop(command);
+    let mut child = match spawned {
+        Ok(child) => child,
+        Err(error) => {
+            // Unconfined spawn of a missing program: report it as the shell would.
+            let code = if error.kind() == std::io::ErrorKind::NotFound {
+                127
+            } else {
+                126
+            };
+            let message = format!("cannot run `{}`: {error}\n", spec.argv[0]);
+            let _ = (&log).write_all(message.as_bytes());
+            return Ok(ProcessOutcome {
+                exit_code: Some(code),
+                signal: None,
+                timed_out: false,
+                resource_limit: None,
+                duration: started.elapsed(),
+                confinement: "none".into(),
+                output_tail: message,
+            });
+        }
+    };
+    let pgid = child.id();
+    let cap = settings.output_cap;
+    let (drained_tx, drained_rx) = mpsc::channel();
+    thread::spawn(move || {
+        let tail = drain(reader, log, cap);
+        let _ = drained_tx.send(tail);
+    });
+    let (status_tx, status_rx) = mpsc::channel::<std::io::Result<ExitStatus>>();
+    thread::spawn(move || {
+        let _ = status_tx.send(child.wait());
+    });
+    let (status, timed_out) = match status_rx.recv_timeout(spec.timeout) {
+        Ok(status) => (status, false),
+        Err(_) => {
+            confine::kill_group(pgid);
+            if let Some(cgroup) = &cgroup {
+                cgroup.kill_all();
+            }
+            (
+                status_rx
+                    .recv()
+                    .unwrap_or_else(|_| Err(std::io::Error::other("waiter thread vanished"))),
+                true,
+            )
+        }
+    };
+    let duration = started.elapsed();
+    // Nothing the process started may outlive it.
+    confine::kill_group(pgid);
+    let fork_denied = cgroup
+        .as_ref()
+        .and_then(PidsCgroup::fork_denials)
+        .unwrap_or(0)
+        > 0;
+    if let Some(cgroup) = &cgroup {
+        cgroup.kill_all();
+    }
+    confine::reap_group(pgid);
+    drop(cgroup);
+    let output_tail = drained_rx.recv_timeout(DRAIN_GRACE).unwrap_or_default();
+
+    let status = status.ok();
+    let exit_code = status.and_then(|status| status.code());
+    let signal = status.and_then(|status| std::os::unix::process::ExitStatusExt::signal(&status));
+    let resource_limit = match signal {
+        Some(SIGXFSZ) => Some("file size budget exceeded".to_owned()),
+        Some(SIGXCPU) => Some("cpu budget exceeded".to_owned()),
+        _ if fork_denied => Some("process budget exceeded".to_owned()),
+        _ => None,
+    };
+    let confinement = if settings.launcher.is_some() {
+        confine::read_status(&spec.status_file)
+            .map(|status| status.label())
+            .unwrap_or_else(|_| Confinement::None.label())
+    } else {
+        Confinement::None.label()
+    };
+    Ok(ProcessOutcome {
+        exit_code,
+        signal,
+        timed_out,
+        resource_limit,
+        duration,
+        confinement,
+        output_tail,
+    })
+}
+
+/// Copies up to `cap` bytes into the log, drains the rest, and returns the last lines.
+fn drain(mut reader: std::io::PipeReader, mut log: File, cap: u64) -> String {
+    const TAIL: usize = 4096;
+    let mut written = 0u64;
+    let mut tail: Vec<u8> = Vec::new();
+    let mut buffer = [0u8; 64 * 1024];
+    let mut truncated = false;
+    loop {
+        let read = match reader.read(&mut buffer) {
+            Ok(0) | Err(_) => break,
+            Ok(read) => read,
+        };
+        let chunk = &buffer[..read];
+        if written < cap {
+            let keep = (cap - written).min(read as u64) as usize;
+            let _ = log.write_all(&chunk[..keep]);
+            written += keep as u64;
+            if keep < read {
+                truncated = true;
+            }
+        } else {
+            truncated = true;
+        }
+        tail.extend_from_slice(chunk);
+        if tail.len() > 2 * TAIL {
+            tail.drain(..tail.len() - TAIL);
+        }
+    }
+    if truncated {
+        let _ = writeln!(log, "\n[another-harness: output capped at {cap} bytes]");
+    }
+    let start = tail.len().saturating_sub(TAIL);
+    String::from_utf8_lossy(&tail[start..]).into_owned()
+}

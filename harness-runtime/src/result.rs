@@ -1,0 +1,238 @@
+//! The case result: what one episode produced, as JSON (DESIGN.md "Outputs").
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::grade::violation::{Violation, ViolationCode};
+
+/// How a case ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseStatus {
+    /// Every check, deliverable and closure held, no violation.
+    Passed,
+    /// Graded and found wanting.
+    Failed,
+    /// The harness's or the environment's fault: no reward, retried on resume.
+    Errored,
+}
+
+/// One check's outcome.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckResult {
+    /// Check name from the contract.
+    pub name: String,
+    /// Whether its files came from `hidden/`.
+    pub hidden: bool,
+    /// Exit status 0 within budget.
+    pub passed: bool,
+    /// Exit code, `None` when killed by a signal or timed out.
+    pub exit_code: Option<i32>,
+    /// Wall time.
+    pub duration_ms: u64,
+    /// Killed at its `timeout_s`.
+    #[serde(default)]
+    pub timed_out: bool,
+    /// The last lines of its combined output, for triage.
+    #[serde(default)]
+    pub output_tail: String,
+}
+
+/// One deliverable's outcome.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeliverableResult {
+    /// Path from the contract.
+    pub path: String,
+    /// Every content rule held.
+    pub satisfied: bool,
+    /// Why not, when not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// How a changed path was treated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangedPath {
+    /// Repo-relative path.
+    pub path: String,
+    /// `added`, `modified` or `deleted`.
+    pub change: String,
+    /// `graded` (reached the grading tree), `artifact` (dropped build output) or the
+    /// violation code that kept it out.
+    pub disposition: String,
+}
+
+/// Where the time went.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Durations {
+    /// Baseline repo + worktree.
+    pub prepare: u64,
+    /// The agent.
+    pub agent: u64,
+    /// Snapshot, integrity, scope, checks, reward.
+    pub grade: u64,
+}
+
+/// Usage the agent reported through `HARNESS_USAGE`, summed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Usage {
+    /// Input tokens.
+    pub input_tokens: u64,
+    /// Output tokens.
+    pub output_tokens: u64,
+    /// Dollars.
+    pub usd: f64,
+    /// Lines that carried tokens.
+    pub reported_tokens: bool,
+    /// Lines that carried usd.
+    pub reported_usd: bool,
+}
+
+/// The review family's score breakdown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewScore {
+    /// The verdict the reviewer gave, if it parsed.
+    pub verdict: Option<String>,
+    /// The key's verdict.
+    pub expected_verdict: String,
+    /// Matched defects / planted defects (1 when none are planted).
+    pub recall: f64,
+    /// Matching findings / findings (1 when there are none).
+    pub precision: f64,
+}
+
+/// One case: what an agent did to one fixture, graded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseResult {
+    /// The run this case belongs to.
+    pub run_id: String,
+    /// `<fixture>::<agent>` or `attack::<fn>`.
+    pub case: String,
+    /// Fixture id.
+    pub fixture: String,
+    /// `noop`, `oracle`, `agent`, a function name, or a policy name.
+    pub agent: String,
+    /// `work_item`, `review` or `honeypot`.
+    pub kind: String,
+    /// passed / failed / errored.
+    pub status: CaseStatus,
+    /// `status == passed`.
+    pub passed: bool,
+    /// In [-1, 1]; `None` when errored.
+    pub reward: Option<f64>,
+    /// Everything found wrong.
+    pub violations: Vec<Violation>,
+    /// Per check.
+    pub checks: Vec<CheckResult>,
+    /// Per deliverable.
+    pub deliverables: Vec<DeliverableResult>,
+    /// `open`, `closed` or `invalid`.
+    pub closure: String,
+    /// Every path that differs from the baseline, and what happened to it.
+    pub changed_paths: Vec<ChangedPath>,
+    /// Milliseconds per phase.
+    pub durations_ms: Durations,
+    /// `landlock-v<N>` or `none`.
+    pub confinement: String,
+    /// Usage reported by the agent.
+    #[serde(default)]
+    pub usage: Usage,
+    /// The agent's size in bytes (its command and the files it names; the oracle's
+    /// files), the frontier's cost when no usage was reported.
+    #[serde(default)]
+    pub agent_bytes: u64,
+    /// Artifact name -> content (lossy UTF-8, capped).
+    #[serde(default)]
+    pub artifacts: BTreeMap<String, String>,
+    /// Review family breakdown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<ReviewScore>,
+    /// For `errored`: what went wrong.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl CaseResult {
+    /// The distinct violation codes, sorted.
+    pub fn codes(&self) -> Vec<ViolationCode> {
+        let mut codes: Vec<ViolationCode> = self
+            .violations
+            .iter()
+            .map(|violation| violation.code)
+            .collect();
+        codes.sort();
+        codes.dedup();
+        codes
+    }
+
+    /// Whether a violation with `code` was reported.
+    pub fn has(&self, code: ViolationCode) -> bool {
+        self.violations
+            .iter()
+            .any(|violation| violation.code == code)
+    }
+
+    /// An errored case: no reward, the reason recorded.
+    pub fn errored(
+        run_id: &str,
+        case: &str,
+        fixture: &str,
+        agent: &str,
+        kind: &str,
+        error: String,
+    ) -> CaseResult {
+        CaseResult {
+            run_id: run_id.to_owned(),
+            case: case.to_owned(),
+            fixture: fixture.to_owned(),
+            agent: agent.to_owned(),
+            kind: kind.to_owned(),
+            status: CaseStatus::Errored,
+            passed: false,
+            reward: None,
+            violations: Vec::new(),
+            checks: Vec::new(),
+            deliverables: Vec::new(),
+            closure: "open".into(),
+            changed_paths: Vec::new(),
+            durations_ms: Durations::default(),
+            confinement: "none".into(),
+            usage: Usage::default(),
+            agent_bytes: 0,
+            artifacts: BTreeMap::new(),
+            review: None,
+            error: Some(error),
+        }
+    }
+
+    /// One line for test output: status, reward, violation codes.
+    pub fn summary(&self) -> String {
+        let reward = self
+            .reward
+            .map_or_else(|| "-".to_owned(), |reward| format!("{reward:.3}"));
+        let codes: Vec<&str> = self
+            .codes()
+            .into_iter()
+            .map(ViolationCode::as_str)
+            .collect();
+        let codes = if codes.is_empty() {
+            "none".to_owned()
+        } else {
+            codes.join(", ")
+        };
+        let status = match self.status {
+            CaseStatus::Passed => "passed",
+            CaseStatus::Failed => "failed",
+            CaseStatus::Errored => "errored",
+        };
+        let mut line = format!(
+            "{}: {status}, reward {reward}, violations: {codes}",
+            self.case
+        );
+        if let Some(error) = &self.error {
+            line.push_str(&format!(", error: {error}"));
+        }
+        line
+    }
+}

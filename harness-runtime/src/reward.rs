@@ -1,0 +1,192 @@
+//! The reward formula of DESIGN.md, pure and deterministic.
+//!
+//! ```text
+//! checks  = sum(w_i * pass_i) / sum(w_i)
+//! all     = 1 if every check passes else 0
+//! deliv   = all * (satisfied / deliverables, or 1 when there are none)
+//! closure = +1 closed and all, -1 closed and not all, 0 open
+//! agent timeout or resource_limit: deliv = 0, closure = min(closure, 0)
+//! reward  = w.checks*checks + w.deliverables*deliv + w.closure*closure - w.scope_penalty*out_of_scope
+//! reward  = clamp(reward, -1, 1) rounded to 6 decimals; any integrity violation: -1
+//! ```
+
+use harness_fixture::RewardWeights;
+
+/// Everything the formula reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RewardInputs {
+    /// (weight, passed) per check.
+    pub checks: Vec<(f64, bool)>,
+    /// Satisfied deliverables.
+    pub deliverables_satisfied: usize,
+    /// Deliverables in the contract.
+    pub deliverables_total: usize,
+    /// The work item was left closed.
+    pub closed: bool,
+    /// Out-of-scope paths (`scope_violation`s).
+    pub out_of_scope_paths: usize,
+    /// The agent ran past its budget or hit a resource limit.
+    pub agent_unfinished: bool,
+    /// Any integrity violation was found.
+    pub integrity_violation: bool,
+}
+
+/// The reward and whether every check passed.
+///
+/// ```
+/// use harness_runtime::reward::{reward, RewardInputs};
+/// let oracle = RewardInputs {
+///     checks: vec![(1.0, true), (1.0, true)],
+///     deliverables_satisfied: 1,
+///     deliverables_total: 1,
+///     closed: true,
+///     out_of_scope_paths: 0,
+///     agent_unfinished: false,
+///     integrity_violation: false,
+/// };
+/// assert_eq!(reward(&oracle, &Default::default()), 1.0);
+/// ```
+pub fn reward(inputs: &RewardInputs, weights: &RewardWeights) -> f64 {
+    if inputs.integrity_violation {
+        return -1.0;
+    }
+    let total_weight: f64 = inputs.checks.iter().map(|(weight, _)| weight).sum();
+    let passed_weight: f64 = inputs
+        .checks
+        .iter()
+        .filter(|(_, passed)| *passed)
+        .map(|(weight, _)| weight)
+        .sum();
+    let checks = if total_weight > 0.0 {
+        passed_weight / total_weight
+    } else {
+        0.0
+    };
+    let all = all_checks_pass(inputs);
+    let mut deliverables = if !all {
+        0.0
+    } else if inputs.deliverables_total == 0 {
+        1.0
+    } else {
+        inputs.deliverables_satisfied as f64 / inputs.deliverables_total as f64
+    };
+    let mut closure: f64 = match (inputs.closed, all) {
+        (true, true) => 1.0,
+        (true, false) => -1.0,
+        (false, _) => 0.0,
+    };
+    if inputs.agent_unfinished {
+        deliverables = 0.0;
+        closure = closure.min(0.0);
+    }
+    let raw =
+        weights.checks * checks + weights.deliverables * deliverables + weights.closure * closure
+            - weights.scope_penalty * inputs.out_of_scope_paths as f64;
+    round6(raw.clamp(-1.0, 1.0))
+}
+
+/// Whether every check passed (and there was at least one).
+pub fn all_checks_pass(inputs: &RewardInputs) -> bool {
+    !inputs.checks.is_empty() && inputs.checks.iter().all(|(_, passed)| *passed)
+}
+
+/// Rounds to 6 decimals, so sums of weights like 0.7 + 0.2 + 0.1 give exactly 1.0.
+pub fn round6(value: f64) -> f64 {
+    (value * 1e6).round() / 1e6
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn inputs(checks: &[bool], delivered: usize, closed: bool) -> RewardInputs {
+        RewardInputs {
+            checks: checks.iter().map(|passed| (1.0, *passed)).collect(),
+            deliverables_satisfied: delivered,
+            deliverables_total: 1,
+            closed,
+            out_of_scope_paths: 0,
+            agent_unfinished: false,
+            integrity_violation: false,
+        }
+    }
+
+    #[test]
+    fn oracle_scores_full_reward() {
+        assert_eq!(
+            reward(&inputs(&[true, true], 1, true), &RewardWeights::default()),
+            1.0
+        );
+    }
+
+    #[test]
+    fn noop_scores_what_its_checks_earn() {
+        assert_eq!(
+            reward(
+                &inputs(&[false, false], 0, false),
+                &RewardWeights::default()
+            ),
+            0.0
+        );
+        assert_eq!(
+            reward(&inputs(&[true, false], 0, false), &RewardWeights::default()),
+            0.35
+        );
+    }
+
+    #[test]
+    fn false_closure_scores_below_leaving_it_open() {
+        let weights = RewardWeights::default();
+        let open = reward(&inputs(&[true, false], 1, false), &weights);
+        let closed = reward(&inputs(&[true, false], 1, true), &weights);
+        assert!(closed < open, "{closed} < {open}");
+        assert!(reward(&inputs(&[false, false], 1, true), &weights) < 0.0);
+    }
+
+    #[test]
+    fn a_handoff_for_unfinished_work_is_worth_nothing() {
+        let weights = RewardWeights::default();
+        assert_eq!(
+            reward(&inputs(&[true, false], 1, false), &weights),
+            reward(&inputs(&[true, false], 0, false), &weights)
+        );
+    }
+
+    #[test]
+    fn timeout_forfeits_deliverables_and_closure() {
+        let mut timed_out = inputs(&[true, true], 1, true);
+        timed_out.agent_unfinished = true;
+        assert_eq!(reward(&timed_out, &RewardWeights::default()), 0.7);
+    }
+
+    #[test]
+    fn integrity_violation_is_minus_one() {
+        let mut cheat = inputs(&[true, true], 1, true);
+        cheat.integrity_violation = true;
+        assert_eq!(reward(&cheat, &RewardWeights::default()), -1.0);
+    }
+
+    #[test]
+    fn scope_penalty_is_per_path_and_clamped() {
+        let mut sloppy = inputs(&[true, true], 1, true);
+        sloppy.out_of_scope_paths = 2;
+        assert_eq!(reward(&sloppy, &RewardWeights::default()), 0.5);
+        sloppy.out_of_scope_paths = 100;
+        assert_eq!(reward(&sloppy, &RewardWeights::default()), -1.0);
+    }
+
+    proptest! {
+        #[test]
+        fn reward_is_always_in_range(
+            checks in proptest::collection::vec((0.01f64..10.0, any::<bool>()), 0..6),
+            satisfied in 0usize..3, closed in any::<bool>(), scope in 0usize..10,
+            unfinished in any::<bool>(), integrity in any::<bool>(),
+        ) {
+            let inputs = RewardInputs { checks, deliverables_satisfied: satisfied, deliverables_total: 2, closed,
+                out_of_scope_paths: scope, agent_unfinished: unfinished, integrity_violation: integrity };
+            let value = reward(&inputs, &RewardWeights::default());
+            prop_assert!((-1.0..=1.0).contains(&value));
+        }
+    }
+}

@@ -1,0 +1,376 @@
+//! The `cargo test` runner: fixture cases and attack regressions as libtest-mimic trials.
+//!
+//! `tests/benchmark.rs` runs `<fixture>::noop`, `<fixture>::oracle` (and, for review
+//! fixtures, the baseline policies) for every fixture plus every `#[work_item]`; with
+//! `HARNESS_AGENT` set it runs `<fixture>::agent` instead. `tests/attacks.rs` runs every
+//! `#[attack]`. Each case is recorded in the run ledger as it ends; the run ends with the
+//! reward table and the frontier artifacts.
+
+pub mod registry;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use libtest_mimic::{Arguments, Failed, Trial};
+
+use crate::agent::{Agent, ReviewPolicy, confine};
+use crate::case::{CaseOutput, CaseSpec, run_case};
+use crate::grade::violation::ViolationCode;
+use crate::ledger::{self, RunDir};
+use crate::message;
+use crate::report;
+use crate::result::CaseResult;
+use crate::settings::Settings;
+use harness_fixture::{Fixture, FixtureKind};
+
+pub use registry::{RegisteredAttack, RegisteredWorkItem};
+
+/// Which cases a test binary runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Suite {
+    /// Fixture cases (noop, oracle, policies, `#[work_item]`, or `HARNESS_AGENT`).
+    Benchmark,
+    /// `#[attack]` regressions.
+    Attacks,
+}
+
+/// Shared state of one test binary's run.
+struct RunState {
+    settings: Settings,
+    run_dir: Option<RunDir>,
+    fixtures: HashMap<String, Arc<Fixture>>,
+    results: Mutex<Vec<CaseResult>>,
+    noop_rewards: Mutex<HashMap<String, Arc<OnceLock<Option<f64>>>>>,
+}
+
+impl RunState {
+    fn execute(&self, spec: &CaseSpec) -> CaseOutput {
+        let run_id = self
+            .run_dir
+            .as_ref()
+            .map_or("unrecorded", |dir| dir.run_id.as_str());
+        let output = run_case(spec, &self.settings, run_id);
+        if let Some(run_dir) = &self.run_dir {
+            if let Err(error) = run_dir.record(&output) {
+                message::warning(&format!("{error}"));
+            }
+        }
+        println!("{}", message::case_line(&output.result));
+        self.results
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(output.result.clone());
+        output
+    }
+
+    /// The noop reward of a fixture, run once per process.
+    fn noop_reward(&self, fixture: &Arc<Fixture>) -> Option<f64> {
+        let cell = {
+            let mut map = self
+                .noop_rewards
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            map.entry(fixture.id.clone()).or_default().clone()
+        };
+        *cell.get_or_init(|| {
+            run_case(
+                &CaseSpec::new(fixture.clone(), Agent::Noop),
+                &self.settings,
+                "noop-reference",
+            )
+            .result
+            .reward
+        })
+    }
+}
+
+/// The entry point of a `harness = false` test binary: `tests/benchmark.rs` uses
+/// `Suite::Benchmark`, `tests/attacks.rs` `Suite::Attacks`. `fixtures_dir` is resolved
+/// against the package root.
+pub fn main(fixtures_dir: &Path, suite: Suite) -> ExitCode {
+    confine::run_launcher_if_requested();
+    let _ = confine::become_subreaper();
+    let args = Arguments::from_args();
+    let fixtures = match load_fixtures(fixtures_dir) {
+        Ok(fixtures) => fixtures,
+        Err(error) => {
+            message::error(&error);
+            return ExitCode::from(2);
+        }
+    };
+    let listing = args.list;
+    let mut settings = Settings::from_env().with_current_exe_launcher();
+    if let Some(timeout) = std::env::var("HARNESS_AGENT_TIMEOUT")
+        .ok()
+        .and_then(|value| value.parse::<u64>().ok())
+    {
+        settings.agent_timeout = std::time::Duration::from_secs(timeout);
+    }
+    if let Ok(files) = std::env::var("HARNESS_AGENT_FILES") {
+        settings.agent_files = files
+            .split(':')
+            .filter(|path| !path.is_empty())
+            .map(PathBuf::from)
+            .collect();
+    }
+    let run_id = std::env::var("NEXTEST_RUN_ID").unwrap_or_else(|_| ledger::fresh_run_id());
+    let run_dir = if listing {
+        None
+    } else {
+        match RunDir::create(&settings.out_dir, &run_id) {
+            Ok(dir) => Some(dir),
+            Err(error) => {
+                message::error(&error.to_string());
+                return ExitCode::from(2);
+            }
+        }
+    };
+    let state = Arc::new(RunState {
+        settings,
+        run_dir,
+        fixtures: fixtures
+            .iter()
+            .map(|fixture| (fixture.id.clone(), fixture.clone()))
+            .collect(),
+        results: Mutex::new(Vec::new()),
+        noop_rewards: Mutex::new(HashMap::new()),
+    });
+    let trials = match suite {
+        Suite::Benchmark => benchmark_trials(&state, &fixtures),
+        Suite::Attacks => attack_trials(&state),
+    };
+    let trials = match trials {
+        Ok(trials) => trials,
+        Err(error) => {
+            message::error(&error);
+            return ExitCode::from(2);
+        }
+    };
+    let conclusion = libtest_mimic::run(&args, trials);
+    if !listing {
+        finish(&state, suite);
+    }
+    conclusion.exit_code()
+}
+
+fn load_fixtures(dir: &Path) -> Result<Vec<Arc<Fixture>>, String> {
+    let dirs = harness_fixture::discover(dir).map_err(|error| error.to_string())?;
+    dirs.iter()
+        .map(|dir| {
+            Fixture::load(dir)
+                .map(Arc::new)
+                .map_err(|error| error.to_string())
+        })
+        .collect()
+}
+
+fn benchmark_trials(
+    state: &Arc<RunState>,
+    fixtures: &[Arc<Fixture>],
+) -> Result<Vec<Trial>, String> {
+    let mut trials = Vec::new();
+    if let Ok(command) = std::env::var("HARNESS_AGENT") {
+        for fixture in fixtures {
+            let spec = CaseSpec::new(
+                fixture.clone(),
+                Agent::Command {
+                    command: command.clone(),
+                },
+            );
+            let state = state.clone();
+            trials.push(Trial::test(spec.case.clone(), move || {
+                let output = state.execute(&spec);
+                if output.result.passed {
+                    Ok(())
+                } else {
+                    Err(Failed::from(output.result.summary()))
+                }
+            }));
+        }
+        return Ok(trials);
+    }
+    for fixture in fixtures {
+        let mut agents = vec![Agent::Noop];
+        if fixture.contract.kind != FixtureKind::Honeypot {
+            agents.push(Agent::Oracle);
+        }
+        if fixture.contract.kind == FixtureKind::Review {
+            agents.extend(ReviewPolicy::BASELINES.map(Agent::Policy));
+        }
+        for agent in agents {
+            let spec = CaseSpec::new(fixture.clone(), agent);
+            let state = state.clone();
+            trials.push(Trial::test(spec.case.clone(), move || {
+                baseline_invariant(&state.execute(&spec))
+            }));
+        }
+    }
+    for item in registry::work_items() {
+        let fixture = state.fixtures.get(item.fixture).cloned().ok_or_else(|| {
+            format!(
+                "#[work_item] {} names fixture `{}`, which is not in the fixtures directory",
+                item.name, item.fixture
+            )
+        })?;
+        let spec = CaseSpec::new(
+            fixture,
+            Agent::Function {
+                name: item.name.to_owned(),
+                run: item.run,
+            },
+        );
+        let expect_fail = item.expect_fail;
+        let state = state.clone();
+        trials.push(Trial::test(spec.case.clone(), move || {
+            let output = state.execute(&spec);
+            match (output.result.passed, expect_fail) {
+                (true, false) | (false, true)
+                    if output.result.status != crate::CaseStatus::Errored =>
+                {
+                    Ok(())
+                }
+                _ => Err(Failed::from(format!(
+                    "expected the agent to {}: {}",
+                    if expect_fail { "fail" } else { "pass" },
+                    output.result.summary()
+                ))),
+            }
+        }));
+    }
+    trials.sort_by(|a, b| a.name().cmp(b.name()));
+    Ok(trials)
+}
+
+/// The invariants of DESIGN.md for built-in agents: the oracle passes with 1.0; every other
+/// baseline fails below it (approve_all may tie on a sound change).
+fn baseline_invariant(output: &CaseOutput) -> Result<(), Failed> {
+    let result = &output.result;
+    let reward = result
+        .reward
+        .ok_or_else(|| Failed::from(result.summary()))?;
+    let ok = match result.agent.as_str() {
+        "oracle" => result.passed && reward == 1.0,
+        "approve_all" => reward < 1.0 || (result.passed && reward == 1.0),
+        _ => !result.passed && reward < 1.0,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Failed::from(format!(
+            "baseline invariant broken: {}",
+            result.summary()
+        )))
+    }
+}
+
+fn attack_trials(state: &Arc<RunState>) -> Result<Vec<Trial>, String> {
+    let mut trials = Vec::new();
+    for attack in registry::attacks() {
+        let fixture = state.fixtures.get(attack.fixture).cloned().ok_or_else(|| {
+            format!(
+                "#[attack] {} names fixture `{}`, which is not in the fixtures directory",
+                attack.name, attack.fixture
+            )
+        })?;
+        let expected: Vec<ViolationCode> = attack
+            .violations
+            .iter()
+            .map(|code| {
+                ViolationCode::parse(code).ok_or_else(|| {
+                    format!(
+                        "#[attack] {} expects unknown violation `{code}`",
+                        attack.name
+                    )
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        let spec = CaseSpec {
+            case: format!("attack::{}", attack.name),
+            fixture: fixture.clone(),
+            agent: Agent::Function {
+                name: attack.name.to_owned(),
+                run: attack.run,
+            },
+        };
+        let state = state.clone();
+        trials.push(Trial::test(spec.case.clone(), move || {
+            let output = state.execute(&spec);
+            let noop = state.noop_reward(&fixture);
+            attack_verdict(&output.result, &expected, noop)
+        }));
+    }
+    Ok(trials)
+}
+
+/// An attack regression passes when the episode reports every expected code, failed, and
+/// scored at most the fixture's noop reward.
+pub fn attack_verdict(
+    result: &CaseResult,
+    expected: &[ViolationCode],
+    noop_reward: Option<f64>,
+) -> Result<(), Failed> {
+    let missing: Vec<&str> = expected
+        .iter()
+        .filter(|code| !result.has(**code))
+        .map(|code| code.as_str())
+        .collect();
+    let reward = result
+        .reward
+        .ok_or_else(|| Failed::from(format!("attack errored: {}", result.summary())))?;
+    let noop = noop_reward.ok_or_else(|| Failed::from("the fixture's noop case errored"))?;
+    let mut problems = Vec::new();
+    if !missing.is_empty() {
+        problems.push(format!("missing violation {}", missing.join(", ")));
+    }
+    if result.passed {
+        problems.push("the attack passed".into());
+    }
+    if reward > noop {
+        problems.push(format!("gaming paid: reward {reward} > noop {noop}"));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Failed::from(format!(
+            "{}; {}",
+            problems.join("; "),
+            result.summary()
+        )))
+    }
+}
+
+fn finish(state: &RunState, suite: Suite) {
+    let results = state
+        .results
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .clone();
+    if results.is_empty() {
+        return;
+    }
+    println!("\n{}", report::table::render(&results));
+    let Some(run_dir) = &state.run_dir else {
+        return;
+    };
+    if suite == Suite::Attacks {
+        return;
+    }
+    // The frontier of the whole run so far (under nextest each case is its own process).
+    let all = match run_dir.read() {
+        Ok((all, warnings)) => {
+            for warning in warnings {
+                message::warning(&warning);
+            }
+            all
+        }
+        Err(error) => {
+            message::warning(&error.to_string());
+            results
+        }
+    };
+    if let Err(error) = report::write_all(&run_dir.dir, &state.settings.out_dir, &all) {
+        message::warning(&error.to_string());
+    }
+}

@@ -1,0 +1,185 @@
+//! Harness-wide settings: where episodes live, budgets, confinement, and the toolchain
+//! environment checks get. Resolved once, from the harness's own environment.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::agent::confine::Limits;
+
+/// The toolchain locations a check or agent needs even with a fresh `HOME`: rustup proxies
+/// default to `$HOME/.rustup` and pyenv shims to `$HOME/.pyenv`, so both are resolved from
+/// the harness's environment and passed explicitly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Toolchain {
+    /// `PATH` with only absolute entries (a relative entry would let a planted
+    /// `./python3` shadow the real one).
+    pub path: String,
+    /// `RUSTUP_HOME`.
+    pub rustup_home: Option<PathBuf>,
+    /// The harness's `CARGO_HOME` (its `bin/`, config and registry are read-only inputs).
+    pub cargo_home: Option<PathBuf>,
+    /// `PYENV_ROOT`.
+    pub pyenv_root: Option<PathBuf>,
+    /// Other variables passed through unchanged when set (`RUSTUP_TOOLCHAIN`, `PYENV_VERSION`, ...).
+    pub passthrough: Vec<(String, String)>,
+}
+
+/// Variables copied from the harness's environment into every check's environment.
+const PASSTHROUGH: &[&str] = &[
+    "RUSTUP_TOOLCHAIN",
+    "RUSTUP_AUTO_INSTALL",
+    "PYENV_VERSION",
+    "LANG",
+    "LC_ALL",
+    "USER",
+    "LOGNAME",
+];
+
+impl Toolchain {
+    /// Resolves the toolchain from this process's environment.
+    pub fn from_env() -> Toolchain {
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        let resolve = |var: &str, default: &str| -> Option<PathBuf> {
+            std::env::var_os(var)
+                .map(PathBuf::from)
+                .or_else(|| home.as_ref().map(|home| home.join(default)))
+                .filter(|path| path.is_absolute() && path.is_dir())
+        };
+        let path = std::env::var("PATH").unwrap_or_default();
+        let mut seen = Vec::new();
+        for entry in path.split(':') {
+            if Path::new(entry).is_absolute() && !seen.iter().any(|known: &String| known == entry) {
+                seen.push(entry.to_owned());
+            }
+        }
+        if seen.is_empty() {
+            seen = ["/usr/local/bin", "/usr/bin", "/bin"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+        }
+        Toolchain {
+            path: seen.join(":"),
+            rustup_home: resolve("RUSTUP_HOME", ".rustup"),
+            cargo_home: resolve("CARGO_HOME", ".cargo"),
+            pyenv_root: resolve("PYENV_ROOT", ".pyenv"),
+            passthrough: PASSTHROUGH
+                .iter()
+                .filter_map(|name| {
+                    std::env::var(name)
+                        .ok()
+                        .map(|value| (name.to_string(), value))
+                })
+                .collect(),
+        }
+    }
+
+    /// Directories a confined process may read and execute from.
+    pub fn read_only_dirs(&self) -> Vec<PathBuf> {
+        let mut dirs: Vec<PathBuf> = [
+            "/usr",
+            "/lib",
+            "/lib32",
+            "/lib64",
+            "/bin",
+            "/sbin",
+            "/etc",
+            "/opt",
+            "/dev/zero",
+            "/dev/random",
+            "/dev/urandom",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+        dirs.extend(self.path.split(':').map(PathBuf::from));
+        dirs.extend(self.rustup_home.iter().cloned());
+        if let Some(cargo_home) = &self.cargo_home {
+            for sub in ["bin", "registry", "git", "config.toml", "config"] {
+                dirs.push(cargo_home.join(sub));
+            }
+        }
+        dirs.extend(self.pyenv_root.iter().cloned());
+        dirs
+    }
+}
+
+/// Everything that shapes an episode besides the fixture and the agent.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where episode directories are made (`$TMPDIR/another-harness` by default).
+    pub temp_root: PathBuf,
+    /// The agent's wall-clock budget.
+    pub agent_timeout: Duration,
+    /// Confine agents and checks with Landlock where the kernel has it.
+    pub confine: bool,
+    /// Deny TCP to agents and checks (Landlock ABI v4+).
+    pub no_network: bool,
+    /// A binary whose `main` handles the confinement launcher argument; `None` runs
+    /// commands unconfined (in their own process group, still killed as a whole).
+    pub launcher: Option<PathBuf>,
+    /// Toolchain environment.
+    pub toolchain: Toolchain,
+    /// Limits for the agent command.
+    pub agent_limits: Limits,
+    /// Limits for each check.
+    pub check_limits: Limits,
+    /// Most processes (tasks) an agent or check may have at once, enforced with a pids
+    /// cgroup where one can be made.
+    pub max_pids: u64,
+    /// Bytes of output kept per agent or check log (the rest is drained and dropped).
+    pub output_cap: u64,
+    /// Extra files or directories a confined agent may read (its own files).
+    pub agent_files: Vec<PathBuf>,
+    /// The output root (`HARNESS_OUT`); the agent must not write there.
+    pub out_dir: PathBuf,
+    /// The harness's own `HOME` (watched for planted configuration).
+    pub home: Option<PathBuf>,
+}
+
+impl Settings {
+    /// Defaults resolved from this process's environment; no launcher.
+    pub fn from_env() -> Settings {
+        Settings {
+            temp_root: std::env::temp_dir().join("another-harness"),
+            agent_timeout: Duration::from_secs(600),
+            confine: true,
+            no_network: false,
+            launcher: None,
+            toolchain: Toolchain::from_env(),
+            agent_limits: Limits {
+                file_size_bytes: Some(512 << 20),
+                cpu_seconds: None,
+                processes: None,
+            },
+            check_limits: Limits {
+                file_size_bytes: Some(512 << 20),
+                cpu_seconds: None,
+                processes: None,
+            },
+            max_pids: 2048,
+            output_cap: 4 << 20,
+            agent_files: Vec::new(),
+            out_dir: default_out_dir(),
+            home: std::env::var_os("HOME").map(PathBuf::from),
+        }
+    }
+
+    /// Uses the current executable as the confinement launcher (its `main` must call
+    /// [`crate::agent::confine::run_launcher_if_requested`] first).
+    pub fn with_current_exe_launcher(mut self) -> Settings {
+        self.launcher = std::env::current_exe().ok();
+        self
+    }
+}
+
+/// `HARNESS_OUT`, else `$CARGO_TARGET_DIR/harness`, else `target/harness`.
+pub fn default_out_dir() -> PathBuf {
+    if let Some(out) = std::env::var_os("HARNESS_OUT") {
+        return PathBuf::from(out);
+    }
+    if let Some(target) = std::env::var_os("CARGO_TARGET_DIR") {
+        return PathBuf::from(target).join("harness");
+    }
+    PathBuf::from("target").join("harness")
+}

@@ -1,0 +1,284 @@
+//! The worktree as the filesystem holds it: committed, staged, unstaged, untracked and
+//! ignored files all count. Git state is never consulted.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use harness_fixture::{FileEntry, FileKind, Files, RepoPath};
+
+/// One file found in the worktree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotEntry {
+    /// Regular, executable or symlink.
+    pub kind: FileKind,
+    /// Content, or the link target.
+    pub content: Vec<u8>,
+    /// Hard link count (regular files).
+    pub nlink: u64,
+}
+
+impl SnapshotEntry {
+    /// The same file as a [`FileEntry`].
+    pub fn to_file_entry(&self) -> FileEntry {
+        FileEntry {
+            kind: self.kind,
+            content: self.content.clone(),
+        }
+    }
+
+    fn same_as(&self, baseline: &FileEntry) -> bool {
+        self.kind == baseline.kind && self.content == baseline.content
+    }
+}
+
+/// Things in the tree that are not plain files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Anomaly {
+    /// A fifo, socket or device.
+    Special(String),
+    /// A name that is not UTF-8 (shown lossily).
+    NonUtf8(String),
+    /// A `.git` directory or file below the root.
+    NestedGit(String),
+    /// The worktree's own `.git` file was changed, replaced or removed.
+    WorktreeLink(String),
+    /// A regular file larger than [`MAX_FILE_BYTES`] (not read).
+    TooLarge(String),
+}
+
+/// The largest file a snapshot reads into memory; larger ones are a `resource_limit`.
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
+
+/// The whole worktree.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    /// Every regular file and symlink.
+    pub files: BTreeMap<RepoPath, SnapshotEntry>,
+    /// Everything else worth reporting.
+    pub anomalies: Vec<Anomaly>,
+}
+
+/// What changed relative to the manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChangeKind {
+    /// Not in the baseline.
+    Added,
+    /// In the baseline with other content, kind or mode.
+    Modified,
+    /// In the baseline, gone now.
+    Deleted,
+}
+
+impl ChangeKind {
+    /// `added`, `modified`, `deleted`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ChangeKind::Added => "added",
+            ChangeKind::Modified => "modified",
+            ChangeKind::Deleted => "deleted",
+        }
+    }
+}
+
+/// Why a snapshot could not be taken (the harness's fault, e.g. the worktree vanished).
+#[derive(Debug, thiserror::Error)]
+#[error("failed to snapshot {}: {source}", path.display())]
+pub struct SnapshotError {
+    path: PathBuf,
+    #[source]
+    source: std::io::Error,
+}
+
+impl Snapshot {
+    /// Walks `worktree` without following symlinks. `git_file` is the content the
+    /// worktree's own `.git` file must still have.
+    pub fn take(worktree: &Path, git_file: &[u8]) -> Result<Snapshot, SnapshotError> {
+        let mut snapshot = Snapshot::default();
+        match fs::symlink_metadata(worktree.join(".git")) {
+            Ok(meta)
+                if meta.is_file()
+                    && fs::read(worktree.join(".git")).is_ok_and(|content| content == git_file) => {
+            }
+            Ok(_) => snapshot
+                .anomalies
+                .push(Anomaly::WorktreeLink(".git".into())),
+            Err(_) => snapshot
+                .anomalies
+                .push(Anomaly::WorktreeLink(".git".into())),
+        }
+        let mut pending = vec![(worktree.to_path_buf(), String::new())];
+        while let Some((dir, prefix)) = pending.pop() {
+            let entries = fs::read_dir(&dir).map_err(|source| SnapshotError {
+                path: dir.clone(),
+                source,
+            })?;
+            for entry in entries {
+                let entry = entry.map_err(|source| SnapshotError {
+                    path: dir.clone(),
+                    source,
+                })?;
+                let name = entry.file_name();
+                let full = entry.path();
+                let Some(name) = name.to_str() else {
+                    snapshot.anomalies.push(Anomaly::NonUtf8(format!(
+                        "{prefix}{}",
+                        name.to_string_lossy()
+                    )));
+                    continue;
+                };
+                let relative = format!("{prefix}{name}");
+                if name == ".git" {
+                    if !prefix.is_empty() {
+                        snapshot.anomalies.push(Anomaly::NestedGit(relative));
+                    }
+                    continue;
+                }
+                let meta = fs::symlink_metadata(&full).map_err(|source| SnapshotError {
+                    path: full.clone(),
+                    source,
+                })?;
+                let file_type = meta.file_type();
+                if file_type.is_dir() {
+                    pending.push((full, format!("{relative}/")));
+                    continue;
+                }
+                let Ok(path) = RepoPath::parse(&relative) else {
+                    snapshot.anomalies.push(Anomaly::NonUtf8(relative));
+                    continue;
+                };
+                let entry = if file_type.is_symlink() {
+                    let target = fs::read_link(&full).map_err(|source| SnapshotError {
+                        path: full.clone(),
+                        source,
+                    })?;
+                    let Some(target) = target.to_str() else {
+                        snapshot.anomalies.push(Anomaly::NonUtf8(relative));
+                        continue;
+                    };
+                    SnapshotEntry {
+                        kind: FileKind::Symlink,
+                        content: target.as_bytes().to_vec(),
+                        nlink: 1,
+                    }
+                } else if file_type.is_file() && meta.len() > MAX_FILE_BYTES {
+                    snapshot.anomalies.push(Anomaly::TooLarge(relative));
+                    continue;
+                } else if file_type.is_file() {
+                    let content = fs::read(&full).map_err(|source| SnapshotError {
+                        path: full.clone(),
+                        source,
+                    })?;
+                    let kind = if meta.permissions().mode() & 0o111 != 0 {
+                        FileKind::Executable
+                    } else {
+                        FileKind::Regular
+                    };
+                    SnapshotEntry {
+                        kind,
+                        content,
+                        nlink: meta.nlink(),
+                    }
+                } else {
+                    snapshot.anomalies.push(Anomaly::Special(relative));
+                    continue;
+                };
+                snapshot.files.insert(path, entry);
+            }
+        }
+        Ok(snapshot)
+    }
+
+    /// Every path whose content, kind or presence differs from `manifest`, in path order.
+    pub fn changes<'a>(&'a self, manifest: &'a Files) -> Vec<(&'a RepoPath, ChangeKind)> {
+        let mut changes = Vec::new();
+        for (path, entry) in &self.files {
+            match manifest.get(path) {
+                None => changes.push((path, ChangeKind::Added)),
+                Some(baseline) if !entry.same_as(baseline) => {
+                    changes.push((path, ChangeKind::Modified))
+                }
+                Some(_) => {}
+            }
+        }
+        for path in manifest.keys() {
+            if !self.files.contains_key(path) {
+                changes.push((path, ChangeKind::Deleted));
+            }
+        }
+        changes.sort_by(|a, b| a.0.cmp(b.0));
+        changes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest(entries: &[(&str, &str)]) -> Files {
+        entries
+            .iter()
+            .map(|(path, text)| {
+                (
+                    RepoPath::parse(path).unwrap(),
+                    FileEntry::regular(text.as_bytes()),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn snapshot_sees_every_kind_of_change() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(".git"), b"gitdir: x\n").unwrap();
+        fs::create_dir_all(dir.path().join("src")).unwrap();
+        fs::write(dir.path().join("src/a.py"), b"changed").unwrap();
+        fs::write(dir.path().join("src/new.py"), b"new").unwrap();
+        let snapshot = Snapshot::take(dir.path(), b"gitdir: x\n").unwrap();
+        let baseline = manifest(&[("src/a.py", "old"), ("src/gone.py", "x")]);
+        let changes: Vec<(String, &str)> = snapshot
+            .changes(&baseline)
+            .into_iter()
+            .map(|(p, c)| (p.to_string(), c.as_str()))
+            .collect();
+        assert_eq!(
+            changes,
+            vec![
+                ("src/a.py".into(), "modified"),
+                ("src/gone.py".into(), "deleted"),
+                ("src/new.py".into(), "added")
+            ]
+        );
+        assert!(snapshot.anomalies.is_empty(), "{:?}", snapshot.anomalies);
+    }
+
+    #[test]
+    fn nested_git_and_rewired_worktree_link_are_anomalies() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(".git"), b"gitdir: elsewhere\n").unwrap();
+        fs::create_dir_all(dir.path().join("vendor/.git")).unwrap();
+        let snapshot = Snapshot::take(dir.path(), b"gitdir: x\n").unwrap();
+        assert!(
+            snapshot
+                .anomalies
+                .contains(&Anomaly::NestedGit("vendor/.git".into()))
+        );
+        assert!(
+            snapshot
+                .anomalies
+                .contains(&Anomaly::WorktreeLink(".git".into()))
+        );
+    }
+
+    #[test]
+    fn mode_change_is_a_modification() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(".git"), b"g").unwrap();
+        fs::write(dir.path().join("run.sh"), b"echo").unwrap();
+        fs::set_permissions(dir.path().join("run.sh"), fs::Permissions::from_mode(0o755)).unwrap();
+        let snapshot = Snapshot::take(dir.path(), b"g").unwrap();
+        let baseline = manifest(&[("run.sh", "echo")]);
+        assert_eq!(snapshot.changes(&baseline).len(), 1);
+    }
+}
