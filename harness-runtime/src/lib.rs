@@ -13,6 +13,7 @@
 
 pub mod agent;
 pub mod case;
+pub mod cli;
 pub mod episode;
 pub mod grade;
 pub mod ledger;

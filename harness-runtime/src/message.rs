@@ -31,3 +31,8 @@ pub fn case_line(result: &CaseResult) -> String {
     }
     line
 }
+
+/// `harness: note: ...` on stderr.
+pub fn note(text: &str) {
+    eprintln!("harness: note: {text}");
+}

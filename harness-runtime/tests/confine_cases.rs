@@ -5,7 +5,7 @@
 //! `LAUNCHER` (path of a binary whose `main` calls `confine::run_launcher_if_requested()`
 //! first):
 //!
-//! ```ignore
+//! ```text
 //! use harness_runtime::agent::confine;
 //! const LAUNCHER: &str = env!("CARGO_BIN_EXE_harness");
 //! #[path = "../src/agent/confine_tests.rs"]
@@ -609,9 +609,10 @@ fn command_rejects_bad_specs() {
 #[test]
 fn launcher_binary_runs_normally_without_the_launcher_argument() {
     let out = std::process::Command::new(LAUNCHER)
+        .arg("--version")
         .output()
         .expect("run launcher binary");
-    assert!(out.status.success());
+    assert!(out.status.success(), "{out:?}");
 }
 
 #[test]

@@ -1,0 +1,99 @@
+//! What the user typed, parsed by clap; nothing resolved yet.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// another-harness: benchmark coding agents on work-item fixtures, graded against frozen
+/// contracts in isolated git worktrees.
+#[derive(Debug, Parser)]
+#[command(name = "harness", version, about)]
+pub struct Cli {
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run an agent on fixtures and grade it.
+    Run(RunArgs),
+    /// Validate a fixture: every problem as file:line:col: field: message.
+    CheckFixture(CheckFixtureArgs),
+    /// Merge run ledgers (e.g. nextest partitions) into the table, frontier and summary.
+    Report(ReportArgs),
+    /// Export a run's scored trajectories.
+    Export(ExportArgs),
+}
+
+/// `harness run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Directory holding fixture directories.
+    #[arg(long)]
+    pub fixtures: PathBuf,
+    /// Run only this fixture (repeatable).
+    #[arg(long = "fixture", value_name = "ID")]
+    pub only: Vec<String>,
+    /// `noop`, `oracle`, or a shell command run with `sh -c` in the worktree.
+    #[arg(long, default_value = "noop")]
+    pub agent: String,
+    /// The agent's wall-clock budget in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 600)]
+    pub agent_timeout: u64,
+    /// Cases run at once (default: the number of cores).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Also write `{"run_id", "cases": [...]}` here.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Resume a run: re-run only cases without a result (and errored ones).
+    #[arg(long, value_name = "RUN_ID|RUN_DIR")]
+    pub resume: Option<String>,
+    /// Deny TCP to agents and checks (Landlock ABI v4+).
+    #[arg(long)]
+    pub no_network: bool,
+    /// Run agents and checks without Landlock even where the kernel has it.
+    #[arg(long)]
+    pub no_confine: bool,
+    /// Files or directories the agent may read under confinement (its own program).
+    #[arg(long = "agent-file", value_name = "PATH")]
+    pub agent_files: Vec<PathBuf>,
+    /// Output root (default: `HARNESS_OUT`, else target/harness).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// `harness check-fixture`.
+#[derive(Debug, clap::Args)]
+pub struct CheckFixtureArgs {
+    /// The fixture directory.
+    pub dir: PathBuf,
+    /// Only the static rules (do not run the oracle and the checks).
+    #[arg(long)]
+    pub static_only: bool,
+}
+
+/// `harness report`.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// Run directories (default: every run under the output root).
+    pub runs: Vec<PathBuf>,
+    /// Where the merged reports go (default: the output root).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// `harness export`.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// Export format.
+    #[arg(long, value_parser = ["atropos"])]
+    pub format: String,
+    /// The run directory.
+    pub run: PathBuf,
+    /// Output file (default: stdout).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+}

@@ -1,0 +1,343 @@
+//! The subcommands, thin over the library.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
+
+use harness_fixture::{Fixture, FixtureKind};
+
+use super::args::{CheckFixtureArgs, ExportArgs, ReportArgs, RunArgs};
+use super::{EXIT_ERROR, EXIT_FAILED, EXIT_OK};
+use crate::agent::Agent;
+use crate::case::{CaseSpec, run_case};
+use crate::ledger::{self, RunDir};
+use crate::message;
+use crate::report;
+use crate::result::{CaseResult, CaseStatus};
+use crate::settings::Settings;
+
+/// `harness run`.
+pub fn run(args: RunArgs) -> u8 {
+    let fixtures = match load_fixtures(&args.fixtures, &args.only) {
+        Ok(fixtures) => fixtures,
+        Err(error) => {
+            message::error(&error);
+            return EXIT_ERROR;
+        }
+    };
+    let mut settings = Settings::from_env().with_current_exe_launcher();
+    settings.agent_timeout = Duration::from_secs(args.agent_timeout);
+    settings.no_network = args.no_network;
+    settings.confine = !args.no_confine;
+    settings.agent_files = args.agent_files.iter().filter_map(|path| std::fs::canonicalize(path).ok()).collect();
+    if let Some(out) = &args.out {
+        settings.out_dir = out.clone();
+    }
+    let agent = match args.agent.as_str() {
+        "noop" => Agent::Noop,
+        "oracle" => Agent::Oracle,
+        command => Agent::Command { command: command.to_owned() },
+    };
+
+    let (run_dir, previous) = match &args.resume {
+        Some(resume) => {
+            let dir = if Path::new(resume).is_dir() { PathBuf::from(resume) } else { settings.out_dir.join("runs").join(resume) };
+            if !dir.is_dir() {
+                message::error(&format!("cannot resume {resume}: no run directory at {}", dir.display()));
+                return EXIT_ERROR;
+            }
+            let run_dir = RunDir::open(&dir);
+            match run_dir.read() {
+                Ok((results, warnings)) => {
+                    warnings.iter().for_each(|warning| message::warning(warning));
+                    (run_dir, results)
+                }
+                Err(error) => {
+                    message::error(&error.to_string());
+                    return EXIT_ERROR;
+                }
+            }
+        }
+        None => match RunDir::create(&settings.out_dir, &ledger::fresh_run_id()) {
+            Ok(dir) => (dir, Vec::new()),
+            Err(error) => {
+                message::error(&error.to_string());
+                return EXIT_ERROR;
+            }
+        },
+    };
+
+    let done: BTreeSet<String> = previous.iter().filter(|result| result.status != CaseStatus::Errored).map(|result| result.case.clone()).collect();
+    let mut specs = Vec::new();
+    for fixture in &fixtures {
+        if matches!(agent, Agent::Oracle) && fixture.contract.kind == FixtureKind::Honeypot {
+            message::note(&format!("{}: a honeypot has no oracle; skipped", fixture.id));
+            continue;
+        }
+        let spec = CaseSpec::new(fixture.clone(), agent.clone());
+        if !done.contains(&spec.case) {
+            specs.push(spec);
+        }
+    }
+    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)).max(1);
+    let fresh = execute(&specs, &settings, &run_dir, jobs);
+
+    let mut results: Vec<CaseResult> = previous.into_iter().filter(|result| done.contains(&result.case)).collect();
+    results.extend(fresh);
+    results.sort_by(|a, b| a.case.cmp(&b.case));
+    print!("\n{}", report::table::render(&results));
+    if let Err(error) = report::write_all(&run_dir.dir, &settings.out_dir, &results) {
+        message::warning(&error.to_string());
+    }
+    println!("run {} recorded in {}", run_dir.run_id, run_dir.dir.display());
+    if let Some(path) = &args.json {
+        let json = serde_json::json!({"run_id": run_dir.run_id, "cases": results});
+        let text = serde_json::to_string_pretty(&json).expect("results always serialise");
+        if let Err(error) = std::fs::write(path, text) {
+            message::error(&format!("failed to write {}: {error}", path.display()));
+            return EXIT_ERROR;
+        }
+    }
+    if results.iter().any(|result| result.status == CaseStatus::Errored) {
+        EXIT_ERROR
+    } else if results.iter().all(|result| result.passed) {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    }
+}
+
+/// Runs specs on `jobs` threads, recording each result as it ends.
+fn execute(specs: &[CaseSpec], settings: &Settings, run_dir: &RunDir, jobs: usize) -> Vec<CaseResult> {
+    let queue = Arc::new(Mutex::new(specs.iter().cloned().collect::<std::collections::VecDeque<_>>()));
+    let (sender, receiver) = mpsc::channel::<CaseResult>();
+    let progress = Progress::new(specs.len());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.min(specs.len().max(1)) {
+            let queue = queue.clone();
+            let sender = sender.clone();
+            scope.spawn(move || {
+                loop {
+                    let next = queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).pop_front();
+                    let Some(spec) = next else { break };
+                    let output = run_case(&spec, settings, &run_dir.run_id);
+                    if let Err(error) = run_dir.record(&output) {
+                        message::error(&error.to_string());
+                    }
+                    let _ = sender.send(output.result);
+                }
+            });
+        }
+        drop(sender);
+        let mut results = Vec::new();
+        for result in receiver {
+            progress.case_done(&result);
+            results.push(result);
+        }
+        progress.finish();
+        results
+    })
+}
+
+/// A progress bar on a terminal, plain lines otherwise.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    fn new(total: usize) -> Progress {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(total as u64);
+            if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} cases {elapsed} {msg}") {
+                bar.set_style(style);
+            }
+            bar
+        });
+        Progress { bar }
+    }
+
+    fn case_done(&self, result: &CaseResult) {
+        match &self.bar {
+            Some(bar) => {
+                bar.set_message(result.case.clone());
+                bar.inc(1);
+            }
+            None => println!("{}", message::case_line(result)),
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn load_fixtures(root: &Path, only: &[String]) -> Result<Vec<Arc<Fixture>>, String> {
+    let dirs = if root.join("repo").is_dir() { vec![root.to_path_buf()] } else { harness_fixture::discover(root).map_err(|error| error.to_string())? };
+    let mut fixtures = Vec::new();
+    let mut problems = Vec::new();
+    for dir in dirs {
+        let id = dir.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+        if !only.is_empty() && !only.contains(&id) {
+            continue;
+        }
+        match Fixture::load(&dir) {
+            Ok(fixture) => fixtures.push(Arc::new(fixture)),
+            Err(error) => problems.push(error.to_string()),
+        }
+    }
+    for id in only {
+        if !fixtures.iter().any(|fixture| &fixture.id == id) && !problems.iter().any(|problem| problem.contains(id.as_str())) {
+            problems.push(format!("no fixture `{id}` in {}", root.display()));
+        }
+    }
+    if problems.is_empty() { Ok(fixtures) } else { Err(problems.join("\n")) }
+}
+
+/// `harness check-fixture`.
+pub fn check_fixture(args: CheckFixtureArgs) -> u8 {
+    let fixture = match Fixture::load(&args.dir) {
+        Ok(fixture) => Arc::new(fixture),
+        Err(error) => {
+            for problem in error.problems() {
+                println!("{problem}");
+            }
+            return if error.is_unreadable() { EXIT_ERROR } else { EXIT_FAILED };
+        }
+    };
+    if args.static_only || fixture.contract.kind == FixtureKind::Honeypot {
+        println!("{}: valid", args.dir.display());
+        return EXIT_OK;
+    }
+    // The dynamic rules: the oracle passes every check with reward 1.0; noop does not.
+    let settings = Settings::from_env().with_current_exe_launcher();
+    let mut problems = Vec::new();
+    let oracle = run_case(&CaseSpec::new(fixture.clone(), Agent::Oracle), &settings, "check-fixture").result;
+    if !(oracle.passed && oracle.reward == Some(1.0)) {
+        problems.push(format!("failed to validate {}: oracle: must pass with reward 1.0; {}", args.dir.display(), oracle.summary()));
+        for check in oracle.checks.iter().filter(|check| !check.passed) {
+            problems.push(format!("    check `{}` failed:\n{}", check.name, indent(&check.output_tail)));
+        }
+    }
+    let noop = run_case(&CaseSpec::new(fixture.clone(), Agent::Noop), &settings, "check-fixture").result;
+    if noop.passed || noop.reward >= Some(1.0) {
+        problems.push(format!("failed to validate {}: noop: must fail below the oracle; {}", args.dir.display(), noop.summary()));
+    }
+    if problems.is_empty() {
+        println!("{}: valid (oracle 1.0, noop {})", args.dir.display(), noop.reward.unwrap_or_default());
+        EXIT_OK
+    } else {
+        problems.iter().for_each(|problem| println!("{problem}"));
+        EXIT_FAILED
+    }
+}
+
+fn indent(text: &str) -> String {
+    text.lines().rev().take(20).collect::<Vec<_>>().into_iter().rev().map(|line| format!("        {line}")).collect::<Vec<_>>().join("\n")
+}
+
+/// `harness report`.
+pub fn report(args: ReportArgs) -> u8 {
+    let out = args.out.clone().unwrap_or_else(crate::settings::default_out_dir);
+    let runs = if args.runs.is_empty() {
+        match std::fs::read_dir(out.join("runs")) {
+            Ok(entries) => entries.flatten().map(|entry| entry.path()).filter(|path| path.is_dir()).collect(),
+            Err(error) => {
+                message::error(&format!("failed to read {}: {error}", out.join("runs").display()));
+                return EXIT_ERROR;
+            }
+        }
+    } else {
+        args.runs.clone()
+    };
+    match merge(&runs) {
+        Ok(results) => {
+            print!("{}", report::table::render(&results));
+            match report::write_all(&out, &out, &results) {
+                Ok(_) => EXIT_OK,
+                Err(error) => {
+                    message::error(&error.to_string());
+                    EXIT_ERROR
+                }
+            }
+        }
+        Err(error) => {
+            message::error(&error);
+            EXIT_ERROR
+        }
+    }
+}
+
+/// Merges the ledgers of several runs; the same case twice with different outcomes is an
+/// error (two partitions disagree), identical duplicates are kept once.
+pub fn merge(runs: &[PathBuf]) -> Result<Vec<CaseResult>, String> {
+    let mut merged: BTreeMap<String, CaseResult> = BTreeMap::new();
+    for run in runs {
+        let ledger = run.join("ledger.jsonl");
+        if !ledger.is_file() {
+            return Err(format!("{} has no ledger.jsonl", run.display()));
+        }
+        let (results, warnings) = ledger::read_ledger(&ledger).map_err(|error| error.to_string())?;
+        warnings.iter().for_each(|warning| message::warning(warning));
+        for result in results {
+            if let Some(known) = merged.get(&result.case) {
+                if known.status != result.status || known.reward != result.reward || known.codes() != result.codes() {
+                    return Err(format!(
+                        "case {} disagrees between runs: {} vs {}",
+                        result.case,
+                        known.summary(),
+                        result.summary()
+                    ));
+                }
+                continue;
+            }
+            merged.insert(result.case.clone(), result);
+        }
+    }
+    Ok(merged.into_values().collect())
+}
+
+/// `harness export --format atropos`.
+pub fn export(args: ExportArgs) -> u8 {
+    let (results, warnings) = match ledger::read_ledger(&args.run.join("ledger.jsonl")) {
+        Ok(read) => read,
+        Err(error) => {
+            message::error(&error.to_string());
+            return EXIT_ERROR;
+        }
+    };
+    warnings.iter().for_each(|warning| message::warning(warning));
+    let mut out = String::new();
+    for result in results.iter().filter(|result| result.status != CaseStatus::Errored) {
+        let case_dir = args.run.join("cases").join(ledger::sanitize(&result.case));
+        let events: Vec<serde_json::Value> = std::fs::read_to_string(case_dir.join("trajectory.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|line| serde_json::from_str(line).ok())
+            .collect();
+        let agent_log = std::fs::read_to_string(case_dir.join("agent.log")).unwrap_or_default();
+        let line = serde_json::json!({
+            "fixture": result.fixture,
+            "agent": result.agent,
+            "reward": result.reward,
+            "passed": result.passed,
+            "trajectory": {"events": events, "agent_log": agent_log},
+        });
+        out.push_str(&line.to_string());
+        out.push('\n');
+    }
+    let written = match &args.output {
+        Some(path) => std::fs::write(path, out).map_err(|error| format!("failed to write {}: {error}", path.display())),
+        None => std::io::stdout().write_all(out.as_bytes()).map_err(|error| format!("failed to write to stdout: {error}")),
+    };
+    match written {
+        Ok(()) => EXIT_OK,
+        Err(error) => {
+            message::error(&error);
+            EXIT_ERROR
+        }
+    }
+}

@@ -1,0 +1,36 @@
+//! The `harness` command line: `args` parses, `commands` runs; the exit code is decided
+//! once, at the end (0 all passed / valid, 1 some failed / invalid, 2 bad input or errored).
+
+pub mod args;
+pub mod commands;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Every case passed; the fixture is valid; the command did its job.
+pub const EXIT_OK: u8 = 0;
+/// Some case failed; the fixture is invalid.
+pub const EXIT_FAILED: u8 = 1;
+/// Bad input, an unreadable fixture, or a case errored.
+pub const EXIT_ERROR: u8 = 2;
+
+/// `main` of the `harness` binary.
+pub fn main() -> ExitCode {
+    crate::agent::confine::run_launcher_if_requested();
+    let _ = crate::agent::confine::become_subreaper();
+    let cli = match args::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() { EXIT_ERROR } else { EXIT_OK });
+        }
+    };
+    let code = match cli.command {
+        args::Command::Run(run) => commands::run(run),
+        args::Command::CheckFixture(check) => commands::check_fixture(check),
+        args::Command::Report(report) => commands::report(report),
+        args::Command::Export(export) => commands::export(export),
+    };
+    ExitCode::from(code)
+}
