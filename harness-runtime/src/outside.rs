@@ -172,7 +172,7 @@ fn python_site_dirs() -> &'static [PathBuf] {
 
 /// Entries the harness itself puts in an episode root before grading; anything else there
 /// was planted (the root is an ancestor of every grading tree).
-pub const EPISODE_ROOT_ENTRIES: &[&str] = &["repo", "work", "agent"];
+pub const EPISODE_ROOT_ENTRIES: &[&str] = &["repo", "work", "agent", "harness"];
 
 /// Planted entries in the episode root or beside the baseline repo's `.git`, removed so
 /// they cannot reach the checks. Returns what was found.
@@ -200,15 +200,15 @@ pub fn sweep_episode_root(episode_root: &Path) -> Vec<PathBuf> {
 }
 
 impl OutsideWatch {
-    /// Fingerprints every file under `root` that the harness writes only between episodes
-    /// (its reports). Run ledgers and case directories grow while other cases finish, so
-    /// they are left to the ledger's own checks.
+    /// Fingerprints the files at the top of the output root, which the harness writes only
+    /// between runs (its reports). Run ledgers and case directories grow while other cases
+    /// finish, so they are not watched here; Landlock keeps agents out of them.
     pub fn capture_tree(root: &Path) -> OutsideWatch {
         let mut entries = BTreeMap::new();
         if let Ok(listing) = fs::read_dir(root) {
             for entry in listing.flatten() {
                 let path = entry.path();
-                if entry.file_name() == "runs" || entry.file_name() == "meta" {
+                if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
                     continue;
                 }
                 entries.insert(path.clone(), fingerprint(&path));
