@@ -1,5 +1,6 @@
 //! The `harness` binary end to end on the shipped fixtures: exit codes, JSON, an honest
 //! shell agent, the same agent plus an attack, and bad input.
+#![allow(clippy::unwrap_used, reason = "test helpers fail loudly by design")]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -168,7 +169,8 @@ fn check_fixture(dir: &Path) -> (Option<i32>, String) {
 fn check_fixture_names_file_line_and_field() {
     let root = tempfile::tempdir().unwrap();
     let contract = "repo/evaluation/sh-semver.toml";
-    let cases: Vec<(Box<dyn Fn(String) -> String>, &str)> = vec![
+    type Edit = Box<dyn Fn(String) -> String>;
+    let cases: Vec<(Edit, &str)> = vec![
         (Box::new(|text: String| text.replacen("weight = 1.0", "weight = \"x\"", 1)), "weight: invalid type: string \"x\", expected a number"),
         (Box::new(|text: String| format!("bogus = 1\n{text}")), "unknown field `bogus`"),
         (Box::new(|text: String| text.replacen("\"tests/run.sh\",", "\"tests/missing.sh\",", 1)), "files[0]: `tests/missing.sh` does not exist in repo/"),

@@ -147,12 +147,10 @@ pub fn judge(fixture: &Fixture, manifest: &Files, snapshot: &Snapshot) -> Judged
                 "file exceeds the per-file size budget",
             ),
         };
-        if let Anomaly::Special(path) | Anomaly::NonUtf8(path) = anomaly {
-            if RepoPath::parse(path)
-                .is_ok_and(|repo_path| fixture.ignore_rules.is_ignored(&repo_path))
-            {
-                continue;
-            }
+        if let Anomaly::Special(path) | Anomaly::NonUtf8(path) = anomaly
+            && RepoPath::parse(path).is_ok_and(|repo_path| fixture.ignore_rules.is_ignored(&repo_path))
+        {
+            continue;
         }
         judged
             .violations

@@ -52,10 +52,10 @@ impl RunState {
             .as_ref()
             .map_or("unrecorded", |dir| dir.run_id.as_str());
         let output = run_case(spec, &self.settings, run_id);
-        if let Some(run_dir) = &self.run_dir {
-            if let Err(error) = run_dir.record(&output) {
-                message::warning(&format!("{error}"));
-            }
+        if let Some(run_dir) = &self.run_dir
+            && let Err(error) = run_dir.record(&output)
+        {
+            message::warning(&format!("{error}"));
         }
         println!("{}", message::case_line(&output.result));
         self.results
