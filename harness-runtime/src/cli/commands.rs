@@ -35,6 +35,9 @@ pub fn run(args: RunArgs) -> u8 {
     if let Some(out) = &args.out {
         settings.out_dir = out.clone();
     }
+    for stale in crate::episode::sweep_stale(&settings.temp_root) {
+        message::note(&format!("removed stale episode directory {}", stale.display()));
+    }
     let agent = match args.agent.as_str() {
         "noop" => Agent::Noop,
         "oracle" => Agent::Oracle,
@@ -82,7 +85,7 @@ pub fn run(args: RunArgs) -> u8 {
         }
     }
     let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)).max(1);
-    let fresh = execute(&specs, &settings, &run_dir, jobs);
+    let (fresh, all_recorded) = execute(&specs, &settings, &run_dir, jobs);
 
     let mut results: Vec<CaseResult> = previous.into_iter().filter(|result| done.contains(&result.case)).collect();
     results.extend(fresh);
@@ -100,7 +103,7 @@ pub fn run(args: RunArgs) -> u8 {
             return EXIT_ERROR;
         }
     }
-    if results.iter().any(|result| result.status == CaseStatus::Errored) {
+    if !all_recorded || results.iter().any(|result| result.status == CaseStatus::Errored) {
         EXIT_ERROR
     } else if results.iter().all(|result| result.passed) {
         EXIT_OK
@@ -109,8 +112,15 @@ pub fn run(args: RunArgs) -> u8 {
     }
 }
 
-/// Runs specs on `jobs` threads, recording each result as it ends.
-fn execute(specs: &[CaseSpec], settings: &Settings, run_dir: &RunDir, jobs: usize) -> Vec<CaseResult> {
+/// Runs specs on `jobs` threads, recording each result as it ends. The flag says whether
+/// every result reached the ledger (a full disk must not pass silently).
+fn execute(specs: &[CaseSpec], settings: &Settings, run_dir: &RunDir, jobs: usize) -> (Vec<CaseResult>, bool) {
+    let recorded = std::sync::atomic::AtomicBool::new(true);
+    let results = execute_cases(specs, settings, run_dir, jobs, &recorded);
+    (results, recorded.load(std::sync::atomic::Ordering::Relaxed))
+}
+
+fn execute_cases(specs: &[CaseSpec], settings: &Settings, run_dir: &RunDir, jobs: usize, recorded: &std::sync::atomic::AtomicBool) -> Vec<CaseResult> {
     let queue = Arc::new(Mutex::new(specs.iter().cloned().collect::<std::collections::VecDeque<_>>()));
     let (sender, receiver) = mpsc::channel::<CaseResult>();
     let progress = Progress::new(specs.len());
@@ -125,6 +135,7 @@ fn execute(specs: &[CaseSpec], settings: &Settings, run_dir: &RunDir, jobs: usiz
                     let output = run_case(&spec, settings, &run_dir.run_id);
                     if let Err(error) = run_dir.record(&output) {
                         message::error(&error.to_string());
+                        recorded.store(false, std::sync::atomic::Ordering::Relaxed);
                     }
                     let _ = sender.send(output.result);
                 }
@@ -256,7 +267,8 @@ pub fn report(args: ReportArgs) -> u8 {
     match merge(&runs) {
         Ok(results) => {
             print!("{}", report::table::render(&results));
-            match report::write_all(&out, &out, &results) {
+            let sources: Vec<&Path> = runs.iter().map(PathBuf::as_path).collect();
+            match report::write_merged(&out, &out, &results, &sources) {
                 Ok(_) => EXIT_OK,
                 Err(error) => {
                     message::error(&error.to_string());

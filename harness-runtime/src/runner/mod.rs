@@ -115,6 +115,11 @@ pub fn main(fixtures_dir: &Path, suite: Suite) -> ExitCode {
             .map(PathBuf::from)
             .collect();
     }
+    if !listing {
+        for stale in crate::episode::sweep_stale(&settings.temp_root) {
+            message::note(&format!("removed stale episode directory {}", stale.display()));
+        }
+    }
     let run_id = std::env::var("NEXTEST_RUN_ID").unwrap_or_else(|_| ledger::fresh_run_id());
     let run_dir = if listing {
         None
