@@ -38,3 +38,44 @@ pub use settings::Settings;
 
 #[doc(hidden)]
 pub use inventory;
+
+pub use harness_macros::{attack, fixtures, work_item};
+
+/// The `main` of a `harness = false` test binary: `main!(benchmark)` in `tests/benchmark.rs`
+/// runs every fixture's noop and oracle cases and every `#[work_item]`; `main!(attacks)` in
+/// `tests/attacks.rs` runs every `#[attack]`. Fixtures are read from `fixtures/` under the
+/// package root, or from the directory given: `main!(benchmark, "my-fixtures")`.
+///
+/// The expansion also names the directory with [`fixtures!`], so a broken fixture is a
+/// compile error and editing a fixture file rebuilds the test binary. (A file *added* to
+/// a fixture is noticed only through a build script printing
+/// `cargo:rerun-if-changed=fixtures`.)
+///
+/// ```no_run
+/// harness_runtime::main!(benchmark, "../examples/downstream/fixtures");
+/// ```
+#[macro_export]
+macro_rules! main {
+    (benchmark $(,)?) => {
+        $crate::main!(@suite Benchmark, "fixtures");
+    };
+    (attacks $(,)?) => {
+        $crate::main!(@suite Attacks, "fixtures");
+    };
+    (benchmark, $dir:literal $(,)?) => {
+        $crate::main!(@suite Benchmark, $dir);
+    };
+    (attacks, $dir:literal $(,)?) => {
+        $crate::main!(@suite Attacks, $dir);
+    };
+    (@suite $suite:ident, $dir:literal) => {
+        fn main() -> ::std::process::ExitCode {
+            // Compile-time validation of every fixture, and rebuild tracking.
+            const _: &[&str] = $crate::fixtures!($dir);
+            $crate::runner::main(
+                &::std::path::Path::new(::core::env!("CARGO_MANIFEST_DIR")).join($dir),
+                $crate::runner::Suite::$suite,
+            )
+        }
+    };
+}

@@ -1,0 +1,724 @@
+//! Stage 2: every rule, every user-facing message. Each check turns what `parse/` read
+//! into a validated case, or into every problem found, each a `syn::Error` spanned on the
+//! offending tokens, so one compile shows every mistake at once.
+
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+use syn::{FnArg, GenericParam, Ident, Item, ItemFn, LitStr, ReturnType, Type};
+
+use crate::parse::attack::{self, AttackAttr};
+use crate::parse::work_item::{self, WorkItemAttr};
+use crate::parse::{Expected, Rejected, Target};
+
+/// Case names the harness generates itself (DESIGN.md "Case names"); a fn may not take one.
+pub const RESERVED_NAMES: &[&str] = &[
+    "noop",
+    "oracle",
+    "agent",
+    "approve_all",
+    "reject_all",
+    "flag_every_line",
+];
+
+/// Texts shared by several stages.
+pub mod messages {
+    /// What `fixtures!` takes.
+    pub const FIXTURES_USAGE: &str = "fixtures! takes one string literal: the fixtures directory relative to the package root, e.g. fixtures!(\"fixtures\")";
+    /// The signature every case function has.
+    pub const SIGNATURE: &str = "fn name(sandbox: &mut Sandbox) -> Result<(), E>";
+}
+
+/// The fixtures an attribute may name: the directory it scanned, and a way to load one.
+pub trait Catalog {
+    /// The directory as messages show it (relative to the package root).
+    fn label(&self) -> &str;
+    /// The fixture ids found, sorted, or why the directory could not be read.
+    fn ids(&self) -> Result<&[String], &str>;
+    /// Every problem of the fixture `id` as one line each; empty when it loads.
+    fn problems(&self, id: &str) -> Vec<String>;
+}
+
+/// A validated `#[work_item]`: case `<fixture>::<name>`.
+#[derive(Debug, Clone)]
+pub struct WorkItemCase {
+    /// The function (kept as written).
+    pub item: ItemFn,
+    /// The fixture id.
+    pub fixture: String,
+    /// `expect = "fail"`.
+    pub expect_fail: bool,
+}
+
+/// A validated `#[attack]`: case `attack::<name>`.
+#[derive(Debug, Clone)]
+pub struct AttackCase {
+    /// The function (kept as written).
+    pub item: ItemFn,
+    /// The fixture id.
+    pub fixture: String,
+    /// Every code the episode must report.
+    pub violations: Vec<String>,
+}
+
+/// Checks `#[work_item(...)]` and the fn under it.
+pub fn work_item(
+    attr: &WorkItemAttr,
+    target: &Target,
+    catalog: &dyn Catalog,
+) -> Result<WorkItemCase, Vec<syn::Error>> {
+    const ATTR: &str = "work_item";
+    let mut errors = Vec::new();
+    rejected(&attr.rejected, ATTR, work_item::KEYS, &mut errors);
+    let fixture = fixture(attr.fixture.as_ref(), ATTR, catalog, &mut errors);
+    let expect_fail = match &attr.expect {
+        None => false,
+        Some(lit) => match lit.value().as_str() {
+            "fail" => true,
+            "pass" => false,
+            other => {
+                errors.push(syn::Error::new(
+                    lit.span(),
+                    format!("`expect` must be \"pass\" (the default) or \"fail\", not {other:?}"),
+                ));
+                false
+            }
+        },
+    };
+    let item = function(target, ATTR, &mut errors);
+    match (fixture, item) {
+        (Some(fixture), Some(item)) if errors.is_empty() => Ok(WorkItemCase {
+            item: item.clone(),
+            fixture,
+            expect_fail,
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// Checks `#[attack(...)]` and the fn under it.
+pub fn attack(
+    attr: &AttackAttr,
+    target: &Target,
+    catalog: &dyn Catalog,
+) -> Result<AttackCase, Vec<syn::Error>> {
+    const ATTR: &str = "attack";
+    let mut errors = Vec::new();
+    rejected(&attr.rejected, ATTR, attack::KEYS, &mut errors);
+    let fixture = fixture(attr.fixture.as_ref(), ATTR, catalog, &mut errors);
+    let violations = violations(attr, &mut errors);
+    let item = function(target, ATTR, &mut errors);
+    match (fixture, item) {
+        (Some(fixture), Some(item)) if errors.is_empty() => Ok(AttackCase {
+            item: item.clone(),
+            fixture,
+            violations,
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// One error per fixture problem, spanned on the `fixtures!` path literal.
+pub fn fixture_problems(path: &LitStr, problems: &[String]) -> Vec<syn::Error> {
+    problems
+        .iter()
+        .map(|problem| syn::Error::new(path.span(), problem))
+        .collect()
+}
+
+fn rejected(rejected: &[Rejected], attr: &str, keys: &[&str], errors: &mut Vec<syn::Error>) {
+    for rejected in rejected {
+        errors.push(match rejected {
+            Rejected::Unknown(key) => syn::Error::new(
+                key.span(),
+                format!(
+                    "unknown key `{key}`: #[{attr}] takes {}",
+                    conjunction(&keys.iter().map(|key| format!("`{key}`")).collect::<Vec<_>>())
+                ),
+            ),
+            Rejected::Duplicate(key) => {
+                syn::Error::new(key.span(), format!("duplicate key `{key}`"))
+            }
+            Rejected::WrongType {
+                key,
+                span,
+                expected,
+            } => syn::Error::new(
+                *span,
+                match expected {
+                    Expected::Str => format!("`{key}` takes a string literal, e.g. {key} = \"...\""),
+                    Expected::StrOrList => format!(
+                        "`{key}` takes a string literal or a list of them, e.g. {key} = \"contract_rewrite\" or {key} = [\"link_escape\", \"committed_tamper\"]"
+                    ),
+                },
+            ),
+        });
+    }
+}
+
+fn fixture(
+    lit: Option<&LitStr>,
+    attr: &str,
+    catalog: &dyn Catalog,
+    errors: &mut Vec<syn::Error>,
+) -> Option<String> {
+    let Some(lit) = lit else {
+        let known = match catalog.ids() {
+            Ok(ids) => format!("; fixtures in {}: {}", catalog.label(), ids.join(", ")),
+            Err(_) => String::new(),
+        };
+        errors.push(syn::Error::new(
+            Span::call_site(),
+            format!("#[{attr}] needs `fixture = \"<id>\"`, the fixture the case runs on{known}"),
+        ));
+        return None;
+    };
+    let id = lit.value();
+    let ids = match catalog.ids() {
+        Ok(ids) => ids,
+        Err(reason) => {
+            errors.push(syn::Error::new(
+                lit.span(),
+                format!("cannot check fixture `{id}`: {reason}"),
+            ));
+            return None;
+        }
+    };
+    if !ids.contains(&id) {
+        let hint = suggestion(&id, ids.iter().map(String::as_str));
+        errors.push(syn::Error::new(
+            lit.span(),
+            format!(
+                "unknown fixture `{id}`{hint}; fixtures in {}: {}",
+                catalog.label(),
+                ids.join(", ")
+            ),
+        ));
+        return None;
+    }
+    let problems = catalog.problems(&id);
+    for problem in &problems {
+        errors.push(syn::Error::new(
+            lit.span(),
+            format!("fixture `{id}` is invalid: {problem}"),
+        ));
+    }
+    problems.is_empty().then_some(id)
+}
+
+fn violations(attr: &AttackAttr, errors: &mut Vec<syn::Error>) -> Vec<String> {
+    let codes = harness_fixture::VIOLATION_CODES;
+    let valid = || format!("valid codes: {}", codes.join(", "));
+    let Some(violations) = &attr.violations else {
+        if !attr.rejected.iter().any(
+            |rejected| matches!(rejected, Rejected::WrongType { key, .. } if key == "violation"),
+        ) {
+            errors.push(syn::Error::new(
+                Span::call_site(),
+                format!(
+                    "#[attack] needs `violation = \"<code>\"` (or a list of codes), what the harness must report; {}",
+                    valid()
+                ),
+            ));
+        }
+        return Vec::new();
+    };
+    if violations.codes.is_empty() {
+        errors.push(syn::Error::new(
+            violations.span,
+            format!("`violation` lists no code; {}", valid()),
+        ));
+    }
+    let mut seen = Vec::new();
+    for lit in &violations.codes {
+        let code = lit.value();
+        if !codes.contains(&code.as_str()) {
+            let hint = suggestion(&code, codes.iter().copied());
+            errors.push(syn::Error::new(
+                lit.span(),
+                format!("unknown violation `{code}`{hint}; {}", valid()),
+            ));
+        } else if seen.contains(&code) {
+            errors.push(syn::Error::new(
+                lit.span(),
+                format!("violation `{code}` is listed twice"),
+            ));
+        } else {
+            seen.push(code);
+        }
+    }
+    seen
+}
+
+/// The fn under the attribute, if it has the one signature the harness can call.
+fn function<'a>(
+    target: &'a Target,
+    attr: &str,
+    errors: &mut Vec<syn::Error>,
+) -> Option<&'a ItemFn> {
+    let item = match target {
+        Target::Fn(item) => item,
+        Target::NotFn(item) => {
+            let (what, error) = not_a_fn(item);
+            errors.push(syn::Error::new(
+                error.span(),
+                format!(
+                    "#[{attr}] goes on a function `{}`, not on {what}",
+                    messages::SIGNATURE
+                ),
+            ));
+            return None;
+        }
+    };
+    let before = errors.len();
+    let sig = &item.sig;
+    let mut wrong = |span: Span, what: &str| {
+        errors.push(syn::Error::new(
+            span,
+            format!("#[{attr}] fn {what}; expected `{}`", messages::SIGNATURE),
+        ));
+    };
+    if let Some(token) = &sig.constness {
+        wrong(token.span, "must not be `const`");
+    }
+    if let Some(token) = &sig.asyncness {
+        wrong(token.span, "must not be `async`");
+    }
+    if let Some(token) = &sig.unsafety {
+        wrong(token.span, "must not be `unsafe`");
+    }
+    if let Some(abi) = &sig.abi {
+        wrong(abi.extern_token.span, "must not have an `extern` ABI");
+    }
+    if let Some(param) = sig
+        .generics
+        .params
+        .iter()
+        .find(|param| !matches!(param, GenericParam::Lifetime(_)))
+    {
+        wrong(param.span(), "must not have type or const parameters");
+    } else if let Some(clause) = &sig.generics.where_clause {
+        wrong(clause.where_token.span, "must not have a where clause");
+    }
+    if let Some(variadic) = &sig.variadic {
+        wrong(variadic.dots.spans[0], "must not be variadic");
+    }
+    match sig.inputs.len() {
+        1 => match sig.inputs.first() {
+            Some(FnArg::Receiver(receiver)) => wrong(receiver.span(), "must not take `self`"),
+            Some(FnArg::Typed(arg)) if !is_mut_ref(&arg.ty) => {
+                wrong(arg.ty.span(), "must take `&mut Sandbox`")
+            }
+            _ => {}
+        },
+        count => wrong(
+            sig.paren_token.span.join(),
+            &format!("must take exactly one argument, `sandbox: &mut Sandbox`, not {count}"),
+        ),
+    }
+    match &sig.output {
+        ReturnType::Type(_, ty) if returns_result(ty) => {}
+        ReturnType::Type(_, ty) => wrong(ty.span(), "must return `Result<(), E>` where E: Debug"),
+        ReturnType::Default => wrong(
+            sig.paren_token.span.close(),
+            "must return `Result<(), E>` where E: Debug",
+        ),
+    }
+    let name = sig.ident.to_string();
+    if RESERVED_NAMES.contains(&name.as_str()) {
+        errors.push(syn::Error::new(
+            sig.ident.span(),
+            format!(
+                "`{name}` is a reserved case name; rename the fn (reserved: {})",
+                RESERVED_NAMES.join(", ")
+            ),
+        ));
+    }
+    (errors.len() == before).then_some(item)
+}
+
+fn is_mut_ref(ty: &Type) -> bool {
+    match ty {
+        Type::Reference(reference) => reference.mutability.is_some(),
+        Type::Group(group) => is_mut_ref(&group.elem),
+        Type::Paren(paren) => is_mut_ref(&paren.elem),
+        _ => false,
+    }
+}
+
+fn returns_result(ty: &Type) -> bool {
+    match ty {
+        Type::Path(path) => path
+            .path
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "Result"),
+        Type::Group(group) => returns_result(&group.elem),
+        Type::Paren(paren) => returns_result(&paren.elem),
+        _ => false,
+    }
+}
+
+/// What the item is ("a struct"), and the token to point at (its name where it has one).
+fn not_a_fn(item: &Item) -> (&'static str, Box<dyn Spanned + '_>) {
+    fn at<'a>(what: &'static str, ident: &'a Ident) -> (&'static str, Box<dyn Spanned + 'a>) {
+        (what, Box::new(ident))
+    }
+    match item {
+        Item::Struct(item) => at("a struct", &item.ident),
+        Item::Enum(item) => at("an enum", &item.ident),
+        Item::Union(item) => at("a union", &item.ident),
+        Item::Const(item) => at("a const", &item.ident),
+        Item::Static(item) => at("a static", &item.ident),
+        Item::Mod(item) => at("a module", &item.ident),
+        Item::Trait(item) => at("a trait", &item.ident),
+        Item::TraitAlias(item) => at("a trait alias", &item.ident),
+        Item::Type(item) => at("a type alias", &item.ident),
+        Item::ExternCrate(item) => at("an extern crate", &item.ident),
+        Item::Impl(item) => ("an impl block", Box::new(item.impl_token)),
+        Item::Use(item) => ("a use declaration", Box::new(item.use_token)),
+        other => ("this item", Box::new(other)),
+    }
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn conjunction(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// `" (did you mean `x`?)"` when one candidate is a plausible typo of `given`.
+fn suggestion<'a>(given: &str, candidates: impl Iterator<Item = &'a str>) -> String {
+    candidates
+        .map(|candidate| (edit_distance(given, candidate), candidate))
+        .filter(|(distance, candidate)| *distance <= (candidate.len() / 3).max(1))
+        .min()
+        .map(|(_, candidate)| format!(" (did you mean `{candidate}`?)"))
+        .unwrap_or_default()
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                diagonal
+            } else {
+                1 + diagonal.min(above).min(row[j])
+            };
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod should {
+    use super::*;
+    use crate::parse;
+    use quote::quote;
+
+    /// Two fixtures: `greet` loads, `broken` has one problem.
+    struct Fake;
+
+    impl Catalog for Fake {
+        fn label(&self) -> &str {
+            "fixtures"
+        }
+        fn ids(&self) -> Result<&[String], &str> {
+            static IDS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+            Ok(IDS.get_or_init(|| vec!["broken".into(), "greet".into()]))
+        }
+        fn problems(&self, id: &str) -> Vec<String> {
+            match id {
+                "broken" => vec!["failed to parse fixtures/broken/repo/evaluation/broken.toml:5:10: checks[0].weight: invalid type: string \"x\", expected a number".into()],
+                _ => Vec::new(),
+            }
+        }
+    }
+
+    struct Unreadable;
+
+    impl Catalog for Unreadable {
+        fn label(&self) -> &str {
+            "fixtures"
+        }
+        fn ids(&self) -> Result<&[String], &str> {
+            Err("failed to read fixtures: no such file or directory")
+        }
+        fn problems(&self, _: &str) -> Vec<String> {
+            Vec::new()
+        }
+    }
+
+    fn good_fn() -> Target {
+        parse::target(quote! {
+            fn rewrite(sandbox: &mut Sandbox) -> Result<(), SandboxError> { Ok(()) }
+        })
+        .unwrap()
+    }
+
+    fn attack_errors(args: proc_macro2::TokenStream, target: &Target) -> Vec<String> {
+        let attr = parse::attack::parse(args).unwrap();
+        match attack(&attr, target, &Fake) {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    fn work_item_errors(args: proc_macro2::TokenStream, target: &Target) -> Vec<String> {
+        let attr = parse::work_item::parse(args).unwrap();
+        match work_item(&attr, target, &Fake) {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    #[test]
+    fn accept_a_valid_attack() {
+        let attr = parse::attack::parse(quote!(
+            fixture = "greet",
+            violation = ["contract_rewrite", "committed_tamper"]
+        ))
+        .unwrap();
+        let case = attack(&attr, &good_fn(), &Fake).unwrap();
+        assert_eq!(case.fixture, "greet");
+        assert_eq!(case.violations, ["contract_rewrite", "committed_tamper"]);
+        assert_eq!(case.item.sig.ident, "rewrite");
+    }
+
+    #[test]
+    fn accept_a_valid_work_item_expected_to_fail() {
+        let attr = parse::work_item::parse(quote!(fixture = "greet", expect = "fail")).unwrap();
+        let case = work_item(&attr, &good_fn(), &Fake).unwrap();
+        assert!(case.expect_fail);
+    }
+
+    #[test]
+    fn report_every_mistake_at_once() {
+        let errors = attack_errors(
+            quote!(
+                fixture = "gret",
+                violation = ["contract_rewrit", "nope"],
+                bogus = "x"
+            ),
+            &parse::target(quote!(
+                async fn noop() {}
+            ))
+            .unwrap(),
+        );
+        assert_eq!(
+            errors,
+            [
+                "unknown key `bogus`: #[attack] takes `fixture`, `violation` and `fixtures`",
+                "unknown fixture `gret` (did you mean `greet`?); fixtures in fixtures: broken, greet",
+                &format!(
+                    "unknown violation `contract_rewrit` (did you mean `contract_rewrite`?); valid codes: {}",
+                    harness_fixture::VIOLATION_CODES.join(", ")
+                ),
+                &format!(
+                    "unknown violation `nope`; valid codes: {}",
+                    harness_fixture::VIOLATION_CODES.join(", ")
+                ),
+                "#[attack] fn must not be `async`; expected `fn name(sandbox: &mut Sandbox) -> Result<(), E>`",
+                "#[attack] fn must take exactly one argument, `sandbox: &mut Sandbox`, not 0; expected `fn name(sandbox: &mut Sandbox) -> Result<(), E>`",
+                "#[attack] fn must return `Result<(), E>` where E: Debug; expected `fn name(sandbox: &mut Sandbox) -> Result<(), E>`",
+                "`noop` is a reserved case name; rename the fn (reserved: noop, oracle, agent, approve_all, reject_all, flag_every_line)",
+            ]
+        );
+    }
+
+    #[test]
+    fn require_fixture_and_violation() {
+        let errors = attack_errors(quote!(), &good_fn());
+        assert_eq!(errors.len(), 2);
+        assert!(
+            errors[0].starts_with("#[attack] needs `fixture = \"<id>\"`"),
+            "{}",
+            errors[0]
+        );
+        assert!(
+            errors[0].ends_with("fixtures in fixtures: broken, greet"),
+            "{}",
+            errors[0]
+        );
+        assert!(
+            errors[1].starts_with("#[attack] needs `violation = \"<code>\"`"),
+            "{}",
+            errors[1]
+        );
+    }
+
+    #[test]
+    fn reject_an_empty_or_repeated_violation_list() {
+        assert_eq!(
+            attack_errors(quote!(fixture = "greet", violation = []), &good_fn()).len(),
+            1
+        );
+        assert_eq!(
+            attack_errors(
+                quote!(fixture = "greet", violation = ["timeout", "timeout"]),
+                &good_fn()
+            ),
+            ["violation `timeout` is listed twice"]
+        );
+    }
+
+    #[test]
+    fn report_a_wrong_value_type_once() {
+        let errors = attack_errors(quote!(fixture = "greet", violation = 3), &good_fn());
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].starts_with("`violation` takes a string literal or a list"));
+    }
+
+    #[test]
+    fn report_each_problem_of_an_invalid_fixture() {
+        let errors = work_item_errors(quote!(fixture = "broken"), &good_fn());
+        assert_eq!(
+            errors,
+            [
+                "fixture `broken` is invalid: failed to parse fixtures/broken/repo/evaluation/broken.toml:5:10: checks[0].weight: invalid type: string \"x\", expected a number"
+            ]
+        );
+    }
+
+    #[test]
+    fn report_an_unreadable_fixtures_directory_on_the_fixture() {
+        let attr = parse::work_item::parse(quote!(fixture = "greet")).unwrap();
+        let errors = work_item(&attr, &good_fn(), &Unreadable).unwrap_err();
+        assert_eq!(
+            errors[0].to_string(),
+            "cannot check fixture `greet`: failed to read fixtures: no such file or directory"
+        );
+    }
+
+    #[test]
+    fn reject_an_unknown_expect_value_and_foreign_keys() {
+        let errors = work_item_errors(
+            quote!(fixture = "greet", expect = "failure", violation = "timeout"),
+            &good_fn(),
+        );
+        assert_eq!(
+            errors,
+            [
+                "unknown key `violation`: #[work_item] takes `fixture`, `expect` and `fixtures`",
+                "`expect` must be \"pass\" (the default) or \"fail\", not \"failure\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn reject_items_that_are_not_functions() {
+        let errors = work_item_errors(
+            quote!(fixture = "greet"),
+            &parse::target(quote!(
+                struct Agent;
+            ))
+            .unwrap(),
+        );
+        assert_eq!(
+            errors,
+            [
+                "#[work_item] goes on a function `fn name(sandbox: &mut Sandbox) -> Result<(), E>`, not on a struct"
+            ]
+        );
+    }
+
+    #[test]
+    fn reject_wrong_signatures() {
+        let cases = [
+            (
+                quote!(
+                    fn f(a: &mut Sandbox, b: u8) -> Result<(), E> {}
+                ),
+                "must take exactly one argument",
+            ),
+            (
+                quote!(
+                    fn f(sandbox: Sandbox) -> Result<(), E> {}
+                ),
+                "must take `&mut Sandbox`",
+            ),
+            (
+                quote!(
+                    fn f<T>(sandbox: &mut T) -> Result<(), E> {}
+                ),
+                "must not have type or const parameters",
+            ),
+            (
+                quote!(
+                    fn f(sandbox: &mut Sandbox) -> () {}
+                ),
+                "must return `Result<(), E>`",
+            ),
+            (
+                quote!(
+                    unsafe fn f(sandbox: &mut Sandbox) -> Result<(), E> {}
+                ),
+                "must not be `unsafe`",
+            ),
+            (
+                quote!(
+                    const fn f(sandbox: &mut Sandbox) -> Result<(), E> {}
+                ),
+                "must not be `const`",
+            ),
+        ];
+        for (item, expected) in cases {
+            let errors = work_item_errors(quote!(fixture = "greet"), &parse::target(item).unwrap());
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert!(
+                errors[0].contains(expected),
+                "{} does not say {expected}",
+                errors[0]
+            );
+        }
+    }
+
+    #[test]
+    fn allow_lifetimes_and_qualified_results() {
+        let target = parse::target(quote! {
+            fn f<'a>(sandbox: &mut Sandbox<'a>) -> std::result::Result<(), String> { Ok(()) }
+        })
+        .unwrap();
+        assert!(work_item_errors(quote!(fixture = "greet"), &target).is_empty());
+    }
+
+    #[test]
+    fn reject_every_reserved_name() {
+        for name in RESERVED_NAMES {
+            let ident = Ident::new(name, Span::call_site());
+            let target =
+                parse::target(quote!(fn #ident(sandbox: &mut Sandbox) -> Result<(), E> { Ok(()) }))
+                    .unwrap();
+            let errors = work_item_errors(quote!(fixture = "greet"), &target);
+            assert_eq!(errors.len(), 1, "{name}: {errors:?}");
+            assert!(errors[0].contains("reserved case name"));
+        }
+    }
+
+    #[test]
+    fn list_keys_in_plain_english() {
+        assert_eq!(conjunction(&["a".into()]), "a");
+        assert_eq!(
+            conjunction(&["a".into(), "b".into(), "c".into()]),
+            "a, b and c"
+        );
+    }
+
+    #[test]
+    fn suggest_only_close_matches() {
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(
+            suggestion("timeot", ["timeout", "link_escape"].into_iter()),
+            " (did you mean `timeout`?)"
+        );
+        assert_eq!(suggestion("zzz", ["timeout"].into_iter()), "");
+    }
+}

@@ -1,0 +1,12 @@
+use harness_runtime::{Sandbox, SandboxError, attack};
+
+#[attack(
+    fixture = "greet",
+    violation = ["contract_rewrit", "committed_tamper"],
+    fixtures = "examples/downstream/fixtures"
+)]
+fn rewrite_the_contract(sandbox: &mut Sandbox) -> Result<(), SandboxError> {
+    sandbox.write(&sandbox.contract_path(), "")
+}
+
+fn main() {}
