@@ -18,6 +18,7 @@ pub mod episode;
 pub mod grade;
 pub mod ledger;
 pub mod message;
+pub mod meta;
 pub mod outside;
 pub mod process;
 pub mod report;

@@ -25,6 +25,9 @@ pub enum Command {
     Report(ReportArgs),
     /// Export a run's scored trajectories.
     Export(ExportArgs),
+    /// The meta-harness loop: a proposer writes candidate agents, each is evaluated on the
+    /// fixtures, the history and the (score x cost) frontier grow.
+    Meta(MetaArgs),
 }
 
 /// `harness run`.
@@ -96,4 +99,33 @@ pub struct ExportArgs {
     /// Output file (default: stdout).
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+}
+
+/// `harness meta`.
+#[derive(Debug, clap::Args)]
+pub struct MetaArgs {
+    /// Directory holding fixture directories; every candidate is evaluated on each.
+    #[arg(long, value_name = "DIR")]
+    pub fixtures: PathBuf,
+    /// The proposer, run with `sh -c` in the meta directory once per iteration.
+    #[arg(long, value_name = "CMD")]
+    pub proposer: String,
+    /// Run until this iteration is done (with --resume: the total, not more).
+    #[arg(long, value_name = "N")]
+    pub iterations: u64,
+    /// k: candidates the proposer may write per iteration.
+    #[arg(long, value_name = "K", default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
+    pub candidates_per_proposal: u64,
+    /// Seed of the per-iteration RNG seeds published to the proposer.
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    pub seed: u64,
+    /// The meta directory (default: `<HARNESS_OUT, else target/harness>/meta`).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Continue the meta directory's history: finish an interrupted round, then go on.
+    #[arg(long)]
+    pub resume: bool,
+    /// Each candidate's wall-clock budget per fixture, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 600)]
+    pub agent_timeout: u64,
 }

@@ -3,6 +3,7 @@
 
 pub mod args;
 pub mod commands;
+pub mod meta;
 
 use std::process::ExitCode;
 
@@ -31,6 +32,7 @@ pub fn main() -> ExitCode {
         args::Command::CheckFixture(check) => commands::check_fixture(check),
         args::Command::Report(report) => commands::report(report),
         args::Command::Export(export) => commands::export(export),
+        args::Command::Meta(args) => meta::meta(args),
     };
     ExitCode::from(code)
 }

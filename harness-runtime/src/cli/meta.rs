@@ -1,0 +1,158 @@
+//! `harness meta`: resolve the arguments, run the loop, print the history and the frontier.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use harness_fixture::Fixture;
+
+use super::args::MetaArgs;
+use super::{EXIT_ERROR, EXIT_OK};
+use crate::message;
+use crate::meta::{self, Options, history::Row};
+use crate::report::frontier::Frontier;
+use crate::settings::{Settings, default_out_dir};
+
+/// `harness meta`.
+pub fn meta(args: MetaArgs) -> u8 {
+    match run(args) {
+        Ok(()) => EXIT_OK,
+        Err(error) => {
+            message::error(&error);
+            EXIT_ERROR
+        }
+    }
+}
+
+fn run(args: MetaArgs) -> Result<(), String> {
+    let fixtures_dir = std::fs::canonicalize(&args.fixtures)
+        .map_err(|error| format!("failed to read {}: {error}", args.fixtures.display()))?;
+    let fixtures = load_fixtures(&fixtures_dir)?;
+    let dir = args.out.unwrap_or_else(|| default_out_dir().join("meta"));
+    std::fs::create_dir_all(&dir)
+        .map_err(|error| format!("failed to create {}: {error}", dir.display()))?;
+    let dir = std::fs::canonicalize(&dir)
+        .map_err(|error| format!("failed to resolve {}: {error}", dir.display()))?;
+    let options = Options {
+        dir,
+        fixtures_dir,
+        proposer: absolutize(&args.proposer),
+        iterations: args.iterations,
+        candidates_per_proposal: usize::try_from(args.candidates_per_proposal)
+            .unwrap_or(usize::MAX),
+        seed: args.seed,
+        resume: args.resume,
+    };
+    let mut settings = Settings::from_env().with_current_exe_launcher();
+    settings.agent_timeout = Duration::from_secs(args.agent_timeout);
+    let finished = meta::run(&options, &fixtures, &settings).map_err(|error| error.to_string())?;
+    print_rows(&finished.rows);
+    print_frontier(&finished.frontier);
+    println!("meta directory: {}", options.dir.display());
+    Ok(())
+}
+
+fn load_fixtures(root: &Path) -> Result<Vec<Arc<Fixture>>, String> {
+    let dirs = if root.join("repo").is_dir() {
+        vec![root.to_path_buf()]
+    } else {
+        harness_fixture::discover(root).map_err(|error| error.to_string())?
+    };
+    let mut fixtures = Vec::new();
+    let mut problems = Vec::new();
+    for dir in dirs {
+        match Fixture::load(&dir) {
+            Ok(fixture) => fixtures.push(Arc::new(fixture)),
+            Err(error) => problems.push(error.to_string()),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems.join("\n"));
+    }
+    if fixtures.is_empty() {
+        return Err(format!("no fixtures in {}", root.display()));
+    }
+    fixtures.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(fixtures)
+}
+
+/// The proposer runs in the meta directory, so a relative path in its command that names an
+/// existing file here (`sh examples/proposer/propose.sh`) is made absolute. Only plain words
+/// (no quotes, `$` or globs) are touched.
+fn absolutize(command: &str) -> String {
+    let Ok(cwd) = std::env::current_dir() else {
+        return command.to_owned();
+    };
+    command
+        .split(' ')
+        .map(|word| {
+            let plain = !word.is_empty()
+                && word.contains('/')
+                && !word.starts_with('/')
+                && word
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._-/+".contains(c));
+            if plain && cwd.join(word).exists() {
+                let path: PathBuf = cwd.join(word);
+                crate::meta::evaluate::shell_quote(&path.display().to_string())
+            } else {
+                word.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn print_rows(rows: &[Row]) {
+    println!(
+        "{:>4}  {:<24} {:<24} {:>8} {:>10} {:<6} {:>8} {:>8}  outcome",
+        "iter", "candidate", "parent", "score", "cost", "unit", "delta", "time_s"
+    );
+    for row in rows {
+        let opt = |value: Option<f64>, digits: usize| {
+            value.map_or_else(|| "-".to_owned(), |value| format!("{value:.digits$}"))
+        };
+        println!(
+            "{:>4}  {:<24} {:<24} {:>8} {:>10} {:<6} {:>8} {:>8.1}  {}",
+            row.iteration,
+            row.name,
+            row.parent.as_deref().unwrap_or("-"),
+            opt(row.score, 3),
+            row.cost.map_or_else(|| "-".to_owned(), meta::format_cost),
+            row.cost_unit.map_or("-", |unit| unit.as_str()),
+            row.delta_vs_parent
+                .map_or_else(|| "-".to_owned(), |delta| format!("{delta:+.3}")),
+            row.timing_s,
+            match row.outcome {
+                meta::history::Outcome::Evaluated => "evaluated".to_owned(),
+                meta::history::Outcome::Errored =>
+                    format!("errored: {}", row.reason.as_deref().unwrap_or_default()),
+                meta::history::Outcome::Invalid =>
+                    format!("invalid: {}", row.reason.as_deref().unwrap_or_default()),
+            }
+        );
+    }
+}
+
+fn print_frontier(frontier: &Frontier) {
+    let unit = frontier
+        .candidates
+        .first()
+        .map_or("bytes", |candidate| candidate.cost_unit.as_str());
+    println!("frontier (score up, cost in {unit} down):");
+    for name in &frontier.pareto {
+        if let Some(candidate) = frontier.candidates.iter().find(|c| &c.name == name) {
+            println!(
+                "  {:<24} score {:.3}  cost {}  {}/{} passed",
+                candidate.name,
+                candidate.score,
+                meta::format_cost(candidate.cost),
+                candidate.passed,
+                candidate.cases
+            );
+        }
+    }
+    if frontier.pareto.is_empty() {
+        println!("  (no candidate evaluated)");
+    }
+}
