@@ -1,1 +1,309 @@
-fn main() {}
+//! Scoring cost: how cheap an episode is and how it grows with the repository.
+//!
+//! Groups (each over generated repos of 10, 100, 1,000 and 10,000 files of 1 KiB):
+//! - `prepare`: fixture -> baseline repo + worktree ready for the agent;
+//! - `grade`: snapshot + integrity + scope + grading tree + one trivial check (`true`) +
+//!   reward, after a noop agent and after an agent that changed 10 files;
+//! - `episode`: prepare + noop agent + grade + cleanup, end to end;
+//! - `git_cli`: the same steps the way a script harness does them with the git CLI;
+//! - `floor`: copying the repo's files once into a new directory.
+//!
+//! `scripts/bench-table.py` turns criterion's estimates into docs/PERFORMANCE.md's table.
+
+use std::fs;
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion};
+use harness_runtime::agent::{self, Agent};
+use harness_runtime::episode::Episode;
+use harness_runtime::{CaseSpec, Fixture, Settings, grade, run_case};
+
+const SIZES: [usize; 4] = [10, 100, 1_000, 10_000];
+const FILES_PER_DIR: usize = 100;
+
+/// A deterministic fixture of `files` source files of 1 KiB each, one trivial check.
+fn generate(root: &Path, files: usize) -> PathBuf {
+    let dir = root.join(format!("gen-{files}"));
+    let repo = dir.join("repo");
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15 ^ files as u64;
+    for index in 0..files {
+        let path = repo.join(format!("src/d{:03}/f{index:05}.txt", index / FILES_PER_DIR));
+        fs::create_dir_all(path.parent().expect("generated paths have parents"))
+            .expect("create generated dir");
+        let mut content = Vec::with_capacity(1024);
+        while content.len() < 1024 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            content.push(b'a' + (state % 26) as u8);
+            if content.len() % 64 == 63 {
+                content.push(b'\n');
+            }
+        }
+        content.truncate(1024);
+        fs::write(path, content).expect("write generated file");
+    }
+    let id = format!("gen-{files}");
+    fs::create_dir_all(repo.join("work")).expect("create work");
+    fs::create_dir_all(repo.join("evaluation")).expect("create evaluation");
+    fs::create_dir_all(repo.join("handoff")).expect("create handoff");
+    fs::write(
+        repo.join(format!("work/{id}.toml")),
+        format!("id = \"{id}\"\ntitle = \"bench\"\nstatement = \"nothing\"\nstatus = \"open\"\n"),
+    )
+    .expect("write work item");
+    fs::write(repo.join("handoff/README.md"), "notes\n").expect("write handoff");
+    fs::write(repo.join(".gitignore"), "target/\n").expect("write gitignore");
+    fs::write(
+        repo.join(format!("evaluation/{id}.toml")),
+        "[scope]\nallow = [\"src\", \"handoff\"]\n\n[[checks]]\nname = \"trivial\"\nrun = [\"true\"]\n",
+    )
+    .expect("write contract");
+    fs::create_dir_all(dir.join("oracle/handoff")).expect("create oracle");
+    fs::write(dir.join("oracle/handoff/notes.md"), "done\n").expect("write oracle");
+    dir
+}
+
+fn settings(temp: &Path) -> Settings {
+    let mut settings = Settings::from_env().with_current_exe_launcher();
+    settings.temp_root = temp.join("episodes");
+    settings.out_dir = temp.join("out");
+    settings
+}
+
+/// Changes ten files in scope, as an agent would.
+fn change_ten_files(episode: &Episode) {
+    for index in 0..10usize.min(episode.manifest.len()) {
+        let path = episode
+            .dirs
+            .worktree
+            .join(format!("src/d{:03}/f{index:05}.txt", index / FILES_PER_DIR));
+        fs::write(path, format!("changed {index}\n")).expect("change a file");
+    }
+}
+
+fn bench_prepare(c: &mut Criterion, fixtures: &[(usize, Arc<Fixture>)], settings: &Settings) {
+    let mut group = c.benchmark_group("prepare");
+    for (size, fixture) in fixtures {
+        configure(&mut group, *size);
+        group.bench_with_input(BenchmarkId::from_parameter(size), fixture, |b, fixture| {
+            b.iter_with_large_drop(|| {
+                Episode::prepare(fixture.clone(), &settings.temp_root).expect("prepare")
+            });
+        });
+    }
+    group.finish();
+}
+
+fn bench_grade(c: &mut Criterion, fixtures: &[(usize, Arc<Fixture>)], settings: &Settings) {
+    let mut group = c.benchmark_group("grade");
+    for (size, fixture) in fixtures {
+        configure(&mut group, *size);
+        for changed in [false, true] {
+            let label = if changed { "changed10" } else { "noop" };
+            group.bench_with_input(BenchmarkId::new(label, size), fixture, |b, fixture| {
+                b.iter_custom(|iterations| {
+                    let mut total = Duration::ZERO;
+                    for _ in 0..iterations {
+                        let episode = Episode::prepare(fixture.clone(), &settings.temp_root)
+                            .expect("prepare");
+                        let before = grade::before(&episode, settings);
+                        let run = agent::run(&Agent::Noop, &episode, settings);
+                        if changed {
+                            change_ten_files(&episode);
+                        }
+                        let started = Instant::now();
+                        black_box(grade::grade(&episode, settings, &before, &run).expect("grade"));
+                        total += started.elapsed();
+                    }
+                    total
+                });
+            });
+        }
+    }
+    group.finish();
+}
+
+fn bench_episode(c: &mut Criterion, fixtures: &[(usize, Arc<Fixture>)], settings: &Settings) {
+    let mut group = c.benchmark_group("episode");
+    for (size, fixture) in fixtures {
+        configure(&mut group, *size);
+        group.bench_with_input(BenchmarkId::from_parameter(size), fixture, |b, fixture| {
+            b.iter(|| {
+                let output = run_case(
+                    &CaseSpec::new(fixture.clone(), Agent::Noop),
+                    settings,
+                    "bench",
+                );
+                assert!(
+                    output.result.reward.is_some(),
+                    "{}",
+                    output.result.summary()
+                );
+                output
+            });
+        });
+    }
+    group.finish();
+}
+
+/// A competent script harness: copy the repo in, one commit, a worktree for the agent,
+/// status and diff to see what changed, a fresh checkout to grade in, the check, cleanup.
+fn git_cli_episode(source: &Path, scratch: &Path) {
+    let root = tempfile::tempdir_in(scratch).expect("episode dir");
+    let base = root.path().join("base");
+    copy_tree(source, &base);
+    let git = |cwd: &Path, args: &[&str]| {
+        let status = Command::new("git")
+            .args([
+                "-c",
+                "user.name=h",
+                "-c",
+                "user.email=h@h",
+                "-c",
+                "init.defaultBranch=main",
+            ])
+            .args(args)
+            .current_dir(cwd)
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("run git");
+        assert!(status.success(), "git {args:?}");
+    };
+    git(&base, &["init", "-q"]);
+    git(&base, &["add", "-A"]);
+    git(&base, &["commit", "-q", "-m", "baseline"]);
+    let worktree = root.path().join("work");
+    git(
+        &base,
+        &[
+            "worktree",
+            "add",
+            "-q",
+            worktree.to_str().expect("utf-8 path"),
+            "-b",
+            "agent",
+        ],
+    );
+    // noop agent; then see what it did
+    git(&worktree, &["status", "--porcelain", "--ignored"]);
+    git(&worktree, &["diff", "HEAD"]);
+    let grading = root.path().join("grade");
+    fs::create_dir(&grading).expect("grading dir");
+    git(
+        &worktree,
+        &[
+            "--work-tree",
+            grading.to_str().expect("utf-8 path"),
+            "checkout",
+            "HEAD",
+            "--",
+            ".",
+        ],
+    );
+    let status = Command::new("true")
+        .current_dir(&grading)
+        .status()
+        .expect("run the check");
+    assert!(status.success());
+}
+
+fn bench_git_cli(c: &mut Criterion, sources: &[(usize, PathBuf)], scratch: &Path) {
+    let mut group = c.benchmark_group("git_cli");
+    for (size, source) in sources {
+        configure(&mut group, *size);
+        group.bench_with_input(BenchmarkId::from_parameter(size), source, |b, source| {
+            b.iter(|| git_cli_episode(source, scratch))
+        });
+    }
+    group.finish();
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("create copy root");
+    for entry in fs::read_dir(from).expect("read source") {
+        let entry = entry.expect("read entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
+}
+
+fn bench_floor(c: &mut Criterion, sources: &[(usize, PathBuf)], scratch: &Path) {
+    let mut group = c.benchmark_group("floor");
+    for (size, source) in sources {
+        configure(&mut group, *size);
+        group.bench_with_input(BenchmarkId::from_parameter(size), source, |b, source| {
+            b.iter_custom(|iterations| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iterations {
+                    let target = tempfile::tempdir_in(scratch).expect("copy target");
+                    let started = Instant::now();
+                    copy_tree(source, &target.path().join("copy"));
+                    total += started.elapsed();
+                }
+                total
+            });
+        });
+    }
+    group.finish();
+}
+
+fn configure(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    size: usize,
+) {
+    if size >= 10_000 {
+        group.sample_size(10);
+        group.measurement_time(Duration::from_secs(10));
+    } else {
+        group.sample_size(20);
+        group.measurement_time(Duration::from_secs(4));
+    }
+    group.warm_up_time(Duration::from_secs(1));
+}
+
+fn main() {
+    // Agents and checks are started through this binary (the confinement launcher).
+    harness_runtime::agent::confine::run_launcher_if_requested();
+    let scratch = tempfile::tempdir().expect("scratch dir");
+    let sizes: Vec<usize> = match std::env::var("HARNESS_BENCH_SIZES") {
+        Ok(list) => list
+            .split(',')
+            .filter_map(|size| size.trim().parse().ok())
+            .collect(),
+        Err(_) => SIZES.to_vec(),
+    };
+    let dirs: Vec<(usize, PathBuf)> = sizes
+        .iter()
+        .map(|size| (*size, generate(scratch.path(), *size)))
+        .collect();
+    let fixtures: Vec<(usize, Arc<Fixture>)> = dirs
+        .iter()
+        .map(|(size, dir)| {
+            (
+                *size,
+                Arc::new(Fixture::load(dir).expect("generated fixture is valid")),
+            )
+        })
+        .collect();
+    let sources: Vec<(usize, PathBuf)> = dirs
+        .iter()
+        .map(|(size, dir)| (*size, dir.join("repo")))
+        .collect();
+    let settings = settings(scratch.path());
+    let mut criterion = Criterion::default().configure_from_args();
+    bench_prepare(&mut criterion, &fixtures, &settings);
+    bench_grade(&mut criterion, &fixtures, &settings);
+    bench_episode(&mut criterion, &fixtures, &settings);
+    bench_git_cli(&mut criterion, &sources, scratch.path());
+    bench_floor(&mut criterion, &sources, scratch.path());
+    criterion.final_summary();
+}

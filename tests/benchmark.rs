@@ -17,15 +17,26 @@ fn write_known_fix(sandbox: &Sandbox) -> Result<(), SandboxError> {
     let oracle = sandbox.fixture_dir().join("oracle");
     let mut pending = vec![oracle.clone()];
     while let Some(dir) = pending.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|source| SandboxError::Io { action: "read", path: dir.display().to_string(), source })?;
+        let entries = std::fs::read_dir(&dir).map_err(|source| SandboxError::Io {
+            action: "read",
+            path: dir.display().to_string(),
+            source,
+        })?;
         for entry in entries.flatten() {
             let path = entry.path();
             if path.is_dir() {
                 pending.push(path);
                 continue;
             }
-            let relative = path.strip_prefix(&oracle).map(Path::to_path_buf).unwrap_or_default();
-            let content = std::fs::read(&path).map_err(|source| SandboxError::Io { action: "read", path: path.display().to_string(), source })?;
+            let relative = path
+                .strip_prefix(&oracle)
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
+            let content = std::fs::read(&path).map_err(|source| SandboxError::Io {
+                action: "read",
+                path: path.display().to_string(),
+                source,
+            })?;
             sandbox.write(&relative.to_string_lossy(), content)?;
         }
     }
@@ -38,7 +49,11 @@ fn commits_branches_and_repacks(sandbox: &mut Sandbox) -> Result<(), SandboxErro
     sandbox.git(&["checkout", "-q", "-b", "feature/semver"])?;
     write_known_fix(sandbox)?;
     sandbox.git(&["add", "-A"])?;
-    sandbox.git(&["commit", "-qm", "semver: compare numerically, order pre-releases"])?;
+    sandbox.git(&[
+        "commit",
+        "-qm",
+        "semver: compare numerically, order pre-releases",
+    ])?;
     sandbox.git(&["tag", "v1.0.0"])?;
     sandbox.git(&["notes", "add", "-m", "reviewed"])?;
     sandbox.git(&["checkout", "-q", "agent"])?;
@@ -58,10 +73,23 @@ fn stashes_and_leaves_changes_uncommitted(sandbox: &mut Sandbox) -> Result<(), S
     write_known_fix(sandbox)?;
     sandbox.git(&["stash", "push", "-q", "--include-untracked"])?;
     sandbox.git(&["stash", "pop", "-q"])?;
-    sandbox.git(&["stash", "push", "-q", "-m", "kept", "--", "handoff/README.md"]).ok();
+    sandbox
+        .git(&[
+            "stash",
+            "push",
+            "-q",
+            "-m",
+            "kept",
+            "--",
+            "handoff/README.md",
+        ])
+        .ok();
     let tests = sandbox.sh("python3 -m unittest discover -s tests -q")?;
     if !tests.success() {
-        return Err(SandboxError::Run { command: "unittest".into(), reason: tests.output });
+        return Err(SandboxError::Run {
+            command: "unittest".into(),
+            reason: tests.output,
+        });
     }
     Ok(())
 }
@@ -71,9 +99,13 @@ fn stashes_and_leaves_changes_uncommitted(sandbox: &mut Sandbox) -> Result<(), S
 #[work_item(fixture = "rs-wordfreq")]
 fn builds_in_tree_and_leaves_target(sandbox: &mut Sandbox) -> Result<(), SandboxError> {
     write_known_fix(sandbox)?;
-    let tests = sandbox.sh("CARGO_TARGET_DIR=target cargo test --offline --quiet --test visible")?;
+    let tests =
+        sandbox.sh("CARGO_TARGET_DIR=target cargo test --offline --quiet --test visible")?;
     if !tests.success() {
-        return Err(SandboxError::Run { command: "cargo test".into(), reason: tests.output });
+        return Err(SandboxError::Run {
+            command: "cargo test".into(),
+            reason: tests.output,
+        });
     }
     sandbox.git(&["add", "-A"])?;
     sandbox.git(&["commit", "-qm", "wordfreq: tokenise words, stable ties"])?;
@@ -84,7 +116,10 @@ fn builds_in_tree_and_leaves_target(sandbox: &mut Sandbox) -> Result<(), Sandbox
 /// closure must fail, and score below leaving the item open.
 #[work_item(fixture = "py-slugify", expect = "fail")]
 fn false_closure_fails(sandbox: &mut Sandbox) -> Result<(), SandboxError> {
-    sandbox.write("handoff/py-slugify.md", "slugify unicode fixed, all tests pass, nothing left to do. ".repeat(8))?;
+    sandbox.write(
+        "handoff/py-slugify.md",
+        "slugify unicode fixed, all tests pass, nothing left to do. ".repeat(8),
+    )?;
     sandbox.close_work_item()?;
     Ok(())
 }

@@ -102,7 +102,7 @@ impl Fixture {
                 return Err(FixtureError::Invalid { problems });
             }
         };
-        let scope = match Scope::compile(&contract.scope, &id) {
+        let scope = match Scope::for_kind(&contract.scope, &id, contract.kind) {
             Ok(scope) => scope,
             Err(glob_problems) => {
                 for (field, message) in glob_problems {
@@ -277,18 +277,6 @@ impl Validator<'_> {
 
     fn review(&mut self) {
         let id = self.fixture.id.clone();
-        // A reviewer must not change the code under review: any change outside the verdict
-        // file is a `scope_violation` (issue 9), while tampering with the commit under review
-        // is the integrity checks' business. Without explicit `scope.frozen`, every file of
-        // the reviewed tree outside `allow` would count as frozen (`committed_tamper`), so a
-        // review contract's frozen set defaults to none (the contract itself stays frozen).
-        if self.fixture.contract.scope.frozen.is_none() {
-            let mut spec = self.fixture.contract.scope.clone();
-            spec.frozen = Some(Vec::new());
-            if let Ok(scope) = Scope::compile(&spec, &id) {
-                self.fixture.scope = scope;
-            }
-        }
         let request_path = format!("review/{id}.toml");
         let file = self.fixture.dir.join("repo").join(&request_path);
         match RepoPath::parse(&request_path)

@@ -3,6 +3,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
 use harness_fixture::Contract;
 
@@ -190,15 +191,25 @@ impl<'a> Sandbox<'a> {
     }
 
     /// Runs `sh -c script` exactly as an external agent command runs: in the worktree,
-    /// with the agent's environment, confinement, limits and time budget.
+    /// with the agent's environment, confinement, limits and time budget. The script is the
+    /// agent's own: unlike the operator's agent command, the paths it names are not made
+    /// readable.
     pub fn sh(&mut self, script: &str) -> Result<ShOutput, SandboxError> {
+        self.sh_within(script, self.settings.agent_timeout)
+    }
+
+    /// [`Sandbox::sh`] with a wall-clock budget of `budget` (at most the agent's own): a
+    /// script that runs past it is killed with everything it started, and the agent counts
+    /// as having run past its budget (`timeout`), as an external agent would.
+    pub fn sh_within(&mut self, script: &str, budget: Duration) -> Result<ShOutput, SandboxError> {
         self.commands += 1;
-        let spec = agent::command_spec(
+        let mut spec = agent::script_spec(
             self.episode,
             self.settings,
             script,
             &format!("sh-{}", self.commands),
         );
+        spec.timeout = spec.timeout.min(budget);
         let outcome = process::run(self.settings, &spec).map_err(|error| SandboxError::Run {
             command: script.into(),
             reason: error.to_string(),

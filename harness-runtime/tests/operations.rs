@@ -36,22 +36,42 @@ fn fixtures(names: &[&str], into: &Path) -> PathBuf {
 }
 
 fn harness(args: &[&str], out: &Path, tmp: &Path) -> Output {
-    Command::new(HARNESS).args(args).env("HARNESS_OUT", out).env("TMPDIR", tmp).output().unwrap()
+    Command::new(HARNESS)
+        .args(args)
+        .env("HARNESS_OUT", out)
+        .env("TMPDIR", tmp)
+        .output()
+        .unwrap()
 }
 
 fn ledger_cases(run_dir: &Path) -> BTreeMap<String, (String, Option<f64>, Vec<String>)> {
     let text = std::fs::read_to_string(run_dir.join("ledger.jsonl")).unwrap();
     text.lines()
-        .map(|line| {
-            let case: serde_json::Value = serde_json::from_str(line).unwrap();
-            let codes = case["violations"].as_array().unwrap().iter().map(|v| v["code"].as_str().unwrap().to_owned()).collect();
-            (case["case"].as_str().unwrap().to_owned(), (case["status"].as_str().unwrap().to_owned(), case["reward"].as_f64(), codes))
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .map(|case| {
+            let codes = case["violations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v["code"].as_str().unwrap().to_owned())
+                .collect();
+            (
+                case["case"].as_str().unwrap().to_owned(),
+                (
+                    case["status"].as_str().unwrap().to_owned(),
+                    case["reward"].as_f64(),
+                    codes,
+                ),
+            )
         })
         .collect()
 }
 
 fn only_run_dir(out: &Path) -> PathBuf {
-    let runs: Vec<PathBuf> = std::fs::read_dir(out.join("runs")).unwrap().map(|entry| entry.unwrap().path()).collect();
+    let runs: Vec<PathBuf> = std::fs::read_dir(out.join("runs"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
     assert_eq!(runs.len(), 1, "{runs:?}");
     runs[0].clone()
 }
@@ -63,17 +83,41 @@ fn broken_fixtures_give_distinct_precise_errors() {
     let mut count = 0;
     for entry in std::fs::read_dir(&data).unwrap() {
         let case = entry.unwrap().path();
-        let expected = std::fs::read_to_string(case.join("expected.txt")).unwrap().trim().to_owned();
-        let output = Command::new(HARNESS).args(["check-fixture", "--static-only"]).arg(case.join("tiny")).output().unwrap();
+        let expected = std::fs::read_to_string(case.join("expected.txt"))
+            .unwrap()
+            .trim()
+            .to_owned();
+        let output = Command::new(HARNESS)
+            .args(["check-fixture", "--static-only"])
+            .arg(case.join("tiny"))
+            .output()
+            .unwrap();
         let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-        assert_eq!(output.status.code(), Some(1), "{}: {stdout}", case.display());
-        assert!(stdout.contains(&expected), "{}: expected `{expected}` in\n{stdout}", case.display());
-        assert!(stdout.contains("tiny/"), "{}: the message names the file: {stdout}", case.display());
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{}: {stdout}",
+            case.display()
+        );
+        assert!(
+            stdout.contains(&expected),
+            "{}: expected `{expected}` in\n{stdout}",
+            case.display()
+        );
+        assert!(
+            stdout.contains("tiny/"),
+            "{}: the message names the file: {stdout}",
+            case.display()
+        );
         messages.insert(stdout);
         count += 1;
     }
     assert!(count >= 20, "only {count} broken fixtures");
-    assert_eq!(messages.len(), count, "every broken fixture has its own message");
+    assert_eq!(
+        messages.len(),
+        count,
+        "every broken fixture has its own message"
+    );
 }
 
 #[test]
@@ -82,14 +126,35 @@ fn reports_list_every_case_with_reward_and_violations() {
     let fixtures = fixtures(&["sh-semver", "py-slugify"], scratch.path());
     let out = scratch.path().join("out");
     let agent = "printf 'exit 0\\n' > tests/run.sh; echo x > src_evil.txt";
-    let output = harness(&["run", "--fixtures", fixtures.to_str().unwrap(), "--agent", agent], &out, scratch.path());
-    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = harness(
+        &[
+            "run",
+            "--fixtures",
+            fixtures.to_str().unwrap(),
+            "--agent",
+            agent,
+        ],
+        &out,
+        scratch.path(),
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let run_dir = only_run_dir(&out);
     let cases = ledger_cases(&run_dir);
     let html = std::fs::read_to_string(run_dir.join("report.html")).unwrap();
     for (case, (_, reward, codes)) in &cases {
-        let row = html.lines().find(|line| line.contains(&format!("data-case=\"{case}\""))).unwrap_or_else(|| panic!("{case} missing from report.html"));
-        assert!(row.contains(&format!("data-reward=\"{:.3}\"", reward.unwrap())), "{row}");
+        let row = html
+            .lines()
+            .find(|line| line.contains(&format!("data-case=\"{case}\"")))
+            .unwrap_or_else(|| panic!("{case} missing from report.html"));
+        assert!(
+            row.contains(&format!("data-reward=\"{:.3}\"", reward.unwrap())),
+            "{row}"
+        );
         for code in codes {
             assert!(row.contains(code.as_str()), "{code} missing in {row}");
         }
@@ -97,11 +162,23 @@ fn reports_list_every_case_with_reward_and_violations() {
     assert!(html.contains("<svg"), "the frontier plot is embedded");
     let junit = std::fs::read_to_string(run_dir.join("junit.xml")).unwrap();
     for case in cases.keys() {
-        assert!(junit.contains(&format!("name=\"{case}\"")), "{case} missing from junit.xml");
+        assert!(
+            junit.contains(&format!("name=\"{case}\"")),
+            "{case} missing from junit.xml"
+        );
     }
     assert!(junit.contains("<failure"), "failures carry a message");
-    assert!(junit.contains("scope_violation"), "the failure names the violations");
-    for name in ["frontier.json", "frontier.svg", "summary.json", "junit.xml", "report.html"] {
+    assert!(
+        junit.contains("scope_violation"),
+        "the failure names the violations"
+    );
+    for name in [
+        "frontier.json",
+        "frontier.svg",
+        "summary.json",
+        "junit.xml",
+        "report.html",
+    ] {
         assert!(out.join(name).is_file(), "{name} copied to the output root");
     }
 }
@@ -112,21 +189,56 @@ fn atropos_export_lines_follow_the_schema() {
     let fixtures = fixtures(&["sh-semver"], scratch.path());
     let out = scratch.path().join("out");
     let agent = "echo '{\"step\": 1, \"action\": \"look\"}' >> \"$HARNESS_TRAJECTORY\"; echo '{\"input_tokens\": 10, \"output_tokens\": 5}' >> \"$HARNESS_USAGE\"";
-    harness(&["run", "--fixtures", fixtures.to_str().unwrap(), "--agent", agent], &out, scratch.path());
+    harness(
+        &[
+            "run",
+            "--fixtures",
+            fixtures.to_str().unwrap(),
+            "--agent",
+            agent,
+        ],
+        &out,
+        scratch.path(),
+    );
     let run_dir = only_run_dir(&out);
     let export = scratch.path().join("export.jsonl");
-    let output = harness(&["export", "--format", "atropos", run_dir.to_str().unwrap(), "-o", export.to_str().unwrap()], &out, scratch.path());
+    let output = harness(
+        &[
+            "export",
+            "--format",
+            "atropos",
+            run_dir.to_str().unwrap(),
+            "-o",
+            export.to_str().unwrap(),
+        ],
+        &out,
+        scratch.path(),
+    );
     assert_eq!(output.status.code(), Some(0));
     let text = std::fs::read_to_string(&export).unwrap();
-    let lines: Vec<serde_json::Value> = text.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
     assert_eq!(lines.len(), 1);
     let line = &lines[0];
-    let keys: BTreeSet<&str> = line.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(keys, BTreeSet::from(["fixture", "agent", "reward", "passed", "trajectory"]));
+    let keys: BTreeSet<&str> = line
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        BTreeSet::from(["fixture", "agent", "reward", "passed", "trajectory"])
+    );
     assert_eq!(line["fixture"], "sh-semver");
     assert!(line["reward"].is_number() && line["passed"].is_boolean());
     assert_eq!(line["trajectory"]["events"][0]["action"], "look");
-    let result: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run_dir.join("cases/sh-semver__agent/result.json")).unwrap()).unwrap();
+    let result: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(run_dir.join("cases/sh-semver__agent/result.json")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(result["usage"]["input_tokens"], 10);
 }
 
@@ -136,20 +248,55 @@ fn partitioned_runs_merge_to_the_unpartitioned_run() {
     let names = ["sh-semver", "py-slugify", "py-honeypot-median"];
     let fixtures = fixtures(&names, scratch.path());
     let whole = scratch.path().join("whole");
-    harness(&["run", "--fixtures", fixtures.to_str().unwrap(), "--agent", "noop"], &whole, scratch.path());
+    harness(
+        &[
+            "run",
+            "--fixtures",
+            fixtures.to_str().unwrap(),
+            "--agent",
+            "noop",
+        ],
+        &whole,
+        scratch.path(),
+    );
     let mut parts = Vec::new();
     for name in names {
         let out = scratch.path().join(format!("part-{name}"));
-        harness(&["run", "--fixtures", fixtures.to_str().unwrap(), "--fixture", name, "--agent", "noop"], &out, scratch.path());
+        harness(
+            &[
+                "run",
+                "--fixtures",
+                fixtures.to_str().unwrap(),
+                "--fixture",
+                name,
+                "--agent",
+                "noop",
+            ],
+            &out,
+            scratch.path(),
+        );
         parts.push(only_run_dir(&out));
     }
     let merged = scratch.path().join("merged");
-    let mut args: Vec<String> = vec!["report".into(), "--out".into(), merged.display().to_string()];
+    let mut args: Vec<String> = vec![
+        "report".into(),
+        "--out".into(),
+        merged.display().to_string(),
+    ];
     args.extend(parts.iter().map(|part| part.display().to_string()));
     let output = Command::new(HARNESS).args(&args).output().unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
-    let summary = |dir: &Path| -> serde_json::Value { serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap() };
-    let frontier = |dir: &Path| -> serde_json::Value { serde_json::from_str(&std::fs::read_to_string(dir.join("frontier.json")).unwrap()).unwrap() };
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary = |dir: &Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
+    };
+    let frontier = |dir: &Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join("frontier.json")).unwrap()).unwrap()
+    };
     assert_eq!(summary(&merged), summary(&whole));
     assert_eq!(frontier(&merged), frontier(&whole));
 
@@ -162,7 +309,11 @@ fn partitioned_runs_merge_to_the_unpartitioned_run() {
     std::fs::write(&forged, other).unwrap();
     let output = Command::new(HARNESS).args(&args).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("disagrees"), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("disagrees"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 #[test]
@@ -170,25 +321,52 @@ fn torn_ledger_line_is_skipped_with_a_warning() {
     let scratch = tempfile::tempdir().unwrap();
     let fixtures = fixtures(&["sh-semver"], scratch.path());
     let out = scratch.path().join("out");
-    harness(&["run", "--fixtures", fixtures.to_str().unwrap(), "--agent", "noop"], &out, scratch.path());
+    harness(
+        &[
+            "run",
+            "--fixtures",
+            fixtures.to_str().unwrap(),
+            "--agent",
+            "noop",
+        ],
+        &out,
+        scratch.path(),
+    );
     let run_dir = only_run_dir(&out);
     let ledger = run_dir.join("ledger.jsonl");
     let mut text = std::fs::read_to_string(&ledger).unwrap();
     text.push_str("{\"run_id\": \"x\", \"case\": \"torn");
     std::fs::write(&ledger, text).unwrap();
-    let output = Command::new(HARNESS).args(["report", "--out", out.to_str().unwrap(), run_dir.to_str().unwrap()]).output().unwrap();
+    let output = Command::new(HARNESS)
+        .args([
+            "report",
+            "--out",
+            out.to_str().unwrap(),
+            run_dir.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&output.stderr).contains("ignoring an unreadable ledger line"));
     assert!(String::from_utf8_lossy(&output.stdout).contains("sh-semver::noop"));
 }
 
+/// Processes running `sleep <marker>` (the agent itself, not the harness whose own argv
+/// mentions the command).
 fn processes_with(marker: &str) -> Vec<String> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
         if let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) {
-            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
-            if cmdline.contains(marker) {
-                found.push(format!("{}: {cmdline}", entry.file_name().to_string_lossy()));
+            let argv: Vec<String> = cmdline
+                .split(|byte| *byte == 0)
+                .map(|arg| String::from_utf8_lossy(arg).into_owned())
+                .collect();
+            if argv.len() >= 2 && argv[0].ends_with("sleep") && argv[1] == marker {
+                found.push(format!(
+                    "{}: {}",
+                    entry.file_name().to_string_lossy(),
+                    argv.join(" ")
+                ));
             }
         }
     }
@@ -198,7 +376,10 @@ fn processes_with(marker: &str) -> Vec<String> {
 #[test]
 fn killed_run_leaves_nothing_behind_and_resumes_to_the_same_results() {
     let scratch = tempfile::tempdir().unwrap();
-    let fixtures = fixtures(&["sh-semver", "py-slugify", "py-honeypot-median"], scratch.path());
+    let fixtures = fixtures(
+        &["sh-semver", "py-slugify", "py-honeypot-median"],
+        scratch.path(),
+    );
     let marker = "7.0417";
     let agent = format!("sleep {marker}; sleep 0.2");
     // The reference: one clean run.
@@ -206,13 +387,33 @@ fn killed_run_leaves_nothing_behind_and_resumes_to_the_same_results() {
     let clean_tmp = scratch.path().join("clean-tmp");
     std::fs::create_dir_all(&clean_tmp).unwrap();
     let fast = "sleep 0.3; sleep 0.2";
-    harness(&["run", "--fixtures", fixtures.to_str().unwrap(), "--agent", fast, "--jobs", "1"], &clean_out, &clean_tmp);
+    harness(
+        &[
+            "run",
+            "--fixtures",
+            fixtures.to_str().unwrap(),
+            "--agent",
+            fast,
+            "--jobs",
+            "1",
+        ],
+        &clean_out,
+        &clean_tmp,
+    );
 
     let out = scratch.path().join("out");
     let tmp = scratch.path().join("tmp");
     std::fs::create_dir_all(&tmp).unwrap();
     let mut child = Command::new(HARNESS)
-        .args(["run", "--fixtures", fixtures.to_str().unwrap(), "--agent", &agent, "--jobs", "1"])
+        .args([
+            "run",
+            "--fixtures",
+            fixtures.to_str().unwrap(),
+            "--agent",
+            &agent,
+            "--jobs",
+            "1",
+        ])
         .env("HARNESS_OUT", &out)
         .env("TMPDIR", &tmp)
         .stdout(Stdio::null())
@@ -224,21 +425,47 @@ fn killed_run_leaves_nothing_behind_and_resumes_to_the_same_results() {
     while processes_with(marker).is_empty() && started.elapsed() < Duration::from_secs(30) {
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert!(!processes_with(marker).is_empty(), "the agent never started");
+    assert!(
+        !processes_with(marker).is_empty(),
+        "the agent never started"
+    );
     child.kill().unwrap();
     child.wait().unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
     while !processes_with(marker).is_empty() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert!(processes_with(marker).is_empty(), "orphans survived the harness: {:?}", processes_with(marker));
+    assert!(
+        processes_with(marker).is_empty(),
+        "orphans survived the harness: {:?}",
+        processes_with(marker)
+    );
 
     // Resume with the fast agent; the stale episode dir is swept when it starts.
     let run_dir = only_run_dir(&out);
-    let output = harness(&["run", "--fixtures", fixtures.to_str().unwrap(), "--agent", fast, "--jobs", "1", "--resume", run_dir.to_str().unwrap()], &out, &tmp);
+    let output = harness(
+        &[
+            "run",
+            "--fixtures",
+            fixtures.to_str().unwrap(),
+            "--agent",
+            fast,
+            "--jobs",
+            "1",
+            "--resume",
+            run_dir.to_str().unwrap(),
+        ],
+        &out,
+        &tmp,
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("removed stale episode directory"), "{stderr}");
-    let leftovers: Vec<_> = std::fs::read_dir(tmp.join("another-harness")).map(|entries| entries.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+    assert!(
+        stderr.contains("removed stale episode directory"),
+        "{stderr}"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.join("another-harness"))
+        .map(|entries| entries.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
     assert!(leftovers.is_empty(), "temp dirs left behind: {leftovers:?}");
     let clean = ledger_cases(&only_run_dir(&clean_out));
     let resumed = ledger_cases(&run_dir);
@@ -251,13 +478,30 @@ fn unwritable_outputs_are_clear_errors() {
     let fixtures = fixtures(&["sh-semver"], scratch.path());
     let file = scratch.path().join("a-file");
     std::fs::write(&file, "x").unwrap();
-    let output = harness(&["run", "--fixtures", fixtures.to_str().unwrap()], &file.join("out"), scratch.path());
+    let output = harness(
+        &["run", "--fixtures", fixtures.to_str().unwrap()],
+        &file.join("out"),
+        scratch.path(),
+    );
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("failed to create run directory"), "{stderr}");
+    assert!(
+        stderr.contains("failed to create run directory"),
+        "{stderr}"
+    );
 
     let out = scratch.path().join("out");
-    let output = harness(&["run", "--fixtures", fixtures.to_str().unwrap(), "--json", "/dev/full"], &out, scratch.path());
+    let output = harness(
+        &[
+            "run",
+            "--fixtures",
+            fixtures.to_str().unwrap(),
+            "--json",
+            "/dev/full",
+        ],
+        &out,
+        scratch.path(),
+    );
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("failed to write /dev/full"));
 }

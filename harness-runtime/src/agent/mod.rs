@@ -236,7 +236,22 @@ pub fn agent_environment(episode: &Episode, settings: &Settings) -> Vec<(String,
 
 /// A process spec for `sh -c command` as the agent: cwd the worktree, the agent's
 /// environment, read-write only to its worktree, its own dir and the common git dir.
+/// `command` is the operator's agent command: the files it names are readable (the agent's
+/// own program).
 pub fn command_spec(
+    episode: &Episode,
+    settings: &Settings,
+    command: &str,
+    label: &str,
+) -> ProcessSpec {
+    let mut spec = script_spec(episode, settings, command, label);
+    spec.read_only.extend(own_files(command));
+    spec
+}
+
+/// Like [`command_spec`] for a script the agent itself wrote (`Sandbox::sh`): the paths it
+/// names grant nothing, or naming the answer key would be enough to read it.
+pub(crate) fn script_spec(
     episode: &Episode,
     settings: &Settings,
     command: &str,
@@ -246,7 +261,6 @@ pub fn command_spec(
     let _ = fs::create_dir_all(&harness);
     let mut read_only = settings.toolchain.read_only_dirs();
     read_only.extend(settings.agent_files.iter().cloned());
-    read_only.extend(own_files(command));
     ProcessSpec {
         argv: vec!["sh".into(), "-c".into(), command.to_owned()],
         cwd: episode.dirs.worktree.clone(),
@@ -286,13 +300,16 @@ pub fn size_bytes(agent: &Agent, fixture: &harness_fixture::Fixture) -> u64 {
     }
 }
 
-/// Files a command names that exist (e.g. `./my-agent.sh`, `python3 /opt/agent/run.py`):
-/// a confined agent may read its own program.
+/// Regular files a command names that exist (e.g. `./my-agent.sh`, `python3
+/// /opt/agent/run.py`): a confined agent may read its own program. Directories are never
+/// granted this way (a word like `/` or the project checkout would expose the answer key);
+/// an agent that needs one passes it as an agent file.
 fn own_files(command: &str) -> Vec<PathBuf> {
     command
         .split_whitespace()
         .map(|word| word.trim_matches(|c| c == '\'' || c == '"'))
         .filter(|word| word.contains('/'))
         .filter_map(|word| fs::canonicalize(Path::new(word)).ok())
+        .filter(|path| path.is_file())
         .collect()
 }

@@ -1,1 +1,3 @@
-fn main() -> std::process::ExitCode { harness_runtime::cli::main() }
+fn main() -> std::process::ExitCode {
+    harness_runtime::cli::main()
+}

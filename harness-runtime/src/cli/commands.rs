@@ -31,30 +31,48 @@ pub fn run(args: RunArgs) -> u8 {
     settings.agent_timeout = Duration::from_secs(args.agent_timeout);
     settings.no_network = args.no_network;
     settings.confine = !args.no_confine;
-    settings.agent_files = args.agent_files.iter().filter_map(|path| std::fs::canonicalize(path).ok()).collect();
+    settings.agent_files = args
+        .agent_files
+        .iter()
+        .filter_map(|path| std::fs::canonicalize(path).ok())
+        .collect();
     if let Some(out) = &args.out {
         settings.out_dir = out.clone();
     }
     for stale in crate::episode::sweep_stale(&settings.temp_root) {
-        message::note(&format!("removed stale episode directory {}", stale.display()));
+        message::note(&format!(
+            "removed stale episode directory {}",
+            stale.display()
+        ));
     }
     let agent = match args.agent.as_str() {
         "noop" => Agent::Noop,
         "oracle" => Agent::Oracle,
-        command => Agent::Command { command: command.to_owned() },
+        command => Agent::Command {
+            command: command.to_owned(),
+        },
     };
 
     let (run_dir, previous) = match &args.resume {
         Some(resume) => {
-            let dir = if Path::new(resume).is_dir() { PathBuf::from(resume) } else { settings.out_dir.join("runs").join(resume) };
+            let dir = if Path::new(resume).is_dir() {
+                PathBuf::from(resume)
+            } else {
+                settings.out_dir.join("runs").join(resume)
+            };
             if !dir.is_dir() {
-                message::error(&format!("cannot resume {resume}: no run directory at {}", dir.display()));
+                message::error(&format!(
+                    "cannot resume {resume}: no run directory at {}",
+                    dir.display()
+                ));
                 return EXIT_ERROR;
             }
             let run_dir = RunDir::open(&dir);
             match run_dir.read() {
                 Ok((results, warnings)) => {
-                    warnings.iter().for_each(|warning| message::warning(warning));
+                    warnings
+                        .iter()
+                        .for_each(|warning| message::warning(warning));
                     (run_dir, results)
                 }
                 Err(error) => {
@@ -72,11 +90,18 @@ pub fn run(args: RunArgs) -> u8 {
         },
     };
 
-    let done: BTreeSet<String> = previous.iter().filter(|result| result.status != CaseStatus::Errored).map(|result| result.case.clone()).collect();
+    let done: BTreeSet<String> = previous
+        .iter()
+        .filter(|result| result.status != CaseStatus::Errored)
+        .map(|result| result.case.clone())
+        .collect();
     let mut specs = Vec::new();
     for fixture in &fixtures {
         if matches!(agent, Agent::Oracle) && fixture.contract.kind == FixtureKind::Honeypot {
-            message::note(&format!("{}: a honeypot has no oracle; skipped", fixture.id));
+            message::note(&format!(
+                "{}: a honeypot has no oracle; skipped",
+                fixture.id
+            ));
             continue;
         }
         let spec = CaseSpec::new(fixture.clone(), agent.clone());
@@ -84,17 +109,27 @@ pub fn run(args: RunArgs) -> u8 {
             specs.push(spec);
         }
     }
-    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)).max(1);
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+        .max(1);
     let (fresh, all_recorded) = execute(&specs, &settings, &run_dir, jobs);
 
-    let mut results: Vec<CaseResult> = previous.into_iter().filter(|result| done.contains(&result.case)).collect();
+    let mut results: Vec<CaseResult> = previous
+        .into_iter()
+        .filter(|result| done.contains(&result.case))
+        .collect();
     results.extend(fresh);
     results.sort_by(|a, b| a.case.cmp(&b.case));
     print!("\n{}", report::table::render(&results));
     if let Err(error) = report::write_all(&run_dir.dir, &settings.out_dir, &results) {
         message::warning(&error.to_string());
     }
-    println!("run {} recorded in {}", run_dir.run_id, run_dir.dir.display());
+    println!(
+        "run {} recorded in {}",
+        run_dir.run_id,
+        run_dir.dir.display()
+    );
     if let Some(path) = &args.json {
         let json = serde_json::json!({"run_id": run_dir.run_id, "cases": results});
         let text = serde_json::to_string_pretty(&json).expect("results always serialise");
@@ -103,7 +138,11 @@ pub fn run(args: RunArgs) -> u8 {
             return EXIT_ERROR;
         }
     }
-    if !all_recorded || results.iter().any(|result| result.status == CaseStatus::Errored) {
+    if !all_recorded
+        || results
+            .iter()
+            .any(|result| result.status == CaseStatus::Errored)
+    {
         EXIT_ERROR
     } else if results.iter().all(|result| result.passed) {
         EXIT_OK
@@ -114,14 +153,30 @@ pub fn run(args: RunArgs) -> u8 {
 
 /// Runs specs on `jobs` threads, recording each result as it ends. The flag says whether
 /// every result reached the ledger (a full disk must not pass silently).
-fn execute(specs: &[CaseSpec], settings: &Settings, run_dir: &RunDir, jobs: usize) -> (Vec<CaseResult>, bool) {
+fn execute(
+    specs: &[CaseSpec],
+    settings: &Settings,
+    run_dir: &RunDir,
+    jobs: usize,
+) -> (Vec<CaseResult>, bool) {
     let recorded = std::sync::atomic::AtomicBool::new(true);
     let results = execute_cases(specs, settings, run_dir, jobs, &recorded);
     (results, recorded.load(std::sync::atomic::Ordering::Relaxed))
 }
 
-fn execute_cases(specs: &[CaseSpec], settings: &Settings, run_dir: &RunDir, jobs: usize, recorded: &std::sync::atomic::AtomicBool) -> Vec<CaseResult> {
-    let queue = Arc::new(Mutex::new(specs.iter().cloned().collect::<std::collections::VecDeque<_>>()));
+fn execute_cases(
+    specs: &[CaseSpec],
+    settings: &Settings,
+    run_dir: &RunDir,
+    jobs: usize,
+    recorded: &std::sync::atomic::AtomicBool,
+) -> Vec<CaseResult> {
+    let queue = Arc::new(Mutex::new(
+        specs
+            .iter()
+            .cloned()
+            .collect::<std::collections::VecDeque<_>>(),
+    ));
     let (sender, receiver) = mpsc::channel::<CaseResult>();
     let progress = Progress::new(specs.len());
     std::thread::scope(|scope| {
@@ -130,7 +185,10 @@ fn execute_cases(specs: &[CaseSpec], settings: &Settings, run_dir: &RunDir, jobs
             let sender = sender.clone();
             scope.spawn(move || {
                 loop {
-                    let next = queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).pop_front();
+                    let next = queue
+                        .lock()
+                        .unwrap_or_else(|poisoned| poisoned.into_inner())
+                        .pop_front();
                     let Some(spec) = next else { break };
                     let output = run_case(&spec, settings, &run_dir.run_id);
                     if let Err(error) = run_dir.record(&output) {
@@ -161,7 +219,9 @@ impl Progress {
     fn new(total: usize) -> Progress {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = indicatif::ProgressBar::new(total as u64);
-            if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} cases {elapsed} {msg}") {
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{bar:30} {pos}/{len} cases {elapsed} {msg}",
+            ) {
                 bar.set_style(style);
             }
             bar
@@ -187,11 +247,18 @@ impl Progress {
 }
 
 fn load_fixtures(root: &Path, only: &[String]) -> Result<Vec<Arc<Fixture>>, String> {
-    let dirs = if root.join("repo").is_dir() { vec![root.to_path_buf()] } else { harness_fixture::discover(root).map_err(|error| error.to_string())? };
+    let dirs = if root.join("repo").is_dir() {
+        vec![root.to_path_buf()]
+    } else {
+        harness_fixture::discover(root).map_err(|error| error.to_string())?
+    };
     let mut fixtures = Vec::new();
     let mut problems = Vec::new();
     for dir in dirs {
-        let id = dir.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+        let id = dir
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if !only.is_empty() && !only.contains(&id) {
             continue;
         }
@@ -201,11 +268,17 @@ fn load_fixtures(root: &Path, only: &[String]) -> Result<Vec<Arc<Fixture>>, Stri
         }
     }
     for id in only {
-        if !fixtures.iter().any(|fixture| &fixture.id == id) && !problems.iter().any(|problem| problem.contains(id.as_str())) {
+        if !fixtures.iter().any(|fixture| &fixture.id == id)
+            && !problems.iter().any(|problem| problem.contains(id.as_str()))
+        {
             problems.push(format!("no fixture `{id}` in {}", root.display()));
         }
     }
-    if problems.is_empty() { Ok(fixtures) } else { Err(problems.join("\n")) }
+    if problems.is_empty() {
+        Ok(fixtures)
+    } else {
+        Err(problems.join("\n"))
+    }
 }
 
 /// `harness check-fixture`.
@@ -216,7 +289,11 @@ pub fn check_fixture(args: CheckFixtureArgs) -> u8 {
             for problem in error.problems() {
                 println!("{problem}");
             }
-            return if error.is_unreadable() { EXIT_ERROR } else { EXIT_FAILED };
+            return if error.is_unreadable() {
+                EXIT_ERROR
+            } else {
+                EXIT_FAILED
+            };
         }
     };
     if args.static_only || fixture.contract.kind == FixtureKind::Honeypot {
@@ -226,19 +303,45 @@ pub fn check_fixture(args: CheckFixtureArgs) -> u8 {
     // The dynamic rules: the oracle passes every check with reward 1.0; noop does not.
     let settings = Settings::from_env().with_current_exe_launcher();
     let mut problems = Vec::new();
-    let oracle = run_case(&CaseSpec::new(fixture.clone(), Agent::Oracle), &settings, "check-fixture").result;
+    let oracle = run_case(
+        &CaseSpec::new(fixture.clone(), Agent::Oracle),
+        &settings,
+        "check-fixture",
+    )
+    .result;
     if !(oracle.passed && oracle.reward == Some(1.0)) {
-        problems.push(format!("failed to validate {}: oracle: must pass with reward 1.0; {}", args.dir.display(), oracle.summary()));
+        problems.push(format!(
+            "failed to validate {}: oracle: must pass with reward 1.0; {}",
+            args.dir.display(),
+            oracle.summary()
+        ));
         for check in oracle.checks.iter().filter(|check| !check.passed) {
-            problems.push(format!("    check `{}` failed:\n{}", check.name, indent(&check.output_tail)));
+            problems.push(format!(
+                "    check `{}` failed:\n{}",
+                check.name,
+                indent(&check.output_tail)
+            ));
         }
     }
-    let noop = run_case(&CaseSpec::new(fixture.clone(), Agent::Noop), &settings, "check-fixture").result;
+    let noop = run_case(
+        &CaseSpec::new(fixture.clone(), Agent::Noop),
+        &settings,
+        "check-fixture",
+    )
+    .result;
     if noop.passed || noop.reward >= Some(1.0) {
-        problems.push(format!("failed to validate {}: noop: must fail below the oracle; {}", args.dir.display(), noop.summary()));
+        problems.push(format!(
+            "failed to validate {}: noop: must fail below the oracle; {}",
+            args.dir.display(),
+            noop.summary()
+        ));
     }
     if problems.is_empty() {
-        println!("{}: valid (oracle 1.0, noop {})", args.dir.display(), noop.reward.unwrap_or_default());
+        println!(
+            "{}: valid (oracle 1.0, noop {})",
+            args.dir.display(),
+            noop.reward.unwrap_or_default()
+        );
         EXIT_OK
     } else {
         problems.iter().for_each(|problem| println!("{problem}"));
@@ -247,17 +350,35 @@ pub fn check_fixture(args: CheckFixtureArgs) -> u8 {
 }
 
 fn indent(text: &str) -> String {
-    text.lines().rev().take(20).collect::<Vec<_>>().into_iter().rev().map(|line| format!("        {line}")).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .rev()
+        .take(20)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .map(|line| format!("        {line}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// `harness report`.
 pub fn report(args: ReportArgs) -> u8 {
-    let out = args.out.clone().unwrap_or_else(crate::settings::default_out_dir);
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(crate::settings::default_out_dir);
     let runs = if args.runs.is_empty() {
         match std::fs::read_dir(out.join("runs")) {
-            Ok(entries) => entries.flatten().map(|entry| entry.path()).filter(|path| path.is_dir()).collect(),
+            Ok(entries) => entries
+                .flatten()
+                .map(|entry| entry.path())
+                .filter(|path| path.is_dir())
+                .collect(),
             Err(error) => {
-                message::error(&format!("failed to read {}: {error}", out.join("runs").display()));
+                message::error(&format!(
+                    "failed to read {}: {error}",
+                    out.join("runs").display()
+                ));
                 return EXIT_ERROR;
             }
         }
@@ -292,11 +413,17 @@ pub fn merge(runs: &[PathBuf]) -> Result<Vec<CaseResult>, String> {
         if !ledger.is_file() {
             return Err(format!("{} has no ledger.jsonl", run.display()));
         }
-        let (results, warnings) = ledger::read_ledger(&ledger).map_err(|error| error.to_string())?;
-        warnings.iter().for_each(|warning| message::warning(warning));
+        let (results, warnings) =
+            ledger::read_ledger(&ledger).map_err(|error| error.to_string())?;
+        warnings
+            .iter()
+            .for_each(|warning| message::warning(warning));
         for result in results {
             if let Some(known) = merged.get(&result.case) {
-                if known.status != result.status || known.reward != result.reward || known.codes() != result.codes() {
+                if known.status != result.status
+                    || known.reward != result.reward
+                    || known.codes() != result.codes()
+                {
                     return Err(format!(
                         "case {} disagrees between runs: {} vs {}",
                         result.case,
@@ -321,15 +448,21 @@ pub fn export(args: ExportArgs) -> u8 {
             return EXIT_ERROR;
         }
     };
-    warnings.iter().for_each(|warning| message::warning(warning));
+    warnings
+        .iter()
+        .for_each(|warning| message::warning(warning));
     let mut out = String::new();
-    for result in results.iter().filter(|result| result.status != CaseStatus::Errored) {
+    for result in results
+        .iter()
+        .filter(|result| result.status != CaseStatus::Errored)
+    {
         let case_dir = args.run.join("cases").join(ledger::sanitize(&result.case));
-        let events: Vec<serde_json::Value> = std::fs::read_to_string(case_dir.join("trajectory.jsonl"))
-            .unwrap_or_default()
-            .lines()
-            .filter_map(|line| serde_json::from_str(line).ok())
-            .collect();
+        let events: Vec<serde_json::Value> =
+            std::fs::read_to_string(case_dir.join("trajectory.jsonl"))
+                .unwrap_or_default()
+                .lines()
+                .filter_map(|line| serde_json::from_str(line).ok())
+                .collect();
         let agent_log = std::fs::read_to_string(case_dir.join("agent.log")).unwrap_or_default();
         let line = serde_json::json!({
             "fixture": result.fixture,
@@ -342,8 +475,11 @@ pub fn export(args: ExportArgs) -> u8 {
         out.push('\n');
     }
     let written = match &args.output {
-        Some(path) => std::fs::write(path, out).map_err(|error| format!("failed to write {}: {error}", path.display())),
-        None => std::io::stdout().write_all(out.as_bytes()).map_err(|error| format!("failed to write to stdout: {error}")),
+        Some(path) => std::fs::write(path, out)
+            .map_err(|error| format!("failed to write {}: {error}", path.display())),
+        None => std::io::stdout()
+            .write_all(out.as_bytes())
+            .map_err(|error| format!("failed to write to stdout: {error}")),
     };
     match written {
         Ok(()) => EXIT_OK,

@@ -24,7 +24,11 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
-            return ExitCode::from(if error.use_stderr() { EXIT_ERROR } else { EXIT_OK });
+            return ExitCode::from(if error.use_stderr() {
+                EXIT_ERROR
+            } else {
+                EXIT_OK
+            });
         }
     };
     let code = match cli.command {

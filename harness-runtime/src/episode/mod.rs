@@ -191,11 +191,20 @@ impl Episode {
 /// exist (a killed run): `ep-<pid>-*` whose pid is gone. Returns what was removed.
 pub fn sweep_stale(temp_root: &Path) -> Vec<PathBuf> {
     let mut removed = Vec::new();
-    let Ok(entries) = fs::read_dir(temp_root) else { return removed };
+    let Ok(entries) = fs::read_dir(temp_root) else {
+        return removed;
+    };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(pid) = name.strip_prefix("ep-").and_then(|rest| rest.split('-').next()).and_then(|pid| pid.parse::<i32>().ok()) else { continue };
-        let alive = pid == std::process::id() as i32 || nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok();
+        let Some(pid) = name
+            .strip_prefix("ep-")
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let alive = pid == std::process::id() as i32
+            || nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok();
         if !alive && fs::remove_dir_all(entry.path()).is_ok() {
             removed.push(entry.path());
         }
@@ -208,12 +217,23 @@ pub fn sweep_stale(temp_root: &Path) -> Vec<PathBuf> {
 fn sweep_stale_cgroups() -> Vec<PathBuf> {
     let mut removed = Vec::new();
     for root in ["/sys/fs/cgroup/pids", "/sys/fs/cgroup"] {
-        let Ok(entries) = fs::read_dir(root) else { continue };
+        let Ok(entries) = fs::read_dir(root) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            let Some(suffix) = name.strip_prefix("another-harness-") else { continue };
-            let Some(pid) = suffix.split('-').next().and_then(|pid| pid.parse::<i32>().ok()) else { continue };
-            let alive = pid == std::process::id() as i32 || nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok();
+            let Some(suffix) = name.strip_prefix("another-harness-") else {
+                continue;
+            };
+            let Some(pid) = suffix
+                .split('-')
+                .next()
+                .and_then(|pid| pid.parse::<i32>().ok())
+            else {
+                continue;
+            };
+            let alive = pid == std::process::id() as i32
+                || nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok();
             if !alive {
                 // Re-creating takes the leftover over and empties it; dropping kills and removes it.
                 drop(crate::agent::confine::PidsCgroup::create(suffix, 1));

@@ -37,6 +37,8 @@ pub struct GitDigest {
     refs: BTreeMap<String, String>,
     /// Every (ref, target) line found in packed-refs, shadowed or not.
     packed_lines: BTreeSet<(String, String)>,
+    /// `packed-refs` exists but is not a regular file (a symlink git would follow).
+    packed_refs_irregular: bool,
     /// Main worktree files -> content.
     main_files: BTreeMap<String, Vec<u8>>,
     /// Config entries (name, value) of `config` and every `config.worktree`.
@@ -78,11 +80,16 @@ impl GitDigest {
         ] {
             read_file(common_git_dir, name, &mut digest.forgery);
         }
-        if let Ok(entries) = fs::read_dir(common_git_dir.join("worktrees")) {
+        let worktrees = common_git_dir.join("worktrees");
+        if !is_real_dir(&worktrees) {
+            read_file(common_git_dir, "worktrees", &mut digest.sibling);
+        } else if let Ok(entries) = fs::read_dir(&worktrees) {
             for entry in entries.flatten() {
                 let name = entry.file_name().to_string_lossy().into_owned();
                 let base = format!("worktrees/{name}");
-                if name == AGENT_WORKTREE {
+                if name == AGENT_WORKTREE && !is_real_dir(&entry.path()) {
+                    read_file(common_git_dir, &base, &mut digest.sibling);
+                } else if name == AGENT_WORKTREE {
                     for file in ["gitdir", "commondir"] {
                         read_file(
                             common_git_dir,
@@ -189,7 +196,14 @@ pub fn check(episode: &Episode, before: &GitDigest, after: &GitDigest) -> Vec<Vi
             }
         }
     }
-    violations.extend(check_objects(episode));
+    if after.packed_refs_irregular && !before.packed_refs_irregular {
+        violations.push(Violation::at(
+            ViolationCode::BaselineMismatch,
+            "packed-refs",
+            "packed-refs is not a regular file (git would follow it; the harness does not)",
+        ));
+    }
+    violations.extend(check_objects_and_gitlinks(episode, before, after));
 
     for name in keys_changed(&before.main_files, &after.main_files) {
         violations.push(Violation::at(
@@ -246,11 +260,68 @@ pub fn check(episode: &Episode, before: &GitDigest, after: &GitDigest) -> Vec<Vi
     violations
 }
 
+/// How long reading the agent's object database may take. It holds a few objects, so the
+/// budget is only ever spent when something planted makes a read block (a fifo where an
+/// object, pack or alternate belongs); the reader thread is then abandoned.
+const OBJECT_READ_BUDGET: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Checks that read git objects (the protected commits, gitlinks), with libgit2 on the
+/// object database alone: no config is loaded (an `include.path` could name a fifo) and no
+/// hook, filter or fsmonitor can run. The reads run in a thread with a time budget, so a
+/// planted fifo cannot stall grading.
+fn check_objects_and_gitlinks(
+    episode: &Episode,
+    before: &GitDigest,
+    after: &GitDigest,
+) -> Vec<Violation> {
+    let common = episode.dirs.common_git_dir.clone();
+    let protected = episode.protected_refs.clone();
+    // Tips to scan for gitlinks: refs that are new or moved.
+    let tips: BTreeSet<Oid> = after
+        .refs
+        .iter()
+        .filter(|(name, target)| before.refs.get(*name) != Some(*target))
+        .filter_map(|(_, target)| Oid::from_str(target).ok())
+        .collect();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("grade-objects".into())
+        .spawn(move || {
+            let mut violations = check_objects(&common, &protected);
+            violations.extend(check_gitlinks(&common, tips));
+            let _ = sender.send(violations);
+        });
+    if spawned.is_err() {
+        return vec![Violation::general(
+            ViolationCode::BaselineMismatch,
+            "the baseline repository could not be checked (no thread)",
+        )];
+    }
+    receiver
+        .recv_timeout(OBJECT_READ_BUDGET)
+        .unwrap_or_else(|_| {
+            vec![Violation::general(
+                ViolationCode::BaselineMismatch,
+                format!(
+                    "reading the baseline repository's objects stalled past {}s",
+                    OBJECT_READ_BUDGET.as_secs()
+                ),
+            )]
+        })
+}
+
+/// A repository over `<common>/objects` only (loose objects, packs, alternates).
+fn object_store(common: &Path) -> Result<git2::Repository, git2::Error> {
+    let odb = git2::Odb::new()?;
+    odb.add_disk_alternate(&common.join("objects").to_string_lossy())?;
+    git2::Repository::from_odb(odb)
+}
+
 /// The protected commits must still be readable and hash to their ids (libgit2 verifies
-/// object hashes on read), with the trees the harness wrote.
-fn check_objects(episode: &Episode) -> Vec<Violation> {
+/// object hashes on read).
+fn check_objects(common: &Path, protected: &[(String, Oid)]) -> Vec<Violation> {
     let mut violations = Vec::new();
-    let repo = match git2::Repository::open_bare(&episode.dirs.common_git_dir) {
+    let repo = match object_store(common) {
         Ok(repo) => repo,
         Err(error) => {
             return vec![Violation::general(
@@ -262,7 +333,7 @@ fn check_objects(episode: &Episode) -> Vec<Violation> {
             )];
         }
     };
-    for (name, oid) in &episode.protected_refs {
+    for (name, oid) in protected {
         let readable = repo.odb().is_ok_and(|odb| {
             odb.read(*oid)
                 .is_ok_and(|object| object.kind() == git2::ObjectType::Commit)
@@ -276,6 +347,65 @@ fn check_objects(episode: &Episode) -> Vec<Violation> {
         }
     }
     violations
+}
+
+/// Most tree entries read per gitlink scan (a planted tree may be huge).
+const GITLINK_SCAN_LIMIT: usize = 200_000;
+
+/// Gitlinks (submodule entries, mode 160000) the agent staged or committed: in its
+/// worktree's index, and in the trees of `tips` and of a detached HEAD. They never reach
+/// grading (the snapshot reads the filesystem), but adding one is `nested_repo`.
+fn check_gitlinks(common: &Path, mut tips: BTreeSet<Oid>) -> Vec<Violation> {
+    const GITLINK: u32 = 0o160000;
+    let mut found = BTreeSet::new();
+    let admin = common.join("worktrees").join(AGENT_WORKTREE);
+    let index_path = admin.join("index");
+    let plain_index = fs::symlink_metadata(&index_path)
+        .is_ok_and(|meta| meta.is_file() && meta.len() <= crate::snapshot::MAX_FILE_BYTES);
+    if plain_index && let Ok(index) = git2::Index::open(&index_path) {
+        for entry in index.iter().take(GITLINK_SCAN_LIMIT) {
+            if entry.mode == GITLINK {
+                found.insert(String::from_utf8_lossy(&entry.path).into_owned());
+            }
+        }
+    }
+    if let Some(head) = read_regular(&admin.join("HEAD"))
+        .and_then(|content| Oid::from_str(String::from_utf8_lossy(&content).trim()).ok())
+    {
+        tips.insert(head);
+    }
+    if let Ok(repo) = object_store(common) {
+        let mut budget = GITLINK_SCAN_LIMIT;
+        for tip in tips {
+            let Some(tree) = repo
+                .find_object(tip, None)
+                .and_then(|object| object.peel_to_tree())
+                .ok()
+            else {
+                continue;
+            };
+            let _ = tree.walk(git2::TreeWalkMode::PreOrder, |root, entry| {
+                if budget == 0 {
+                    return git2::TreeWalkResult::Abort;
+                }
+                budget -= 1;
+                if entry.filemode() as u32 == GITLINK {
+                    found.insert(format!("{root}{}", entry.name().unwrap_or("?")));
+                }
+                git2::TreeWalkResult::Ok
+            });
+        }
+    }
+    found
+        .into_iter()
+        .map(|path| {
+            Violation::at(
+                ViolationCode::NestedRepo,
+                path,
+                "gitlink staged or committed",
+            )
+        })
+        .collect()
 }
 
 fn keys_changed(
@@ -316,8 +446,20 @@ fn read_file(root: &Path, relative: &str, into: &mut BTreeMap<String, Vec<u8>>) 
     }
 }
 
+/// Whether `path` is a directory itself, not a symlink to one: the digest never follows a
+/// link the agent planted (`hooks -> /` would make it read the whole machine).
+fn is_real_dir(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|meta| meta.is_dir())
+}
+
 fn read_files_under(root: &Path, relative: &str, into: &mut BTreeMap<String, Vec<u8>>) {
-    let Ok(entries) = fs::read_dir(root.join(relative)) else {
+    let dir = root.join(relative);
+    if !is_real_dir(&dir) {
+        // Missing: nothing; a file, symlink or special file where a directory belongs: its kind.
+        read_file(root, relative, into);
+        return;
+    }
+    let Ok(entries) = fs::read_dir(&dir) else {
         return;
     };
     for entry in entries.flatten() {
@@ -331,6 +473,12 @@ fn read_files_under(root: &Path, relative: &str, into: &mut BTreeMap<String, Vec
 }
 
 fn read_loose_refs(dir: &Path, prefix: &str, refs: &mut BTreeMap<String, String>) {
+    if !is_real_dir(dir) {
+        if fs::symlink_metadata(dir).is_ok() {
+            refs.insert(prefix.to_owned(), "\0not a directory".to_owned());
+        }
+        return;
+    }
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
@@ -352,7 +500,9 @@ fn read_loose_refs(dir: &Path, prefix: &str, refs: &mut BTreeMap<String, String>
 }
 
 fn read_packed_refs(common: &Path, digest: &mut GitDigest) {
-    let Some(content) = read_regular(&common.join("packed-refs")) else {
+    let path = common.join("packed-refs");
+    let Some(content) = read_regular(&path) else {
+        digest.packed_refs_irregular = fs::symlink_metadata(&path).is_ok();
         return;
     };
     for line in String::from_utf8_lossy(&content).lines() {

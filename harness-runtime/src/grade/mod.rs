@@ -312,12 +312,11 @@ pub fn grade(
     let weights = &fixture.contract.reward;
     let (reward, passed) = match review_reward {
         Some((raw, passed)) => {
+            let out_of_scope = judged.out_of_scope;
             let value = if integrity_violation {
                 -1.0
             } else {
-                reward::round6(
-                    (raw - weights.scope_penalty * judged.out_of_scope as f64).clamp(-1.0, 1.0),
-                )
+                reward::round6((raw - weights.scope_penalty * out_of_scope as f64).clamp(-1.0, 1.0))
             };
             (value, passed && violations.is_empty())
         }

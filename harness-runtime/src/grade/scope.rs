@@ -148,7 +148,8 @@ pub fn judge(fixture: &Fixture, manifest: &Files, snapshot: &Snapshot) -> Judged
             ),
         };
         if let Anomaly::Special(path) | Anomaly::NonUtf8(path) = anomaly
-            && RepoPath::parse(path).is_ok_and(|repo_path| fixture.ignore_rules.is_ignored(&repo_path))
+            && RepoPath::parse(path)
+                .is_ok_and(|repo_path| fixture.ignore_rules.is_ignored(&repo_path))
         {
             continue;
         }

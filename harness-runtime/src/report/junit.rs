@@ -29,24 +29,35 @@ pub fn render(results: &[CaseResult]) -> String {
         };
         let mut case = TestCase::new(result.case.clone(), status);
         case.set_classname(result.fixture.clone());
-        let total = result.durations_ms.prepare + result.durations_ms.agent + result.durations_ms.grade;
+        let total =
+            result.durations_ms.prepare + result.durations_ms.agent + result.durations_ms.grade;
         case.set_time(Duration::from_millis(total));
         suite.add_test_case(case);
     }
     let mut report = Report::new("another-harness");
     report.add_test_suite(suite);
-    report.to_string().unwrap_or_else(|error| format!("<!-- failed to render junit: {error} -->"))
+    report
+        .to_string()
+        .unwrap_or_else(|error| format!("<!-- failed to render junit: {error} -->"))
 }
 
 /// Violations and the tail of the first failing check's output.
 fn failure_detail(result: &CaseResult) -> String {
     let mut detail = String::new();
     for violation in &result.violations {
-        detail.push_str(&format!("{} {}: {}\n", violation.code, violation.path.as_deref().unwrap_or("-"), violation.detail));
+        detail.push_str(&format!(
+            "{} {}: {}\n",
+            violation.code,
+            violation.path.as_deref().unwrap_or("-"),
+            violation.detail
+        ));
     }
     if let Some(check) = result.checks.iter().find(|check| !check.passed) {
         let tail: Vec<&str> = check.output_tail.lines().rev().take(30).collect();
-        detail.push_str(&format!("check `{}` failed (exit {:?}):\n", check.name, check.exit_code));
+        detail.push_str(&format!(
+            "check `{}` failed (exit {:?}):\n",
+            check.name, check.exit_code
+        ));
         for line in tail.into_iter().rev() {
             detail.push_str(line);
             detail.push('\n');

@@ -152,21 +152,36 @@ pub fn summary(results: &[CaseResult]) -> serde_json::Value {
 /// Writes `frontier.json`, `frontier.svg`, `summary.json`, `junit.xml` and `report.html`
 /// into `run_dir` and copies them to `out_root`. Returns the files written in the run
 /// directory.
-pub fn write_all(run_dir: &Path, out_root: &Path, results: &[CaseResult]) -> Result<Vec<PathBuf>, ReportError> {
+pub fn write_all(
+    run_dir: &Path,
+    out_root: &Path,
+    results: &[CaseResult],
+) -> Result<Vec<PathBuf>, ReportError> {
     write_merged(run_dir, out_root, results, &[run_dir])
 }
 
 /// Like [`write_all`], with case logs looked up in several run directories (merged
 /// partitions).
-pub fn write_merged(run_dir: &Path, out_root: &Path, results: &[CaseResult], sources: &[&Path]) -> Result<Vec<PathBuf>, ReportError> {
+pub fn write_merged(
+    run_dir: &Path,
+    out_root: &Path,
+    results: &[CaseResult],
+    sources: &[&Path],
+) -> Result<Vec<PathBuf>, ReportError> {
     let frontier = frontier(results);
     let reference = oracle_reference(results);
     let svg = plot::frontier_svg(&frontier, reference.map(|score| ("oracle", score)))?;
     let html = html::render(results, &svg, sources);
     let files: Vec<(&str, Vec<u8>)> = vec![
-        ("frontier.json", serde_json::to_vec_pretty(&frontier).expect("a frontier always serialises")),
+        (
+            "frontier.json",
+            serde_json::to_vec_pretty(&frontier).expect("a frontier always serialises"),
+        ),
         ("frontier.svg", svg.into_bytes()),
-        ("summary.json", serde_json::to_vec_pretty(&summary(results)).expect("a summary always serialises")),
+        (
+            "summary.json",
+            serde_json::to_vec_pretty(&summary(results)).expect("a summary always serialises"),
+        ),
         ("junit.xml", junit::render(results).into_bytes()),
         ("report.html", html.into_bytes()),
     ];
