@@ -471,7 +471,10 @@ forged=$(git rev-parse HEAD)
 git reset -q --hard HEAD~1
 base=$(git rev-parse refs/heads/baseline)
 obj() {{ printf '%s/objects/%s/%s' "$common" "$(echo "$1" | cut -c1-2)" "$(echo "$1" | cut -c3-)"; }}
-chmod u+w "$(obj "$base")"
+# The baseline may be packed: drop the packs so the forged loose copy is what git reads.
+rm -f "$common"/objects/pack/*.pack "$common"/objects/pack/*.idx
+mkdir -p "$(dirname "$(obj "$base")")"
+rm -f "$(obj "$base")"
 cat "$(obj "$forged")" > "$(obj "$base")"
 "#
         ),
@@ -985,8 +988,13 @@ fn baseline_object_replaced_by_fifo(sb: &mut Sandbox<'_>) -> Result<(), SandboxE
         &format!(
             r#"{COMMON}base=$(git rev-parse refs/heads/baseline)
 obj="$common/objects/$(echo "$base" | cut -c1-2)/$(echo "$base" | cut -c3-)"
-rm -f "$obj"
-mkfifo "$obj"
+if [ -f "$obj" ]; then
+  rm -f "$obj"
+  mkfifo "$obj"
+else
+  # Packed: the pack index is the first file any reader opens.
+  for idx in "$common"/objects/pack/*.idx; do rm -f "$idx"; mkfifo "$idx"; done
+fi
 "#
         ),
     )

@@ -13,7 +13,6 @@ use crate::episode::Episode;
 use crate::grade;
 use crate::result::{CaseResult, CaseStatus, Durations};
 use crate::settings::Settings;
-use crate::snapshot::Snapshot;
 
 /// A case to run.
 #[derive(Debug, Clone)]
@@ -109,15 +108,14 @@ pub fn run_case(spec: &CaseSpec, settings: &Settings, run_id: &str) -> CaseOutpu
         .iter()
         .map(|(name, path)| (name.clone(), read_capped(path.clone())))
         .collect();
-    logs.diff = diff(&episode);
-    let confinement = graded
-        .check_confinement
+    logs.diff = graded.diff.clone();
+    // What confined this case: the agent's processes if it ran any, else the checks', else
+    // (nothing ran: an in-process agent and no checks) what would have applied.
+    let confinement = agent_run
+        .confinement
         .clone()
-        .filter(|_| {
-            agent_run.confinement == "none"
-                && matches!(spec.agent, Agent::Noop | Agent::Oracle | Agent::Policy(_))
-        })
-        .unwrap_or_else(|| agent_run.confinement.clone());
+        .or_else(|| graded.check_confinement.clone())
+        .unwrap_or_else(|| settings.configured_confinement());
     let result = CaseResult {
         run_id: run_id.to_owned(),
         case: spec.case.clone(),
@@ -172,38 +170,4 @@ fn read_capped(path: PathBuf) -> String {
     let mut bytes = Vec::new();
     let _ = file.take(LOG_CAP).read_to_end(&mut bytes);
     String::from_utf8_lossy(&bytes).into_owned()
-}
-
-/// A unified diff of the worktree against the baseline (text files; binary noted).
-fn diff(episode: &Episode) -> String {
-    let Ok(snapshot) = Snapshot::take(&episode.dirs.worktree, &episode.worktree_git_file) else {
-        return String::new();
-    };
-    let mut out = String::new();
-    for (path, change) in snapshot.changes(&episode.manifest) {
-        let old = episode
-            .manifest
-            .get(path)
-            .map(|entry| String::from_utf8_lossy(&entry.content).into_owned())
-            .unwrap_or_default();
-        let new = snapshot
-            .files
-            .get(path)
-            .map(|entry| String::from_utf8_lossy(&entry.content).into_owned())
-            .unwrap_or_default();
-        if out.len() > LOG_CAP as usize {
-            out.push_str("[diff truncated]\n");
-            break;
-        }
-        let text = similar::TextDiff::from_lines(&old, &new);
-        out.push_str(&format!("{} {path}\n", change.as_str()));
-        out.push_str(
-            &text
-                .unified_diff()
-                .context_radius(3)
-                .header(&format!("a/{path}"), &format!("b/{path}"))
-                .to_string(),
-        );
-    }
-    out
 }

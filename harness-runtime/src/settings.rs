@@ -165,6 +165,16 @@ impl Settings {
         }
     }
 
+    /// The confinement agents and checks get under these settings: `landlock-v<N>` when
+    /// they are started through a launcher with confinement on and the kernel has
+    /// Landlock, else `none`.
+    pub fn configured_confinement(&self) -> String {
+        match crate::agent::confine::landlock_abi() {
+            Some(abi) if self.launcher.is_some() && self.confine => format!("landlock-v{abi}"),
+            _ => "none".to_owned(),
+        }
+    }
+
     /// Uses the current executable as the confinement launcher (its `main` must call
     /// [`crate::agent::confine::run_launcher_if_requested`] first).
     pub fn with_current_exe_launcher(mut self) -> Settings {

@@ -58,6 +58,11 @@ pub struct Snapshot {
     pub files: BTreeMap<RepoPath, SnapshotEntry>,
     /// Everything else worth reporting.
     pub anomalies: Vec<Anomaly>,
+    /// Absolute paths of every entry that is not a captured file (specials, nested `.git`,
+    /// non-UTF-8 names, oversized files): what an in-place restore must remove.
+    pub strays: Vec<PathBuf>,
+    /// Every directory below the root, repo-relative (for pruning after a restore).
+    pub dirs: Vec<String>,
 }
 
 /// What changed relative to the manifest.
@@ -126,12 +131,14 @@ impl Snapshot {
                         "{prefix}{}",
                         name.to_string_lossy()
                     )));
+                    snapshot.strays.push(full);
                     continue;
                 };
                 let relative = format!("{prefix}{name}");
                 if name == ".git" {
                     if !prefix.is_empty() {
                         snapshot.anomalies.push(Anomaly::NestedGit(relative));
+                        snapshot.strays.push(full);
                     }
                     continue;
                 }
@@ -141,11 +148,13 @@ impl Snapshot {
                 })?;
                 let file_type = meta.file_type();
                 if file_type.is_dir() {
+                    snapshot.dirs.push(relative.clone());
                     pending.push((full, format!("{relative}/")));
                     continue;
                 }
                 let Ok(path) = RepoPath::parse(&relative) else {
                     snapshot.anomalies.push(Anomaly::NonUtf8(relative));
+                    snapshot.strays.push(full);
                     continue;
                 };
                 let entry = if file_type.is_symlink() {
@@ -155,6 +164,7 @@ impl Snapshot {
                     })?;
                     let Some(target) = target.to_str() else {
                         snapshot.anomalies.push(Anomaly::NonUtf8(relative));
+                        snapshot.strays.push(full);
                         continue;
                     };
                     SnapshotEntry {
@@ -164,6 +174,7 @@ impl Snapshot {
                     }
                 } else if file_type.is_file() && meta.len() > MAX_FILE_BYTES {
                     snapshot.anomalies.push(Anomaly::TooLarge(relative));
+                    snapshot.strays.push(full);
                     continue;
                 } else if file_type.is_file() {
                     let content = fs::read(&full).map_err(|source| SnapshotError {
@@ -182,12 +193,42 @@ impl Snapshot {
                     }
                 } else {
                     snapshot.anomalies.push(Anomaly::Special(relative));
+                    snapshot.strays.push(full);
                     continue;
                 };
                 snapshot.files.insert(path, entry);
             }
         }
         Ok(snapshot)
+    }
+
+    /// A unified diff of the snapshot against `manifest`, capped at 1 MiB (for the report).
+    pub fn unified_diff(&self, manifest: &Files) -> String {
+        const CAP: usize = 1 << 20;
+        let mut out = String::new();
+        for (path, change) in self.changes(manifest) {
+            if out.len() > CAP {
+                out.push_str("[diff truncated]\n");
+                break;
+            }
+            let text = |entry: Option<&[u8]>| {
+                entry
+                    .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
+                    .unwrap_or_default()
+            };
+            let old = text(manifest.get(path).map(|entry| entry.content.as_slice()));
+            let new = text(self.files.get(path).map(|entry| entry.content.as_slice()));
+            out.push_str(&format!("{} {path}\n", change.as_str()));
+            let diff = similar::TextDiff::from_lines(&old, &new);
+            out.push_str(
+                &diff
+                    .unified_diff()
+                    .context_radius(3)
+                    .header(&format!("a/{path}"), &format!("b/{path}"))
+                    .to_string(),
+            );
+        }
+        out
     }
 
     /// Every path whose content, kind or presence differs from `manifest`, in path order.

@@ -68,7 +68,7 @@ pub struct AgentRun {
     /// Wall time.
     pub duration: Duration,
     /// `landlock-v<N>` or `none`.
-    pub confinement: String,
+    pub confinement: Option<String>,
     /// The harness's or environment's fault (agent command not found, ...): the case errors.
     pub infrastructure_error: Option<String>,
     /// The agent's own failure (a function returned `Err`, a command exited non-zero).
@@ -84,7 +84,7 @@ pub fn harness_dir(episode: &Episode) -> PathBuf {
 pub fn run(agent: &Agent, episode: &Episode, settings: &Settings) -> AgentRun {
     let started = Instant::now();
     let mut run = AgentRun {
-        confinement: "none".into(),
+        confinement: None,
         ..AgentRun::default()
     };
     match agent {
@@ -104,9 +104,7 @@ pub fn run(agent: &Agent, episode: &Episode, settings: &Settings) -> AgentRun {
             if let Err(error) = function(&mut sandbox) {
                 run.agent_error = Some(error);
             }
-            if let Some(confinement) = sandbox.confinement_seen() {
-                run.confinement = confinement;
-            }
+            run.confinement = sandbox.confinement_seen();
             run.timed_out = sandbox.timed_out();
             run.resource_limit = sandbox.resource_limit();
         }
@@ -116,7 +114,7 @@ pub fn run(agent: &Agent, episode: &Episode, settings: &Settings) -> AgentRun {
                 Ok(outcome) => {
                     run.timed_out = outcome.timed_out;
                     run.resource_limit = outcome.resource_limit.clone();
-                    run.confinement = outcome.confinement.clone();
+                    run.confinement = Some(outcome.confinement.clone());
                     match outcome.exit_code {
                         Some(127) => {
                             run.infrastructure_error = Some(format!(

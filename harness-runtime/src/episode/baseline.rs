@@ -17,6 +17,8 @@ pub(crate) struct Built {
     pub(crate) protected_refs: Vec<(String, Oid)>,
     /// Blob ids (in manifest order) of the tree the worktree starts from.
     pub(crate) blob_ids: Vec<Oid>,
+    /// The files the worktree starts from (the baseline, or the reviewed tree).
+    pub(crate) start_files: harness_fixture::Files,
 }
 
 /// Creates `repo_dir` with a single baseline commit (and, for review fixtures, the commit
@@ -100,6 +102,11 @@ pub(crate) fn build(fixture: &Fixture, repo_dir: &Path) -> Result<Built, Episode
     Ok(Built {
         protected_refs,
         blob_ids: start_ids,
+        start_files: if fixture.contract.kind == FixtureKind::Review {
+            fixture.reviewed_tree()
+        } else {
+            fixture.repo.clone()
+        },
     })
 }
 

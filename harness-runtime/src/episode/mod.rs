@@ -10,6 +10,7 @@
 //! ```
 
 mod baseline;
+mod template;
 mod worktree;
 
 use std::fs;
@@ -18,7 +19,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use git2::Oid;
-use harness_fixture::{Files, Fixture, FixtureKind};
+use harness_fixture::{Files, Fixture};
 use tempfile::TempDir;
 
 pub use baseline::{BASELINE_REF, REVIEW_REF};
@@ -143,23 +144,20 @@ impl Episode {
             fs::write(file, b"").map_err(io_error("create", file))?;
         }
 
-        let built = baseline::build(&fixture, &dirs.repo)?;
-        let manifest = if fixture.contract.kind == FixtureKind::Review {
-            Arc::new(fixture.reviewed_tree())
-        } else {
-            Arc::new(fixture.repo.clone())
-        };
-        let worktree_git_file = worktree::add(
-            &built.blob_ids,
-            &manifest,
+        let template = template::for_fixture(&fixture, temp_root)?;
+        template.write_git_dir(&dirs.common_git_dir)?;
+        let manifest = template.manifest.clone();
+        worktree::write_files(&manifest, &dirs.worktree)?;
+        let worktree_git_file = worktree::write_metadata(
             &dirs.common_git_dir,
             &dirs.worktree,
+            &template.worktree_index,
         )?;
         Ok(Episode {
             fixture,
             dirs,
             manifest,
-            protected_refs: built.protected_refs,
+            protected_refs: template.protected_refs.clone(),
             worktree_git_file,
             prepare_ms: started.elapsed().as_millis() as u64,
         })

@@ -2,32 +2,29 @@
 //! manifest holds them (no checkout filters), and git's worktree metadata.
 
 use std::fs;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use git2::{Index, IndexEntry, IndexTime};
 use harness_fixture::{FileKind, Files};
 
-use super::{EpisodeError, git_error, io_error};
+use super::{EpisodeError, io_error};
 
 /// The agent's branch.
 pub const AGENT_BRANCH: &str = "agent";
 /// The agent's worktree name under `<common dir>/worktrees/`.
 pub const AGENT_WORKTREE: &str = "agent";
 
-/// Writes the worktree files and its metadata; returns the worktree's `.git` file content.
-pub(crate) fn add(
-    blob_ids: &[git2::Oid],
-    manifest: &Files,
-    common_git_dir: &Path,
-    worktree: &Path,
-) -> Result<Vec<u8>, EpisodeError> {
-    fs::create_dir_all(worktree).map_err(io_error("create", worktree))?;
-    let mut index_entries = Vec::with_capacity(blob_ids.len());
-    for (id, (path, file)) in blob_ids.iter().zip(manifest) {
-        let target = worktree.join(path.as_str());
-        if let Some(parent) = target.parent() {
-            fs::create_dir_all(parent).map_err(io_error("create", parent))?;
+/// Writes `files` under `root` (which may exist), creating directories as needed.
+pub(crate) fn write_files(files: &Files, root: &Path) -> Result<(), EpisodeError> {
+    fs::create_dir_all(root).map_err(io_error("create", root))?;
+    let mut made = std::collections::HashSet::new();
+    for (path, file) in files {
+        let target = root.join(path.as_str());
+        if let Some(parent) = path.parent()
+            && made.insert(parent.to_owned())
+        {
+            let dir = root.join(parent);
+            fs::create_dir_all(&dir).map_err(io_error("create", &dir))?;
         }
         match file.kind {
             FileKind::Symlink => {
@@ -43,30 +40,21 @@ pub(crate) fn add(
                 }
             }
         }
-        // Real stat data, so `git status` in the worktree need not re-hash every file.
-        let meta = fs::symlink_metadata(&target).map_err(io_error("stat", &target))?;
-        index_entries.push(IndexEntry {
-            ctime: IndexTime::new(meta.ctime() as i32, meta.ctime_nsec() as u32),
-            mtime: IndexTime::new(meta.mtime() as i32, meta.mtime_nsec() as u32),
-            dev: meta.dev() as u32,
-            ino: meta.ino() as u32,
-            uid: meta.uid(),
-            gid: meta.gid(),
-            file_size: meta.size() as u32,
-            mode: file.kind.git_mode(),
-            id: *id,
-            flags: u16::try_from(path.as_str().len())
-                .unwrap_or(0xfff)
-                .min(0xfff),
-            flags_extended: 0,
-            path: path.as_str().as_bytes().to_vec(),
-        });
     }
+    Ok(())
+}
 
+/// Writes git's metadata for the worktree (`worktrees/agent/*` and the worktree's `.git`
+/// file); returns the `.git` file's content.
+pub(crate) fn write_metadata(
+    common_git_dir: &Path,
+    worktree: &Path,
+    index: &[u8],
+) -> Result<Vec<u8>, EpisodeError> {
     let admin = common_git_dir.join("worktrees").join(AGENT_WORKTREE);
     fs::create_dir_all(&admin).map_err(io_error("create", &admin))?;
     let git_file = format!("gitdir: {}\n", admin.display()).into_bytes();
-    let files: [(&str, Vec<u8>); 3] = [
+    let files: [(&str, Vec<u8>); 4] = [
         (
             "HEAD",
             format!("ref: refs/heads/{AGENT_BRANCH}\n").into_bytes(),
@@ -76,6 +64,7 @@ pub(crate) fn add(
             "gitdir",
             format!("{}\n", worktree.join(".git").display()).into_bytes(),
         ),
+        ("index", index.to_vec()),
     ];
     for (name, content) in files {
         let path = admin.join(name);
@@ -83,16 +72,5 @@ pub(crate) fn add(
     }
     let dot_git = worktree.join(".git");
     fs::write(&dot_git, &git_file).map_err(io_error("write", &dot_git))?;
-
-    let mut index =
-        Index::open(&admin.join("index")).map_err(git_error("open the worktree index"))?;
-    for entry in &index_entries {
-        index
-            .add(entry)
-            .map_err(git_error("fill the worktree index"))?;
-    }
-    index
-        .write()
-        .map_err(git_error("write the worktree index"))?;
     Ok(git_file)
 }

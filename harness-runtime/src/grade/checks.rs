@@ -28,6 +28,9 @@ pub enum ChecksError {
     /// Running the check failed.
     #[error(transparent)]
     Process(#[from] ProcessError),
+    /// The grading tree could not be restored.
+    #[error(transparent)]
+    Restore(#[from] super::restore::RestoreError),
 }
 
 fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> ChecksError + 'a {
@@ -83,18 +86,19 @@ pub fn write_tree(root: &Path, files: &Files) -> Result<(), ChecksError> {
     Ok(())
 }
 
-/// Builds a fresh grading tree and environment for check `index` under `grade_root`.
+/// Makes check `index`'s own directories (fresh HOME, TMPDIR, CARGO_HOME, target dir and
+/// log) under `grade_root`; the check runs in `tree`.
 pub fn prepare(
     grade_root: &Path,
     index: usize,
     check: &Check,
-    files: &Files,
+    tree: &Path,
     settings: &Settings,
 ) -> Result<CheckDirs, ChecksError> {
     let base = grade_root.join(format!("{index}"));
     fs::create_dir(&base).map_err(io("create", &base))?;
     let dirs = CheckDirs {
-        tree: base.join("tree"),
+        tree: tree.to_path_buf(),
         home: base.join("home"),
         tmp: base.join("tmp"),
         cargo_home: base.join("cargo-home"),
@@ -102,7 +106,6 @@ pub fn prepare(
         log: base.join(format!("{}.log", check.name)),
         status: base.join("confinement"),
     };
-    write_tree(&dirs.tree, files)?;
     for dir in [&dirs.home, &dirs.tmp, &dirs.cargo_home, &dirs.target] {
         fs::create_dir(dir).map_err(io("create", dir))?;
     }

@@ -5,6 +5,7 @@
 pub mod checks;
 pub mod deliverables;
 pub mod integrity;
+pub mod restore;
 pub mod review;
 pub mod scope;
 pub mod violation;
@@ -74,6 +75,8 @@ pub struct Graded {
     pub check_logs: Vec<(String, PathBuf)>,
     /// Confinement the checks ran under.
     pub check_confinement: Option<String>,
+    /// Unified diff of the worktree the agent left against the baseline.
+    pub diff: String,
 }
 
 /// Captures what grading compares against. Call right before the agent runs.
@@ -182,8 +185,19 @@ pub fn grade(
     }
     let artifact_paths: Vec<_> = fixture.contract.artifacts.iter().collect();
     let mut watch = outside_after_agent;
+    graded.diff = snapshot.unified_diff(&episode.manifest);
+    // Grade in place: every agent process is gone, so the worktree itself becomes the
+    // graded state before each check (the first from the snapshot already taken; later
+    // ones after a fresh look, so one check cannot poison the next).
+    let mut current = Some(snapshot);
     for (index, check) in fixture.contract.checks.iter().enumerate() {
-        let dirs = checks::prepare(&grade_root, index, check, &tree, settings)?;
+        let seen = match current.take() {
+            Some(seen) => seen,
+            None => Snapshot::take(&episode.dirs.worktree, b"")?,
+        };
+        restore::restore(&episode.dirs.worktree, &tree, &seen)
+            .map_err(checks::ChecksError::from)?;
+        let dirs = checks::prepare(&grade_root, index, check, &episode.dirs.worktree, settings)?;
         let outcome = checks::run(check, &dirs, settings)?;
         graded.check_confinement = Some(outcome.confinement.clone());
         if outcome.timed_out {
