@@ -111,7 +111,7 @@ fn bench_grade(c: &mut Criterion, fixtures: &[(usize, Arc<Fixture>)], settings: 
                     for _ in 0..iterations {
                         let episode = Episode::prepare(fixture.clone(), &settings.temp_root)
                             .expect("prepare");
-                        let before = grade::before(&episode, settings);
+                        let before = grade::before(&episode, settings, &Agent::Noop);
                         let run = agent::run(&Agent::Noop, &episode, settings);
                         if changed {
                             change_ten_files(&episode);

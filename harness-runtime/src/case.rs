@@ -84,7 +84,7 @@ pub fn run_case(spec: &CaseSpec, settings: &Settings, run_id: &str) -> CaseOutpu
         prepare: episode.prepare_ms,
         ..Durations::default()
     };
-    let before = grade::before(&episode, settings);
+    let before = grade::before(&episode, settings, &spec.agent);
     let agent_run = agent::run(&spec.agent, &episode, settings);
     durations.agent = agent_run.duration.as_millis() as u64;
     let mut logs = CaseLogs {

@@ -82,11 +82,11 @@ pub struct OutsideWatch {
 impl OutsideWatch {
     /// Fingerprints the locations that matter for an episode rooted at `episode_root`.
     pub fn capture(settings: &Settings, episode_root: &Path) -> OutsideWatch {
-        let mut entries = BTreeMap::new();
-        for path in watched_paths(settings, episode_root) {
-            let print = fingerprint(&path);
-            entries.insert(path, print);
-        }
+        let paths = cached_paths(settings, episode_root);
+        let entries = paths
+            .iter()
+            .map(|path| (path.clone(), fingerprint(path)))
+            .collect();
         OutsideWatch { entries }
     }
 
@@ -107,6 +107,29 @@ impl OutsideWatch {
             .cloned()
             .collect()
     }
+}
+
+/// The watched paths depend only on the episode root's parent and the settings, so they
+/// are listed once per process. A `.pth` file added later is still seen: its directory's
+/// own fingerprint (ctime) changes.
+fn cached_paths(settings: &Settings, episode_root: &Path) -> std::sync::Arc<Vec<PathBuf>> {
+    type Key = (Option<PathBuf>, Option<PathBuf>, Option<PathBuf>, String);
+    static CACHE: OnceLock<std::sync::Mutex<BTreeMap<Key, std::sync::Arc<Vec<PathBuf>>>>> =
+        OnceLock::new();
+    let key: Key = (
+        episode_root.parent().map(Path::to_path_buf),
+        settings.home.clone(),
+        settings.toolchain.cargo_home.clone(),
+        settings.toolchain.path.clone(),
+    );
+    let cache = CACHE.get_or_init(Default::default);
+    let mut cache = cache
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    cache
+        .entry(key)
+        .or_insert_with(|| std::sync::Arc::new(watched_paths(settings, episode_root)))
+        .clone()
 }
 
 fn watched_paths(settings: &Settings, episode_root: &Path) -> Vec<PathBuf> {
@@ -138,10 +161,16 @@ fn watched_paths(settings: &Settings, episode_root: &Path) -> Vec<PathBuf> {
             );
         }
     }
+    // A PATH directory's own ctime changes when an entry is added, removed or renamed in
+    // it (a planted `python3` earlier on PATH); the tools that exist are watched one by
+    // one for in-place rewrites.
     for dir in settings.toolchain.path.split(':') {
         paths.push(PathBuf::from(dir));
         for tool in ["sh", "python3", "python", "cargo", "rustc", "git", "env"] {
-            paths.push(Path::new(dir).join(tool));
+            let path = Path::new(dir).join(tool);
+            if fs::symlink_metadata(&path).is_ok() {
+                paths.push(path);
+            }
         }
     }
     paths.sort();

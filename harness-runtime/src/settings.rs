@@ -141,7 +141,7 @@ impl Settings {
     /// Defaults resolved from this process's environment; no launcher.
     pub fn from_env() -> Settings {
         Settings {
-            temp_root: std::env::temp_dir().join("another-harness"),
+            temp_root: default_temp_root(),
             agent_timeout: Duration::from_secs(600),
             confine: true,
             no_network: false,
@@ -181,6 +181,28 @@ impl Settings {
         self.launcher = std::env::current_exe().ok();
         self
     }
+}
+
+/// Where episodes live: `HARNESS_TMPDIR`, else `$TMPDIR` when set, else `/dev/shm` when it
+/// is a writable tmpfs (episodes are short-lived and creating files there is an order of
+/// magnitude cheaper than on disk), else the system temp dir; `another-harness/` below it.
+pub fn default_temp_root() -> PathBuf {
+    if let Some(dir) = std::env::var_os("HARNESS_TMPDIR") {
+        return PathBuf::from(dir).join("another-harness");
+    }
+    if std::env::var_os("TMPDIR").is_none() {
+        let shm = Path::new("/dev/shm");
+        let writable = shm.is_dir() && tempfile::tempdir_in(shm).is_ok();
+        let tmpfs = std::fs::read_to_string("/proc/mounts").is_ok_and(|mounts| {
+            mounts.lines().any(|line| {
+                line.split_whitespace().nth(1) == Some("/dev/shm") && line.contains("tmpfs")
+            })
+        });
+        if writable && tmpfs {
+            return shm.join("another-harness");
+        }
+    }
+    std::env::temp_dir().join("another-harness")
 }
 
 /// `HARNESS_OUT`, else `$CARGO_TARGET_DIR/harness`, else `target/harness`.

@@ -113,6 +113,7 @@ impl Snapshot {
                 .anomalies
                 .push(Anomaly::WorktreeLink(".git".into())),
         }
+        let mut to_read: Vec<(RepoPath, PathBuf, FileKind, u64)> = Vec::new();
         let mut pending = vec![(worktree.to_path_buf(), String::new())];
         while let Some((dir, prefix)) = pending.pop() {
             let entries = fs::read_dir(&dir).map_err(|source| SnapshotError {
@@ -177,20 +178,13 @@ impl Snapshot {
                     snapshot.strays.push(full);
                     continue;
                 } else if file_type.is_file() {
-                    let content = fs::read(&full).map_err(|source| SnapshotError {
-                        path: full.clone(),
-                        source,
-                    })?;
                     let kind = if meta.permissions().mode() & 0o111 != 0 {
                         FileKind::Executable
                     } else {
                         FileKind::Regular
                     };
-                    SnapshotEntry {
-                        kind,
-                        content,
-                        nlink: meta.nlink(),
-                    }
+                    to_read.push((path, full, kind, meta.nlink()));
+                    continue;
                 } else {
                     snapshot.anomalies.push(Anomaly::Special(relative));
                     snapshot.strays.push(full);
@@ -198,6 +192,52 @@ impl Snapshot {
                 };
                 snapshot.files.insert(path, entry);
             }
+        }
+        // Contents are read in parallel: on a large tree, reading dominates the snapshot.
+        let threads = std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .clamp(1, 8);
+        let chunk = to_read.len().div_ceil(threads).max(64);
+        let read: Vec<Result<Vec<(RepoPath, SnapshotEntry)>, SnapshotError>> =
+            std::thread::scope(|scope| {
+                let workers: Vec<_> = to_read
+                    .chunks(chunk)
+                    .map(|part| {
+                        scope.spawn(move || {
+                            part.iter()
+                                .map(|(path, full, kind, nlink)| {
+                                    let content =
+                                        fs::read(full).map_err(|source| SnapshotError {
+                                            path: full.clone(),
+                                            source,
+                                        })?;
+                                    Ok((
+                                        path.clone(),
+                                        SnapshotEntry {
+                                            kind: *kind,
+                                            content,
+                                            nlink: *nlink,
+                                        },
+                                    ))
+                                })
+                                .collect()
+                        })
+                    })
+                    .collect();
+                workers
+                    .into_iter()
+                    .map(|worker| {
+                        worker.join().unwrap_or_else(|_| {
+                            Err(SnapshotError {
+                                path: worktree.to_path_buf(),
+                                source: std::io::Error::other("a snapshot reader panicked"),
+                            })
+                        })
+                    })
+                    .collect()
+            });
+        for part in read {
+            snapshot.files.extend(part?);
         }
         Ok(snapshot)
     }

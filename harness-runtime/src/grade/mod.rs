@@ -16,7 +16,7 @@ use std::path::PathBuf;
 
 use harness_fixture::{FileKind, FixtureKind, RepoPath, VerdictFile};
 
-use crate::agent::AgentRun;
+use crate::agent::{Agent, AgentRun};
 use crate::episode::Episode;
 use crate::outside::{self, OutsideWatch};
 use crate::result::{ChangedPath, CheckResult, DeliverableResult, ReviewScore, Usage};
@@ -42,8 +42,9 @@ pub enum GradeError {
 pub struct Before {
     /// Git metadata digest.
     pub git: GitDigest,
-    /// Locations outside the sandbox.
-    pub outside: OutsideWatch,
+    /// Locations outside the sandbox, watched only when something may run unconfined
+    /// (Landlock makes such writes impossible; DESIGN: the watch is the fallback).
+    pub outside: Option<OutsideWatch>,
     /// The output directory's files the harness alone writes.
     pub outputs: OutsideWatch,
 }
@@ -79,11 +80,18 @@ pub struct Graded {
     pub diff: String,
 }
 
-/// Captures what grading compares against. Call right before the agent runs.
-pub fn before(episode: &Episode, settings: &Settings) -> Before {
+/// Whether writes outside the sandbox must be watched for: the agent runs in-process (a
+/// Rust function is never confined) or agents and checks run without Landlock.
+pub fn needs_outside_watch(agent: &Agent, settings: &Settings) -> bool {
+    matches!(agent, Agent::Function { .. }) || settings.configured_confinement() == "none"
+}
+
+/// Captures what grading compares against. Call right before `agent` runs.
+pub fn before(episode: &Episode, settings: &Settings, agent: &Agent) -> Before {
     Before {
         git: GitDigest::take(&episode.dirs.common_git_dir),
-        outside: OutsideWatch::capture(settings, episode.dirs.root()),
+        outside: needs_outside_watch(agent, settings)
+            .then(|| OutsideWatch::capture(settings, episode.dirs.root())),
         outputs: OutsideWatch::capture_tree(&settings.out_dir),
     }
 }
@@ -117,8 +125,15 @@ pub fn grade(
     let judged = scope::judge(fixture, &episode.manifest, &snapshot);
     violations.extend(judged.violations.iter().cloned());
     graded.changed_paths = judged.changed_paths.clone();
-    let outside_after_agent = OutsideWatch::capture(settings, episode.dirs.root());
-    for path in before.outside.changed(&outside_after_agent) {
+    let outside_after_agent = before
+        .outside
+        .as_ref()
+        .map(|_| OutsideWatch::capture(settings, episode.dirs.root()));
+    let changed_outside = match (&before.outside, &outside_after_agent) {
+        (Some(before), Some(after)) => before.changed(after),
+        _ => Vec::new(),
+    };
+    for path in changed_outside {
         violations.push(Violation::at(
             ViolationCode::OutsideWrite,
             path.display().to_string(),
@@ -234,18 +249,20 @@ pub fn grade(
         graded
             .check_logs
             .push((check.name.clone(), dirs.log.clone()));
-        let now = OutsideWatch::capture(settings, episode.dirs.root());
-        for path in watch.changed(&now) {
-            violations.push(Violation::at(
-                ViolationCode::OutsideWrite,
-                path.display().to_string(),
-                format!(
-                    "changed outside the grading tree while check `{}` ran",
-                    check.name
-                ),
-            ));
+        if let Some(previous) = &watch {
+            let now = OutsideWatch::capture(settings, episode.dirs.root());
+            for path in previous.changed(&now) {
+                violations.push(Violation::at(
+                    ViolationCode::OutsideWrite,
+                    path.display().to_string(),
+                    format!(
+                        "changed outside the grading tree while check `{}` ran",
+                        check.name
+                    ),
+                ));
+            }
+            watch = Some(now);
         }
-        watch = now;
     }
 
     let inputs_checks: Vec<(f64, bool)> = fixture
