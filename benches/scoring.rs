@@ -4,6 +4,7 @@
 //! - `prepare`: fixture -> baseline repo + worktree ready for the agent;
 //! - `grade`: snapshot + integrity + scope + grading tree + one trivial check (`true`) +
 //!   reward, after a noop agent and after an agent that changed 10 files;
+//! - `grade_commits`: grade after 0 and after 50 agent commits (100 files);
 //! - `episode`: prepare + noop agent + grade + cleanup, end to end;
 //! - `git_cli`: the same steps the way a script harness does them with the git CLI;
 //! - `floor`: copying the repo's files once into a new directory.
@@ -124,6 +125,43 @@ fn bench_grade(c: &mut Criterion, fixtures: &[(usize, Arc<Fixture>)], settings: 
                 });
             });
         }
+    }
+    group.finish();
+}
+
+/// Grade cost must not depend on how many commits the agent made: the same grade after
+/// 0 and after 50 commits on the 100-file repo (both after 50 git processes, so process
+/// churn before grading is the same).
+fn bench_grade_commits(c: &mut Criterion, fixtures: &[(usize, Arc<Fixture>)], settings: &Settings) {
+    let Some((_, fixture)) = fixtures.iter().find(|(size, _)| *size == 100) else { return };
+    let mut group = c.benchmark_group("grade_commits");
+    configure(&mut group, 1_000);
+    for commits in [0usize, 50] {
+        group.bench_with_input(BenchmarkId::new("100", commits), &commits, |b, commits| {
+            b.iter_custom(|iterations| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iterations {
+                    let episode = Episode::prepare(fixture.clone(), &settings.temp_root).expect("prepare");
+                    let before = grade::before(&episode, settings, &Agent::Noop);
+                    let run = agent::run(&Agent::Noop, &episode, settings);
+                    // Both variants run 50 git processes, so the only difference is the commits.
+                    for index in 0..50usize {
+                        let args: &[&str] = if index < *commits {
+                            fs::write(episode.dirs.worktree.join("src/d000/f00000.txt"), format!("commit {index}\n")).expect("edit");
+                            &["-c", "user.name=a", "-c", "user.email=a@a", "commit", "-qam", "step"]
+                        } else {
+                            &["status", "--short"]
+                        };
+                        let status = Command::new("git").args(args).current_dir(&episode.dirs.worktree).stdout(std::process::Stdio::null()).status().expect("git");
+                        assert!(status.success());
+                    }
+                    let started = Instant::now();
+                    black_box(grade::grade(&episode, settings, &before, &run).expect("grade"));
+                    total += started.elapsed();
+                }
+                total
+            });
+        });
     }
     group.finish();
 }
@@ -273,7 +311,11 @@ fn configure(
 fn main() {
     // Agents and checks are started through this binary (the confinement launcher).
     harness_runtime::agent::confine::run_launcher_if_requested();
-    let scratch = tempfile::tempdir().expect("scratch dir");
+    // Everything (episodes, the git CLI pipeline, the copy floor) works in the directory
+    // the harness would put episodes in by default (tmpfs where there is one).
+    let base = harness_runtime::settings::default_temp_root();
+    fs::create_dir_all(&base).expect("create the bench directory");
+    let scratch = tempfile::Builder::new().prefix("bench-").tempdir_in(&base).expect("scratch dir");
     let sizes: Vec<usize> = match std::env::var("HARNESS_BENCH_SIZES") {
         Ok(list) => list
             .split(',')
@@ -302,6 +344,7 @@ fn main() {
     let mut criterion = Criterion::default().configure_from_args();
     bench_prepare(&mut criterion, &fixtures, &settings);
     bench_grade(&mut criterion, &fixtures, &settings);
+    bench_grade_commits(&mut criterion, &fixtures, &settings);
     bench_episode(&mut criterion, &fixtures, &settings);
     bench_git_cli(&mut criterion, &sources, scratch.path());
     bench_floor(&mut criterion, &sources, scratch.path());

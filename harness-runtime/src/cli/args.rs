@@ -51,6 +51,10 @@ pub struct RunArgs {
     /// Also write `{"run_id", "cases": [...]}` here.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Run every case N times (cases `<fixture>::<agent>#<i>`), e.g. to measure an
+    /// agent's variance or the harness's throughput.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub repeat: u32,
     /// Resume a run: re-run only cases without a result (and errored ones).
     #[arg(long, value_name = "RUN_ID|RUN_DIR")]
     pub resume: Option<String>,

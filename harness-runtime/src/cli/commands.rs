@@ -104,16 +104,24 @@ pub fn run(args: RunArgs) -> u8 {
             ));
             continue;
         }
-        let spec = CaseSpec::new(fixture.clone(), agent.clone());
-        if !done.contains(&spec.case) {
-            specs.push(spec);
+        for repetition in 1..=args.repeat {
+            let mut spec = CaseSpec::new(fixture.clone(), agent.clone());
+            if args.repeat > 1 {
+                spec.case = format!("{}#{repetition}", spec.case);
+            }
+            if !done.contains(&spec.case) {
+                specs.push(spec);
+            }
         }
     }
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
         .max(1);
+    let started = std::time::Instant::now();
     let (fresh, all_recorded) = execute(&specs, &settings, &run_dir, jobs);
+    let elapsed = started.elapsed();
+    let fresh_count = fresh.len();
 
     let mut results: Vec<CaseResult> = previous
         .into_iter()
@@ -125,6 +133,7 @@ pub fn run(args: RunArgs) -> u8 {
     if let Err(error) = report::write_all(&run_dir.dir, &settings.out_dir, &results) {
         message::warning(&error.to_string());
     }
+    println!("{}", message::throughput(fresh_count, elapsed, jobs, peak_rss_mib()));
     println!(
         "run {} recorded in {}",
         run_dir.run_id,
@@ -149,6 +158,11 @@ pub fn run(args: RunArgs) -> u8 {
     } else {
         EXIT_FAILED
     }
+}
+
+/// The harness process's peak resident memory, in MiB.
+fn peak_rss_mib() -> f64 {
+    nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_SELF).map_or(0.0, |usage| usage.max_rss() as f64 / 1024.0)
 }
 
 /// Runs specs on `jobs` threads, recording each result as it ends. The flag says whether
