@@ -133,7 +133,9 @@ fn bench_grade(c: &mut Criterion, fixtures: &[(usize, Arc<Fixture>)], settings: 
 /// 0 and after 50 commits on the 100-file repo (both after 50 git processes, so process
 /// churn before grading is the same).
 fn bench_grade_commits(c: &mut Criterion, fixtures: &[(usize, Arc<Fixture>)], settings: &Settings) {
-    let Some((_, fixture)) = fixtures.iter().find(|(size, _)| *size == 100) else { return };
+    let Some((_, fixture)) = fixtures.iter().find(|(size, _)| *size == 100) else {
+        return;
+    };
     let mut group = c.benchmark_group("grade_commits");
     configure(&mut group, 1_000);
     for commits in [0usize, 50] {
@@ -141,18 +143,36 @@ fn bench_grade_commits(c: &mut Criterion, fixtures: &[(usize, Arc<Fixture>)], se
             b.iter_custom(|iterations| {
                 let mut total = Duration::ZERO;
                 for _ in 0..iterations {
-                    let episode = Episode::prepare(fixture.clone(), &settings.temp_root).expect("prepare");
+                    let episode =
+                        Episode::prepare(fixture.clone(), &settings.temp_root).expect("prepare");
                     let before = grade::before(&episode, settings, &Agent::Noop);
                     let run = agent::run(&Agent::Noop, &episode, settings);
                     // Both variants run 50 git processes, so the only difference is the commits.
                     for index in 0..50usize {
                         let args: &[&str] = if index < *commits {
-                            fs::write(episode.dirs.worktree.join("src/d000/f00000.txt"), format!("commit {index}\n")).expect("edit");
-                            &["-c", "user.name=a", "-c", "user.email=a@a", "commit", "-qam", "step"]
+                            fs::write(
+                                episode.dirs.worktree.join("src/d000/f00000.txt"),
+                                format!("commit {index}\n"),
+                            )
+                            .expect("edit");
+                            &[
+                                "-c",
+                                "user.name=a",
+                                "-c",
+                                "user.email=a@a",
+                                "commit",
+                                "-qam",
+                                "step",
+                            ]
                         } else {
                             &["status", "--short"]
                         };
-                        let status = Command::new("git").args(args).current_dir(&episode.dirs.worktree).stdout(std::process::Stdio::null()).status().expect("git");
+                        let status = Command::new("git")
+                            .args(args)
+                            .current_dir(&episode.dirs.worktree)
+                            .stdout(std::process::Stdio::null())
+                            .status()
+                            .expect("git");
                         assert!(status.success());
                     }
                     let started = Instant::now();
@@ -315,7 +335,10 @@ fn main() {
     // the harness would put episodes in by default (tmpfs where there is one).
     let base = harness_runtime::settings::default_temp_root();
     fs::create_dir_all(&base).expect("create the bench directory");
-    let scratch = tempfile::Builder::new().prefix("bench-").tempdir_in(&base).expect("scratch dir");
+    let scratch = tempfile::Builder::new()
+        .prefix("bench-")
+        .tempdir_in(&base)
+        .expect("scratch dir");
     let sizes: Vec<usize> = match std::env::var("HARNESS_BENCH_SIZES") {
         Ok(list) => list
             .split(',')

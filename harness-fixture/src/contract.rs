@@ -155,3 +155,26 @@ impl Default for RewardWeights {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever the bytes, parsing a contract returns a value or a located problem.
+        #[test]
+        fn contract_parsing_never_panics(text in "[\\[\\]a-z_=\"0-9., \n{}-]{0,200}") {
+            let _ = crate::toml_source::parse::<Contract>(std::path::Path::new("evaluation/x.toml"), &text);
+        }
+
+        /// Near-valid contracts with random values either parse or name a field.
+        #[test]
+        fn bad_values_name_their_field(weight in "[a-z0-9\".-]{1,6}", timeout in "[a-z0-9\".-]{1,6}") {
+            let text = format!("[scope]\nallow = [\"src\"]\n[[checks]]\nname = \"c\"\nrun = [\"true\"]\nweight = {weight}\ntimeout_s = {timeout}\n");
+            if let Err(problem) = crate::toml_source::parse::<Contract>(std::path::Path::new("c.toml"), &text) {
+                prop_assert!(problem.to_string().starts_with("failed to parse c.toml"));
+            }
+        }
+    }
+}

@@ -505,3 +505,89 @@ fn unwritable_outputs_are_clear_errors() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("failed to write /dev/full"));
 }
+
+#[test]
+fn frontier_matches_its_ledger() {
+    let scratch = tempfile::tempdir().unwrap();
+    let fixtures = fixtures(&["sh-semver", "py-slugify"], scratch.path());
+    let out = scratch.path().join("out");
+    for agent in [
+        "noop",
+        "oracle",
+        "echo '{\"input_tokens\": 3}' >> \"$HARNESS_USAGE\"",
+    ] {
+        harness(
+            &[
+                "run",
+                "--fixtures",
+                fixtures.to_str().unwrap(),
+                "--agent",
+                agent,
+            ],
+            &out,
+            scratch.path(),
+        );
+    }
+    let runs: Vec<PathBuf> = std::fs::read_dir(out.join("runs"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    let mut args = vec![
+        "report".to_owned(),
+        "--out".to_owned(),
+        out.display().to_string(),
+    ];
+    args.extend(runs.iter().map(|run| run.display().to_string()));
+    assert_eq!(
+        Command::new(HARNESS)
+            .args(&args)
+            .output()
+            .unwrap()
+            .status
+            .code(),
+        Some(0)
+    );
+    // Expected from the ledgers: mean reward per agent, the oracle left out as the reference.
+    let mut rewards: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    for run in &runs {
+        for line in std::fs::read_to_string(run.join("ledger.jsonl"))
+            .unwrap()
+            .lines()
+        {
+            let case: serde_json::Value = serde_json::from_str(line).unwrap();
+            rewards
+                .entry(case["agent"].as_str().unwrap().to_owned())
+                .or_default()
+                .push(case["reward"].as_f64().unwrap());
+        }
+    }
+    let frontier: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("frontier.json")).unwrap()).unwrap();
+    let candidates = frontier["candidates"].as_array().unwrap();
+    assert!(
+        candidates
+            .iter()
+            .all(|candidate| candidate["name"] != "oracle"),
+        "the oracle is a reference, not a candidate"
+    );
+    assert_eq!(candidates.len(), rewards.len() - 1);
+    for candidate in candidates {
+        let name = candidate["name"].as_str().unwrap();
+        let mine = &rewards[name];
+        let mean = mine.iter().sum::<f64>() / mine.len() as f64;
+        assert!(
+            (candidate["score"].as_f64().unwrap() - mean).abs() < 1e-6,
+            "{name}: {candidate} vs mean {mean}"
+        );
+        assert_eq!(candidate["cases"].as_u64().unwrap() as usize, mine.len());
+    }
+    let pareto: Vec<&str> = frontier["pareto"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|name| name.as_str().unwrap())
+        .collect();
+    assert!(!pareto.is_empty() && pareto.iter().all(|name| rewards.contains_key(*name)));
+    let svg = std::fs::read_to_string(out.join("frontier.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("oracle"));
+}

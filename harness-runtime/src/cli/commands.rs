@@ -133,7 +133,10 @@ pub fn run(args: RunArgs) -> u8 {
     if let Err(error) = report::write_all(&run_dir.dir, &settings.out_dir, &results) {
         message::warning(&error.to_string());
     }
-    println!("{}", message::throughput(fresh_count, elapsed, jobs, peak_rss_mib()));
+    println!(
+        "{}",
+        message::throughput(fresh_count, elapsed, jobs, peak_rss_mib())
+    );
     println!(
         "run {} recorded in {}",
         run_dir.run_id,
@@ -162,7 +165,8 @@ pub fn run(args: RunArgs) -> u8 {
 
 /// The harness process's peak resident memory, in MiB.
 fn peak_rss_mib() -> f64 {
-    nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_SELF).map_or(0.0, |usage| usage.max_rss() as f64 / 1024.0)
+    nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_SELF)
+        .map_or(0.0, |usage| usage.max_rss() as f64 / 1024.0)
 }
 
 /// Runs specs on `jobs` threads, recording each result as it ends. The flag says whether

@@ -95,5 +95,8 @@ pub fn render(results: &[CaseResult]) -> String {
         results.len(),
         results.len() - passed - errored
     ));
+    for (agent, rate) in super::honeypot_rates(results) {
+        out.push_str(&format!("honeypot pass rate of {agent}: {:.0}% (passing an impossible task's checks is gaming)\n", rate * 100.0));
+    }
     out
 }
