@@ -2,6 +2,9 @@
 //! shell agent, the same agent plus an attack, and bad input.
 #![allow(clippy::unwrap_used, reason = "test helpers fail loudly by design")]
 
+mod support;
+use support::copy_dir;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -106,19 +109,6 @@ fn shell_agent(dir: &Path, attack: &str) -> String {
     )
     .unwrap();
     format!("sh {}", script.display())
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 fn run_agent(command: &str, agent_dir: &Path, out: &Path) -> (Option<i32>, serde_json::Value) {

@@ -3,6 +3,9 @@
 //! with the uninterrupted frontier, and a proposer writing garbage is survived.
 #![allow(clippy::unwrap_used, reason = "test helpers fail loudly by design")]
 
+mod support;
+use support::copy_dir;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -57,19 +60,6 @@ impl Sandbox {
         let output = self.command(args).output().unwrap();
         eprintln!("{}", String::from_utf8_lossy(&output.stderr));
         output
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
     }
 }
 

@@ -2,6 +2,9 @@
 //! partitions, killing a run and resuming it, unwritable outputs.
 #![allow(clippy::unwrap_used, reason = "test helpers fail loudly by design")]
 
+mod support;
+use support::copy_dir;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -11,19 +14,6 @@ const HARNESS: &str = env!("CARGO_BIN_EXE_harness");
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 /// A fixtures dir holding copies of the named shipped fixtures.

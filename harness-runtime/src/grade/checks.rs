@@ -2,11 +2,10 @@
 //! hidden files, rebuilt for every check so one check cannot poison the next.
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use harness_fixture::{Check, FileKind, Files};
+use harness_fixture::Check;
 
 use crate::process::{self, ProcessError, ProcessOutcome, ProcessSpec};
 use crate::settings::Settings;
@@ -58,32 +57,6 @@ pub struct CheckDirs {
     pub log: PathBuf,
     /// The launcher's status file.
     pub status: PathBuf,
-}
-
-/// Writes `files` as a tree at `root` (which must not exist).
-pub fn write_tree(root: &Path, files: &Files) -> Result<(), ChecksError> {
-    fs::create_dir(root).map_err(io("create grading tree", root))?;
-    for (path, entry) in files {
-        let target = root.join(path.as_str());
-        if let Some(parent) = target.parent() {
-            fs::create_dir_all(parent).map_err(io("create", parent))?;
-        }
-        match entry.kind {
-            FileKind::Symlink => std::os::unix::fs::symlink(
-                String::from_utf8_lossy(&entry.content).as_ref(),
-                &target,
-            )
-            .map_err(io("create symlink", &target))?,
-            FileKind::Regular | FileKind::Executable => {
-                fs::write(&target, &entry.content).map_err(io("write", &target))?;
-                if entry.kind == FileKind::Executable {
-                    fs::set_permissions(&target, fs::Permissions::from_mode(0o755))
-                        .map_err(io("set permissions of", &target))?;
-                }
-            }
-        }
-    }
-    Ok(())
 }
 
 /// Makes check `index`'s own directories (fresh HOME, TMPDIR, CARGO_HOME, target dir and
