@@ -84,6 +84,21 @@ pub enum ProcessError {
 const SIGXCPU: i32 = 24;
 const SIGXFSZ: i32 = 25;
 const DRAIN_GRACE: Duration = Duration::from_secs(2);
+const FILL_CHECK_INTERVAL: Duration = Duration::from_millis(250);
+/// Free space a running agent or check must leave: 1 GiB, or a tenth of a small filesystem.
+const MIN_FREE_BYTES: u64 = 1 << 30;
+
+/// Whether the filesystem holding `path` has less free space than the harness keeps in
+/// reserve (one `statvfs`, cheap enough to ask four times a second).
+fn filesystem_nearly_full(path: &std::path::Path) -> bool {
+    let Ok(stats) = nix::sys::statvfs::statvfs(path) else {
+        return false;
+    };
+    let block = stats.fragment_size().max(1);
+    let total = stats.blocks() * block;
+    let free = stats.blocks_available() * block;
+    free < MIN_FREE_BYTES.min(total / 10)
+}
 
 static CGROUP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -181,19 +196,35 @@ pub fn run(settings: &Settings, spec: &ProcessSpec) -> Result<ProcessOutcome, Pr
     thread::spawn(move || {
         let _ = status_tx.send(child.wait());
     });
-    let (status, timed_out) = match status_rx.recv_timeout(spec.timeout) {
-        Ok(status) => (status, false),
-        Err(_) => {
-            confine::kill_group(pgid);
-            if let Some(cgroup) = &cgroup {
-                cgroup.kill_all();
+    // Wait for the process, waking every tick to check the filesystem it writes to: an
+    // agent that fills it (each file under RLIMIT_FSIZE, but many of them; on tmpfs that
+    // is memory) is stopped before the machine runs out.
+    let deadline = started + spec.timeout;
+    let mut filled = false;
+    let (status, timed_out) = loop {
+        let now = Instant::now();
+        let tick = deadline
+            .saturating_duration_since(now)
+            .min(FILL_CHECK_INTERVAL);
+        match status_rx.recv_timeout(tick) {
+            Ok(status) => break (status, false),
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                break (Err(std::io::Error::other("waiter thread vanished")), false);
             }
-            (
-                status_rx
-                    .recv()
-                    .unwrap_or_else(|_| Err(std::io::Error::other("waiter thread vanished"))),
-                true,
-            )
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                let over_time = Instant::now() >= deadline;
+                filled = !over_time && filesystem_nearly_full(&spec.cwd);
+                if over_time || filled {
+                    confine::kill_group(pgid);
+                    if let Some(cgroup) = &cgroup {
+                        cgroup.kill_all();
+                    }
+                    let status = status_rx
+                        .recv()
+                        .unwrap_or_else(|_| Err(std::io::Error::other("waiter thread vanished")));
+                    break (status, over_time);
+                }
+            }
         }
     };
     let duration = started.elapsed();
@@ -218,6 +249,7 @@ pub fn run(settings: &Settings, spec: &ProcessSpec) -> Result<ProcessOutcome, Pr
         Some(SIGXFSZ) => Some("file size budget exceeded".to_owned()),
         Some(SIGXCPU) => Some("cpu budget exceeded".to_owned()),
         _ if fork_denied => Some("process budget exceeded".to_owned()),
+        _ if filled => Some("the episode's filesystem is nearly full".to_owned()),
         _ => None,
     };
     let confinement = if settings.launcher.is_some() {

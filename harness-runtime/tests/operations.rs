@@ -581,3 +581,77 @@ fn frontier_matches_its_ledger() {
     let svg = std::fs::read_to_string(out.join("frontier.svg")).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("oracle"));
 }
+
+/// Unmounts a test tmpfs on drop, pass or fail.
+struct Mount(PathBuf);
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn an_agent_filling_the_filesystem_is_stopped_as_a_resource_limit() {
+    let scratch = tempfile::tempdir().unwrap();
+    let fixtures = fixtures(&["sh-semver"], scratch.path());
+    let small = scratch.path().join("small");
+    std::fs::create_dir_all(&small).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=64m", "tmpfs"])
+        .arg(&small)
+        .stderr(Stdio::null())
+        .status();
+    if !mounted.is_ok_and(|status| status.success()) {
+        eprintln!(
+            "an_agent_filling_the_filesystem_is_stopped_as_a_resource_limit: cannot mount a small tmpfs here (not root?); skipped"
+        );
+        return;
+    }
+    let _mount = Mount(small.clone());
+    let out = scratch.path().join("out");
+    let json = scratch.path().join("run.json");
+    let agent = "i=0; while :; do head -c 1000000 /dev/zero > fill$i.bin; i=$((i+1)); done";
+    let started = Instant::now();
+    let output = Command::new(HARNESS)
+        .args([
+            "run",
+            "--fixtures",
+            fixtures.to_str().unwrap(),
+            "--agent",
+            agent,
+            "--agent-timeout",
+            "120",
+            "--json",
+            json.to_str().unwrap(),
+        ])
+        .env("HARNESS_OUT", &out)
+        .env("HARNESS_TMPDIR", &small)
+        .output()
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(100),
+        "the filling agent ran to its timeout"
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let case = &run["cases"][0];
+    let codes: Vec<&str> = case["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"resource_limit"), "{case}");
+    assert!(case["reward"].as_f64().unwrap() <= 0.0, "{case}");
+    let leftovers: Vec<_> = std::fs::read_dir(small.join("another-harness"))
+        .map(|entries| entries.flatten().map(|entry| entry.path()).collect())
+        .unwrap_or_default();
+    assert!(leftovers.is_empty(), "episode left behind: {leftovers:?}");
+}
