@@ -39,6 +39,21 @@ pub struct FileEntry {
 }
 
 impl FileEntry {
+    /// Creates this entry at `path` (which must not exist): a symlink, or a file with the
+    /// content and, for an executable, mode 0755.
+    pub fn write_to(&self, path: &Path) -> std::io::Result<()> {
+        match self.kind {
+            FileKind::Symlink => {
+                std::os::unix::fs::symlink(String::from_utf8_lossy(&self.content).as_ref(), path)
+            }
+            FileKind::Regular => fs::write(path, &self.content),
+            FileKind::Executable => {
+                fs::write(path, &self.content)?;
+                fs::set_permissions(path, fs::Permissions::from_mode(0o755))
+            }
+        }
+    }
+
     /// A regular file with this content.
     pub fn regular(content: impl Into<Vec<u8>>) -> Self {
         FileEntry {

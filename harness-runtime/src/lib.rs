@@ -28,6 +28,8 @@ pub mod runner;
 pub mod sandbox;
 pub mod settings;
 pub mod snapshot;
+#[cfg(test)]
+mod test_support;
 
 pub use agent::{Agent, AgentFn, ReviewPolicy};
 pub use case::{CaseOutput, CaseSpec, run_case};

@@ -296,18 +296,7 @@ impl Snapshot {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn manifest(entries: &[(&str, &str)]) -> Files {
-        entries
-            .iter()
-            .map(|(path, text)| {
-                (
-                    RepoPath::parse(path).unwrap(),
-                    FileEntry::regular(text.as_bytes()),
-                )
-            })
-            .collect()
-    }
+    use crate::test_support::files as manifest;
 
     #[test]
     fn snapshot_sees_every_kind_of_change() {

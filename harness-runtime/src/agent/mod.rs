@@ -8,8 +8,6 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use harness_fixture::FileKind;
-
 pub use review_policy::ReviewPolicy;
 
 use crate::episode::Episode;
@@ -152,22 +150,9 @@ fn write_oracle(episode: &Episode) -> Result<(), String> {
                 .map_err(|error| format!("failed to create {}: {error}", parent.display()))?;
         }
         let _ = fs::remove_file(&target);
-        match entry.kind {
-            FileKind::Symlink => std::os::unix::fs::symlink(
-                String::from_utf8_lossy(&entry.content).as_ref(),
-                &target,
-            ),
-            FileKind::Regular | FileKind::Executable => fs::write(&target, &entry.content)
-                .and_then(|()| {
-                    let mode = if entry.kind == FileKind::Executable {
-                        0o755
-                    } else {
-                        0o644
-                    };
-                    fs::set_permissions(&target, std::os::unix::fs::PermissionsExt::from_mode(mode))
-                }),
-        }
-        .map_err(|error| format!("failed to write oracle file {}: {error}", target.display()))?;
+        entry.write_to(&target).map_err(|error| {
+            format!("failed to write oracle file {}: {error}", target.display())
+        })?;
     }
     Ok(())
 }

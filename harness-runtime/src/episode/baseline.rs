@@ -4,7 +4,7 @@ use std::fs;
 use std::path::Path;
 
 use git2::{IndexEntry, IndexTime, Oid, Repository, Signature, Time};
-use harness_fixture::{Files, Fixture, FixtureKind};
+use harness_fixture::{FileEntry, Files, Fixture, FixtureKind, RepoPath};
 
 use super::{EpisodeError, git_error, io_error};
 
@@ -121,22 +121,7 @@ fn write_tree(
         let id = repo
             .blob(&entry.content)
             .map_err(git_error("write a baseline blob"))?;
-        let index_entry = IndexEntry {
-            ctime: IndexTime::new(0, 0),
-            mtime: IndexTime::new(0, 0),
-            dev: 0,
-            ino: 0,
-            mode: entry.kind.git_mode(),
-            uid: 0,
-            gid: 0,
-            file_size: u32::try_from(entry.content.len()).unwrap_or(u32::MAX),
-            id,
-            flags: u16::try_from(path.as_str().len())
-                .unwrap_or(0xfff)
-                .min(0xfff),
-            flags_extended: 0,
-            path: path.as_str().as_bytes().to_vec(),
-        };
+        let index_entry = index_entry(path, entry, id);
         index
             .add(&index_entry)
             .map_err(git_error("stage a baseline file"))?;
@@ -147,4 +132,25 @@ fn write_tree(
         .write_tree_to(repo)
         .map_err(git_error("write the baseline tree"))?;
     Ok((tree, entries, ids))
+}
+
+/// An index entry for `entry` at `path` with blob `id` and no stat data (git refreshes
+/// stat data on first use).
+pub(crate) fn index_entry(path: &RepoPath, entry: &FileEntry, id: Oid) -> IndexEntry {
+    IndexEntry {
+        ctime: IndexTime::new(0, 0),
+        mtime: IndexTime::new(0, 0),
+        dev: 0,
+        ino: 0,
+        mode: entry.kind.git_mode(),
+        uid: 0,
+        gid: 0,
+        file_size: u32::try_from(entry.content.len()).unwrap_or(u32::MAX),
+        id,
+        flags: u16::try_from(path.as_str().len())
+            .unwrap_or(0xfff)
+            .min(0xfff),
+        flags_extended: 0,
+        path: path.as_str().as_bytes().to_vec(),
+    }
 }

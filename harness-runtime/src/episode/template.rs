@@ -7,7 +7,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, Weak};
 
-use git2::{Index, IndexEntry, IndexTime, Oid, Repository};
+use git2::{Index, Oid, Repository};
 use harness_fixture::Fixture;
 
 use super::{EpisodeError, baseline, git_error, io_error};
@@ -91,22 +91,7 @@ fn build(fixture: &Fixture, temp_root: &Path) -> Result<Template, EpisodeError> 
     let mut index = Index::open(&index_path).map_err(git_error("open the worktree index"))?;
     for (id, (path, file)) in built.blob_ids.iter().zip(built.start_files.iter()) {
         index
-            .add(&IndexEntry {
-                ctime: IndexTime::new(0, 0),
-                mtime: IndexTime::new(0, 0),
-                dev: 0,
-                ino: 0,
-                mode: file.kind.git_mode(),
-                uid: 0,
-                gid: 0,
-                file_size: u32::try_from(file.content.len()).unwrap_or(u32::MAX),
-                id: *id,
-                flags: u16::try_from(path.as_str().len())
-                    .unwrap_or(0xfff)
-                    .min(0xfff),
-                flags_extended: 0,
-                path: path.as_str().as_bytes().to_vec(),
-            })
+            .add(&baseline::index_entry(path, file, *id))
             .map_err(git_error("fill the worktree index"))?;
     }
     index

@@ -2,10 +2,9 @@
 //! manifest holds them (no checkout filters), and git's worktree metadata.
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use harness_fixture::{FileKind, Files};
+use harness_fixture::Files;
 
 use super::{EpisodeError, io_error};
 
@@ -26,20 +25,7 @@ pub(crate) fn write_files(files: &Files, root: &Path) -> Result<(), EpisodeError
             let dir = root.join(parent);
             fs::create_dir_all(&dir).map_err(io_error("create", &dir))?;
         }
-        match file.kind {
-            FileKind::Symlink => {
-                let link = String::from_utf8_lossy(&file.content).into_owned();
-                std::os::unix::fs::symlink(&link, &target)
-                    .map_err(io_error("create symlink", &target))?;
-            }
-            FileKind::Regular | FileKind::Executable => {
-                fs::write(&target, &file.content).map_err(io_error("write", &target))?;
-                if file.kind == FileKind::Executable {
-                    fs::set_permissions(&target, fs::Permissions::from_mode(0o755))
-                        .map_err(io_error("set permissions of", &target))?;
-                }
-            }
-        }
+        file.write_to(&target).map_err(io_error("write", &target))?;
     }
     Ok(())
 }

@@ -102,19 +102,8 @@ pub fn closure(path: &RepoPath, graded: &Files) -> Closure {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::files;
     use harness_fixture::FileEntry;
-
-    fn files(entries: &[(&str, &str)]) -> Files {
-        entries
-            .iter()
-            .map(|(p, t)| {
-                (
-                    RepoPath::parse(p).unwrap(),
-                    FileEntry::regular(t.as_bytes()),
-                )
-            })
-            .collect()
-    }
 
     fn handoff() -> Deliverable {
         Deliverable {

@@ -9,10 +9,9 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use harness_fixture::{FileKind, Files, RepoPath};
+use harness_fixture::{FileEntry, Files, RepoPath};
 
 use crate::snapshot::Snapshot;
 
@@ -76,7 +75,7 @@ pub fn restore(root: &Path, target: &Files, snapshot: &Snapshot) -> Result<(), R
             entry.kind == wanted.kind && entry.content == wanted.content && entry.nlink <= 1
         });
         if !present {
-            write_entry(root, path, wanted.kind, &wanted.content)?;
+            write_entry(root, path, wanted)?;
         }
     }
     Ok(())
@@ -95,12 +94,7 @@ fn remove_entry(path: &Path) -> Result<(), RestoreError> {
     }
 }
 
-fn write_entry(
-    root: &Path,
-    path: &RepoPath,
-    kind: FileKind,
-    content: &[u8],
-) -> Result<(), RestoreError> {
+fn write_entry(root: &Path, path: &RepoPath, entry: &FileEntry) -> Result<(), RestoreError> {
     let full = root.join(path.as_str());
     // Any non-directory where a parent directory belongs is replaced by the directory.
     let mut ancestor = root.to_path_buf();
@@ -120,40 +114,13 @@ fn write_entry(
         }
     }
     remove_entry(&full)?;
-    match kind {
-        FileKind::Symlink => {
-            std::os::unix::fs::symlink(String::from_utf8_lossy(content).as_ref(), &full)
-                .map_err(io("create symlink", &full))
-        }
-        FileKind::Regular | FileKind::Executable => {
-            fs::write(&full, content).map_err(io("write", &full))?;
-            let mode = if kind == FileKind::Executable {
-                0o755
-            } else {
-                0o644
-            };
-            fs::set_permissions(&full, fs::Permissions::from_mode(mode))
-                .map_err(io("set permissions of", &full))
-        }
-    }
+    entry.write_to(&full).map_err(io("write", &full))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use harness_fixture::FileEntry;
-
-    fn files(entries: &[(&str, &str)]) -> Files {
-        entries
-            .iter()
-            .map(|(path, text)| {
-                (
-                    RepoPath::parse(path).unwrap(),
-                    FileEntry::regular(text.as_bytes()),
-                )
-            })
-            .collect()
-    }
+    use crate::test_support::files;
 
     #[test]
     fn restore_makes_the_tree_exactly_the_target() {
