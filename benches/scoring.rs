@@ -70,7 +70,7 @@ fn generate(root: &Path, files: usize) -> PathBuf {
 }
 
 fn settings(temp: &Path) -> Settings {
-    let mut settings = Settings::from_env().with_current_exe_launcher();
+    let mut settings = Settings::from_env();
     settings.temp_root = temp.join("episodes");
     settings.out_dir = temp.join("out");
     settings
@@ -329,8 +329,6 @@ fn configure(
 }
 
 fn main() {
-    // Agents and checks are started through this binary (the confinement launcher).
-    harness_runtime::agent::confine::run_launcher_if_requested();
     // Everything (episodes, the git CLI pipeline, the copy floor) works in the directory
     // the harness would put episodes in by default (tmpfs where there is one).
     let base = harness_runtime::settings::default_temp_root();

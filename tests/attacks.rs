@@ -839,7 +839,7 @@ fn git_hooks_never_run_by_grading(sb: &mut Sandbox<'_>) -> Result<(), SandboxErr
             run: plant_marking_git_machinery,
         },
     };
-    let settings = harness_runtime::Settings::from_env().with_current_exe_launcher();
+    let settings = harness_runtime::Settings::from_env();
     let inner = harness_runtime::run_case(&spec, &settings, "nested").result;
     if let Some(error) = &inner.error {
         return Err(failure(format!("inner agent: {error}")));
@@ -1123,7 +1123,7 @@ done
     *FORGED_OUT.lock().map_err(|e| failure(e.to_string()))? = Some(private.path().to_path_buf());
     let fixture = harness_runtime::Fixture::load(sb.fixture_dir())
         .map_err(|error| failure(error.to_string()))?;
-    let mut settings = harness_runtime::Settings::from_env().with_current_exe_launcher();
+    let mut settings = harness_runtime::Settings::from_env();
     settings.out_dir = private.path().to_path_buf();
     let spec = harness_runtime::CaseSpec {
         case: "attack::output_dir_report_forged::inner".into(),
@@ -1222,7 +1222,7 @@ fn outside_write_harness_home_and_cargo_home(sb: &mut Sandbox<'_>) -> Result<(),
         Some((home.clone(), cargo_home.clone()));
     let fixture = harness_runtime::Fixture::load(sb.fixture_dir())
         .map_err(|error| failure(error.to_string()))?;
-    let mut settings = harness_runtime::Settings::from_env().with_current_exe_launcher();
+    let mut settings = harness_runtime::Settings::from_env();
     settings.home = Some(home.clone());
     settings.toolchain.cargo_home = Some(cargo_home.clone());
     let spec = harness_runtime::CaseSpec {

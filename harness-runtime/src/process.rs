@@ -4,7 +4,7 @@
 use std::fs::File;
 use std::io::{Read, Write};
 use std::path::PathBuf;
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::ExitStatus;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::thread;
@@ -32,8 +32,6 @@ pub struct ProcessSpec {
     pub read_write: Vec<PathBuf>,
     /// Resource limits.
     pub limits: Limits,
-    /// Where the launcher reports the confinement it achieved.
-    pub status_file: PathBuf,
 }
 
 /// How it ended.
@@ -123,64 +121,34 @@ pub fn run(settings: &Settings, spec: &ProcessSpec) -> Result<ProcessOutcome, Pr
         std::process::id(),
         CGROUP_COUNTER.fetch_add(1, Ordering::Relaxed)
     );
-    let cgroup = if settings.launcher.is_some() {
-        PidsCgroup::create(&cgroup_name, settings.max_pids)
-    } else {
-        None
-    };
-    let mut command = match &settings.launcher {
-        Some(launcher) => {
-            let mut confined = ConfineSpec::new(
-                spec.argv.clone(),
-                spec.cwd.clone(),
-                spec.status_file.clone(),
-            );
-            confined.env = spec.env.clone();
-            confined.read_only = spec.read_only.clone();
-            confined.read_write = spec.read_write.clone();
-            confined.landlock = settings.confine;
-            confined.no_network = settings.no_network;
-            confined.limits = spec.limits;
-            confined.cgroup_procs = cgroup.as_ref().map(PidsCgroup::procs_path);
-            confine::command(launcher, &confined)?
-        }
-        None => {
-            let mut direct = Command::new(&spec.argv[0]);
-            direct
-                .args(&spec.argv[1..])
-                .env_clear()
-                .envs(spec.env.iter().map(|(k, v)| (k, v)))
-                .current_dir(&spec.cwd);
-            std::os::unix::process::CommandExt::process_group(&mut direct, 0);
-            direct
-        }
-    };
-    command
-        .stdin(Stdio::null())
-        .stdout(writer)
-        .stderr(writer_clone);
+    let cgroup = PidsCgroup::create(&cgroup_name, settings.max_pids);
+    let mut confined = ConfineSpec::new(spec.argv.clone(), spec.cwd.clone());
+    confined.env = spec.env.clone();
+    confined.read_only = spec.read_only.clone();
+    confined.read_write = spec.read_write.clone();
+    confined.landlock = settings.confine;
+    confined.no_network = settings.no_network;
+    confined.limits = spec.limits;
+    confined.cgroup_procs = cgroup.as_ref().map(PidsCgroup::procs_path);
+    let mut command = confine::command(&confined)?;
+    let confinement = command.confinement();
+    command.command_mut().stdout(writer).stderr(writer_clone);
 
     let started = Instant::now();
-    let spawned = command.spawn();
-    drop(command);
-    let mut child = match spawned {
+    let mut child = match command.spawn() {
         Ok(child) => child,
         Err(error) => {
-            // Unconfined spawn of a missing program: report it as the shell would.
-            let code = if error.kind() == std::io::ErrorKind::NotFound {
-                127
-            } else {
-                126
-            };
-            let message = format!("cannot run `{}`: {error}\n", spec.argv[0]);
+            // As a shell would report it: 127 not found, 126 not executable, and 125 when
+            // confinement could not be set up (the command never ran).
+            let message = format!("another-harness: {error}\n");
             let _ = (&log).write_all(message.as_bytes());
             return Ok(ProcessOutcome {
-                exit_code: Some(code),
+                exit_code: Some(error.exit_code()),
                 signal: None,
                 timed_out: false,
                 resource_limit: None,
                 duration: started.elapsed(),
-                confinement: "none".into(),
+                confinement: Confinement::None.label(),
                 output_tail: message,
             });
         }
@@ -252,20 +220,13 @@ pub fn run(settings: &Settings, spec: &ProcessSpec) -> Result<ProcessOutcome, Pr
         _ if filled => Some("the episode's filesystem is nearly full".to_owned()),
         _ => None,
     };
-    let confinement = if settings.launcher.is_some() {
-        confine::read_status(&spec.status_file)
-            .map(|status| status.label())
-            .unwrap_or_else(|_| Confinement::None.label())
-    } else {
-        Confinement::None.label()
-    };
     Ok(ProcessOutcome {
         exit_code,
         signal,
         timed_out,
         resource_limit,
         duration,
-        confinement,
+        confinement: confinement.label(),
         output_tail,
     })
 }

@@ -115,9 +115,6 @@ pub struct Settings {
     pub confine: bool,
     /// Deny TCP to agents and checks (Landlock ABI v4+).
     pub no_network: bool,
-    /// A binary whose `main` handles the confinement launcher argument; `None` runs
-    /// commands unconfined (in their own process group, still killed as a whole).
-    pub launcher: Option<PathBuf>,
     /// Toolchain environment.
     pub toolchain: Toolchain,
     /// Limits for the agent command.
@@ -138,14 +135,13 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Defaults resolved from this process's environment; no launcher.
+    /// Defaults resolved from this process's environment.
     pub fn from_env() -> Settings {
         Settings {
             temp_root: default_temp_root(),
             agent_timeout: Duration::from_secs(600),
             confine: true,
             no_network: false,
-            launcher: None,
             toolchain: Toolchain::from_env(),
             agent_limits: Limits {
                 file_size_bytes: Some(512 << 20),
@@ -166,20 +162,12 @@ impl Settings {
     }
 
     /// The confinement agents and checks get under these settings: `landlock-v<N>` when
-    /// they are started through a launcher with confinement on and the kernel has
-    /// Landlock, else `none`.
+    /// confinement is on and the kernel has Landlock, else `none`.
     pub fn configured_confinement(&self) -> String {
         match crate::agent::confine::landlock_abi() {
-            Some(abi) if self.launcher.is_some() && self.confine => format!("landlock-v{abi}"),
+            Some(abi) if self.confine => format!("landlock-v{abi}"),
             _ => "none".to_owned(),
         }
-    }
-
-    /// Uses the current executable as the confinement launcher (its `main` must call
-    /// [`crate::agent::confine::run_launcher_if_requested`] first).
-    pub fn with_current_exe_launcher(mut self) -> Settings {
-        self.launcher = std::env::current_exe().ok();
-        self
     }
 }
 

@@ -1,28 +1,29 @@
 //! Process confinement for agent commands and checks.
 //!
-//! The workspace forbids `unsafe`, so there is no `pre_exec` hook. Instead the harness
-//! re-executes its own binary as a *launcher*: the parent spawns
-//! `<launcher> __harness_confine <parent-pid>` with the [`ConfineSpec`] as JSON in the
-//! [`SPEC_ENV`] environment variable (see [`command`]). Every harness `main` calls
-//! [`run_launcher_if_requested`] first; in the launcher process it applies, to itself:
+//! [`command`] turns a [`ConfineSpec`] into a [`ConfinedCommand`]. Everything that can be
+//! prepared in the harness is prepared there, before the fork: the Landlock ruleset (crate
+//! `landlock`, best ABI the kernel has), the pids cgroup's `cgroup.procs` opened for
+//! writing, the resource limits clamped to what may be set. Between `fork` and `exec` the
+//! child then only makes system calls, in this order ([`ChildSetup::apply`]):
 //!
-//! 1. `setsid()` (the command and everything it spawns share one session and one process
-//!    group whose id is the launcher's pid, see [`kill_group`]) and
-//!    `PR_SET_PDEATHSIG = SIGKILL`;
-//! 2. joins the pids cgroup named by [`ConfineSpec::cgroup_procs`], if any (see
-//!    [`PidsCgroup`]);
-//! 3. opens [`ConfineSpec::status_file`] (before Landlock, which may forbid it);
-//! 4. Landlock (crate `landlock`, best ABI the kernel has, best effort): read/execute on
-//!    [`ConfineSpec::read_only`], full access on [`ConfineSpec::read_write`], nothing
-//!    else; TCP bind/connect denied when [`ConfineSpec::no_network`] (ABI v4+); signals
-//!    and abstract unix sockets scoped to the sandbox (ABI v6+);
-//! 5. writes the outcome ([`Confinement`], e.g. `landlock-v7` or `none`) to the status file;
-//! 6. resource limits (`RLIMIT_FSIZE`, `RLIMIT_CPU`, `RLIMIT_NPROC`, `RLIMIT_CORE = 0`);
-//! 7. `exec`s the command with exactly the spec's argv, working directory and environment.
+//! 1. `setsid()`: the command and everything it spawns share one session and one process
+//!    group whose id is the command's pid (see [`kill_group`]);
+//! 2. `PR_SET_PDEATHSIG = SIGKILL`, then a check that the harness did not die before it;
+//! 3. joins the pids cgroup, if any (see [`PidsCgroup`]);
+//! 4. resource limits (`RLIMIT_CORE = 0`, `RLIMIT_FSIZE`, `RLIMIT_CPU`, `RLIMIT_NPROC`);
+//! 5. `PR_SET_NO_NEW_PRIVS` and `landlock_restrict_self`: read/execute on
+//!    [`ConfineSpec::read_only`], full access on [`ConfineSpec::read_write`], nothing else;
+//!    TCP bind/connect denied when [`ConfineSpec::no_network`] (ABI v4+); signals and
+//!    abstract unix sockets scoped to the sandbox (ABI v6+);
 //!
-//! Exit codes of the launcher itself: [`EXIT_LAUNCHER_FAILED`] when confinement could not
-//! be set up (the command never ran), [`EXIT_CANNOT_EXECUTE`] / [`EXIT_NOT_FOUND`] when
-//! `exec` failed, like a shell.
+//! and `exec`s the command with exactly the spec's argv, working directory and
+//! environment. A step that fails is reported to the harness through a pipe, so
+//! [`ConfinedCommand::spawn`] says which one ([`SpawnError::Setup`]); the command never runs.
+//!
+//! This is the one place in the workspace with `unsafe` code: `pre_exec` (the hook between
+//! `fork` and `exec`) and the raw `landlock_restrict_self` system call. An earlier design
+//! re-executed the harness binary as a launcher to stay free of `unsafe`; the second `exec`
+//! cost more than everything else in a small episode (docs/DESIGN.md, docs/PERFORMANCE.md).
 //!
 //! # What it does not stop
 //!
@@ -40,42 +41,35 @@
 //!   `/proc/<pid>/mem`, the `cwd`/`root`/`fd` links of processes outside the sandbox, mounts,
 //!   and (ABI v6+) signals to them.
 
-use std::ffi::OsStr;
 use std::fmt;
-use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::fs::OpenOptions;
+use std::io::{PipeReader, PipeWriter, Read};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::str::FromStr;
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use landlock::{
     ABI, Access, AccessFs, AccessNet, BitFlags, CompatLevel, Compatible, LandlockStatus,
-    PathBeneath, PathFd, RestrictSelf, Ruleset, RulesetAttr, RulesetCreatedAttr, RulesetStatus,
-    Scope,
+    PathBeneath, PathFd, RestrictSelf, Ruleset, RulesetAttr, RulesetCreatedAttr, Scope,
 };
 use nix::errno::Errno;
-use nix::sys::resource::{Resource, setrlimit};
+use nix::libc;
+use nix::sys::resource::{Resource, getrlimit, setrlimit};
 use nix::sys::signal::{Signal, kill, killpg};
 use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid};
 use nix::unistd::Pid;
 
-/// First argument that turns a harness binary into the confinement launcher.
-pub const LAUNCHER_ARG: &str = "__harness_confine";
+/// Exit code reported for a command whose confinement could not be set up (it never ran).
+pub const EXIT_CONFINEMENT_FAILED: i32 = 125;
 
-/// Environment variable carrying the [`ConfineSpec`] as JSON from the parent to the launcher.
-/// The launcher never passes it on: the command's environment is exactly [`ConfineSpec::env`].
-pub const SPEC_ENV: &str = "HARNESS_CONFINE_SPEC";
-
-/// Launcher exit code when confinement could not be set up; the command did not run.
-pub const EXIT_LAUNCHER_FAILED: i32 = 125;
-
-/// Launcher exit code when the command exists but could not be executed (like a shell).
+/// Exit code reported for a command that exists but could not be executed (like a shell).
 pub const EXIT_CANNOT_EXECUTE: i32 = 126;
 
-/// Launcher exit code when the command was not found (like a shell).
+/// Exit code reported for a command that was not found (like a shell).
 pub const EXIT_NOT_FOUND: i32 = 127;
 
 /// System paths a typical command needs to read and execute (shells, coreutils, the C
@@ -100,11 +94,8 @@ pub const SYSTEM_READ_ONLY: &[&str] = &[
 /// run rustc without it).
 pub const SYSTEM_READ_WRITE: &[&str] = &["/dev/null"];
 
-/// Largest environment string Linux accepts (`MAX_ARG_STRLEN`, 32 pages of 4 KiB).
-const MAX_ENV_STRING: usize = 32 * 4096;
-
-/// What to run and how to confine it. Serialized as JSON into [`SPEC_ENV`].
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// What to run and how to confine it.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfineSpec {
     /// Program and arguments; `argv[0]` is looked up in the spec's own `PATH` when it has no
     /// slash. Must not be empty.
@@ -121,24 +112,20 @@ pub struct ConfineSpec {
     pub read_write: Vec<PathBuf>,
     /// Apply Landlock where the kernel supports it.
     pub landlock: bool,
-    /// Deny TCP bind and connect (Landlock ABI v4+; ignored on older kernels).
+    /// Deny TCP bind and connect (Landlock ABI v4+; on older kernels the confinement is
+    /// reported `partial`).
     pub no_network: bool,
     /// Resource limits.
     pub limits: Limits,
-    /// File the launcher (over)writes with one line: the [`Confinement`] it achieved, before
-    /// it execs the command. Put it outside every `read_write` path; read it with
-    /// [`read_status`].
-    pub status_file: PathBuf,
-    /// `cgroup.procs` of a pids cgroup ([`PidsCgroup::procs_path`]) the launcher joins before
-    /// exec, so the command and all its descendants are counted and killable.
-    #[serde(default)]
+    /// `cgroup.procs` of a pids cgroup ([`PidsCgroup::procs_path`]) the command joins before
+    /// exec, so it and all its descendants are counted and killable.
     pub cgroup_procs: Option<PathBuf>,
 }
 
 impl ConfineSpec {
     /// A spec with Landlock on, network allowed, no paths, no environment, no limits and no
     /// cgroup: add what the command needs.
-    pub fn new(argv: Vec<String>, cwd: PathBuf, status_file: PathBuf) -> Self {
+    pub fn new(argv: Vec<String>, cwd: PathBuf) -> Self {
         Self {
             argv,
             cwd,
@@ -148,13 +135,12 @@ impl ConfineSpec {
             landlock: true,
             no_network: false,
             limits: Limits::default(),
-            status_file,
             cgroup_procs: None,
         }
     }
 }
 
-/// Resource limits applied with `setrlimit` (soft and hard) in the launcher. `None` leaves
+/// Resource limits applied with `setrlimit` (soft and hard) in the child. `None` leaves
 /// the inherited limit.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Limits {
@@ -168,7 +154,7 @@ pub struct Limits {
     pub processes: Option<u64>,
 }
 
-/// The confinement a launcher achieved, as written to the status file.
+/// The confinement a command runs under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Confinement {
     /// No kernel confinement (not requested, or the kernel has no Landlock).
@@ -198,7 +184,7 @@ impl Confinement {
 }
 
 impl fmt::Display for Confinement {
-    /// The status-file line: `none`, `landlock-v<N>` or `landlock-v<N> partial`.
+    /// `none`, `landlock-v<N>` or `landlock-v<N> partial`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Confinement::None => f.write_str("none"),
@@ -216,7 +202,7 @@ impl FromStr for Confinement {
 
     /// Parses what [`Display`](fmt::Display) writes (surrounding whitespace ignored).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || ConfineError::BadStatus {
+        let bad = || ConfineError::BadLabel {
             content: s.to_owned(),
         };
         let s = s.trim();
@@ -236,7 +222,8 @@ impl FromStr for Confinement {
     }
 }
 
-/// Everything that can go wrong setting up or launching a confined command.
+/// Everything that can go wrong preparing a confined command (in the harness, before any
+/// process exists).
 #[derive(Debug, thiserror::Error)]
 pub enum ConfineError {
     /// The spec has no program.
@@ -250,48 +237,6 @@ pub enum ConfineError {
         /// The offending value.
         value: String,
     },
-    /// The spec could not be serialized.
-    #[error("failed to serialize the confinement spec: {source}")]
-    Serialize {
-        /// Cause.
-        #[source]
-        source: serde_json::Error,
-    },
-    /// The spec is too large for one environment string.
-    #[error(
-        "confinement spec is {bytes} bytes of JSON, more than an environment variable can hold ({max})"
-    )]
-    SpecTooLarge {
-        /// JSON size.
-        bytes: usize,
-        /// Limit.
-        max: usize,
-    },
-    /// The launcher found no spec in its environment.
-    #[error("launcher started without {SPEC_ENV} in its environment")]
-    MissingSpec,
-    /// The launcher could not parse its spec.
-    #[error("failed to parse {SPEC_ENV}: {source}")]
-    ParseSpec {
-        /// Cause.
-        #[source]
-        source: serde_json::Error,
-    },
-    /// The harness that spawned the launcher is already gone.
-    #[error("launcher parent {expected} exited before confinement was set up")]
-    ParentGone {
-        /// Pid of the parent that spawned the launcher.
-        expected: u32,
-    },
-    /// A system call of the launcher failed.
-    #[error("failed to {what}: {source}")]
-    Sys {
-        /// What the launcher was doing.
-        what: &'static str,
-        /// Cause.
-        #[source]
-        source: Errno,
-    },
     /// A file operation failed.
     #[error("failed to {what} {}: {source}", path.display())]
     Io {
@@ -303,8 +248,8 @@ pub enum ConfineError {
         #[source]
         source: std::io::Error,
     },
-    /// Building or enforcing the Landlock ruleset failed.
-    #[error("failed to apply the landlock ruleset: {source}")]
+    /// Building the Landlock ruleset failed.
+    #[error("failed to build the landlock ruleset: {source}")]
     Landlock {
         /// Cause.
         #[source]
@@ -325,9 +270,9 @@ pub enum ConfineError {
         /// The directory.
         path: PathBuf,
     },
-    /// The status file does not hold a confinement line.
-    #[error("confinement status file holds {content:?}, not `none` or `landlock-v<N>`")]
-    BadStatus {
+    /// A confinement label is neither `none` nor `landlock-v<N>`.
+    #[error("confinement {content:?} is not `none` or `landlock-v<N>`")]
+    BadLabel {
         /// What it held.
         content: String,
     },
@@ -339,47 +284,170 @@ impl From<landlock::RulesetError> for ConfineError {
     }
 }
 
-fn sys(what: &'static str) -> impl FnOnce(Errno) -> ConfineError {
-    move |source| ConfineError::Sys { what, source }
+/// Why a prepared command did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SpawnError {
+    /// A confinement step failed in the child; the command never ran.
+    #[error("failed to {step} for `{program}` (it did not run): {source}")]
+    Setup {
+        /// The step, e.g. "join the pids cgroup".
+        step: &'static str,
+        /// The program.
+        program: String,
+        /// The system call's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Confinement was set up but the program could not be executed.
+    #[error("cannot run `{program}`: {source}")]
+    Exec {
+        /// The program.
+        program: String,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
-fn io(what: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> ConfineError {
-    let path = path.to_path_buf();
-    move |source| ConfineError::Io { what, path, source }
+impl SpawnError {
+    /// The exit status a shell would report: [`EXIT_CONFINEMENT_FAILED`],
+    /// [`EXIT_NOT_FOUND`] or [`EXIT_CANNOT_EXECUTE`].
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            SpawnError::Setup { .. } => EXIT_CONFINEMENT_FAILED,
+            SpawnError::Exec { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+                EXIT_NOT_FOUND
+            }
+            SpawnError::Exec { .. } => EXIT_CANNOT_EXECUTE,
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------
 // Parent side
 // ---------------------------------------------------------------------------------------
 
-/// A [`Command`] that runs `spec` confined, through `launcher`: the path of a binary whose
-/// `main` calls [`run_launcher_if_requested`] first (normally `std::env::current_exe()`).
-///
-/// The launcher's pid is the process group id of the command's whole tree ([`kill_group`]).
-/// Stdin is null; stdout and stderr are inherited unless the caller sets them. The
-/// launcher's own environment holds only the spec. Do not set `process_group` on it (the
-/// launcher makes its own session).
-///
-/// The command gets `SIGKILL` when the *thread* that spawned it exits
-/// (`PR_SET_PDEATHSIG` follows the spawning thread): spawn and wait on the same thread.
-pub fn command(launcher: &Path, spec: &ConfineSpec) -> Result<Command, ConfineError> {
+/// A command prepared by [`command`]: set its stdout and stderr with
+/// [`ConfinedCommand::command_mut`], then [`ConfinedCommand::spawn`] it.
+#[derive(Debug)]
+pub struct ConfinedCommand {
+    command: Command,
+    confinement: Confinement,
+    program: String,
+    setup_report: PipeReader,
+}
+
+impl ConfinedCommand {
+    /// The confinement the command will run under (decided before the fork; a step that
+    /// then fails makes [`ConfinedCommand::spawn`] fail).
+    pub fn confinement(&self) -> Confinement {
+        self.confinement
+    }
+
+    /// The underlying command, to redirect stdout and stderr. Do not set its environment,
+    /// working directory or process group: they are the spec's.
+    pub fn command_mut(&mut self) -> &mut Command {
+        &mut self.command
+    }
+
+    /// Forks, confines the child and execs the command.
+    ///
+    /// The command gets `SIGKILL` when the *thread* that spawned it exits
+    /// (`PR_SET_PDEATHSIG` follows the spawning thread): spawn and wait on the same thread.
+    pub fn spawn(self) -> Result<Child, SpawnError> {
+        let ConfinedCommand {
+            mut command,
+            program,
+            mut setup_report,
+            ..
+        } = self;
+        let spawned = command.spawn();
+        // Closes the harness's copy of the report pipe's write end (held by the hook), so
+        // the read below sees end of file.
+        drop(command);
+        spawned.map_err(|source| {
+            let mut report = Vec::new();
+            let _ = setup_report.read_to_end(&mut report);
+            match report
+                .first()
+                .and_then(|step| SETUP_STEPS.get(usize::from(*step)))
+            {
+                Some(step) => SpawnError::Setup {
+                    step,
+                    program,
+                    source,
+                },
+                None => SpawnError::Exec { program, source },
+            }
+        })
+    }
+}
+
+/// Prepares `spec` to run confined: validates it, builds the Landlock ruleset (when
+/// `spec.landlock` and the kernel has Landlock), opens the cgroup and installs the
+/// `pre_exec` hook that applies them in the child. Stdin is null; stdout and stderr are
+/// inherited unless set through [`ConfinedCommand::command_mut`].
+pub fn command(spec: &ConfineSpec) -> Result<ConfinedCommand, ConfineError> {
     validate(spec)?;
-    let json = serde_json::to_string(spec).map_err(|source| ConfineError::Serialize { source })?;
-    // "NAME=value\0" must fit in one environment string.
-    let bytes = SPEC_ENV.len() + 1 + json.len() + 1;
-    if bytes > MAX_ENV_STRING {
-        return Err(ConfineError::SpecTooLarge {
-            bytes,
-            max: MAX_ENV_STRING,
+    if !spec.cwd.is_dir() {
+        return Err(ConfineError::BadCwd {
+            path: spec.cwd.clone(),
         });
     }
-    let mut cmd = Command::new(launcher);
-    cmd.arg(LAUNCHER_ARG)
-        .arg(std::process::id().to_string())
+    let (ruleset, confinement) = match spec.landlock.then(probe_abi).flatten() {
+        Some(abi) => landlock_ruleset(spec, abi)?,
+        None => (None, Confinement::None),
+    };
+    let cgroup = spec
+        .cgroup_procs
+        .as_ref()
+        .map(|procs| {
+            OpenOptions::new()
+                .write(true)
+                .open(procs)
+                .map(OwnedFd::from)
+                .map_err(|source| ConfineError::Io {
+                    what: "open the pids cgroup's",
+                    path: procs.clone(),
+                    source,
+                })
+        })
+        .transpose()?;
+    let (setup_report, report) = std::io::pipe().map_err(|source| ConfineError::Io {
+        what: "create a pipe for",
+        path: PathBuf::from(&spec.argv[0]),
+        source,
+    })?;
+    let setup = ChildSetup {
+        parent: Pid::this(),
+        cgroup,
+        limits: limit_settings(&spec.limits),
+        ruleset,
+        report,
+    };
+    let mut command = Command::new(&spec.argv[0]);
+    command
+        .args(&spec.argv[1..])
+        .current_dir(&spec.cwd)
         .env_clear()
-        .env(SPEC_ENV, json)
+        .envs(spec.env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null());
-    Ok(cmd)
+    // SAFETY: the hook runs in the forked child of a possibly multi-threaded process, where
+    // only async-signal-safe operations are allowed. `ChildSetup::apply` makes system calls
+    // only (setsid, prctl, getppid, write, setrlimit, landlock_restrict_self) on values
+    // built before the fork; it does not allocate, take locks or touch state other threads
+    // share. Its file descriptors are owned by the hook, so they stay open until the
+    // command is dropped, and are close-on-exec. Tested in tests/confine.rs.
+    #[allow(unsafe_code)]
+    unsafe {
+        command.pre_exec(move || setup.apply());
+    }
+    Ok(ConfinedCommand {
+        command,
+        confinement,
+        program: spec.argv[0].clone(),
+        setup_report,
+    })
 }
 
 fn validate(spec: &ConfineSpec) -> Result<(), ConfineError> {
@@ -407,7 +475,7 @@ fn validate(spec: &ConfineSpec) -> Result<(), ConfineError> {
         .read_only
         .iter()
         .chain(&spec.read_write)
-        .chain([&spec.cwd, &spec.status_file])
+        .chain([&spec.cwd])
         .chain(&spec.cgroup_procs);
     for path in paths {
         if path.as_os_str().as_encoded_bytes().contains(&0) {
@@ -417,16 +485,158 @@ fn validate(spec: &ConfineSpec) -> Result<(), ConfineError> {
     Ok(())
 }
 
-/// Reads the [`Confinement`] a launcher wrote to its status file.
-///
-/// The launcher writes it before it execs the command. When Landlock was enforced and the
-/// file lies outside every `read_write` path, the command cannot change it; without
-/// Landlock a same-uid command could, so also compare with [`landlock_abi`] (a kernel
-/// without Landlock can only ever yield `none`).
-pub fn read_status(path: &Path) -> Result<Confinement, ConfineError> {
-    let content =
-        std::fs::read_to_string(path).map_err(io("read the confinement status file", path))?;
-    content.parse()
+/// The ruleset for `spec` on a kernel with Landlock `abi`, and what it enforces.
+fn landlock_ruleset(
+    spec: &ConfineSpec,
+    abi: ABI,
+) -> Result<(Option<OwnedFd>, Confinement), ConfineError> {
+    let mut ruleset = Ruleset::default()
+        .set_compatibility(CompatLevel::BestEffort)
+        .handle_access(AccessFs::from_all(abi))?;
+    let network_handled = spec.no_network && abi >= ABI::V4;
+    if network_handled {
+        // TCP bind/connect (and UDP from ABI v10), with no rule allowing any port.
+        ruleset = ruleset.handle_access(AccessNet::from_all(abi))?;
+    }
+    if abi >= ABI::V6 {
+        // No signals to, and no abstract unix sockets of, processes outside the sandbox
+        // (such as the harness).
+        ruleset = ruleset.scope(Scope::from_all(abi))?;
+    }
+    let mut created = ruleset.create()?;
+    let rules = spec
+        .read_only
+        .iter()
+        .map(|path| (path, AccessFs::from_read(abi)))
+        .chain(
+            spec.read_write
+                .iter()
+                .map(|path| (path, AccessFs::from_all(abi))),
+        );
+    for (path, access) in rules {
+        if let Some(rule) = path_rule(path, access, abi)? {
+            created = created.add_rule(rule)?;
+        }
+    }
+    let fd: Option<OwnedFd> = created.into();
+    let confinement = match fd {
+        Some(_) => Confinement::Landlock {
+            abi: abi_number(abi),
+            partial: spec.no_network && !network_handled,
+        },
+        None => Confinement::None,
+    };
+    Ok((fd, confinement))
+}
+
+/// `(resource, soft, hard, required)` for each limit, each clamped to the harness's own
+/// hard limit (which only root could raise), so setting them in the child cannot fail for
+/// lack of privilege.
+fn limit_settings(limits: &Limits) -> Vec<(Resource, u64, u64, bool)> {
+    let clamp = |resource: Resource, soft: u64, hard: u64| {
+        let ceiling = getrlimit(resource).map_or(u64::MAX, |(_, hard)| hard);
+        (resource, soft.min(ceiling), hard.min(ceiling))
+    };
+    let mut settings = Vec::with_capacity(4);
+    let (resource, soft, hard) = clamp(Resource::RLIMIT_CORE, 0, 0);
+    settings.push((resource, soft, hard, true));
+    if let Some(bytes) = limits.file_size_bytes {
+        let (resource, soft, hard) = clamp(Resource::RLIMIT_FSIZE, bytes, bytes);
+        settings.push((resource, soft, hard, true));
+    }
+    if let Some(seconds) = limits.cpu_seconds {
+        // SIGXCPU at the soft limit, SIGKILL at the hard one.
+        let (resource, soft, hard) =
+            clamp(Resource::RLIMIT_CPU, seconds, seconds.saturating_add(1));
+        settings.push((resource, soft, hard, true));
+    }
+    if let Some(processes) = limits.processes {
+        // Best effort: see `Limits::processes`.
+        let (resource, soft, hard) = clamp(Resource::RLIMIT_NPROC, processes, processes);
+        settings.push((resource, soft, hard, false));
+    }
+    settings
+}
+
+// ---------------------------------------------------------------------------------------
+// Child side (between fork and exec)
+// ---------------------------------------------------------------------------------------
+
+/// What [`ChildSetup::apply`] reports for each step, by index (one byte on the pipe).
+const SETUP_STEPS: &[&str] = &[
+    "start a new session (setsid)",
+    "set the parent-death signal",
+    "start the command while the harness is alive",
+    "join the pids cgroup",
+    "set a resource limit",
+    "set no_new_privs",
+    "apply the landlock ruleset",
+];
+
+/// Everything the child needs, prepared before the fork.
+#[derive(Debug)]
+struct ChildSetup {
+    parent: Pid,
+    cgroup: Option<OwnedFd>,
+    limits: Vec<(Resource, u64, u64, bool)>,
+    ruleset: Option<OwnedFd>,
+    report: PipeWriter,
+}
+
+impl ChildSetup {
+    /// Runs in the child between `fork` and `exec`: system calls only, no allocation.
+    fn apply(&self) -> std::io::Result<()> {
+        let step = |index: u8, result: Result<(), Errno>| -> std::io::Result<()> {
+            result.map_err(|errno| {
+                // Best effort: a failed report still fails the spawn with the errno.
+                let _ = nix::unistd::write(&self.report, &[index]);
+                std::io::Error::from_raw_os_error(errno as i32)
+            })
+        };
+        step(0, nix::unistd::setsid().map(drop))?;
+        step(1, nix::sys::prctl::set_pdeathsig(Signal::SIGKILL))?;
+        // The harness may have died before the parent-death signal was armed.
+        let parent_alive = nix::unistd::getppid() == self.parent;
+        step(
+            2,
+            if parent_alive {
+                Ok(())
+            } else {
+                Err(Errno::ESRCH)
+            },
+        )?;
+        if let Some(procs) = &self.cgroup {
+            // "0" moves the writing process itself (cgroup v1 and v2).
+            step(3, nix::unistd::write(procs, b"0").map(drop))?;
+        }
+        for (resource, soft, hard, required) in &self.limits {
+            let set = setrlimit(*resource, *soft, *hard);
+            if *required {
+                step(4, set)?;
+            }
+        }
+        if let Some(ruleset) = &self.ruleset {
+            step(5, nix::sys::prctl::set_no_new_privs())?;
+            step(6, landlock_restrict_self(ruleset.as_fd()))?;
+        }
+        Ok(())
+    }
+}
+
+/// The `landlock_restrict_self(2)` system call (the `landlock` crate's wrapper builds a
+/// status struct and is not documented as safe between fork and exec).
+fn landlock_restrict_self(ruleset: std::os::fd::BorrowedFd<'_>) -> Result<(), Errno> {
+    // SAFETY: the system call takes two integers (a ruleset file descriptor, borrowed and
+    // so open for the duration of the call, and flags) and touches no memory of ours.
+    #[allow(unsafe_code)]
+    let result = unsafe {
+        libc::syscall(
+            libc::SYS_landlock_restrict_self,
+            ruleset.as_raw_fd(),
+            0 as libc::c_uint,
+        )
+    };
+    Errno::result(result).map(drop)
 }
 
 /// The Landlock ABI version this kernel supports (capped at the newest one the `landlock`
@@ -437,15 +647,20 @@ pub fn landlock_abi() -> Option<i32> {
 }
 
 fn probe_abi() -> Option<ABI> {
-    // With no flags and without no_new_privs, `apply` makes no system call besides the
-    // version probe: nothing is restricted.
-    let status = RestrictSelf::default().no_new_privs(false).apply().ok()?;
-    match status.landlock {
-        LandlockStatus::Available { effective_abi, .. } if effective_abi != ABI::Unsupported => {
-            Some(effective_abi)
+    static ABI: OnceLock<Option<ABI>> = OnceLock::new();
+    *ABI.get_or_init(|| {
+        // With no flags and without no_new_privs, `apply` makes no system call besides the
+        // version probe: nothing is restricted.
+        let status = RestrictSelf::default().no_new_privs(false).apply().ok()?;
+        match status.landlock {
+            LandlockStatus::Available { effective_abi, .. }
+                if effective_abi != ABI::Unsupported =>
+            {
+                Some(effective_abi)
+            }
+            _ => None,
         }
-        _ => None,
-    }
+    })
 }
 
 fn abi_number(abi: ABI) -> i32 {
@@ -453,12 +668,12 @@ fn abi_number(abi: ABI) -> i32 {
     abi.to_string().parse().unwrap_or(0)
 }
 
-/// Sends `SIGKILL` to the whole process group `pgid` (a launcher's pid), ignoring a group
+/// Sends `SIGKILL` to the whole process group `pgid` (a confined command's pid), ignoring a group
 /// that is already gone. Ids 0 and 1 (which would mean "our own group" or init) and ids
 /// that are not valid pids are ignored.
 ///
 /// A process that calls `setsid`/`setpgid` itself leaves the group: use a [`PidsCgroup`] to
-/// catch those. Call it as soon as the command has ended: once the launcher is reaped and
+/// catch those. Call it as soon as the command has ended: once the command is reaped and
 /// no process of the group is left, its pid may in principle be recycled.
 pub fn kill_group(pgid: u32) {
     let Ok(raw) = i32::try_from(pgid) else {
@@ -482,8 +697,8 @@ pub fn become_subreaper() -> bool {
 /// Collects, without blocking, the exited children of the calling process that are in
 /// process group `pgid` (orphans re-parented to a subreaper harness), returning how many.
 ///
-/// Call it only after the [`std::process::Child`] of that group's launcher has been waited
-/// for: the launcher is in the group too and would otherwise be reaped here, making
+/// Call it only after the [`std::process::Child`] of that group's leader has been waited
+/// for: the leader is in the group too and would otherwise be reaped here, making
 /// `Child::wait` fail.
 pub fn reap_group(pgid: u32) -> usize {
     let Ok(raw) = i32::try_from(pgid) else {
@@ -684,181 +899,6 @@ fn cgroup_roots() -> (Vec<PathBuf>, Vec<PathBuf>) {
         }
     }
     (v2, v1)
-}
-
-// ---------------------------------------------------------------------------------------
-// Launcher side
-// ---------------------------------------------------------------------------------------
-
-/// Called first thing in every harness `main`: when `argv[1]` is [`LAUNCHER_ARG`] this
-/// process becomes the launcher of the command in [`SPEC_ENV`] and never returns (it execs
-/// the command or exits with [`EXIT_LAUNCHER_FAILED`], [`EXIT_CANNOT_EXECUTE`] or
-/// [`EXIT_NOT_FOUND`]); otherwise it returns at once.
-pub fn run_launcher_if_requested() {
-    let mut args = std::env::args_os();
-    if args.nth(1).as_deref() != Some(OsStr::new(LAUNCHER_ARG)) {
-        return;
-    }
-    let parent = args
-        .next()
-        .and_then(|arg| arg.to_str().and_then(|s| s.parse::<u32>().ok()));
-    let (code, error) = launch(parent);
-    eprintln!("another-harness confinement launcher: {error}");
-    std::process::exit(code);
-}
-
-/// Sets up confinement and execs; returns only on failure, with the exit code to use.
-fn launch(parent: Option<u32>) -> (i32, ConfineError) {
-    let spec = match load_spec() {
-        Ok(spec) => spec,
-        Err(e) => return (EXIT_LAUNCHER_FAILED, e),
-    };
-    let mut exec = match confine_self(&spec, parent) {
-        Ok(exec) => exec,
-        Err(e) => return (EXIT_LAUNCHER_FAILED, e),
-    };
-    let error = exec.exec();
-    let code = if error.kind() == std::io::ErrorKind::NotFound {
-        EXIT_NOT_FOUND
-    } else {
-        EXIT_CANNOT_EXECUTE
-    };
-    let program = spec.argv.first().map(String::as_str).unwrap_or_default();
-    (
-        code,
-        ConfineError::Io {
-            what: "execute",
-            path: PathBuf::from(program),
-            source: error,
-        },
-    )
-}
-
-fn load_spec() -> Result<ConfineSpec, ConfineError> {
-    let json = std::env::var(SPEC_ENV).map_err(|_| ConfineError::MissingSpec)?;
-    let spec: ConfineSpec =
-        serde_json::from_str(&json).map_err(|source| ConfineError::ParseSpec { source })?;
-    validate(&spec)?;
-    Ok(spec)
-}
-
-/// Everything up to exec; returns the command to exec.
-fn confine_self(spec: &ConfineSpec, parent: Option<u32>) -> Result<Command, ConfineError> {
-    nix::unistd::setsid().map_err(sys("start a new session (setsid)"))?;
-    nix::sys::prctl::set_pdeathsig(Signal::SIGKILL).map_err(sys("set the parent-death signal"))?;
-    // The parent may have died before the parent-death signal was armed.
-    if let Some(expected) = parent
-        && u32::try_from(nix::unistd::getppid().as_raw()).ok() != Some(expected)
-    {
-        return Err(ConfineError::ParentGone { expected });
-    }
-
-    if let Some(procs) = &spec.cgroup_procs {
-        std::fs::write(procs, std::process::id().to_string())
-            .map_err(io("join the pids cgroup via", procs))?;
-    }
-
-    if !spec.cwd.is_dir() {
-        return Err(ConfineError::BadCwd {
-            path: spec.cwd.clone(),
-        });
-    }
-
-    // Opened before Landlock, which may forbid opening it afterwards.
-    let mut status_file = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&spec.status_file)
-        .map_err(io("open the confinement status file", &spec.status_file))?;
-
-    let confinement = if spec.landlock {
-        apply_landlock(spec)?
-    } else {
-        Confinement::None
-    };
-    write_status(&mut status_file, &spec.status_file, confinement)?;
-    drop(status_file);
-
-    // After the status line is written: RLIMIT_FSIZE could forbid even that.
-    apply_limits(&spec.limits)?;
-
-    let mut cmd = Command::new(&spec.argv[0]);
-    cmd.args(&spec.argv[1..])
-        .current_dir(&spec.cwd)
-        .env_clear()
-        .envs(spec.env.iter().map(|(k, v)| (k, v)));
-    Ok(cmd)
-}
-
-fn write_status(
-    file: &mut File,
-    path: &Path,
-    confinement: Confinement,
-) -> Result<(), ConfineError> {
-    file.write_all(format!("{confinement}\n").as_bytes())
-        .and_then(|()| file.flush())
-        .map_err(io("write the confinement status file", path))
-}
-
-fn apply_limits(limits: &Limits) -> Result<(), ConfineError> {
-    setrlimit(Resource::RLIMIT_CORE, 0, 0).map_err(sys("set RLIMIT_CORE"))?;
-    if let Some(bytes) = limits.file_size_bytes {
-        setrlimit(Resource::RLIMIT_FSIZE, bytes, bytes).map_err(sys("set RLIMIT_FSIZE"))?;
-    }
-    if let Some(seconds) = limits.cpu_seconds {
-        // SIGXCPU at the soft limit, SIGKILL at the hard one.
-        setrlimit(Resource::RLIMIT_CPU, seconds, seconds.saturating_add(1))
-            .map_err(sys("set RLIMIT_CPU"))?;
-    }
-    if let Some(processes) = limits.processes {
-        // Best effort: see `Limits::processes`.
-        let _ = setrlimit(Resource::RLIMIT_NPROC, processes, processes);
-    }
-    Ok(())
-}
-
-fn apply_landlock(spec: &ConfineSpec) -> Result<Confinement, ConfineError> {
-    let Some(abi) = probe_abi() else {
-        return Ok(Confinement::None);
-    };
-    let mut ruleset = Ruleset::default()
-        .set_compatibility(CompatLevel::BestEffort)
-        .handle_access(AccessFs::from_all(abi))?;
-    if spec.no_network && abi >= ABI::V4 {
-        // TCP bind/connect (and UDP from ABI v10), with no rule allowing any port.
-        ruleset = ruleset.handle_access(AccessNet::from_all(abi))?;
-    }
-    if abi >= ABI::V6 {
-        // No signals to, and no abstract unix sockets of, processes outside the sandbox
-        // (such as the harness).
-        ruleset = ruleset.scope(Scope::from_all(abi))?;
-    }
-    let mut created = ruleset.create()?;
-    let rules = spec
-        .read_only
-        .iter()
-        .map(|path| (path, AccessFs::from_read(abi)))
-        .chain(
-            spec.read_write
-                .iter()
-                .map(|path| (path, AccessFs::from_all(abi))),
-        );
-    for (path, access) in rules {
-        if let Some(rule) = path_rule(path, access, abi)? {
-            created = created.add_rule(rule)?;
-        }
-    }
-    let status = created.restrict_self()?;
-    let abi = abi_number(abi);
-    Ok(match status.ruleset {
-        RulesetStatus::FullyEnforced => Confinement::Landlock {
-            abi,
-            partial: false,
-        },
-        RulesetStatus::PartiallyEnforced => Confinement::Landlock { abi, partial: true },
-        RulesetStatus::NotEnforced => Confinement::None,
-    })
 }
 
 /// A rule for `path` (`None` if it does not exist), with the directory-only rights dropped

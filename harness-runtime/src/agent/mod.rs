@@ -258,7 +258,6 @@ pub(crate) fn script_spec(
             PathBuf::from("/dev/null"),
         ],
         limits: settings.agent_limits,
-        status_file: harness.join(format!("{label}.confinement")),
     }
 }
 

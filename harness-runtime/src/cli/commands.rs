@@ -27,7 +27,7 @@ pub fn run(args: RunArgs) -> u8 {
             return EXIT_ERROR;
         }
     };
-    let mut settings = Settings::from_env().with_current_exe_launcher();
+    let mut settings = Settings::from_env();
     settings.agent_timeout = Duration::from_secs(args.agent_timeout);
     settings.no_network = args.no_network;
     settings.confine = !args.no_confine;
@@ -319,7 +319,7 @@ pub fn check_fixture(args: CheckFixtureArgs) -> u8 {
         return EXIT_OK;
     }
     // The dynamic rules: the oracle passes every check with reward 1.0; noop does not.
-    let settings = Settings::from_env().with_current_exe_launcher();
+    let settings = Settings::from_env();
     let mut problems = Vec::new();
     let oracle = run_case(
         &CaseSpec::new(fixture.clone(), Agent::Oracle),

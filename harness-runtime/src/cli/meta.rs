@@ -43,7 +43,7 @@ fn run(args: MetaArgs) -> Result<(), String> {
         seed: args.seed,
         resume: args.resume,
     };
-    let mut settings = Settings::from_env().with_current_exe_launcher();
+    let mut settings = Settings::from_env();
     settings.agent_timeout = Duration::from_secs(args.agent_timeout);
     let finished = meta::run(&options, &fixtures, &settings).map_err(|error| error.to_string())?;
     print_rows(&finished.rows);

@@ -18,7 +18,6 @@ pub const EXIT_ERROR: u8 = 2;
 
 /// `main` of the `harness` binary.
 pub fn main() -> ExitCode {
-    crate::agent::confine::run_launcher_if_requested();
     let _ = crate::agent::confine::become_subreaper();
     let cli = match args::Cli::try_parse() {
         Ok(cli) => cli,

@@ -55,8 +55,6 @@ pub struct CheckDirs {
     pub target: PathBuf,
     /// The log.
     pub log: PathBuf,
-    /// The launcher's status file.
-    pub status: PathBuf,
 }
 
 /// Makes check `index`'s own directories (fresh HOME, TMPDIR, CARGO_HOME, target dir and
@@ -77,7 +75,6 @@ pub fn prepare(
         cargo_home: base.join("cargo-home"),
         target: base.join("target"),
         log: base.join(format!("{}.log", check.name)),
-        status: base.join("confinement"),
     };
     for dir in [&dirs.home, &dirs.tmp, &dirs.cargo_home, &dirs.target] {
         fs::create_dir(dir).map_err(io("create", dir))?;
@@ -153,7 +150,6 @@ pub fn run(
             PathBuf::from("/dev/null"),
         ],
         limits: settings.check_limits,
-        status_file: dirs.status.clone(),
     };
     Ok(process::run(settings, &spec)?)
 }

@@ -90,7 +90,6 @@ impl RunState {
 /// `Suite::Benchmark`, `tests/attacks.rs` `Suite::Attacks`. `fixtures_dir` is resolved
 /// against the package root.
 pub fn main(fixtures_dir: &Path, suite: Suite) -> ExitCode {
-    confine::run_launcher_if_requested();
     let _ = confine::become_subreaper();
     let args = Arguments::from_args();
     let fixtures = match load_fixtures(fixtures_dir) {
@@ -101,7 +100,7 @@ pub fn main(fixtures_dir: &Path, suite: Suite) -> ExitCode {
         }
     };
     let listing = args.list;
-    let mut settings = Settings::from_env().with_current_exe_launcher();
+    let mut settings = Settings::from_env();
     if let Some(timeout) = std::env::var("HARNESS_AGENT_TIMEOUT")
         .ok()
         .and_then(|value| value.parse::<u64>().ok())
