@@ -100,6 +100,38 @@ fn filesystem_nearly_full(path: &std::path::Path) -> bool {
 
 static CGROUP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
+thread_local! {
+    /// This thread's pids cgroup, emptied and reused from one process to the next: making
+    /// and removing a cgroup for every process costs more than a small episode's snapshot.
+    /// Dropped (killed empty and removed) when the thread ends; a crashed run's leftovers
+    /// are swept by the next run.
+    static THREAD_CGROUP: std::cell::RefCell<Option<PidsCgroup>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// The calling thread's pids cgroup with `pids.max = max_pids`, made on first use; `None`
+/// where no pids cgroup can be made.
+fn take_cgroup(max_pids: u64) -> Option<PidsCgroup> {
+    let reused = THREAD_CGROUP
+        .with_borrow_mut(Option::take)
+        .and_then(|mut cgroup| {
+            (cgroup.max_pids() == max_pids || cgroup.set_max_pids(max_pids)).then_some(cgroup)
+        });
+    reused.or_else(|| {
+        let name = format!(
+            "{}-{}",
+            std::process::id(),
+            CGROUP_COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
+        PidsCgroup::create(&name, max_pids)
+    })
+}
+
+/// Keeps an emptied `cgroup` for the thread's next process.
+fn keep_cgroup(cgroup: PidsCgroup) {
+    THREAD_CGROUP.with_borrow_mut(|slot| *slot = Some(cgroup));
+}
+
 /// Runs `spec` to completion (or to its budget) and kills whatever it left behind.
 pub fn run(settings: &Settings, spec: &ProcessSpec) -> Result<ProcessOutcome, ProcessError> {
     let io = |action: &'static str, path: &PathBuf| {
@@ -116,12 +148,9 @@ pub fn run(settings: &Settings, spec: &ProcessSpec) -> Result<ProcessOutcome, Pr
         .try_clone()
         .map_err(io("create a pipe for", &spec.log))?;
 
-    let cgroup_name = format!(
-        "{}-{}",
-        std::process::id(),
-        CGROUP_COUNTER.fetch_add(1, Ordering::Relaxed)
-    );
-    let cgroup = PidsCgroup::create(&cgroup_name, settings.max_pids);
+    let cgroup = take_cgroup(settings.max_pids);
+    // `pids.events` counts refused forks over the cgroup's life.
+    let denials_before = cgroup.as_ref().and_then(PidsCgroup::fork_denials);
     let mut confined = ConfineSpec::new(spec.argv.clone(), spec.cwd.clone());
     confined.env = spec.env.clone();
     confined.read_only = spec.read_only.clone();
@@ -202,12 +231,13 @@ pub fn run(settings: &Settings, spec: &ProcessSpec) -> Result<ProcessOutcome, Pr
         .as_ref()
         .and_then(PidsCgroup::fork_denials)
         .unwrap_or(0)
-        > 0;
-    if let Some(cgroup) = &cgroup {
-        cgroup.kill_all();
-    }
+        > denials_before.unwrap_or(0);
+    let emptied = cgroup.as_ref().is_some_and(PidsCgroup::kill_all);
     confine::reap_group(pgid);
-    drop(cgroup);
+    // One that could not be emptied is dropped: that kills what is left and removes it.
+    if let Some(cgroup) = cgroup.filter(|_| emptied) {
+        keep_cgroup(cgroup);
+    }
     let output_tail = drained_rx.recv_timeout(DRAIN_GRACE).unwrap_or_default();
 
     let status = status.ok();

@@ -65,6 +65,85 @@ pub struct Snapshot {
     pub dirs: Vec<String>,
 }
 
+/// What reading a directory entry that was a regular file found.
+enum FileRead {
+    Read(SnapshotEntry),
+    /// Larger than [`MAX_FILE_BYTES`]: not read.
+    TooLarge,
+    /// No longer a regular file (a symlink, fifo or directory now): not read.
+    Changed,
+}
+
+/// [`read_regular`] on each file, in order.
+fn read_all(files: &[(RepoPath, PathBuf)]) -> Result<Vec<FileRead>, SnapshotError> {
+    files
+        .iter()
+        .map(|(_, full)| {
+            read_regular(full).map_err(|source| SnapshotError {
+                path: full.clone(),
+                source,
+            })
+        })
+        .collect()
+}
+
+/// Reads the regular file at `path` with four system calls: `open` (not following a
+/// symlink, not blocking on a fifo), `fstat` of the open file (its type, mode, size and
+/// link count, from the file actually read), one `read` of the size plus a byte, `close`.
+/// A read that stops short of the buffer has reached the end of the file; only one that
+/// fills it (the file is larger than `fstat` said) reads on, up to the size cap.
+fn read_regular(path: &Path) -> std::io::Result<FileRead> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = match fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK)
+        .open(path)
+    {
+        Ok(file) => file,
+        // A symlink now (ELOOP): not the regular file the walk saw.
+        Err(error) if error.raw_os_error() == Some(nix::libc::ELOOP) => {
+            return Ok(FileRead::Changed);
+        }
+        Err(error) => return Err(error),
+    };
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Ok(FileRead::Changed);
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Ok(FileRead::TooLarge);
+    }
+    let mut content = vec![0u8; meta.len() as usize + 1];
+    let mut filled = 0;
+    loop {
+        let read = match file.read(&mut content[filled..]) {
+            Ok(read) => read,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(error),
+        };
+        filled += read;
+        if read == 0 || filled < content.len() {
+            break;
+        }
+        if filled as u64 > MAX_FILE_BYTES {
+            return Ok(FileRead::TooLarge);
+        }
+        content.resize(content.len() * 2, 0);
+    }
+    content.truncate(filled);
+    let kind = if meta.permissions().mode() & 0o111 != 0 {
+        FileKind::Executable
+    } else {
+        FileKind::Regular
+    };
+    Ok(FileRead::Read(SnapshotEntry {
+        kind,
+        content,
+        nlink: meta.nlink(),
+    }))
+}
+
 /// What changed relative to the manifest.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChangeKind {
@@ -113,7 +192,7 @@ impl Snapshot {
                 .anomalies
                 .push(Anomaly::WorktreeLink(".git".into())),
         }
-        let mut to_read: Vec<(RepoPath, PathBuf, FileKind, u64)> = Vec::new();
+        let mut to_read: Vec<(RepoPath, PathBuf)> = Vec::new();
         let mut pending = vec![(worktree.to_path_buf(), String::new())];
         while let Some((dir, prefix)) = pending.pop() {
             let entries = fs::read_dir(&dir).map_err(|source| SnapshotError {
@@ -143,11 +222,12 @@ impl Snapshot {
                     }
                     continue;
                 }
-                let meta = fs::symlink_metadata(&full).map_err(|source| SnapshotError {
+                // The type the directory entry records (no stat); a regular file is
+                // checked again on the open file itself when it is read.
+                let file_type = entry.file_type().map_err(|source| SnapshotError {
                     path: full.clone(),
                     source,
                 })?;
-                let file_type = meta.file_type();
                 if file_type.is_dir() {
                     snapshot.dirs.push(relative.clone());
                     pending.push((full, format!("{relative}/")));
@@ -158,7 +238,9 @@ impl Snapshot {
                     snapshot.strays.push(full);
                     continue;
                 };
-                let entry = if file_type.is_symlink() {
+                if file_type.is_file() {
+                    to_read.push((path, full));
+                } else if file_type.is_symlink() {
                     let target = fs::read_link(&full).map_err(|source| SnapshotError {
                         path: full.clone(),
                         source,
@@ -168,61 +250,31 @@ impl Snapshot {
                         snapshot.strays.push(full);
                         continue;
                     };
-                    SnapshotEntry {
+                    let entry = SnapshotEntry {
                         kind: FileKind::Symlink,
                         content: target.as_bytes().to_vec(),
                         nlink: 1,
-                    }
-                } else if file_type.is_file() && meta.len() > MAX_FILE_BYTES {
-                    snapshot.anomalies.push(Anomaly::TooLarge(relative));
-                    snapshot.strays.push(full);
-                    continue;
-                } else if file_type.is_file() {
-                    let kind = if meta.permissions().mode() & 0o111 != 0 {
-                        FileKind::Executable
-                    } else {
-                        FileKind::Regular
                     };
-                    to_read.push((path, full, kind, meta.nlink()));
-                    continue;
+                    snapshot.files.insert(path, entry);
                 } else {
                     snapshot.anomalies.push(Anomaly::Special(relative));
                     snapshot.strays.push(full);
-                    continue;
-                };
-                snapshot.files.insert(path, entry);
+                }
             }
         }
         // Contents are read in parallel: on a large tree, reading dominates the snapshot.
+        // Below a few hundred files a second thread costs more than it saves.
         let threads = std::thread::available_parallelism()
             .map_or(1, usize::from)
             .clamp(1, 8);
-        let chunk = to_read.len().div_ceil(threads).max(64);
-        let read: Vec<Result<Vec<(RepoPath, SnapshotEntry)>, SnapshotError>> =
+        let chunk = to_read.len().div_ceil(threads).max(256);
+        let read: Vec<Result<Vec<FileRead>, SnapshotError>> = if to_read.len() <= chunk {
+            vec![read_all(&to_read)]
+        } else {
             std::thread::scope(|scope| {
                 let workers: Vec<_> = to_read
                     .chunks(chunk)
-                    .map(|part| {
-                        scope.spawn(move || {
-                            part.iter()
-                                .map(|(path, full, kind, nlink)| {
-                                    let content =
-                                        fs::read(full).map_err(|source| SnapshotError {
-                                            path: full.clone(),
-                                            source,
-                                        })?;
-                                    Ok((
-                                        path.clone(),
-                                        SnapshotEntry {
-                                            kind: *kind,
-                                            content,
-                                            nlink: *nlink,
-                                        },
-                                    ))
-                                })
-                                .collect()
-                        })
-                    })
+                    .map(|part| scope.spawn(move || read_all(part)))
                     .collect();
                 workers
                     .into_iter()
@@ -235,9 +287,25 @@ impl Snapshot {
                         })
                     })
                     .collect()
-            });
+            })
+        };
+        let mut found = to_read.into_iter();
         for part in read {
-            snapshot.files.extend(part?);
+            for (regular, (path, full)) in part?.into_iter().zip(found.by_ref()) {
+                match regular {
+                    FileRead::Read(entry) => {
+                        snapshot.files.insert(path, entry);
+                    }
+                    FileRead::TooLarge => {
+                        snapshot.anomalies.push(Anomaly::TooLarge(path.to_string()));
+                        snapshot.strays.push(full);
+                    }
+                    FileRead::Changed => {
+                        snapshot.anomalies.push(Anomaly::Special(path.to_string()));
+                        snapshot.strays.push(full);
+                    }
+                }
+            }
         }
         Ok(snapshot)
     }
@@ -339,6 +407,44 @@ mod tests {
                 .anomalies
                 .contains(&Anomaly::WorktreeLink(".git".into()))
         );
+    }
+
+    #[test]
+    fn files_are_read_whole_whatever_their_size() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(".git"), b"g").unwrap();
+        let sizes = [0usize, 1, 4095, 4096, 4097, 300_000];
+        for size in sizes {
+            let content: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
+            fs::write(dir.path().join(format!("f{size}")), &content).unwrap();
+        }
+        let snapshot = Snapshot::take(dir.path(), b"g").unwrap();
+        for size in sizes {
+            let path = RepoPath::parse(&format!("f{size}")).unwrap();
+            let entry = &snapshot.files[&path];
+            assert_eq!(entry.content.len(), size);
+            assert!(
+                entry
+                    .content
+                    .iter()
+                    .enumerate()
+                    .all(|(i, b)| *b == (i % 251) as u8)
+            );
+            assert_eq!(entry.kind, FileKind::Regular);
+            assert_eq!(entry.nlink, 1);
+        }
+        assert!(snapshot.anomalies.is_empty(), "{:?}", snapshot.anomalies);
+    }
+
+    #[test]
+    fn fifos_are_strays_and_never_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(".git"), b"g").unwrap();
+        nix::unistd::mkfifo(&dir.path().join("pipe"), nix::sys::stat::Mode::S_IRWXU).unwrap();
+        // Would block forever if the snapshot opened it for reading without O_NONBLOCK.
+        let snapshot = Snapshot::take(dir.path(), b"g").unwrap();
+        assert_eq!(snapshot.anomalies, vec![Anomaly::Special("pipe".into())]);
+        assert_eq!(snapshot.strays, vec![dir.path().join("pipe")]);
     }
 
     #[test]

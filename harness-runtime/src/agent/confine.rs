@@ -731,6 +731,7 @@ pub fn reap_group(pgid: u32) -> usize {
 #[derive(Debug)]
 pub struct PidsCgroup {
     dir: PathBuf,
+    max_pids: u64,
 }
 
 impl PidsCgroup {
@@ -786,15 +787,27 @@ impl PidsCgroup {
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
             Err(_) => return None,
         }
-        let cgroup = PidsCgroup { dir };
+        let mut cgroup = PidsCgroup { dir, max_pids: 0 };
         // A leftover of a crashed run may still hold processes.
-        if !cgroup.kill_all()
-            || std::fs::write(cgroup.dir.join("pids.max"), max_pids.to_string()).is_err()
-        {
+        if !cgroup.kill_all() || !cgroup.set_max_pids(max_pids) {
             // Dropping removes the directory.
             return None;
         }
         Some(cgroup)
+    }
+
+    /// Sets `pids.max`; returns whether it worked.
+    pub fn set_max_pids(&mut self, max_pids: u64) -> bool {
+        let set = std::fs::write(self.dir.join("pids.max"), max_pids.to_string()).is_ok();
+        if set {
+            self.max_pids = max_pids;
+        }
+        set
+    }
+
+    /// The `pids.max` it was created or last set with.
+    pub fn max_pids(&self) -> u64 {
+        self.max_pids
     }
 
     /// The cgroup's directory.
@@ -866,8 +879,13 @@ impl Drop for PidsCgroup {
 }
 
 /// Mount points of cgroup v2 hierarchies and of v1 hierarchies with the pids controller,
-/// from `/proc/self/mounts`, falling back to the usual places.
+/// from `/proc/self/mounts` (read once), falling back to the usual places.
 fn cgroup_roots() -> (Vec<PathBuf>, Vec<PathBuf>) {
+    static ROOTS: OnceLock<(Vec<PathBuf>, Vec<PathBuf>)> = OnceLock::new();
+    ROOTS.get_or_init(read_cgroup_roots).clone()
+}
+
+fn read_cgroup_roots() -> (Vec<PathBuf>, Vec<PathBuf>) {
     let mut v2 = Vec::new();
     let mut v1 = Vec::new();
     if let Ok(mounts) = std::fs::read_to_string("/proc/self/mounts") {

@@ -2,7 +2,7 @@
 //! episode: the objects as one pack (two files instead of one loose object per file), the
 //! refs, the config and both indexes. Episodes get copies; nothing writable is shared.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, Weak};
@@ -15,6 +15,8 @@ use super::{EpisodeError, baseline, git_error, io_error};
 /// A baseline git directory held in memory.
 #[derive(Debug)]
 pub(crate) struct Template {
+    /// Directories of the common git dir, relative to it, parents first.
+    pub(crate) git_dirs: Vec<PathBuf>,
     /// Files of the common git dir, relative to it (config, HEAD, refs, pack, index).
     pub(crate) git_files: Vec<(PathBuf, Vec<u8>)>,
     /// The agent worktree's index (no stat data: git refreshes it on first use).
@@ -86,6 +88,13 @@ fn build(fixture: &Fixture, temp_root: &Path) -> Result<Template, EpisodeError> 
 
     let mut git_files = Vec::new();
     collect(&git_dir, Path::new(""), &mut git_files)?;
+    let git_dirs: BTreeSet<PathBuf> = git_files
+        .iter()
+        .flat_map(|(path, _)| path.ancestors().skip(1))
+        .chain(EMPTY_GIT_DIRS.iter().map(Path::new))
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .map(Path::to_path_buf)
+        .collect();
 
     let index_path = scratch.path().join("worktree-index");
     let mut index = Index::open(&index_path).map_err(git_error("open the worktree index"))?;
@@ -99,6 +108,8 @@ fn build(fixture: &Fixture, temp_root: &Path) -> Result<Template, EpisodeError> 
         .map_err(git_error("write the worktree index"))?;
     let worktree_index = fs::read(&index_path).map_err(io_error("read", &index_path))?;
     Ok(Template {
+        // Sorted by components: every parent comes before its children.
+        git_dirs: git_dirs.into_iter().collect(),
         git_files,
         worktree_index,
         protected_refs: built.protected_refs,
@@ -106,7 +117,16 @@ fn build(fixture: &Fixture, temp_root: &Path) -> Result<Template, EpisodeError> 
     })
 }
 
-/// Every file under the git dir except loose objects (they are all in the pack now).
+/// Directories git expects even when empty.
+const EMPTY_GIT_DIRS: &[&str] = &["refs/heads", "refs/tags", "objects/info", "info"];
+
+/// What of a fresh git dir an episode does not need: the hook samples and description of
+/// git's template directory (the hooks would be read, as possible planted hooks, before and
+/// after every agent) and the reflogs of the build.
+const SKIPPED: &[&str] = &["hooks", "description", "logs"];
+
+/// Every file under the git dir except loose objects (they are all in the pack now) and
+/// what is [`SKIPPED`].
 fn collect(
     root: &Path,
     relative: &Path,
@@ -118,6 +138,9 @@ fn collect(
         let child = relative.join(entry.file_name());
         let name = entry.file_name().to_string_lossy().into_owned();
         let file_type = entry.file_type().map_err(io_error("stat", &entry.path()))?;
+        if relative.as_os_str().is_empty() && SKIPPED.contains(&name.as_str()) {
+            continue;
+        }
         if file_type.is_dir() {
             let loose = relative == Path::new("objects")
                 && name.len() == 2
@@ -136,16 +159,14 @@ fn collect(
 impl Template {
     /// Writes the git dir into `common_git_dir` (which must not exist yet).
     pub(crate) fn write_git_dir(&self, common_git_dir: &Path) -> Result<(), EpisodeError> {
+        fs::create_dir_all(common_git_dir).map_err(io_error("create", common_git_dir))?;
+        for relative in &self.git_dirs {
+            let path = common_git_dir.join(relative);
+            fs::create_dir(&path).map_err(io_error("create", &path))?;
+        }
         for (relative, content) in &self.git_files {
             let path = common_git_dir.join(relative);
-            if let Some(parent) = path.parent() {
-                fs::create_dir_all(parent).map_err(io_error("create", parent))?;
-            }
             fs::write(&path, content).map_err(io_error("write", &path))?;
-        }
-        for dir in ["refs/tags", "objects/info", "info"] {
-            let path = common_git_dir.join(dir);
-            fs::create_dir_all(&path).map_err(io_error("create", &path))?;
         }
         Ok(())
     }
