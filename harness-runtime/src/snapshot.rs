@@ -65,8 +65,8 @@ pub struct Snapshot {
     pub dirs: Vec<String>,
 }
 
-/// What reading a directory entry that was a regular file found.
-enum FileRead {
+/// What reading a file that was a regular file when last looked at found.
+pub(crate) enum FileRead {
     Read(SnapshotEntry),
     /// Larger than [`MAX_FILE_BYTES`]: not read.
     TooLarge,
@@ -74,12 +74,12 @@ enum FileRead {
     Changed,
 }
 
-/// [`read_regular`] on each file, in order.
+/// [`read_file`] on each file, in order.
 fn read_all(files: &[(RepoPath, PathBuf)]) -> Result<Vec<FileRead>, SnapshotError> {
     files
         .iter()
         .map(|(_, full)| {
-            read_regular(full).map_err(|source| SnapshotError {
+            read_file(full).map_err(|source| SnapshotError {
                 path: full.clone(),
                 source,
             })
@@ -92,7 +92,10 @@ fn read_all(files: &[(RepoPath, PathBuf)]) -> Result<Vec<FileRead>, SnapshotErro
 /// link count, from the file actually read), one `read` of the size plus a byte, `close`.
 /// A read that stops short of the buffer has reached the end of the file; only one that
 /// fills it (the file is larger than `fstat` said) reads on, up to the size cap.
-fn read_regular(path: &Path) -> std::io::Result<FileRead> {
+///
+/// Only call it on what a directory entry or `lstat` showed to be a regular file: opening
+/// a device can have side effects.
+pub(crate) fn read_file(path: &Path) -> std::io::Result<FileRead> {
     use std::io::Read;
     use std::os::unix::fs::OpenOptionsExt;
     let mut file = match fs::OpenOptions::new()

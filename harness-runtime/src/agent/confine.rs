@@ -54,7 +54,7 @@ use std::time::Duration;
 
 use landlock::{
     ABI, Access, AccessFs, AccessNet, BitFlags, CompatLevel, Compatible, LandlockStatus,
-    PathBeneath, PathFd, RestrictSelf, Ruleset, RulesetAttr, RulesetCreatedAttr, Scope,
+    PathBeneath, RestrictSelf, Ruleset, RulesetAttr, RulesetCreatedAttr, Scope,
 };
 use nix::errno::Errno;
 use nix::libc;
@@ -254,15 +254,6 @@ pub enum ConfineError {
         /// Cause.
         #[source]
         source: landlock::RulesetError,
-    },
-    /// A Landlock rule's path could not be opened.
-    #[error("failed to open landlock rule path {}: {source}", path.display())]
-    LandlockPath {
-        /// The rule path.
-        path: PathBuf,
-        /// Cause.
-        #[source]
-        source: landlock::PathFdError,
     },
     /// The working directory is not a directory.
     #[error("working directory {} is not an existing directory", path.display())]
@@ -504,18 +495,19 @@ fn landlock_ruleset(
         ruleset = ruleset.scope(Scope::from_all(abi))?;
     }
     let mut created = ruleset.create()?;
-    let rules = spec
-        .read_only
-        .iter()
-        .map(|path| (path, AccessFs::from_read(abi)))
-        .chain(
-            spec.read_write
-                .iter()
-                .map(|path| (path, AccessFs::from_all(abi))),
-        );
-    for (path, access) in rules {
-        if let Some(rule) = path_rule(path, access, abi)? {
-            created = created.add_rule(rule)?;
+    let mut granted = std::collections::HashSet::new();
+    for path in &spec.read_only {
+        if granted.insert(path)
+            && let Some(rule) = read_only_rule_path(path)?
+        {
+            let access = AccessFs::from_read(abi);
+            created = created.add_rule(path_rule(&rule.fd, rule.is_dir, access, abi))?;
+        }
+    }
+    for path in &spec.read_write {
+        if let Some(rule) = RulePath::open(path)? {
+            let access = AccessFs::from_all(abi);
+            created = created.add_rule(path_rule(rule.fd, rule.is_dir, access, abi))?;
         }
     }
     let fd: Option<OwnedFd> = created.into();
@@ -919,15 +911,51 @@ fn read_cgroup_roots() -> (Vec<PathBuf>, Vec<PathBuf>) {
     (v2, v1)
 }
 
-/// A rule for `path` (`None` if it does not exist), with the directory-only rights dropped
-/// when it is not a directory (the kernel would reject them).
-fn path_rule(
-    path: &Path,
-    access: BitFlags<AccessFs>,
-    abi: ABI,
-) -> Result<Option<PathBeneath<PathFd>>, ConfineError> {
-    let metadata = match std::fs::metadata(path) {
-        Ok(metadata) => metadata,
+/// A rule path opened with `O_PATH` (following symlinks, as the kernel resolves the rule).
+#[derive(Debug)]
+struct RulePath {
+    fd: OwnedFd,
+    is_dir: bool,
+    /// Device and inode, to notice the path now names another file.
+    identity: (u64, u64),
+}
+
+impl RulePath {
+    fn open(path: &Path) -> Result<Option<RulePath>, ConfineError> {
+        use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+        let opened = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_PATH)
+            .open(path)
+            .and_then(|file| file.metadata().map(|metadata| (file, metadata)));
+        match opened {
+            Ok((file, metadata)) => Ok(Some(RulePath {
+                fd: file.into(),
+                is_dir: metadata.is_dir(),
+                identity: (metadata.dev(), metadata.ino()),
+            })),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(ConfineError::Io {
+                what: "open landlock rule path",
+                path: path.to_path_buf(),
+                source,
+            }),
+        }
+    }
+}
+
+/// The opened read-only rule paths (system and toolchain dirs, the same for every command),
+/// reused while the path still names the same file: one `stat` per rule instead of an
+/// open, a stat and a close. Paths that did not exist are looked up again every time.
+fn read_only_rule_path(path: &Path) -> Result<Option<std::sync::Arc<RulePath>>, ConfineError> {
+    use std::collections::HashMap;
+    use std::os::unix::fs::MetadataExt;
+    use std::sync::{Arc, Mutex};
+    type Cache = Mutex<HashMap<PathBuf, Arc<RulePath>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    let identity = match std::fs::metadata(path) {
+        Ok(metadata) => (metadata.dev(), metadata.ino()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(source) => {
             return Err(ConfineError::Io {
@@ -937,14 +965,32 @@ fn path_rule(
             });
         }
     };
-    let access = if metadata.is_dir() {
+    let cached = cache
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .get(path)
+        .filter(|rule| rule.identity == identity)
+        .cloned();
+    if let Some(rule) = cached {
+        return Ok(Some(rule));
+    }
+    let Some(rule) = RulePath::open(path)?.map(Arc::new) else {
+        return Ok(None);
+    };
+    cache
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .insert(path.to_path_buf(), rule.clone());
+    Ok(Some(rule))
+}
+
+/// A Landlock rule granting `access` beneath `rule`, with the directory-only rights
+/// dropped when it is not a directory (the kernel would reject them).
+fn path_rule<F: AsFd>(fd: F, is_dir: bool, access: BitFlags<AccessFs>, abi: ABI) -> PathBeneath<F> {
+    let access = if is_dir {
         access
     } else {
         access & AccessFs::from_file(abi)
     };
-    let fd = PathFd::new(path).map_err(|source| ConfineError::LandlockPath {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    Ok(Some(PathBeneath::new(fd, access)))
+    PathBeneath::new(fd, access)
 }

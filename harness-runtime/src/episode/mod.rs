@@ -109,6 +109,8 @@ pub struct Episode {
     pub protected_refs: Vec<(String, Oid)>,
     /// The worktree's `.git` file as written.
     pub worktree_git_file: Vec<u8>,
+    /// The baseline this episode was written from.
+    pub(crate) template: Arc<template::Template>,
     /// Milliseconds spent preparing.
     pub prepare_ms: u64,
 }
@@ -159,6 +161,7 @@ impl Episode {
             manifest,
             protected_refs: template.protected_refs.clone(),
             worktree_git_file,
+            template,
             prepare_ms: started.elapsed().as_millis() as u64,
         })
     }

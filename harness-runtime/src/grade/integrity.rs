@@ -124,9 +124,15 @@ impl GitDigest {
     }
 }
 
-/// Compares the digest after the agent with the one before and checks the protected refs
-/// and their commits.
-pub fn check(episode: &Episode, before: &GitDigest, after: &GitDigest) -> Vec<Violation> {
+/// Compares the digest after the agent with the one before and checks the protected refs;
+/// `objects` (started with [`ObjectChecks::start`] on the same digests) adds the checks of
+/// their commits and of gitlinks.
+pub fn check(
+    episode: &Episode,
+    before: &GitDigest,
+    after: &GitDigest,
+    objects: ObjectChecks,
+) -> Vec<Violation> {
     let mut violations = Vec::new();
     let protected: BTreeMap<&str, Oid> = episode
         .protected_refs
@@ -203,7 +209,7 @@ pub fn check(episode: &Episode, before: &GitDigest, after: &GitDigest) -> Vec<Vi
             "packed-refs is not a regular file (git would follow it; the harness does not)",
         ));
     }
-    violations.extend(check_objects_and_gitlinks(episode, before, after));
+    violations.extend(objects.finish());
 
     for name in keys_changed(&before.main_files, &after.main_files) {
         violations.push(Violation::at(
@@ -265,49 +271,79 @@ pub fn check(episode: &Episode, before: &GitDigest, after: &GitDigest) -> Vec<Vi
 /// object, pack or alternate belongs); the reader thread is then abandoned.
 const OBJECT_READ_BUDGET: std::time::Duration = std::time::Duration::from_secs(15);
 
-/// Checks that read git objects (the protected commits, gitlinks), with libgit2 on the
+/// The checks that read git objects (the protected commits, gitlinks), with libgit2 on the
 /// object database alone: no config is loaded (an `include.path` could name a fifo) and no
-/// hook, filter or fsmonitor can run. The reads run in a thread with a time budget, so a
-/// planted fifo cannot stall grading.
-fn check_objects_and_gitlinks(
-    episode: &Episode,
-    before: &GitDigest,
-    after: &GitDigest,
-) -> Vec<Violation> {
-    let common = episode.dirs.common_git_dir.clone();
-    let protected = episode.protected_refs.clone();
-    // Tips to scan for gitlinks: refs that are new or moved.
-    let tips: BTreeSet<Oid> = after
-        .refs
-        .iter()
-        .filter(|(name, target)| before.refs.get(*name) != Some(*target))
-        .filter_map(|(_, target)| Oid::from_str(target).ok())
-        .collect();
-    let (sender, receiver) = std::sync::mpsc::channel();
-    let spawned = std::thread::Builder::new()
-        .name("grade-objects".into())
-        .spawn(move || {
-            let mut violations = check_objects(&common, &protected);
-            violations.extend(check_gitlinks(&common, tips));
-            let _ = sender.send(violations);
-        });
-    if spawned.is_err() {
-        return vec![Violation::general(
-            ViolationCode::BaselineMismatch,
-            "the baseline repository could not be checked (no thread)",
-        )];
+/// hook, filter or fsmonitor can run. They run in their own thread, started before the
+/// snapshot so the two overlap, and are awaited with a time budget, so a planted fifo
+/// cannot stall grading.
+#[derive(Debug)]
+pub struct ObjectChecks {
+    receiver: Option<std::sync::mpsc::Receiver<Vec<Violation>>>,
+}
+
+impl ObjectChecks {
+    /// Starts reading the objects of `episode`'s repository as `after` (the digest taken
+    /// now) describes it.
+    pub fn start(episode: &Episode, before: &GitDigest, after: &GitDigest) -> ObjectChecks {
+        let common = episode.dirs.common_git_dir.clone();
+        let protected = episode.protected_refs.clone();
+        let template = episode.template.clone();
+        // Tips to scan for gitlinks: refs that are new or moved.
+        let tips: BTreeSet<Oid> = after
+            .refs
+            .iter()
+            .filter(|(name, target)| before.refs.get(*name) != Some(*target))
+            .filter_map(|(_, target)| Oid::from_str(target).ok())
+            .collect();
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let spawned = std::thread::Builder::new()
+            .name("grade-objects".into())
+            .spawn(move || {
+                let violations = match object_store(&common) {
+                    Ok(repo) => {
+                        let mut violations = check_objects(&repo, &protected);
+                        violations.extend(check_gitlinks(
+                            &repo,
+                            &common,
+                            &template.worktree_index,
+                            tips,
+                        ));
+                        violations
+                    }
+                    Err(error) => vec![Violation::general(
+                        ViolationCode::BaselineMismatch,
+                        format!(
+                            "the baseline repository no longer opens: {}",
+                            error.message()
+                        ),
+                    )],
+                };
+                let _ = sender.send(violations);
+            });
+        ObjectChecks {
+            receiver: spawned.ok().map(|_| receiver),
+        }
     }
-    receiver
-        .recv_timeout(OBJECT_READ_BUDGET)
-        .unwrap_or_else(|_| {
-            vec![Violation::general(
+
+    fn finish(self) -> Vec<Violation> {
+        let Some(receiver) = self.receiver else {
+            return vec![Violation::general(
                 ViolationCode::BaselineMismatch,
-                format!(
-                    "reading the baseline repository's objects stalled past {}s",
-                    OBJECT_READ_BUDGET.as_secs()
-                ),
-            )]
-        })
+                "the baseline repository could not be checked (no thread)",
+            )];
+        };
+        receiver
+            .recv_timeout(OBJECT_READ_BUDGET)
+            .unwrap_or_else(|_| {
+                vec![Violation::general(
+                    ViolationCode::BaselineMismatch,
+                    format!(
+                        "reading the baseline repository's objects stalled past {}s",
+                        OBJECT_READ_BUDGET.as_secs()
+                    ),
+                )]
+            })
+    }
 }
 
 /// A repository over `<common>/objects` only (loose objects, packs, alternates).
@@ -319,20 +355,8 @@ fn object_store(common: &Path) -> Result<git2::Repository, git2::Error> {
 
 /// The protected commits must still be readable and hash to their ids (libgit2 verifies
 /// object hashes on read).
-fn check_objects(common: &Path, protected: &[(String, Oid)]) -> Vec<Violation> {
+fn check_objects(repo: &git2::Repository, protected: &[(String, Oid)]) -> Vec<Violation> {
     let mut violations = Vec::new();
-    let repo = match object_store(common) {
-        Ok(repo) => repo,
-        Err(error) => {
-            return vec![Violation::general(
-                ViolationCode::BaselineMismatch,
-                format!(
-                    "the baseline repository no longer opens: {}",
-                    error.message()
-                ),
-            )];
-        }
-    };
     for (name, oid) in protected {
         let readable = repo.odb().is_ok_and(|odb| {
             odb.read(*oid)
@@ -353,16 +377,27 @@ fn check_objects(common: &Path, protected: &[(String, Oid)]) -> Vec<Violation> {
 const GITLINK_SCAN_LIMIT: usize = 200_000;
 
 /// Gitlinks (submodule entries, mode 160000) the agent staged or committed: in its
-/// worktree's index, and in the trees of `tips` and of a detached HEAD. They never reach
-/// grading (the snapshot reads the filesystem), but adding one is `nested_repo`.
-fn check_gitlinks(common: &Path, mut tips: BTreeSet<Oid>) -> Vec<Violation> {
+/// worktree's index (unless it is still byte for byte the one the harness wrote, which has
+/// none), and in the trees of `tips` and of a detached HEAD. They never reach grading (the
+/// snapshot reads the filesystem), but adding one is `nested_repo`.
+fn check_gitlinks(
+    repo: &git2::Repository,
+    common: &Path,
+    start_index: &[u8],
+    mut tips: BTreeSet<Oid>,
+) -> Vec<Violation> {
     const GITLINK: u32 = 0o160000;
     let mut found = BTreeSet::new();
     let admin = common.join("worktrees").join(AGENT_WORKTREE);
     let index_path = admin.join("index");
     let plain_index = fs::symlink_metadata(&index_path)
         .is_ok_and(|meta| meta.is_file() && meta.len() <= crate::snapshot::MAX_FILE_BYTES);
-    if plain_index && let Ok(index) = git2::Index::open(&index_path) {
+    let unchanged =
+        plain_index && read_regular(&index_path).is_some_and(|index| index == start_index);
+    if plain_index
+        && !unchanged
+        && let Ok(index) = git2::Index::open(&index_path)
+    {
         for entry in index.iter().take(GITLINK_SCAN_LIMIT) {
             if entry.mode == GITLINK {
                 found.insert(String::from_utf8_lossy(&entry.path).into_owned());
@@ -374,7 +409,7 @@ fn check_gitlinks(common: &Path, mut tips: BTreeSet<Oid>) -> Vec<Violation> {
     {
         tips.insert(head);
     }
-    if let Ok(repo) = object_store(common) {
+    {
         let mut budget = GITLINK_SCAN_LIMIT;
         for tip in tips {
             let Some(tree) = repo
@@ -420,30 +455,31 @@ fn keys_changed(
 }
 
 /// Reads `path` only if it is a regular file: a fifo planted where git keeps a file must
-/// never block the grader.
+/// never block the grader, and a device must never be opened.
 fn read_regular(path: &Path) -> Option<Vec<u8>> {
     let meta = fs::symlink_metadata(path).ok()?;
-    if meta.is_file() {
-        fs::read(path).ok()
-    } else {
-        None
+    read_if_regular(path, &meta)
+}
+
+/// Reads `path`, which `lstat` showed as `meta`, if that is a regular file.
+fn read_if_regular(path: &Path, meta: &fs::Metadata) -> Option<Vec<u8>> {
+    if !meta.is_file() {
+        return None;
+    }
+    match crate::snapshot::read_file(path) {
+        Ok(crate::snapshot::FileRead::Read(entry)) => Some(entry.content),
+        _ => None,
     }
 }
 
 fn read_file(root: &Path, relative: &str, into: &mut BTreeMap<String, Vec<u8>>) {
     let path = root.join(relative);
-    match fs::symlink_metadata(&path) {
-        Ok(meta) if meta.is_file() => {
-            if let Some(content) = read_regular(&path) {
-                into.insert(relative.to_owned(), content);
-            }
-        }
-        Ok(_) => {
-            // A directory, symlink or special file where a file belongs: record its kind.
-            into.insert(relative.to_owned(), b"\0not a regular file".to_vec());
-        }
-        Err(_) => {}
-    }
+    let Ok(meta) = fs::symlink_metadata(&path) else {
+        return;
+    };
+    // A directory, symlink or special file where a file belongs: record its kind.
+    let content = read_if_regular(&path, &meta).unwrap_or_else(|| b"\0not a regular file".to_vec());
+    into.insert(relative.to_owned(), content);
 }
 
 /// Whether `path` is a directory itself, not a symlink to one: the digest never follows a
@@ -524,11 +560,8 @@ fn read_config(path: &Path, label: &str, digest: &mut GitDigest) {
     let Ok(meta) = fs::symlink_metadata(path) else {
         return;
     };
-    let parsed = if meta.is_file() {
-        read_regular(path).and_then(|content| parse_config(&String::from_utf8_lossy(&content)))
-    } else {
-        None
-    };
+    let parsed = read_if_regular(path, &meta)
+        .and_then(|content| parse_config(&String::from_utf8_lossy(&content)));
     match parsed {
         Some(entries) => digest.config.extend(entries),
         None => digest.config_unreadable.push(label.to_owned()),

@@ -116,12 +116,10 @@ pub fn grade(
             "planted in the episode root, an ancestor of every grading tree",
         ));
     }
+    let git_after = GitDigest::take(&episode.dirs.common_git_dir);
+    let objects = integrity::ObjectChecks::start(episode, &before.git, &git_after);
     let snapshot = Snapshot::take(&episode.dirs.worktree, &episode.worktree_git_file)?;
-    violations.extend(integrity::check(
-        episode,
-        &before.git,
-        &GitDigest::take(&episode.dirs.common_git_dir),
-    ));
+    violations.extend(integrity::check(episode, &before.git, &git_after, objects));
     let judged = scope::judge(fixture, &episode.manifest, &snapshot);
     violations.extend(judged.violations.iter().cloned());
     graded.changed_paths = judged.changed_paths.clone();
