@@ -161,7 +161,7 @@ pub fn run(settings: &Settings, spec: &ProcessSpec) -> Result<ProcessOutcome, Pr
     confined.cgroup_procs = cgroup.as_ref().map(PidsCgroup::procs_path);
     let mut command = confine::command(&confined)?;
     let confinement = command.confinement();
-    command.command_mut().stdout(writer).stderr(writer_clone);
+    command.stdout(writer).stderr(writer_clone);
 
     let started = Instant::now();
     let mut child = match command.spawn() {

@@ -6,11 +6,11 @@ use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ExitStatus, Stdio};
+use std::process::ExitStatus;
 use std::time::{Duration, Instant};
 
 use harness_runtime::agent::confine::{
-    self, ConfineError, ConfineSpec, Confinement, Limits, PidsCgroup, SpawnError,
+    self, ConfineError, ConfineSpec, ConfinedChild, Confinement, Limits, PidsCgroup, SpawnError,
 };
 
 const TIMEOUT: Duration = Duration::from_secs(20);
@@ -46,24 +46,24 @@ fn sh_spec(script: &str, args: &[&str]) -> ConfineSpec {
 }
 
 /// Spawns `spec` with stdout and stderr going to files in `scratch`.
-fn try_spawn(spec: &ConfineSpec, scratch: &Path) -> Result<(Child, Confinement), SpawnError> {
+fn try_spawn(
+    spec: &ConfineSpec,
+    scratch: &Path,
+) -> Result<(ConfinedChild, Confinement), SpawnError> {
     let out = std::fs::File::create(scratch.join("stdout")).expect("create stdout file");
     let err = std::fs::File::create(scratch.join("stderr")).expect("create stderr file");
     let mut command = confine::command(spec).expect("build confined command");
-    command
-        .command_mut()
-        .stdout(Stdio::from(out))
-        .stderr(Stdio::from(err));
+    command.stdout(out).stderr(err);
     let confinement = command.confinement();
     command.spawn().map(|child| (child, confinement))
 }
 
-fn spawn(spec: &ConfineSpec, scratch: &Path) -> (Child, Confinement) {
+fn spawn(spec: &ConfineSpec, scratch: &Path) -> (ConfinedChild, Confinement) {
     try_spawn(spec, scratch).expect("spawn confined command")
 }
 
 /// Waits for `child` up to `timeout`; on timeout kills its group and panics.
-fn wait(child: &mut Child, timeout: Duration) -> ExitStatus {
+fn wait(child: &mut ConfinedChild, timeout: Duration) -> ExitStatus {
     let start = Instant::now();
     loop {
         if let Some(status) = child.try_wait().expect("try_wait") {
@@ -471,6 +471,55 @@ fn missing_command_is_127_and_non_executable_126() {
         assert_eq!(error.exit_code(), code, "{program}: {error}");
         assert!(error.to_string().contains(program), "{error}");
     }
+}
+
+#[test]
+fn path_search_is_execvp_s() {
+    let tmp = scratch();
+    let (first, second) = (tmp.path().join("first"), tmp.path().join("second"));
+    std::fs::create_dir(&first).expect("mkdir");
+    std::fs::create_dir(&second).expect("mkdir");
+    // A non-executable match is skipped; a file without `#!` is run by /bin/sh.
+    std::fs::write(first.join("tool"), "echo WRONG\n").expect("write");
+    std::fs::write(second.join("tool"), "echo FROM_SECOND \"$@\"\n").expect("write");
+    std::fs::set_permissions(second.join("tool"), std::fs::Permissions::from_mode(0o755))
+        .expect("chmod");
+    let mut spec = sh_spec("", &[]);
+    spec.argv = vec!["tool".to_owned(), "an argument".to_owned()];
+    spec.env = vec![(
+        "PATH".to_owned(),
+        format!("{}:{}:/usr/bin:/bin", first.display(), second.display()),
+    )];
+    spec.read_only.push(tmp.path().to_path_buf());
+    let run = run_confined(&spec, tmp.path());
+    assert!(run.status.success(), "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.stdout, "FROM_SECOND an argument\n");
+}
+
+#[test]
+fn the_command_starts_with_default_signals_and_an_empty_mask() {
+    let tmp = scratch();
+    // The Rust runtime ignores SIGPIPE; a child that inherited that would see EPIPE
+    // ("Broken pipe") instead of dying quietly of SIGPIPE.
+    let script = r#"
+        grep -E '^Sig(Blk|Ign):' /proc/self/status
+        yes | head -c 1 >/dev/null
+    "#;
+    let mut spec = sh_spec(script, &[]);
+    spec.read_only.push(PathBuf::from("/proc"));
+    let run = run_confined(&spec, tmp.path());
+    assert!(run.status.success(), "{}\n{}", run.stdout, run.stderr);
+    assert!(!run.stderr.contains("Broken pipe"), "{}", run.stderr);
+    let mask = |name: &str| {
+        run.stdout
+            .lines()
+            .find_map(|line| line.strip_prefix(name))
+            .map(|value| u64::from_str_radix(value.trim(), 16).expect("hex mask"))
+            .unwrap_or_else(|| panic!("no {name} in {}", run.stdout))
+    };
+    assert_eq!(mask("SigBlk:"), 0, "signals blocked in the child");
+    let sigpipe_bit = 1u64 << (nix::libc::SIGPIPE - 1);
+    assert_eq!(mask("SigIgn:") & sigpipe_bit, 0, "SIGPIPE still ignored");
 }
 
 #[test]

@@ -1,29 +1,34 @@
 //! Process confinement for agent commands and checks.
 //!
 //! [`command`] turns a [`ConfineSpec`] into a [`ConfinedCommand`]. Everything that can be
-//! prepared in the harness is prepared there, before the fork: the Landlock ruleset (crate
-//! `landlock`, best ABI the kernel has), the pids cgroup's `cgroup.procs` opened for
-//! writing, the resource limits clamped to what may be set. Between `fork` and `exec` the
-//! child then only makes system calls, in this order ([`ChildSetup::apply`]):
+//! prepared in the harness is prepared there: the Landlock ruleset (crate `landlock`, best
+//! ABI the kernel has; system and toolchain rule paths opened once per process), the pids
+//! cgroup's `cgroup.procs` opened for writing, the resource limits clamped to what may be
+//! set, the `PATH` search, argv and environment as C strings. [`ConfinedCommand::spawn`]
+//! then starts the child the way `posix_spawn` does (module [`child`]), and the child only
+//! makes system calls, in this order:
 //!
-//! 1. `setsid()`: the command and everything it spawns share one session and one process
+//! 1. resets the harness's signal handlers, moves its streams to 0, 1 and 2 (stdin is
+//!    `/dev/null`) and enters the working directory;
+//! 2. `setsid()`: the command and everything it spawns share one session and one process
 //!    group whose id is the command's pid (see [`kill_group`]);
-//! 2. `PR_SET_PDEATHSIG = SIGKILL`, then a check that the harness did not die before it;
-//! 3. joins the pids cgroup, if any (see [`PidsCgroup`]);
-//! 4. resource limits (`RLIMIT_CORE = 0`, `RLIMIT_FSIZE`, `RLIMIT_CPU`, `RLIMIT_NPROC`);
-//! 5. `PR_SET_NO_NEW_PRIVS` and `landlock_restrict_self`: read/execute on
+//! 3. `PR_SET_PDEATHSIG = SIGKILL`, then a check that the harness did not die before it;
+//! 4. joins the pids cgroup, if any (see [`PidsCgroup`]);
+//! 5. resource limits (`RLIMIT_CORE = 0`, `RLIMIT_FSIZE`, `RLIMIT_CPU`, `RLIMIT_NPROC`);
+//! 6. `PR_SET_NO_NEW_PRIVS` and `landlock_restrict_self`: read/execute on
 //!    [`ConfineSpec::read_only`], full access on [`ConfineSpec::read_write`], nothing else;
 //!    TCP bind/connect denied when [`ConfineSpec::no_network`] (ABI v4+); signals and
 //!    abstract unix sockets scoped to the sandbox (ABI v6+);
+//! 7. `execve` with exactly the spec's argv and environment (searching the spec's `PATH`
+//!    like `execvp`).
 //!
-//! and `exec`s the command with exactly the spec's argv, working directory and
-//! environment. A step that fails is reported to the harness through a pipe, so
+//! A step that fails is reported to the harness through a pipe, so
 //! [`ConfinedCommand::spawn`] says which one ([`SpawnError::Setup`]); the command never runs.
 //!
-//! This is the one place in the workspace with `unsafe` code: `pre_exec` (the hook between
-//! `fork` and `exec`) and the raw `landlock_restrict_self` system call. An earlier design
+//! Module [`child`] holds the workspace's only `unsafe` code. An earlier design
 //! re-executed the harness binary as a launcher to stay free of `unsafe`; the second `exec`
-//! cost more than everything else in a small episode (docs/DESIGN.md, docs/PERFORMANCE.md).
+//! cost more than everything else in a small episode, and a `fork`-based hook cost time in
+//! proportion to the harness's memory (docs/DESIGN.md, docs/PERFORMANCE.md).
 //!
 //! # What it does not stop
 //!
@@ -41,13 +46,13 @@
 //!   `/proc/<pid>/mem`, the `cwd`/`root`/`fd` links of processes outside the sandbox, mounts,
 //!   and (ABI v6+) signals to them.
 
+mod child;
+
 use std::fmt;
 use std::fs::OpenOptions;
-use std::io::{PipeReader, PipeWriter, Read};
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
-use std::os::unix::process::CommandExt;
+use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::ExitStatus;
 use std::str::FromStr;
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -58,7 +63,7 @@ use landlock::{
 };
 use nix::errno::Errno;
 use nix::libc;
-use nix::sys::resource::{Resource, getrlimit, setrlimit};
+use nix::sys::resource::{Resource, getrlimit};
 use nix::sys::signal::{Signal, kill, killpg};
 use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid};
 use nix::unistd::Pid;
@@ -318,66 +323,121 @@ impl SpawnError {
 // Parent side
 // ---------------------------------------------------------------------------------------
 
-/// A command prepared by [`command`]: set its stdout and stderr with
-/// [`ConfinedCommand::command_mut`], then [`ConfinedCommand::spawn`] it.
+/// A command prepared by [`command`]: redirect its output with
+/// [`ConfinedCommand::stdout`] and [`ConfinedCommand::stderr`], then
+/// [`ConfinedCommand::spawn`] it.
 #[derive(Debug)]
 pub struct ConfinedCommand {
-    command: Command,
+    exec: child::Exec,
+    setup: child::Setup,
     confinement: Confinement,
     program: String,
-    setup_report: PipeReader,
+    stdout: Option<OwnedFd>,
+    stderr: Option<OwnedFd>,
 }
 
 impl ConfinedCommand {
-    /// The confinement the command will run under (decided before the fork; a step that
+    /// The confinement the command will run under (decided before the clone; a step that
     /// then fails makes [`ConfinedCommand::spawn`] fail).
     pub fn confinement(&self) -> Confinement {
         self.confinement
     }
 
-    /// The underlying command, to redirect stdout and stderr. Do not set its environment,
-    /// working directory or process group: they are the spec's.
-    pub fn command_mut(&mut self) -> &mut Command {
-        &mut self.command
+    /// Where the command's standard output goes (inherited from the harness otherwise).
+    pub fn stdout(&mut self, fd: impl Into<OwnedFd>) -> &mut Self {
+        self.stdout = Some(fd.into());
+        self
     }
 
-    /// Forks, confines the child and execs the command.
+    /// Where the command's standard error goes (inherited from the harness otherwise).
+    pub fn stderr(&mut self, fd: impl Into<OwnedFd>) -> &mut Self {
+        self.stderr = Some(fd.into());
+        self
+    }
+
+    /// Starts the command confined; stdin is `/dev/null`.
     ///
     /// The command gets `SIGKILL` when the *thread* that spawned it exits
     /// (`PR_SET_PDEATHSIG` follows the spawning thread): spawn and wait on the same thread.
-    pub fn spawn(self) -> Result<Child, SpawnError> {
-        let ConfinedCommand {
-            mut command,
-            program,
-            mut setup_report,
-            ..
-        } = self;
-        let spawned = command.spawn();
-        // Closes the harness's copy of the report pipe's write end (held by the hook), so
-        // the read below sees end of file.
-        drop(command);
-        spawned.map_err(|source| {
-            let mut report = Vec::new();
-            let _ = setup_report.read_to_end(&mut report);
-            match report
-                .first()
-                .and_then(|step| SETUP_STEPS.get(usize::from(*step)))
-            {
-                Some(step) => SpawnError::Setup {
-                    step,
-                    program,
-                    source,
-                },
-                None => SpawnError::Exec { program, source },
-            }
-        })
+    pub fn spawn(self) -> Result<ConfinedChild, SpawnError> {
+        let program = self.program;
+        let io_error = |errno: Errno| std::io::Error::from_raw_os_error(errno as i32);
+        let dev_null = dev_null().map_err(|source| SpawnError::Setup {
+            step: "open /dev/null for the standard input",
+            program: program.clone(),
+            source,
+        })?;
+        let stdio = child::Stdio {
+            stdin: dev_null,
+            stdout: self.stdout.as_ref().map(AsFd::as_fd),
+            stderr: self.stderr.as_ref().map(AsFd::as_fd),
+        };
+        match child::spawn(&self.setup, &self.exec, &stdio) {
+            Ok(pid) => Ok(ConfinedChild { pid, status: None }),
+            Err(child::Failure::Setup { step, errno }) => Err(SpawnError::Setup {
+                step: child::SETUP_STEPS.get(step).copied().unwrap_or("set up"),
+                program,
+                source: io_error(errno),
+            }),
+            Err(child::Failure::Exec(errno)) => Err(SpawnError::Exec {
+                program,
+                source: io_error(errno),
+            }),
+            Err(child::Failure::Clone(errno)) => Err(SpawnError::Setup {
+                step: "start a process (clone)",
+                program,
+                source: io_error(errno),
+            }),
+        }
+    }
+}
+
+/// `/dev/null`, opened once per process for every command's standard input.
+fn dev_null() -> std::io::Result<std::os::fd::BorrowedFd<'static>> {
+    static DEV_NULL: OnceLock<OwnedFd> = OnceLock::new();
+    if let Some(fd) = DEV_NULL.get() {
+        return Ok(fd.as_fd());
+    }
+    let file = std::fs::File::open("/dev/null")?;
+    Ok(DEV_NULL.get_or_init(|| file.into()).as_fd())
+}
+
+/// A running confined command (the leader of its own session and process group).
+#[derive(Debug)]
+pub struct ConfinedChild {
+    pid: Pid,
+    status: Option<ExitStatus>,
+}
+
+impl ConfinedChild {
+    /// Its pid, which is also its process group and session id ([`kill_group`]).
+    pub fn id(&self) -> u32 {
+        self.pid.as_raw().unsigned_abs()
+    }
+
+    /// Waits for it to exit (and reaps it).
+    pub fn wait(&mut self) -> std::io::Result<ExitStatus> {
+        if let Some(status) = self.status {
+            return Ok(status);
+        }
+        let status = child::wait(self.pid, WaitPidFlag::empty())?
+            .ok_or_else(|| std::io::Error::other("waitpid returned without a status"))?;
+        self.status = Some(status);
+        Ok(status)
+    }
+
+    /// Its exit status if it has exited (reaping it), else `None`.
+    pub fn try_wait(&mut self) -> std::io::Result<Option<ExitStatus>> {
+        if self.status.is_none() {
+            self.status = child::wait(self.pid, WaitPidFlag::WNOHANG)?;
+        }
+        Ok(self.status)
     }
 }
 
 /// Prepares `spec` to run confined: validates it, builds the Landlock ruleset (when
-/// `spec.landlock` and the kernel has Landlock), opens the cgroup and installs the
-/// `pre_exec` hook that applies them in the child. Stdin is null; stdout and stderr are
-/// inherited unless set through [`ConfinedCommand::command_mut`].
+/// `spec.landlock` and the kernel has Landlock), opens the cgroup and prepares what the
+/// child needs to apply them and exec (see [`child`]).
 pub fn command(spec: &ConfineSpec) -> Result<ConfinedCommand, ConfineError> {
     validate(spec)?;
     if !spec.cwd.is_dir() {
@@ -404,40 +464,24 @@ pub fn command(spec: &ConfineSpec) -> Result<ConfinedCommand, ConfineError> {
                 })
         })
         .transpose()?;
-    let (setup_report, report) = std::io::pipe().map_err(|source| ConfineError::Io {
-        what: "create a pipe for",
-        path: PathBuf::from(&spec.argv[0]),
-        source,
+    let exec = child::Exec::new(&spec.argv, &spec.env, &spec.cwd).map_err(|_| {
+        ConfineError::InvalidString {
+            what: "argv, environment or working directory",
+            value: spec.argv.join(" "),
+        }
     })?;
-    let setup = ChildSetup {
-        parent: Pid::this(),
-        cgroup,
-        limits: limit_settings(&spec.limits),
-        ruleset,
-        report,
-    };
-    let mut command = Command::new(&spec.argv[0]);
-    command
-        .args(&spec.argv[1..])
-        .current_dir(&spec.cwd)
-        .env_clear()
-        .envs(spec.env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::null());
-    // SAFETY: the hook runs in the forked child of a possibly multi-threaded process, where
-    // only async-signal-safe operations are allowed. `ChildSetup::apply` makes system calls
-    // only (setsid, prctl, getppid, write, setrlimit, landlock_restrict_self) on values
-    // built before the fork; it does not allocate, take locks or touch state other threads
-    // share. Its file descriptors are owned by the hook, so they stay open until the
-    // command is dropped, and are close-on-exec. Tested in tests/confine.rs.
-    #[allow(unsafe_code)]
-    unsafe {
-        command.pre_exec(move || setup.apply());
-    }
     Ok(ConfinedCommand {
-        command,
+        exec,
+        setup: child::Setup {
+            parent: Pid::this(),
+            cgroup,
+            limits: limit_settings(&spec.limits),
+            ruleset,
+        },
         confinement,
         program: spec.argv[0].clone(),
-        setup_report,
+        stdout: None,
+        stderr: None,
     })
 }
 
@@ -548,87 +592,6 @@ fn limit_settings(limits: &Limits) -> Vec<(Resource, u64, u64, bool)> {
         settings.push((resource, soft, hard, false));
     }
     settings
-}
-
-// ---------------------------------------------------------------------------------------
-// Child side (between fork and exec)
-// ---------------------------------------------------------------------------------------
-
-/// What [`ChildSetup::apply`] reports for each step, by index (one byte on the pipe).
-const SETUP_STEPS: &[&str] = &[
-    "start a new session (setsid)",
-    "set the parent-death signal",
-    "start the command while the harness is alive",
-    "join the pids cgroup",
-    "set a resource limit",
-    "set no_new_privs",
-    "apply the landlock ruleset",
-];
-
-/// Everything the child needs, prepared before the fork.
-#[derive(Debug)]
-struct ChildSetup {
-    parent: Pid,
-    cgroup: Option<OwnedFd>,
-    limits: Vec<(Resource, u64, u64, bool)>,
-    ruleset: Option<OwnedFd>,
-    report: PipeWriter,
-}
-
-impl ChildSetup {
-    /// Runs in the child between `fork` and `exec`: system calls only, no allocation.
-    fn apply(&self) -> std::io::Result<()> {
-        let step = |index: u8, result: Result<(), Errno>| -> std::io::Result<()> {
-            result.map_err(|errno| {
-                // Best effort: a failed report still fails the spawn with the errno.
-                let _ = nix::unistd::write(&self.report, &[index]);
-                std::io::Error::from_raw_os_error(errno as i32)
-            })
-        };
-        step(0, nix::unistd::setsid().map(drop))?;
-        step(1, nix::sys::prctl::set_pdeathsig(Signal::SIGKILL))?;
-        // The harness may have died before the parent-death signal was armed.
-        let parent_alive = nix::unistd::getppid() == self.parent;
-        step(
-            2,
-            if parent_alive {
-                Ok(())
-            } else {
-                Err(Errno::ESRCH)
-            },
-        )?;
-        if let Some(procs) = &self.cgroup {
-            // "0" moves the writing process itself (cgroup v1 and v2).
-            step(3, nix::unistd::write(procs, b"0").map(drop))?;
-        }
-        for (resource, soft, hard, required) in &self.limits {
-            let set = setrlimit(*resource, *soft, *hard);
-            if *required {
-                step(4, set)?;
-            }
-        }
-        if let Some(ruleset) = &self.ruleset {
-            step(5, nix::sys::prctl::set_no_new_privs())?;
-            step(6, landlock_restrict_self(ruleset.as_fd()))?;
-        }
-        Ok(())
-    }
-}
-
-/// The `landlock_restrict_self(2)` system call (the `landlock` crate's wrapper builds a
-/// status struct and is not documented as safe between fork and exec).
-fn landlock_restrict_self(ruleset: std::os::fd::BorrowedFd<'_>) -> Result<(), Errno> {
-    // SAFETY: the system call takes two integers (a ruleset file descriptor, borrowed and
-    // so open for the duration of the call, and flags) and touches no memory of ours.
-    #[allow(unsafe_code)]
-    let result = unsafe {
-        libc::syscall(
-            libc::SYS_landlock_restrict_self,
-            ruleset.as_raw_fd(),
-            0 as libc::c_uint,
-        )
-    };
-    Errno::result(result).map(drop)
 }
 
 /// The Landlock ABI version this kernel supports (capped at the newest one the `landlock`
