@@ -9,8 +9,8 @@
 //! let output = run_case(&CaseSpec::new(fixture, Agent::Oracle), &Settings::from_env(), "demo");
 //! assert_eq!(output.result.reward, Some(1.0));
 //! ```
-// `unsafe` is denied everywhere but in `agent::confine` (the `pre_exec` hook), where each use
-// carries a SAFETY comment.
+// `unsafe` is denied everywhere but in `agent::confine::child` (starting a confined
+// process posix_spawn-style), where each use carries a SAFETY comment.
 #![deny(unsafe_code)]
 
 pub mod agent;

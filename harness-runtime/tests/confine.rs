@@ -1,4 +1,4 @@
-//! Confinement against the running kernel: the `pre_exec` hook of `agent::confine` (the
+//! Confinement against the running kernel: the child setup of `agent::confine::child` (the
 //! workspace's only `unsafe` code) must apply every step it promises, and report a failed
 //! one without running the command.
 
