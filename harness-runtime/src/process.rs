@@ -158,7 +158,7 @@ pub fn run(settings: &Settings, spec: &ProcessSpec) -> Result<ProcessOutcome, Pr
     confined.landlock = settings.confine;
     confined.no_network = settings.no_network;
     confined.limits = spec.limits;
-    confined.cgroup_procs = cgroup.as_ref().map(PidsCgroup::procs_path);
+    confined.cgroup_procs = cgroup.as_ref().map(PidsCgroup::join_path);
     let mut command = confine::command(&confined)?;
     let confinement = command.confinement();
     command.stdout(writer).stderr(writer_clone);

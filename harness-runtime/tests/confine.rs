@@ -417,7 +417,7 @@ fn pids_cgroup_bounds_a_fork_bomb() {
     let tmp = scratch();
     let script = "for i in $(seq 200); do sleep 5 & done; wait";
     let mut spec = sh_spec(script, &[]);
-    spec.cgroup_procs = Some(cgroup.procs_path());
+    spec.cgroup_procs = Some(cgroup.join_path());
     let (mut child, _) = spawn(&spec, tmp.path());
     let pgid = child.id();
     let denied = poll_until(Duration::from_secs(10), || {

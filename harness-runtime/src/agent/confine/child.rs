@@ -259,7 +259,8 @@ fn run_child(setup: &Setup, exec: &Exec, stdio: &Stdio<'_>) -> (u8, Errno) {
             },
         )?;
         if let Some(procs) = &setup.cgroup {
-            // "0" moves the writing process itself (cgroup v1 and v2).
+            // "0" moves the writer: through `tasks` (cgroup v1) its one thread, which is the
+            // whole process; through `cgroup.procs` (v2) the process.
             step(5, nix::unistd::write(procs, b"0").map(drop))?;
         }
         for (resource, soft, hard, required) in &setup.limits {

@@ -122,8 +122,9 @@ pub struct ConfineSpec {
     pub no_network: bool,
     /// Resource limits.
     pub limits: Limits,
-    /// `cgroup.procs` of a pids cgroup ([`PidsCgroup::procs_path`]) the command joins before
-    /// exec, so it and all its descendants are counted and killable.
+    /// The file of a pids cgroup the command writes `0` to before exec to join it
+    /// ([`PidsCgroup::join_path`]: `tasks` on cgroup v1, `cgroup.procs` on v2), so it and
+    /// all its descendants are counted and killable.
     pub cgroup_procs: Option<PathBuf>,
 }
 
@@ -687,6 +688,8 @@ pub fn reap_group(pgid: u32) -> usize {
 pub struct PidsCgroup {
     dir: PathBuf,
     max_pids: u64,
+    /// The file a process writes `0` to to join: `tasks` on cgroup v1, `cgroup.procs` on v2.
+    join_file: &'static str,
 }
 
 impl PidsCgroup {
@@ -742,7 +745,21 @@ impl PidsCgroup {
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
             Err(_) => return None,
         }
-        let mut cgroup = PidsCgroup { dir, max_pids: 0 };
+        // cgroup v1 also has `tasks`, which moves one thread. Moving a whole process
+        // (`cgroup.procs`) write-locks a global percpu rwsem, which waits for an RCU grace
+        // period unless another migration happened just before: about 9-20 ms per process
+        // on this kind of VM when processes start seconds apart, against under 0.1 ms for
+        // the single-threaded child joining through `tasks` (docs/PERFORMANCE.md).
+        let join_file = if dir.join("tasks").is_file() {
+            "tasks"
+        } else {
+            "cgroup.procs"
+        };
+        let mut cgroup = PidsCgroup {
+            dir,
+            max_pids: 0,
+            join_file,
+        };
         // A leftover of a crashed run may still hold processes.
         if !cgroup.kill_all() || !cgroup.set_max_pids(max_pids) {
             // Dropping removes the directory.
@@ -770,9 +787,16 @@ impl PidsCgroup {
         &self.dir
     }
 
-    /// Its `cgroup.procs`, for [`ConfineSpec::cgroup_procs`].
+    /// Its `cgroup.procs` (the processes in it).
     pub fn procs_path(&self) -> PathBuf {
         self.dir.join("cgroup.procs")
+    }
+
+    /// The file a new, single-threaded process writes `0` to to join, for
+    /// [`ConfineSpec::cgroup_procs`]: `tasks` on cgroup v1 (no wait for an RCU grace
+    /// period), `cgroup.procs` on v2.
+    pub fn join_path(&self) -> PathBuf {
+        self.dir.join(self.join_file)
     }
 
     /// The processes in the cgroup now (`None` if it cannot be read).
