@@ -4,7 +4,7 @@
 //! - `prepare`: fixture -> baseline repo + worktree ready for the agent;
 //! - `grade`: snapshot + integrity + scope + grading tree + one trivial check (`true`) +
 //!   reward, after a noop agent and after an agent that changed 10 files;
-//! - `grade_commits`: grade after 0 and after 50 agent commits (100 files);
+//! - `grade_commits`: grade after 0, 1 and 50 agent commits (100 files);
 //! - `episode`: prepare + noop agent + grade + cleanup, end to end;
 //! - `git_cli`: the same steps the way a script harness does them with the git CLI;
 //! - `floor`: copying the repo's files once into a new directory.
@@ -130,15 +130,16 @@ fn bench_grade(c: &mut Criterion, fixtures: &[(usize, Arc<Fixture>)], settings: 
 }
 
 /// Grade cost must not depend on how many commits the agent made: the same grade after
-/// 0 and after 50 commits on the 100-file repo (both after 50 git processes, so process
-/// churn before grading is the same).
+/// 0, 1 and 50 commits on the 100-file repo (each after 50 git processes, so process churn
+/// before grading is the same). From 0 to 1 the moved branch's tree is scanned for
+/// gitlinks once; from 1 to 50 nothing more is read.
 fn bench_grade_commits(c: &mut Criterion, fixtures: &[(usize, Arc<Fixture>)], settings: &Settings) {
     let Some((_, fixture)) = fixtures.iter().find(|(size, _)| *size == 100) else {
         return;
     };
     let mut group = c.benchmark_group("grade_commits");
     configure(&mut group, 1_000);
-    for commits in [0usize, 50] {
+    for commits in [0usize, 1, 50] {
         group.bench_with_input(BenchmarkId::new("100", commits), &commits, |b, commits| {
             b.iter_custom(|iterations| {
                 let mut total = Duration::ZERO;
