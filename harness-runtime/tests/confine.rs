@@ -407,6 +407,31 @@ fn kill_group_kills_the_whole_tree() {
 }
 
 #[test]
+fn the_command_and_its_children_are_born_into_the_pids_cgroup() {
+    let name = format!("join-{}", std::process::id());
+    let Some(cgroup) = PidsCgroup::create(&name, 50) else {
+        eprintln!("skipping: no pids cgroup can be made here");
+        return;
+    };
+    let tmp = scratch();
+    let mut spec = sh_spec("sleep 30 & echo $!; wait", &[]);
+    spec.cgroup_procs = Some(cgroup.join_path());
+    let (mut child, _) = spawn(&spec, tmp.path());
+    let grandchild = poll_until(Duration::from_secs(10), || {
+        std::fs::read_to_string(tmp.path().join("stdout")).is_ok_and(|out| !out.trim().is_empty())
+    })
+    .then(|| std::fs::read_to_string(tmp.path().join("stdout")).expect("stdout"))
+    .and_then(|out| out.trim().parse::<u32>().ok())
+    .expect("the command printed its child's pid");
+    let pids = cgroup.pids().expect("read cgroup.procs");
+    assert!(pids.contains(&child.id()), "{} not in {pids:?}", child.id());
+    assert!(pids.contains(&grandchild), "{grandchild} not in {pids:?}");
+    assert!(cgroup.kill_all(), "processes left in the cgroup");
+    let _ = wait(&mut child, Duration::from_secs(10));
+    confine::reap_group(child.id());
+}
+
+#[test]
 fn pids_cgroup_bounds_a_fork_bomb() {
     let name = format!("test-{}", std::process::id());
     let Some(cgroup) = PidsCgroup::create(&name, 50) else {
