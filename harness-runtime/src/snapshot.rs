@@ -183,17 +183,15 @@ impl Snapshot {
     /// worktree's own `.git` file must still have.
     pub fn take(worktree: &Path, git_file: &[u8]) -> Result<Snapshot, SnapshotError> {
         let mut snapshot = Snapshot::default();
-        match fs::symlink_metadata(worktree.join(".git")) {
-            Ok(meta)
-                if meta.is_file()
-                    && fs::read(worktree.join(".git")).is_ok_and(|content| content == git_file) => {
-            }
-            Ok(_) => snapshot
+        let dot_git = worktree.join(".git");
+        let intact = fs::symlink_metadata(&dot_git).is_ok_and(|meta| {
+            meta.is_file()
+                && matches!(read_file(&dot_git), Ok(FileRead::Read(entry)) if entry.content == git_file)
+        });
+        if !intact {
+            snapshot
                 .anomalies
-                .push(Anomaly::WorktreeLink(".git".into())),
-            Err(_) => snapshot
-                .anomalies
-                .push(Anomaly::WorktreeLink(".git".into())),
+                .push(Anomaly::WorktreeLink(".git".into()));
         }
         let mut to_read: Vec<(RepoPath, PathBuf)> = Vec::new();
         let mut pending = vec![(worktree.to_path_buf(), String::new())];

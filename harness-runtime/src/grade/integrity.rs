@@ -390,12 +390,12 @@ fn check_gitlinks(
     let mut found = BTreeSet::new();
     let admin = common.join("worktrees").join(AGENT_WORKTREE);
     let index_path = admin.join("index");
-    let plain_index = fs::symlink_metadata(&index_path)
-        .is_ok_and(|meta| meta.is_file() && meta.len() <= crate::snapshot::MAX_FILE_BYTES);
-    let unchanged =
-        plain_index && read_regular(&index_path).is_some_and(|index| index == start_index);
-    if plain_index
-        && !unchanged
+    let index_meta = fs::symlink_metadata(&index_path)
+        .ok()
+        .filter(|meta| meta.is_file() && meta.len() <= crate::snapshot::MAX_FILE_BYTES);
+    let changed_index = index_meta
+        .filter(|meta| read_if_regular(&index_path, meta).is_none_or(|index| index != start_index));
+    if changed_index.is_some()
         && let Ok(index) = git2::Index::open(&index_path)
     {
         for entry in index.iter().take(GITLINK_SCAN_LIMIT) {
@@ -409,27 +409,25 @@ fn check_gitlinks(
     {
         tips.insert(head);
     }
-    {
-        let mut budget = GITLINK_SCAN_LIMIT;
-        for tip in tips {
-            let Some(tree) = repo
-                .find_object(tip, None)
-                .and_then(|object| object.peel_to_tree())
-                .ok()
-            else {
-                continue;
-            };
-            let _ = tree.walk(git2::TreeWalkMode::PreOrder, |root, entry| {
-                if budget == 0 {
-                    return git2::TreeWalkResult::Abort;
-                }
-                budget -= 1;
-                if entry.filemode() as u32 == GITLINK {
-                    found.insert(format!("{root}{}", entry.name().unwrap_or("?")));
-                }
-                git2::TreeWalkResult::Ok
-            });
-        }
+    let mut budget = GITLINK_SCAN_LIMIT;
+    for tip in tips {
+        let Some(tree) = repo
+            .find_object(tip, None)
+            .and_then(|object| object.peel_to_tree())
+            .ok()
+        else {
+            continue;
+        };
+        let _ = tree.walk(git2::TreeWalkMode::PreOrder, |root, entry| {
+            if budget == 0 {
+                return git2::TreeWalkResult::Abort;
+            }
+            budget -= 1;
+            if entry.filemode() as u32 == GITLINK {
+                found.insert(format!("{root}{}", entry.name().unwrap_or("?")));
+            }
+            git2::TreeWalkResult::Ok
+        });
     }
     found
         .into_iter()
