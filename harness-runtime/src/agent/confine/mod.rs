@@ -598,8 +598,7 @@ fn limit_settings(limits: &Limits) -> Vec<(Resource, u64, u64, bool)> {
 /// The Landlock ABI version this kernel supports (capped at the newest one the `landlock`
 /// crate knows), or `None` without Landlock. Probed once, without restricting anything.
 pub fn landlock_abi() -> Option<i32> {
-    static ABI_VERSION: OnceLock<Option<i32>> = OnceLock::new();
-    *ABI_VERSION.get_or_init(|| probe_abi().map(abi_number))
+    probe_abi().map(abi_number)
 }
 
 fn probe_abi() -> Option<ABI> {
