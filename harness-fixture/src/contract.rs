@@ -78,6 +78,48 @@ pub struct Check {
     /// Paths the check reads (its test files); for hidden checks, the hidden paths.
     #[serde(default)]
     pub files: Vec<String>,
+    /// How the check's runner reports per-test results (default `auto`: recognised from
+    /// the argv).
+    #[serde(default)]
+    pub report: ReportFormat,
+    /// Score the check as the fraction of its locked tests that passed (dense reward)
+    /// instead of all or nothing.
+    #[serde(default)]
+    pub partial: bool,
+}
+
+/// `report = "..."` of a check: the format its runner reports per-test results in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportFormat {
+    /// Recognised from the argv (`python3 -m unittest`, `pytest`, `cargo test`,
+    /// `cargo nextest run`); `exit` where nothing is recognised.
+    #[default]
+    Auto,
+    /// unittest's verbose output (`-v`).
+    Unittest,
+    /// pytest's JUnit XML (`--junitxml`, asked for by the harness).
+    Pytest,
+    /// libtest's output (`cargo test`, every test binary of the run; `cargo nextest run`).
+    Libtest,
+    /// The Test Anything Protocol on the runner's output.
+    Tap,
+    /// The exit status only: the weakest kind of check.
+    Exit,
+}
+
+impl ReportFormat {
+    /// The name written in contracts and locks.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportFormat::Auto => "auto",
+            ReportFormat::Unittest => "unittest",
+            ReportFormat::Pytest => "pytest",
+            ReportFormat::Libtest => "libtest",
+            ReportFormat::Tap => "tap",
+            ReportFormat::Exit => "exit",
+        }
+    }
 }
 
 fn default_weight() -> f64 {

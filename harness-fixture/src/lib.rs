@@ -26,7 +26,8 @@ mod toml_source;
 mod work_item;
 
 pub use contract::{
-    Artifact, CONTRACT_KEYS, Check, Contract, Deliverable, FixtureKind, RewardWeights, ScopeSpec,
+    Artifact, CONTRACT_KEYS, Check, Contract, Deliverable, FixtureKind, ReportFormat,
+    RewardWeights, ScopeSpec,
 };
 pub use error::{FixtureError, Problem};
 pub use files::{FileEntry, FileKind, Files};
@@ -58,6 +59,8 @@ pub const VIOLATION_CODES: &[&str] = &[
     "unsupported_file",
     "outside_write",
     "honeypot_passed",
+    "forged_results",
+    "ungradable_state",
     "malformed_verdict",
     "timeout",
     "resource_limit",
