@@ -109,6 +109,72 @@ pub enum ReportFormat {
 }
 
 impl ReportFormat {
+    /// What `auto` resolves to for `argv`: `python3 -m unittest` (any `python`, options
+    /// before `-m`), `pytest`, `py.test` or `python3 -m pytest`, `cargo test` and `cargo
+    /// nextest run` (options and a `+toolchain` before the subcommand), behind `env` and
+    /// `NAME=value` words; [`ReportFormat::Exit`] for anything else.
+    pub fn recognise(argv: &[String]) -> ReportFormat {
+        let mut words = argv.iter().map(String::as_str).peekable();
+        // `env [-i] NAME=value ... cmd`: the command is the first word that is neither.
+        while let Some(word) = words.peek() {
+            let base = word.rsplit('/').next().unwrap_or(word);
+            if base == "env" || word.starts_with('-') || is_assignment(word) {
+                words.next();
+            } else {
+                break;
+            }
+        }
+        let Some(program) = words.next() else {
+            return ReportFormat::Exit;
+        };
+        let base = program.rsplit('/').next().unwrap_or(program);
+        if base == "pytest" || base == "py.test" {
+            return ReportFormat::Pytest;
+        }
+        if is_python(base) {
+            // Interpreter options come before `-m MODULE` (`python3 -B -m unittest`).
+            while let Some(word) = words.next() {
+                if word == "-m" {
+                    return match words.next() {
+                        Some("unittest") => ReportFormat::Unittest,
+                        Some("pytest") => ReportFormat::Pytest,
+                        _ => ReportFormat::Exit,
+                    };
+                }
+                if let Some(module) = word.strip_prefix("-m") {
+                    return match module {
+                        "unittest" => ReportFormat::Unittest,
+                        "pytest" => ReportFormat::Pytest,
+                        _ => ReportFormat::Exit,
+                    };
+                }
+                if !word.starts_with('-') {
+                    // A script runs, not a module.
+                    return ReportFormat::Exit;
+                }
+            }
+            return ReportFormat::Exit;
+        }
+        if base == "cargo" {
+            let mut rest = words.skip_while(|word| word.starts_with('+'));
+            while let Some(word) = rest.next() {
+                if matches!(word, "-Z" | "-C" | "--config" | "--color") {
+                    rest.next();
+                    continue;
+                }
+                if word.starts_with('-') {
+                    continue;
+                }
+                return match (word, rest.next()) {
+                    ("test", _) => ReportFormat::Libtest,
+                    ("nextest", Some("run")) => ReportFormat::Libtest,
+                    _ => ReportFormat::Exit,
+                };
+            }
+        }
+        ReportFormat::Exit
+    }
+
     /// The name written in contracts and locks.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -118,6 +184,17 @@ impl ReportFormat {
             ReportFormat::Libtest => "libtest",
             ReportFormat::Tap => "tap",
             ReportFormat::Exit => "exit",
+        }
+    }
+}
+
+impl Check {
+    /// The report format this check is graded in: `report` when the contract names one,
+    /// else what its argv is recognised as (`exit` when nothing is).
+    pub fn resolved_report(&self) -> ReportFormat {
+        match self.report {
+            ReportFormat::Auto => ReportFormat::recognise(&self.run),
+            named => named,
         }
     }
 }
@@ -198,10 +275,64 @@ impl Default for RewardWeights {
     }
 }
 
+fn is_assignment(word: &str) -> bool {
+    word.split_once('=').is_some_and(|(name, _)| {
+        !name.is_empty()
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !name.starts_with(|c: char| c.is_ascii_digit())
+    })
+}
+
+/// `python`, `python3`, `python3.11`.
+fn is_python(base: &str) -> bool {
+    base.strip_prefix("python")
+        .is_some_and(|version| version.chars().all(|c| c.is_ascii_digit() || c == '.'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    fn recognised(argv: &str) -> ReportFormat {
+        let argv: Vec<String> = argv.split_whitespace().map(str::to_owned).collect();
+        ReportFormat::recognise(&argv)
+    }
+
+    #[test]
+    fn the_common_runners_are_recognised() {
+        for (argv, format) in [
+            ("python3 -m unittest discover -s tests -v", ReportFormat::Unittest),
+            ("/usr/bin/python3.11 -B -m unittest", ReportFormat::Unittest),
+            ("python -munittest tests.test_x", ReportFormat::Unittest),
+            ("pytest -q tests", ReportFormat::Pytest),
+            ("python3 -m pytest", ReportFormat::Pytest),
+            ("env PYTHONHASHSEED=0 py.test", ReportFormat::Pytest),
+            ("cargo test --offline --quiet --test visible", ReportFormat::Libtest),
+            ("cargo +stable --offline test", ReportFormat::Libtest),
+            ("cargo -Z unstable-options test", ReportFormat::Libtest),
+            ("cargo nextest run --no-fail-fast", ReportFormat::Libtest),
+            ("RUST_BACKTRACE=0 cargo test", ReportFormat::Libtest),
+        ] {
+            assert_eq!(recognised(argv), format, "{argv}");
+        }
+    }
+
+    #[test]
+    fn anything_else_is_exit_status_only() {
+        for argv in [
+            "sh tests/run.sh",
+            "python3 tests/run.py",
+            "python3 -m doctest x.py",
+            "cargo build",
+            "cargo nextest list",
+            "make test",
+            "pythonista -m unittest",
+            "",
+        ] {
+            assert_eq!(recognised(argv), ReportFormat::Exit, "{argv}");
+        }
+    }
 
     proptest! {
         /// Whatever the bytes, parsing a contract returns a value or a located problem.

@@ -2,10 +2,11 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::contract::{Contract, FixtureKind};
+use crate::contract::{Check, Contract, FixtureKind, ReportFormat};
 use crate::error::{FixtureError, Problem};
 use crate::files::{Files, read_tree};
 use crate::ignore_rules::IgnoreRules;
+use crate::lock::{LOCK_FILE, TestsLock};
 use crate::path::RepoPath;
 use crate::review::{ReviewKey, ReviewRequest};
 use crate::scope::Scope;
@@ -44,6 +45,9 @@ pub struct Fixture {
     pub hidden: Files,
     /// The baseline's own `.gitignore` rules.
     pub ignore_rules: IgnoreRules,
+    /// `tests.lock` beside `repo/`: the tests each check must report (none until
+    /// `harness check-fixture --write-lock` wrote it).
+    pub lock: Option<TestsLock>,
 }
 
 impl Fixture {
@@ -125,7 +129,12 @@ impl Fixture {
             change,
             oracle,
             hidden,
+            lock: None,
         };
+        match TestsLock::read(dir) {
+            Ok(lock) => fixture.lock = lock,
+            Err(problem) => problems.push(problem),
+        }
         let mut validator = Validator {
             fixture: &mut fixture,
             contract_file: &contract_file,
@@ -149,6 +158,59 @@ impl Fixture {
     /// `work/<id>.toml`.
     pub fn work_item_path(&self) -> &RepoPath {
         self.scope.work_item_path()
+    }
+
+    /// What keeps this fixture from being graded per test: a check whose runner reports
+    /// per-test results but has no table in `tests.lock`, or a lock that disagrees with the
+    /// contract. Empty when the lock is complete. Each message says what to run.
+    pub fn lock_problems(&self) -> Vec<String> {
+        let refresh = format!(
+            "run `harness check-fixture {} --write-lock`",
+            self.dir.display()
+        );
+        let needing: Vec<&Check> = self
+            .contract
+            .checks
+            .iter()
+            .filter(|check| check.resolved_report() != ReportFormat::Exit)
+            .collect();
+        let Some(lock) = &self.lock else {
+            if needing.is_empty() {
+                return Vec::new();
+            }
+            return vec![format!(
+                "fixture `{}` has no {LOCK_FILE}: its checks report per-test results, and grading needs the tests they must report; {refresh}",
+                self.id
+            )];
+        };
+        let mut problems = Vec::new();
+        for check in needing {
+            match lock.checks.get(&check.name) {
+                None => problems.push(format!(
+                    "fixture `{}`: {LOCK_FILE} has no table for check `{}`; {refresh}",
+                    self.id, check.name
+                )),
+                Some(locked) if locked.report != check.resolved_report() => {
+                    problems.push(format!(
+                        "fixture `{}`: {LOCK_FILE} locked check `{}` as `{}` but it now reports `{}`; {refresh}",
+                        self.id,
+                        check.name,
+                        locked.report.as_str(),
+                        check.resolved_report().as_str()
+                    ))
+                }
+                Some(_) => {}
+            }
+        }
+        for name in lock.checks.keys() {
+            if !self.contract.checks.iter().any(|check| &check.name == name) {
+                problems.push(format!(
+                    "fixture `{}`: {LOCK_FILE} locks a check `{name}` the contract does not have; {refresh}",
+                    self.id
+                ));
+            }
+        }
+        problems
     }
 
     /// Every path a hidden check owns: the hidden check `files` and every file in `hidden/`.

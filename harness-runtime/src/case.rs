@@ -76,6 +76,12 @@ pub fn run_case(spec: &CaseSpec, settings: &Settings, run_id: &str) -> CaseOutpu
             logs: CaseLogs::default(),
         }
     };
+    if !settings.recording_lock {
+        let problems = spec.fixture.lock_problems();
+        if !problems.is_empty() {
+            return errored(problems.join("; "), Durations::default());
+        }
+    }
     let episode = match Episode::prepare(spec.fixture.clone(), &settings.temp_root) {
         Ok(episode) => episode,
         Err(error) => return errored(error.to_string(), Durations::default()),

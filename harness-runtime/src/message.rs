@@ -54,3 +54,29 @@ pub fn throughput(
         "{episodes} episodes in {seconds:.2} s: {rate:.1} episodes/s on {jobs} jobs, peak memory {peak_mib:.1} MiB"
     )
 }
+
+/// The warning for a check graded on its exit status alone.
+pub fn weakest_check(fixture: &str, check: &str) -> String {
+    format!(
+        "fixture `{fixture}`: check `{check}` reports only its exit status, the weakest kind of check \
+         (code under test can end its runner early with success): run a recognised runner \
+         (python3 -m unittest, pytest, cargo test, cargo nextest run) or name its format with \
+         report = \"unittest\" | \"pytest\" | \"libtest\" | \"tap\""
+    )
+}
+
+/// Why a check's tripwire did not show as the honest failure under the oracle.
+pub fn tripwire_not_seen(seen: crate::grade::verdict::TripwireSeen) -> String {
+    use crate::grade::verdict::TripwireSeen;
+    let what = match seen {
+        TripwireSeen::Failed => "failed",
+        TripwireSeen::Missing => "was not reported",
+        TripwireSeen::Errored => "errored",
+        TripwireSeen::Forged => "was reported passed or skipped",
+    };
+    format!(
+        "the harness's tripwire test {what} under the oracle; it is added to the first of the \
+         check's `files` the runner collects (else the first test module it collects), so the \
+         runner must run that module and the test must fail"
+    )
+}

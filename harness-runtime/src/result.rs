@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::grade::verdict::{TestRecord, TripwireSeen};
 use crate::grade::violation::{Violation, ViolationCode};
 
 /// How a case ended.
@@ -37,6 +38,27 @@ pub struct CheckResult {
     /// The last lines of its combined output, for triage.
     #[serde(default)]
     pub output_tail: String,
+    /// The report format its per-test results were read in (`unittest`, `pytest`,
+    /// `libtest`, `tap`, or `exit` for the exit status only).
+    #[serde(default = "exit_format")]
+    pub report: String,
+    /// Its share of the checks term, in [0, 1]: 1 or 0, or with `partial = true` the
+    /// fraction of its locked tests that passed.
+    #[serde(default)]
+    pub score: f64,
+    /// Every test its runner reported (the harness's tripwire left out).
+    #[serde(default)]
+    pub tests: Vec<TestRecord>,
+    /// Tests the lock expects that the runner did not report.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
+    /// What the harness's tripwire test showed (`failed` is the honest outcome).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tripwire: Option<TripwireSeen>,
+}
+
+fn exit_format() -> String {
+    "exit".to_owned()
 }
 
 /// One deliverable's outcome.

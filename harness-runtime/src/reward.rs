@@ -1,7 +1,8 @@
 //! The reward formula of DESIGN.md, pure and deterministic.
 //!
 //! ```text
-//! checks  = sum(w_i * pass_i) / sum(w_i)
+//! checks  = sum(w_i * s_i) / sum(w_i)      s_i = pass_i (0/1), or for a `partial` check the
+//!                                          fraction of its locked tests that passed
 //! all     = 1 if every check passes else 0
 //! deliv   = all * (satisfied / deliverables, or 1 when there are none)
 //! closure = +1 closed and all, -1 closed and not all, 0 open
@@ -12,11 +13,34 @@
 
 use harness_fixture::RewardWeights;
 
+/// One check as the formula sees it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CheckScore {
+    /// Its weight.
+    pub weight: f64,
+    /// Its share in [0, 1]: 1 or 0, or the fraction of its locked tests that passed for a
+    /// `partial` check.
+    pub score: f64,
+    /// It passed outright.
+    pub passed: bool,
+}
+
+impl CheckScore {
+    /// An all-or-nothing check.
+    pub fn pass_fail(weight: f64, passed: bool) -> CheckScore {
+        CheckScore {
+            weight,
+            score: f64::from(u8::from(passed)),
+            passed,
+        }
+    }
+}
+
 /// Everything the formula reads.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RewardInputs {
-    /// (weight, passed) per check.
-    pub checks: Vec<(f64, bool)>,
+    /// Per check.
+    pub checks: Vec<CheckScore>,
     /// Satisfied deliverables.
     pub deliverables_satisfied: usize,
     /// Deliverables in the contract.
@@ -34,9 +58,9 @@ pub struct RewardInputs {
 /// The reward and whether every check passed.
 ///
 /// ```
-/// use harness_runtime::reward::{reward, RewardInputs};
+/// use harness_runtime::reward::{reward, CheckScore, RewardInputs};
 /// let oracle = RewardInputs {
-///     checks: vec![(1.0, true), (1.0, true)],
+///     checks: vec![CheckScore::pass_fail(1.0, true), CheckScore::pass_fail(1.0, true)],
 ///     deliverables_satisfied: 1,
 ///     deliverables_total: 1,
 ///     closed: true,
@@ -50,12 +74,11 @@ pub fn reward(inputs: &RewardInputs, weights: &RewardWeights) -> f64 {
     if inputs.integrity_violation {
         return -1.0;
     }
-    let total_weight: f64 = inputs.checks.iter().map(|(weight, _)| weight).sum();
+    let total_weight: f64 = inputs.checks.iter().map(|check| check.weight).sum();
     let passed_weight: f64 = inputs
         .checks
         .iter()
-        .filter(|(_, passed)| *passed)
-        .map(|(weight, _)| weight)
+        .map(|check| check.weight * check.score.clamp(0.0, 1.0))
         .sum();
     let checks = if total_weight > 0.0 {
         passed_weight / total_weight
@@ -87,7 +110,7 @@ pub fn reward(inputs: &RewardInputs, weights: &RewardWeights) -> f64 {
 
 /// Whether every check passed (and there was at least one).
 pub fn all_checks_pass(inputs: &RewardInputs) -> bool {
-    !inputs.checks.is_empty() && inputs.checks.iter().all(|(_, passed)| *passed)
+    !inputs.checks.is_empty() && inputs.checks.iter().all(|check| check.passed)
 }
 
 /// Rounds to 6 decimals, so sums of weights like 0.7 + 0.2 + 0.1 give exactly 1.0.
@@ -102,7 +125,10 @@ mod tests {
 
     fn inputs(checks: &[bool], delivered: usize, closed: bool) -> RewardInputs {
         RewardInputs {
-            checks: checks.iter().map(|passed| (1.0, *passed)).collect(),
+            checks: checks
+                .iter()
+                .map(|passed| CheckScore::pass_fail(1.0, *passed))
+                .collect(),
             deliverables_satisfied: delivered,
             deliverables_total: 1,
             closed,
@@ -154,6 +180,19 @@ mod tests {
     }
 
     #[test]
+    fn a_partial_check_adds_its_fraction_but_not_all() {
+        let mut partial = inputs(&[true], 1, true);
+        partial.checks.push(CheckScore {
+            weight: 1.0,
+            score: 0.5,
+            passed: false,
+        });
+        let weights = RewardWeights::default();
+        // checks = 0.75, no deliverables or closure credit without all: 0.525 - 0.1 (closed).
+        assert_eq!(reward(&partial, &weights), 0.425);
+    }
+
+    #[test]
     fn timeout_forfeits_deliverables_and_closure() {
         let mut timed_out = inputs(&[true, true], 1, true);
         timed_out.agent_unfinished = true;
@@ -179,10 +218,11 @@ mod tests {
     proptest! {
         #[test]
         fn reward_is_always_in_range(
-            checks in proptest::collection::vec((0.01f64..10.0, any::<bool>()), 0..6),
+            checks in proptest::collection::vec((0.01f64..10.0, 0.0f64..=1.0, any::<bool>()), 0..6),
             satisfied in 0usize..3, closed in any::<bool>(), scope in 0usize..10,
             unfinished in any::<bool>(), integrity in any::<bool>(),
         ) {
+            let checks = checks.into_iter().map(|(weight, score, passed)| CheckScore { weight, score, passed }).collect();
             let inputs = RewardInputs { checks, deliverables_satisfied: satisfied, deliverables_total: 2, closed,
                 out_of_scope_paths: scope, agent_unfinished: unfinished, integrity_violation: integrity };
             let value = reward(&inputs, &RewardWeights::default());

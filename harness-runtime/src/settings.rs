@@ -132,6 +132,11 @@ pub struct Settings {
     pub out_dir: PathBuf,
     /// The harness's own `HOME` (watched for planted configuration).
     pub home: Option<PathBuf>,
+    /// Grade without the fixture's `tests.lock` (while `check-fixture --write-lock` records
+    /// one); otherwise a fixture whose lock is missing or stale cannot be graded.
+    pub recording_lock: bool,
+    /// `HARNESS_REPEAT` for checks (`check-fixture --repeat N` sets 1..N).
+    pub repeat_index: Option<u32>,
 }
 
 impl Settings {
@@ -158,6 +163,8 @@ impl Settings {
             agent_files: Vec::new(),
             out_dir: default_out_dir(),
             home: std::env::var_os("HOME").map(PathBuf::from),
+            recording_lock: false,
+            repeat_index: None,
         }
     }
 

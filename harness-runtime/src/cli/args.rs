@@ -80,6 +80,14 @@ pub struct CheckFixtureArgs {
     /// Only the static rules (do not run the oracle and the checks).
     #[arg(long)]
     pub static_only: bool,
+    /// Write (or refresh) `tests.lock` beside `repo/` from what each check reports under the
+    /// oracle (the baseline for a honeypot), keeping its `flaky` lists, then validate.
+    #[arg(long)]
+    pub write_lock: bool,
+    /// Run oracle and noop N times (checks see `HARNESS_REPEAT=<i>`) and refuse the fixture
+    /// if a test's outcome changes, unless the lock lists it under `flaky`.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub repeat: u32,
 }
 
 /// `harness report`.

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use harness_fixture::{Fixture, FixtureKind};
 
-use super::args::{CheckFixtureArgs, ExportArgs, ReportArgs, RunArgs};
+use super::args::{ExportArgs, ReportArgs, RunArgs};
 use super::{EXIT_ERROR, EXIT_FAILED, EXIT_OK};
 use crate::agent::Agent;
 use crate::case::{CaseSpec, run_case};
@@ -27,6 +27,16 @@ pub fn run(args: RunArgs) -> u8 {
             return EXIT_ERROR;
         }
     };
+    let lock_problems: Vec<String> = fixtures
+        .iter()
+        .flat_map(|fixture| fixture.lock_problems())
+        .collect();
+    if !lock_problems.is_empty() {
+        lock_problems
+            .iter()
+            .for_each(|problem| message::error(problem));
+        return EXIT_ERROR;
+    }
     let mut settings = Settings::from_env();
     settings.agent_timeout = Duration::from_secs(args.agent_timeout);
     settings.no_network = args.no_network;
@@ -297,86 +307,6 @@ fn load_fixtures(root: &Path, only: &[String]) -> Result<Vec<Arc<Fixture>>, Stri
     } else {
         Err(problems.join("\n"))
     }
-}
-
-/// `harness check-fixture`.
-pub fn check_fixture(args: CheckFixtureArgs) -> u8 {
-    let fixture = match Fixture::load(&args.dir) {
-        Ok(fixture) => Arc::new(fixture),
-        Err(error) => {
-            for problem in error.problems() {
-                println!("{problem}");
-            }
-            return if error.is_unreadable() {
-                EXIT_ERROR
-            } else {
-                EXIT_FAILED
-            };
-        }
-    };
-    if args.static_only || fixture.contract.kind == FixtureKind::Honeypot {
-        println!("{}: valid", args.dir.display());
-        return EXIT_OK;
-    }
-    // The dynamic rules: the oracle passes every check with reward 1.0; noop does not.
-    let settings = Settings::from_env();
-    let mut problems = Vec::new();
-    let oracle = run_case(
-        &CaseSpec::new(fixture.clone(), Agent::Oracle),
-        &settings,
-        "check-fixture",
-    )
-    .result;
-    if !(oracle.passed && oracle.reward == Some(1.0)) {
-        problems.push(format!(
-            "failed to validate {}: oracle: must pass with reward 1.0; {}",
-            args.dir.display(),
-            oracle.summary()
-        ));
-        for check in oracle.checks.iter().filter(|check| !check.passed) {
-            problems.push(format!(
-                "    check `{}` failed:\n{}",
-                check.name,
-                indent(&check.output_tail)
-            ));
-        }
-    }
-    let noop = run_case(
-        &CaseSpec::new(fixture.clone(), Agent::Noop),
-        &settings,
-        "check-fixture",
-    )
-    .result;
-    if noop.passed || noop.reward >= Some(1.0) {
-        problems.push(format!(
-            "failed to validate {}: noop: must fail below the oracle; {}",
-            args.dir.display(),
-            noop.summary()
-        ));
-    }
-    if problems.is_empty() {
-        println!(
-            "{}: valid (oracle 1.0, noop {})",
-            args.dir.display(),
-            noop.reward.unwrap_or_default()
-        );
-        EXIT_OK
-    } else {
-        problems.iter().for_each(|problem| println!("{problem}"));
-        EXIT_FAILED
-    }
-}
-
-fn indent(text: &str) -> String {
-    text.lines()
-        .rev()
-        .take(20)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .map(|line| format!("        {line}"))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// `harness report`.

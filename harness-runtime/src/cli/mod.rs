@@ -2,6 +2,7 @@
 //! once, at the end (0 all passed / valid, 1 some failed / invalid, 2 bad input or errored).
 
 pub mod args;
+pub mod check_fixture;
 pub mod commands;
 pub mod meta;
 
@@ -32,7 +33,7 @@ pub fn main() -> ExitCode {
     };
     let code = match cli.command {
         args::Command::Run(run) => commands::run(run),
-        args::Command::CheckFixture(check) => commands::check_fixture(check),
+        args::Command::CheckFixture(check) => check_fixture::check_fixture(check),
         args::Command::Report(report) => commands::report(report),
         args::Command::Export(export) => commands::export(export),
         args::Command::Meta(args) => meta::meta(args),

@@ -5,8 +5,12 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use harness_fixture::Check;
+use harness_fixture::{Check, Files, LockedCheck, ReportFormat};
 
+use super::invocation::{self, Invocation};
+use super::testreport::{self, ParsedReport};
+use super::tripwire::{self, Fresh};
+use super::verdict::{self, Evidence, Verdict};
 use crate::process::{self, ProcessError, ProcessOutcome, ProcessSpec};
 use crate::settings::Settings;
 
@@ -53,6 +57,8 @@ pub struct CheckDirs {
     pub cargo_home: PathBuf,
     /// Fresh CARGO_TARGET_DIR.
     pub target: PathBuf,
+    /// Where the runner writes a report file the harness reads (pytest's JUnit XML).
+    pub report: PathBuf,
     /// The log.
     pub log: PathBuf,
 }
@@ -74,9 +80,16 @@ pub fn prepare(
         tmp: base.join("tmp"),
         cargo_home: base.join("cargo-home"),
         target: base.join("target"),
+        report: base.join("report"),
         log: base.join(format!("{}.log", check.name)),
     };
-    for dir in [&dirs.home, &dirs.tmp, &dirs.cargo_home, &dirs.target] {
+    for dir in [
+        &dirs.home,
+        &dirs.tmp,
+        &dirs.cargo_home,
+        &dirs.target,
+        &dirs.report,
+    ] {
         fs::create_dir(dir).map_err(io("create", dir))?;
     }
     // The harness's own cargo config and registry, linked in (read-only under Landlock).
@@ -125,17 +138,105 @@ pub fn environment(dirs: &CheckDirs, settings: &Settings) -> Vec<(String, String
     if !env.iter().any(|(name, _)| name == "LANG") {
         env.push(("LANG".to_owned(), "C.UTF-8".to_owned()));
     }
+    if let Some(repeat) = settings.repeat_index {
+        env.push(("HARNESS_REPEAT".to_owned(), repeat.to_string()));
+    }
     env
 }
 
-/// Runs one check in its prepared directories.
+/// A finished check run: how its process ended, how it was invoked, and its verdict.
+#[derive(Debug, Clone)]
+pub struct CheckRun {
+    /// The runner's process.
+    pub outcome: ProcessOutcome,
+    /// The argv it ran with and its report format.
+    pub invocation: Invocation,
+    /// Its per-test verdict.
+    pub verdict: Verdict,
+}
+
+/// Bytes of a report file the harness reads (a JUnit file is small; a huge one is a
+/// runner gone wrong, judged on what was read).
+const REPORT_CAP: u64 = 64 << 20;
+
+/// Runs one check in its prepared directories: the invocation that makes its runner report
+/// every test, a tripwire in the grading `tree` (already on disk at `dirs.tree`), then the
+/// verdict against `lock` (none while a lock is being written).
 pub fn run(
     check: &Check,
     dirs: &CheckDirs,
     settings: &Settings,
+    tree: &Files,
+    lock: Option<&LockedCheck>,
+    fresh: &mut Fresh,
+) -> Result<CheckRun, ChecksError> {
+    let invocation = invocation::invocation(check, &dirs.report);
+    let tripwire = tripwire::plan(check, &invocation.argv, tree, fresh);
+    if let Some(tripwire) = &tripwire {
+        tripwire
+            .install(&dirs.tree)
+            .map_err(io("add the tripwire test to", &dirs.tree))?;
+    }
+    let outcome = spawn(&invocation.argv, dirs, check, settings)?;
+    let report = read_report(&invocation, dirs);
+    let verdict = verdict::judge(&Evidence {
+        format: invocation.format,
+        process: &outcome,
+        report: &report,
+        lock,
+        tripwire: tripwire.as_ref(),
+        partial: check.partial,
+    });
+    Ok(CheckRun {
+        outcome,
+        invocation,
+        verdict,
+    })
+}
+
+/// The runner's per-test report: its JUnit file, or its output. Anything unreadable is an
+/// empty report (the verdict then sees no tests).
+fn read_report(invocation: &Invocation, dirs: &CheckDirs) -> ParsedReport {
+    let read = |path: &Path| read_capped(path).unwrap_or_default();
+    match invocation.format {
+        ReportFormat::Unittest => testreport::unittest::parse(&read(&dirs.log)),
+        ReportFormat::Libtest => testreport::libtest::parse(&read(&dirs.log)),
+        ReportFormat::Tap => testreport::tap::parse(&read(&dirs.log)),
+        ReportFormat::Pytest => invocation
+            .junit
+            .as_deref()
+            .and_then(|junit| testreport::pytest::parse(&read(junit)).ok())
+            .unwrap_or_default(),
+        ReportFormat::Exit | ReportFormat::Auto => ParsedReport::default(),
+    }
+}
+
+/// A regular file's first [`REPORT_CAP`] bytes, lossy UTF-8; never follows a link.
+fn read_capped(path: &Path) -> Option<String> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK)
+        .open(path)
+        .ok()?;
+    if !file.metadata().ok()?.is_file() {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    file.take(REPORT_CAP).read_to_end(&mut bytes).ok()?;
+    Some(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Runs `argv` as check `check` in its prepared directories.
+fn spawn(
+    argv: &[String],
+    dirs: &CheckDirs,
+    check: &Check,
+    settings: &Settings,
 ) -> Result<ProcessOutcome, ChecksError> {
     let spec = ProcessSpec {
-        argv: check.run.clone(),
+        argv: argv.to_vec(),
         cwd: dirs.tree.clone(),
         env: environment(dirs, settings),
         timeout: Duration::from_secs(check.timeout_s),
@@ -147,6 +248,7 @@ pub fn run(
             dirs.tmp.clone(),
             dirs.cargo_home.clone(),
             dirs.target.clone(),
+            dirs.report.clone(),
             PathBuf::from("/dev/null"),
         ],
         limits: settings.check_limits,

@@ -1,0 +1,328 @@
+//! `harness check-fixture`: the static rules, the tests lock, the oracle and noop, and flaky
+//! tests found by repetition.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::Arc;
+
+use harness_fixture::{Fixture, FixtureKind, LOCK_FILE, LockedCheck, ReportFormat, TestOutcome, TestsLock};
+
+use super::args::CheckFixtureArgs;
+use super::{EXIT_ERROR, EXIT_FAILED, EXIT_OK};
+use crate::agent::Agent;
+use crate::case::{CaseSpec, run_case};
+use crate::grade::verdict::TripwireSeen;
+use crate::message;
+use crate::result::{CaseResult, CaseStatus};
+use crate::settings::Settings;
+
+/// `harness check-fixture`.
+pub fn check_fixture(args: CheckFixtureArgs) -> u8 {
+    let fixture = match load(&args.dir) {
+        Ok(fixture) => fixture,
+        Err(code) => return code,
+    };
+    for check in &fixture.contract.checks {
+        if check.resolved_report() == ReportFormat::Exit {
+            message::warning(&message::weakest_check(&fixture.id, &check.name));
+        }
+    }
+    if args.static_only {
+        println!("{}: valid", args.dir.display());
+        return EXIT_OK;
+    }
+    let settings = Settings::from_env();
+    let mut fixture = fixture;
+    if args.write_lock {
+        match write_lock(&fixture, &settings) {
+            Ok(summary) => println!("{summary}"),
+            Err(problems) => {
+                problems.iter().for_each(|problem| println!("{problem}"));
+                return EXIT_FAILED;
+            }
+        }
+        fixture = match load(&args.dir) {
+            Ok(fixture) => fixture,
+            Err(code) => return code,
+        };
+    }
+    let lock_problems = fixture.lock_problems();
+    if !lock_problems.is_empty() {
+        lock_problems.iter().for_each(|problem| {
+            println!("failed to validate {}: {problem}", args.dir.display());
+        });
+        return EXIT_FAILED;
+    }
+
+    // The dynamic rules, `--repeat` times: the oracle passes every check with reward 1.0
+    // (a honeypot has none); noop does not; tests whose outcome changes are flaky.
+    let repeat = args.repeat.max(1);
+    let mut problems = Vec::new();
+    let mut outcomes = Outcomes::default();
+    let mut noop_reward = None;
+    for repetition in 1..=repeat {
+        let mut settings = settings.clone();
+        settings.repeat_index = (repeat > 1).then_some(repetition);
+        let label = |agent: &str| {
+            if repeat > 1 {
+                format!("{agent} (run {repetition} of {repeat})")
+            } else {
+                agent.to_owned()
+            }
+        };
+        if fixture.contract.kind != FixtureKind::Honeypot {
+            let oracle = run(&fixture, Agent::Oracle, &settings);
+            outcomes.record("oracle", repetition, &oracle);
+            if !(oracle.passed && oracle.reward == Some(1.0)) {
+                problems.push(format!(
+                    "failed to validate {}: {}: must pass with reward 1.0; {}",
+                    args.dir.display(),
+                    label("oracle"),
+                    oracle.summary()
+                ));
+                for check in oracle.checks.iter().filter(|check| !check.passed) {
+                    problems.push(format!(
+                        "    check `{}` failed:\n{}",
+                        check.name,
+                        indent(&check.output_tail)
+                    ));
+                }
+            }
+            problems.extend(tripwire_problems(&args.dir, &oracle));
+        }
+        let noop = run(&fixture, Agent::Noop, &settings);
+        outcomes.record("noop", repetition, &noop);
+        if noop.passed || noop.reward >= Some(1.0) || noop.status == CaseStatus::Errored {
+            problems.push(format!(
+                "failed to validate {}: {}: must fail below the oracle; {}",
+                args.dir.display(),
+                label("noop"),
+                noop.summary()
+            ));
+        }
+        noop_reward = noop.reward;
+    }
+    let (flaky, quarantined) = outcomes.flaky(fixture.lock.as_ref());
+    for (check, id, seen) in &flaky {
+        problems.push(format!(
+            "failed to validate {}: check `{check}`: test `{id}` is flaky ({seen}): list it under `flaky` in [checks.{check}] of {LOCK_FILE}, or make it deterministic",
+            args.dir.display()
+        ));
+    }
+    if !problems.is_empty() {
+        problems.iter().for_each(|problem| println!("{problem}"));
+        return EXIT_FAILED;
+    }
+    let mut line = if fixture.contract.kind == FixtureKind::Honeypot {
+        format!(
+            "{}: valid (honeypot, noop {})",
+            args.dir.display(),
+            noop_reward.unwrap_or_default()
+        )
+    } else {
+        format!(
+            "{}: valid (oracle 1.0, noop {})",
+            args.dir.display(),
+            noop_reward.unwrap_or_default()
+        )
+    };
+    if repeat > 1 {
+        line.push_str(&format!("; {repeat} runs each"));
+    }
+    if !quarantined.is_empty() {
+        line.push_str(&format!(
+            "; {} flaky test{} not counted: {}",
+            quarantined.len(),
+            if quarantined.len() == 1 { "" } else { "s" },
+            quarantined
+                .iter()
+                .map(|(check, id)| format!("{check}: {id}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    println!("{line}");
+    EXIT_OK
+}
+
+fn load(dir: &Path) -> Result<Arc<Fixture>, u8> {
+    match Fixture::load(dir) {
+        Ok(fixture) => Ok(Arc::new(fixture)),
+        Err(error) => {
+            for problem in error.problems() {
+                println!("{problem}");
+            }
+            Err(if error.is_unreadable() {
+                EXIT_ERROR
+            } else {
+                EXIT_FAILED
+            })
+        }
+    }
+}
+
+fn run(fixture: &Arc<Fixture>, agent: Agent, settings: &Settings) -> CaseResult {
+    run_case(&CaseSpec::new(fixture.clone(), agent), settings, "check-fixture").result
+}
+
+/// The checks whose tripwire did not show as an honest failure under the oracle: the
+/// runner does not collect the module it was added to, so the check cannot be guarded.
+fn tripwire_problems(dir: &Path, result: &CaseResult) -> Vec<String> {
+    result
+        .checks
+        .iter()
+        .filter_map(|check| {
+            let seen = check.tripwire?;
+            (seen != TripwireSeen::Failed).then(|| {
+                format!(
+                    "failed to validate {}: check `{}`: {}",
+                    dir.display(),
+                    check.name,
+                    message::tripwire_not_seen(seen)
+                )
+            })
+        })
+        .collect()
+}
+
+/// Runs the reference agent (the oracle; noop for a honeypot, which has none) without a
+/// lock and writes what each check reported to `tests.lock`, keeping the `flaky` lists of
+/// the lock it replaces. Returns the line to print, or the problems that kept it from
+/// being written.
+fn write_lock(fixture: &Arc<Fixture>, settings: &Settings) -> Result<String, Vec<String>> {
+    let mut recording = settings.clone();
+    recording.recording_lock = true;
+    let (agent, name) = if fixture.contract.kind == FixtureKind::Honeypot {
+        (Agent::Noop, "noop")
+    } else {
+        (Agent::Oracle, "oracle")
+    };
+    let result = run(fixture, agent, &recording);
+    let dir = fixture.dir.display();
+    if result.status == CaseStatus::Errored {
+        return Err(vec![format!(
+            "failed to write {dir}/{LOCK_FILE}: {name}: {}",
+            result.summary()
+        )]);
+    }
+    let mut problems = tripwire_problems(&fixture.dir, &result);
+    let mut lock = TestsLock::default();
+    for (check, reported) in fixture.contract.checks.iter().zip(&result.checks) {
+        let format = check.resolved_report();
+        if format == ReportFormat::Exit {
+            continue;
+        }
+        if reported.tests.is_empty() {
+            problems.push(format!(
+                "failed to write {dir}/{LOCK_FILE}: check `{}` reported no tests under the {name} (as `{}`); its output ends:\n{}",
+                check.name,
+                format.as_str(),
+                indent(&reported.output_tail)
+            ));
+            continue;
+        }
+        let mut tests = BTreeMap::new();
+        for test in &reported.tests {
+            tests.entry(test.id.clone()).or_insert(test.outcome);
+        }
+        let flaky = fixture
+            .lock
+            .as_ref()
+            .and_then(|lock| lock.checks.get(&check.name))
+            .map(|locked| locked.flaky.clone())
+            .unwrap_or_default();
+        lock.checks.insert(
+            check.name.clone(),
+            LockedCheck {
+                report: format,
+                flaky,
+                tests,
+            },
+        );
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let path = fixture.dir.join(LOCK_FILE);
+    let temporary = fixture.dir.join(format!(".{LOCK_FILE}.tmp"));
+    std::fs::write(&temporary, lock.render())
+        .and_then(|()| std::fs::rename(&temporary, &path))
+        .map_err(|error| vec![format!("failed to write {}: {error}", path.display())])?;
+    let counts: Vec<String> = lock
+        .checks
+        .iter()
+        .map(|(check, locked)| format!("{check} {}", locked.tests.len()))
+        .collect();
+    Ok(format!(
+        "wrote {} from the {name}: {}",
+        path.display(),
+        if counts.is_empty() {
+            "no check reports per-test results".to_owned()
+        } else {
+            format!("tests per check: {}", counts.join(", "))
+        }
+    ))
+}
+
+/// Every test outcome seen per (agent, check, id), by repetition.
+#[derive(Debug, Default)]
+struct Outcomes {
+    seen: BTreeMap<(String, String, String), BTreeMap<TestOutcome, BTreeSet<u32>>>,
+}
+
+impl Outcomes {
+    fn record(&mut self, agent: &str, repetition: u32, result: &CaseResult) {
+        for check in &result.checks {
+            for test in &check.tests {
+                self.seen
+                    .entry((agent.to_owned(), check.name.clone(), test.id.clone()))
+                    .or_default()
+                    .entry(test.outcome)
+                    .or_default()
+                    .insert(repetition);
+            }
+        }
+    }
+
+    /// Tests whose outcome changed between runs: (check, id, what was seen) for those the
+    /// lock does not list as flaky, and (check, id) for those it does.
+    #[expect(clippy::type_complexity, reason = "two plain lists of tuples")]
+    fn flaky(&self, lock: Option<&TestsLock>) -> (Vec<(String, String, String)>, Vec<(String, String)>) {
+        let mut unlisted = Vec::new();
+        let mut listed = BTreeSet::new();
+        for ((agent, check, id), by_outcome) in &self.seen {
+            if by_outcome.len() < 2 {
+                continue;
+            }
+            let known = lock
+                .and_then(|lock| lock.checks.get(check))
+                .is_some_and(|locked| locked.is_flaky(id));
+            if known {
+                listed.insert((check.clone(), id.clone()));
+                continue;
+            }
+            let seen = by_outcome
+                .iter()
+                .map(|(outcome, runs)| {
+                    let runs: Vec<String> = runs.iter().map(u32::to_string).collect();
+                    format!("{} in run {}", outcome.as_str(), runs.join(", "))
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            unlisted.push((check.clone(), id.clone(), format!("{agent}: {seen}")));
+        }
+        (unlisted, listed.into_iter().collect())
+    }
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .rev()
+        .take(20)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .map(|line| format!("        {line}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
