@@ -8,6 +8,7 @@ pub mod integrity;
 pub mod restore;
 pub mod review;
 pub mod scope;
+pub mod testreport;
 pub mod violation;
 
 use std::collections::BTreeMap;

@@ -1,0 +1,278 @@
+//! Per-test reports: what a check's test runner said about each test, read back from the
+//! runner's own output.
+//!
+//! One module per format, each a pure function from text to a [`ParsedReport`]:
+//! [`unittest`] (`python3 -m unittest -v`), [`pytest`] (its JUnit XML), [`libtest`]
+//! (`cargo test` and `cargo nextest run`) and [`tap`] (the Test Anything Protocol). The `exit`
+//! format has no parser: its verdict is the exit status alone.
+//!
+//! The text formats read the check's combined stdout+stderr log, where the code under test can
+//! print anything anywhere. So the parsers never fail (unreadable lines are skipped and the
+//! report just lists fewer tests), never panic, and stay linear in the size of the log. A
+//! runner's claims about the whole run ([`Summary`]) are kept beside the per-test lines so that
+//! grading can check one against the other ([`ParsedReport::overclaiming_groups`]).
+
+pub mod tap;
+
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+/// One test's outcome as its runner reported it.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum TestOutcome {
+    /// The test passed (an expected failure counts as passed).
+    Passed,
+    /// The test failed (an unexpected success, a crash, a signal or a timeout count as failed).
+    Failed,
+    /// The runner skipped the test (ignored, skipped, TODO).
+    Skipped,
+    /// The test could not run: an error outside its assertions (fixture, import, setup).
+    Errored,
+}
+
+/// One reported test.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportedTest {
+    /// The test's id, in the format's id scheme (see each module's documentation).
+    pub id: String,
+    /// What the runner reported.
+    pub outcome: TestOutcome,
+    /// Index into [`ParsedReport::groups`] of the group that reported it.
+    pub group: usize,
+}
+
+/// What a runner's summary line(s) claimed for one group.
+///
+/// Each count is `None` when the runner's summary does not state it. When a group prints
+/// several summaries (rustdoc's merged and standalone doctests, a runner started twice, or a
+/// forged summary line), they are merged: counts add up and `ok` holds only if every one said
+/// so, so that a forged extra summary can only make the claims bigger, never hide one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// How many tests the runner says it ran (see each module for what its runner counts).
+    pub ran: Option<u64>,
+    /// How many passed.
+    pub passed: Option<u64>,
+    /// How many failed.
+    pub failed: Option<u64>,
+    /// How many were skipped (ignored).
+    pub skipped: Option<u64>,
+    /// How many errored.
+    pub errored: Option<u64>,
+    /// The summary says the run succeeded ("OK", "test result: ok.", every TAP test ok and the
+    /// plan met, a nextest summary with no failures, ...).
+    pub ok: bool,
+}
+
+/// A unit the runner reports on separately: a libtest test binary (cargo prints one `Running`
+/// line and one `test result:` line per binary), a nextest binary, a JUnit testsuite; unittest
+/// and TAP have exactly one group.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Group {
+    /// The group's name (see each module for its scheme).
+    pub name: String,
+    /// What the group's summary claimed; `None` when it printed none (e.g. a test binary that
+    /// exited before its `test result:` line).
+    pub summary: Option<Summary>,
+}
+
+/// Everything a runner reported: its tests in the order reported, and its groups.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ParsedReport {
+    /// Every report of a test, in order; an id reported twice appears twice.
+    pub tests: Vec<ReportedTest>,
+    /// The groups the tests point into.
+    pub groups: Vec<Group>,
+}
+
+impl ParsedReport {
+    /// The first reported outcome of `id`, if any.
+    pub fn outcome(&self, id: &str) -> Option<TestOutcome> {
+        self.tests.iter().find(|t| t.id == id).map(|t| t.outcome)
+    }
+
+    /// The first reported outcome of every id, for looking many ids up (`outcome` scans).
+    pub fn first_outcomes(&self) -> HashMap<&str, TestOutcome> {
+        let mut map = HashMap::with_capacity(self.tests.len());
+        for test in &self.tests {
+            map.entry(test.id.as_str()).or_insert(test.outcome);
+        }
+        map
+    }
+
+    /// Summaries that claim more passed tests than the group reported passed lines for (the
+    /// "reports more passes than it ran" forgery): returns the offending group names.
+    ///
+    /// A group's passed lines are its distinct ids reported passed at least once (a retried
+    /// or repeated test counts once).
+    pub fn overclaiming_groups(&self) -> Vec<String> {
+        let mut passed: Vec<HashSet<&str>> = vec![HashSet::new(); self.groups.len()];
+        for test in &self.tests {
+            if test.outcome == TestOutcome::Passed
+                && let Some(set) = passed.get_mut(test.group)
+            {
+                set.insert(test.id.as_str());
+            }
+        }
+        self.groups
+            .iter()
+            .enumerate()
+            .filter_map(|(index, group)| {
+                let claimed = group.summary.as_ref()?.passed?;
+                let seen = passed.get(index).map_or(0, HashSet::len);
+                (claimed > seen as u64).then(|| group.name.clone())
+            })
+            .collect()
+    }
+
+    /// Whether any group's summary claims success.
+    pub fn claims_success(&self) -> bool {
+        self.groups
+            .iter()
+            .any(|g| g.summary.as_ref().is_some_and(|s| s.ok))
+    }
+}
+
+/// The log's lines with terminal noise removed: a trailing `\r` and ANSI escape sequences
+/// (a runner forced into colour must still parse).
+fn log_lines(text: &str) -> impl Iterator<Item = Cow<'_, str>> {
+    text.split('\n').map(|line| {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.contains('\u{1b}') {
+            Cow::Owned(strip_ansi(line))
+        } else {
+            Cow::Borrowed(line)
+        }
+    })
+}
+
+/// `line` without ANSI CSI sequences (`ESC [ params final`) and other two-byte escapes.
+fn strip_ansi(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c != '\u{1b}' {
+            out.push(c);
+            continue;
+        }
+        // Any other escape is two characters: the `next()` below drops the second.
+        if chars.next() == Some('[') {
+            // Parameters and intermediates, up to the final byte in '@'..='~'.
+            for c in chars.by_ref() {
+                if ('@'..='~').contains(&c) {
+                    break;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Parses a decimal count.
+fn count(text: &str) -> Option<u64> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// Makes `ids` unique in order: the second `x` becomes `x #2`, the third `x #3`, and so on
+/// (skipping any suffixed name already taken).
+fn uniquify(ids: &mut [String]) {
+    let mut taken: HashSet<String> = ids.iter().cloned().collect();
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    for id in ids.iter_mut() {
+        let n = seen.entry(id.clone()).or_insert(0);
+        *n += 1;
+        if *n == 1 {
+            continue;
+        }
+        let mut k = *n;
+        let mut candidate = format!("{id} #{k}");
+        while taken.contains(&candidate) {
+            k += 1;
+            candidate = format!("{id} #{k}");
+        }
+        *n = k;
+        taken.insert(candidate.clone());
+        *id = candidate;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use similar_asserts::assert_eq;
+
+    fn test(id: &str, outcome: TestOutcome, group: usize) -> ReportedTest {
+        ReportedTest {
+            id: id.to_owned(),
+            outcome,
+            group,
+        }
+    }
+
+    #[test]
+    fn the_first_reported_outcome_wins() {
+        let report = ParsedReport {
+            tests: vec![
+                test("a", TestOutcome::Failed, 0),
+                test("a", TestOutcome::Passed, 0),
+            ],
+            groups: vec![Group::default()],
+        };
+        assert_eq!(report.outcome("a"), Some(TestOutcome::Failed));
+        assert_eq!(report.outcome("b"), None);
+        assert_eq!(report.first_outcomes()["a"], TestOutcome::Failed);
+    }
+
+    #[test]
+    fn a_summary_claiming_more_passes_than_lines_is_overclaiming() {
+        let claim = |passed| {
+            Some(Summary {
+                passed: Some(passed),
+                ok: true,
+                ..Summary::default()
+            })
+        };
+        let report = ParsedReport {
+            tests: vec![
+                test("a", TestOutcome::Passed, 0),
+                test("a", TestOutcome::Passed, 0),
+                test("b", TestOutcome::Passed, 1),
+            ],
+            groups: vec![
+                Group {
+                    name: "honest".into(),
+                    summary: claim(1),
+                },
+                Group {
+                    name: "forged".into(),
+                    summary: claim(2),
+                },
+            ],
+        };
+        assert_eq!(report.overclaiming_groups(), vec!["forged".to_owned()]);
+        assert!(report.claims_success());
+    }
+
+    #[test]
+    fn repeated_ids_get_occurrence_suffixes() {
+        let mut ids: Vec<String> = ["a", "b", "a", "a #2", "a"]
+            .into_iter()
+            .map(String::from)
+            .collect();
+        uniquify(&mut ids);
+        assert_eq!(ids, ["a", "b", "a #3", "a #2", "a #4"]);
+    }
+
+    #[test]
+    fn colour_codes_and_carriage_returns_are_removed_from_lines() {
+        let lines: Vec<_> = log_lines("\u{1b}[32mok\u{1b}[0m 1 - a\r\nb")
+            .map(Cow::into_owned)
+            .collect();
+        assert_eq!(lines, ["ok 1 - a", "b"]);
+    }
+}
