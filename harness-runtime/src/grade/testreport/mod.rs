@@ -13,6 +13,7 @@
 //! grading can check one against the other ([`ParsedReport::overclaiming_groups`]).
 
 pub mod tap;
+pub mod unittest;
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -64,6 +65,32 @@ pub struct Summary {
     /// The summary says the run succeeded ("OK", "test result: ok.", every TAP test ok and the
     /// plan met, a nextest summary with no failures, ...).
     pub ok: bool,
+}
+
+impl Summary {
+    /// Adds `other` (another summary of the same group) to this one.
+    fn merge(&mut self, other: Summary) {
+        fn add(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+            match (a, b) {
+                (Some(a), Some(b)) => Some(a.saturating_add(b)),
+                (a, b) => a.or(b),
+            }
+        }
+        self.ran = add(self.ran, other.ran);
+        self.passed = add(self.passed, other.passed);
+        self.failed = add(self.failed, other.failed);
+        self.skipped = add(self.skipped, other.skipped);
+        self.errored = add(self.errored, other.errored);
+        self.ok = self.ok && other.ok;
+    }
+}
+
+/// Merges `summary` into a group's optional summary.
+fn merge_into(slot: &mut Option<Summary>, summary: Summary) {
+    match slot {
+        Some(existing) => existing.merge(summary),
+        None => *slot = Some(summary),
+    }
 }
 
 /// A unit the runner reports on separately: a libtest test binary (cargo prints one `Running`
@@ -256,6 +283,37 @@ mod tests {
         };
         assert_eq!(report.overclaiming_groups(), vec!["forged".to_owned()]);
         assert!(report.claims_success());
+    }
+
+    #[test]
+    fn merged_summaries_add_up_and_are_ok_only_if_all_are() {
+        let mut slot = None;
+        merge_into(
+            &mut slot,
+            Summary {
+                passed: Some(2),
+                ok: true,
+                ..Summary::default()
+            },
+        );
+        merge_into(
+            &mut slot,
+            Summary {
+                passed: Some(1),
+                failed: Some(1),
+                ok: false,
+                ..Summary::default()
+            },
+        );
+        assert_eq!(
+            slot,
+            Some(Summary {
+                passed: Some(3),
+                failed: Some(1),
+                ok: false,
+                ..Summary::default()
+            })
+        );
     }
 
     #[test]
