@@ -12,11 +12,14 @@
 //! runner's claims about the whole run ([`Summary`]) are kept beside the per-test lines so that
 //! grading can check one against the other ([`ParsedReport::overclaiming_groups`]).
 
+pub mod pytest;
 pub mod tap;
 pub mod unittest;
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
 /// One test's outcome as its runner reported it.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
@@ -159,6 +162,80 @@ impl ParsedReport {
         self.groups
             .iter()
             .any(|g| g.summary.as_ref().is_some_and(|s| s.ok))
+    }
+}
+
+/// Where in a JUnit XML file something went wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct XmlLocation {
+    /// The file, once the caller named it ([`ReportError::in_file`]).
+    pub path: Option<PathBuf>,
+    /// 1-based line.
+    pub line: u64,
+    /// 1-based column, in bytes.
+    pub column: u64,
+}
+
+impl XmlLocation {
+    /// The line and column of byte `offset` of `text`.
+    fn at(text: &str, offset: u64) -> XmlLocation {
+        let offset = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(text.len());
+        let before = &text.as_bytes()[..offset];
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        XmlLocation {
+            path: None,
+            line: line as u64,
+            column: (offset - line_start + 1) as u64,
+        }
+    }
+}
+
+impl fmt::Display for XmlLocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.path {
+            Some(path) => write!(f, "{}:{}:{}", path.display(), self.line, self.column),
+            None => write!(f, "at {}:{}", self.line, self.column),
+        }
+    }
+}
+
+/// Why a report could not be read (only JUnit XML can fail; text formats just yield fewer
+/// tests).
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// The JUnit XML is not well-formed (or ends early).
+    #[error("failed to parse JUnit XML {at}: {cause}")]
+    Xml {
+        /// Where.
+        at: XmlLocation,
+        /// What the XML reader said.
+        cause: String,
+    },
+    /// The XML is well-formed but is not a JUnit report.
+    #[error("failed to parse JUnit XML {at}: {cause}")]
+    NotJunit {
+        /// Where.
+        at: XmlLocation,
+        /// What is wrong with it.
+        cause: String,
+    },
+}
+
+impl ReportError {
+    /// Names the file the XML came from, for the message.
+    pub fn in_file(mut self, path: &Path) -> ReportError {
+        match &mut self {
+            ReportError::Xml { at, .. } | ReportError::NotJunit { at, .. } => {
+                at.path = Some(path.to_path_buf());
+            }
+        }
+        self
     }
 }
 
