@@ -12,6 +12,7 @@
 //! runner's claims about the whole run ([`Summary`]) are kept beside the per-test lines so that
 //! grading can check one against the other ([`ParsedReport::overclaiming_groups`]).
 
+pub mod libtest;
 pub mod pytest;
 pub mod tap;
 pub mod unittest;
@@ -108,6 +109,11 @@ pub struct Group {
     pub summary: Option<Summary>,
 }
 
+/// The name of the group that holds nextest's one run-wide `Summary` line. nextest prints no
+/// per-binary summary, so this group's claims are checked against every test of the report.
+/// No binary id can take this name: binary ids never contain a space.
+pub const NEXTEST_RUN_GROUP: &str = "nextest run";
+
 /// Everything a runner reported: its tests in the order reported, and its groups.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ParsedReport {
@@ -136,14 +142,16 @@ impl ParsedReport {
     /// "reports more passes than it ran" forgery): returns the offending group names.
     ///
     /// A group's passed lines are its distinct ids reported passed at least once (a retried
-    /// or repeated test counts once).
+    /// or repeated test counts once). [`NEXTEST_RUN_GROUP`]'s summary covers every test.
     pub fn overclaiming_groups(&self) -> Vec<String> {
         let mut passed: Vec<HashSet<&str>> = vec![HashSet::new(); self.groups.len()];
+        let mut passed_anywhere: HashSet<&str> = HashSet::new();
         for test in &self.tests {
-            if test.outcome == TestOutcome::Passed
-                && let Some(set) = passed.get_mut(test.group)
-            {
-                set.insert(test.id.as_str());
+            if test.outcome == TestOutcome::Passed {
+                if let Some(set) = passed.get_mut(test.group) {
+                    set.insert(test.id.as_str());
+                }
+                passed_anywhere.insert(test.id.as_str());
             }
         }
         self.groups
@@ -151,7 +159,11 @@ impl ParsedReport {
             .enumerate()
             .filter_map(|(index, group)| {
                 let claimed = group.summary.as_ref()?.passed?;
-                let seen = passed.get(index).map_or(0, HashSet::len);
+                let seen = if group.name == NEXTEST_RUN_GROUP {
+                    passed_anywhere.len()
+                } else {
+                    passed.get(index).map_or(0, HashSet::len)
+                };
                 (claimed > seen as u64).then(|| group.name.clone())
             })
             .collect()
@@ -272,6 +284,16 @@ fn strip_ansi(line: &str) -> String {
         }
     }
     out
+}
+
+/// Whether `line` is a status line right-aligned to 12 columns as cargo and nextest print
+/// them (`     Running`, `        PASS`): `word` preceded by exactly enough spaces. Lines a
+/// test printed, which nextest indents, do not line up.
+fn right_aligned<'a>(line: &'a str, word: &str) -> Option<&'a str> {
+    let trimmed = line.trim_start_matches(' ');
+    let indent = line.len() - trimmed.len();
+    let rest = trimmed.strip_prefix(word)?;
+    (indent + word.len() == 12 || (indent == 0 && word.len() > 12)).then_some(rest)
 }
 
 /// Parses a decimal count.
