@@ -21,6 +21,9 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
+
+use harness_fixture::ReportFormat;
+
 /// One test's outcome as its runner reported it.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
@@ -177,6 +180,21 @@ impl ParsedReport {
     }
 }
 
+/// Parses a check's report in `format`: for [`ReportFormat::Pytest`] `text` is the JUnit XML
+/// file pytest wrote, for the others the check's combined stdout+stderr log.
+///
+/// `Ok(None)` for [`ReportFormat::Exit`] (no per-test report) and for [`ReportFormat::Auto`],
+/// which the caller resolves from the argv first.
+pub fn parse(format: ReportFormat, text: &str) -> Result<Option<ParsedReport>, ReportError> {
+    Ok(match format {
+        ReportFormat::Unittest => Some(unittest::parse(text)),
+        ReportFormat::Pytest => Some(pytest::parse(text)?),
+        ReportFormat::Libtest => Some(libtest::parse(text)),
+        ReportFormat::Tap => Some(tap::parse(text)),
+        ReportFormat::Auto | ReportFormat::Exit => None,
+    })
+}
+
 /// Where in a JUnit XML file something went wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct XmlLocation {
@@ -330,7 +348,9 @@ fn uniquify(ids: &mut [String]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use similar_asserts::assert_eq;
+    use std::time::{Duration, Instant};
 
     fn test(id: &str, outcome: TestOutcome, group: usize) -> ReportedTest {
         ReportedTest {
@@ -431,5 +451,127 @@ mod tests {
             .map(Cow::into_owned)
             .collect();
         assert_eq!(lines, ["ok 1 - a", "b"]);
+    }
+
+    #[test]
+    fn the_dispatch_knows_which_formats_have_a_report() {
+        assert!(matches!(parse(ReportFormat::Exit, "ok 1"), Ok(None)));
+        assert!(matches!(parse(ReportFormat::Auto, "ok 1"), Ok(None)));
+        let tap = parse(ReportFormat::Tap, "ok 1 - a\n1..1\n");
+        assert!(matches!(tap, Ok(Some(r)) if r.outcome("a") == Some(TestOutcome::Passed)));
+        let err = parse(ReportFormat::Pytest, "<testsuite>").expect_err("unclosed root");
+        let message = err.in_file(Path::new("out/junit.xml")).to_string();
+        assert!(
+            message.starts_with("failed to parse JUnit XML out/junit.xml:1:"),
+            "{message}"
+        );
+    }
+
+    /// Lines that steer each parser into its states, mixed with arbitrary text.
+    fn log() -> impl Strategy<Value = String> {
+        let fragment = prop_oneof![
+            Just("test a ... ok".to_owned()),
+            Just("test a ... ".to_owned()),
+            Just("ok".to_owned()),
+            Just("FAILED".to_owned()),
+            Just("running 2 tests".to_owned()),
+            Just("test result: ok. 9 passed; 0 failed; 1 ignored; 0 measured".to_owned()),
+            Just("     Running tests/a.rs (target/debug/deps/a-0123abcd)".to_owned()),
+            Just("   Doc-tests a".to_owned()),
+            Just("---- a stdout ----".to_owned()),
+            Just("failures:".to_owned()),
+            Just("    Starting 2 tests across 1 binary".to_owned()),
+            Just("        PASS [   0.004s] (1/2) a::b c".to_owned()),
+            Just("     SIGSEGV [   0.004s] a c".to_owned()),
+            Just("     Summary [   0.1s] 2 tests run: 2 passed, 1 skipped".to_owned()),
+            Just("test_a (m.C.test_a) ... ok".to_owned()),
+            Just("test_a (m.C.test_a) ... ".to_owned()),
+            Just("  test_a (m.C.test_a) (i=1) ... FAIL".to_owned()),
+            Just("=".repeat(70)),
+            Just("ERROR: setUpClass (m.C)".to_owned()),
+            Just("Ran 3 tests in 0.1s".to_owned()),
+            Just("OK (skipped=1)".to_owned()),
+            Just("FAILED (failures=1, errors=2)".to_owned()),
+            Just("ok 1 - a # SKIP b".to_owned()),
+            Just("not ok 2 # TODO".to_owned()),
+            Just("1..2".to_owned()),
+            Just("Bail out!".to_owned()),
+            Just("  ---".to_owned()),
+            "[ -~]{0,40}",
+            "\\PC{0,40}",
+            // Any character but a newline: control bytes, escapes, carriage returns.
+            ".{0,40}",
+        ];
+        proptest::collection::vec(fragment, 0..40).prop_map(|lines| lines.join("\n"))
+    }
+
+    fn parse_all(text: &str) {
+        let _ = unittest::parse(text);
+        let _ = libtest::parse(text);
+        let _ = tap::parse(text);
+        let _ = pytest::parse(text);
+        for report in [
+            unittest::parse(text),
+            libtest::parse(text),
+            tap::parse(text),
+        ] {
+            for t in &report.tests {
+                assert!(
+                    t.group < report.groups.len(),
+                    "{t:?} points past the groups"
+                );
+            }
+            let _ = report.overclaiming_groups();
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn every_parser_accepts_any_text(text in log()) {
+            parse_all(&text);
+        }
+
+        #[test]
+        fn every_parser_accepts_any_xml_like_text(
+            text in "(<testsuites>|<testsuite tests=\"1\">|<testcase name=\"a\">|<failure/>|</testcase>|</testsuite>|<skipped>|[a-z\"= <>/&;]){0,60}"
+        ) {
+            parse_all(&text);
+        }
+    }
+
+    #[test]
+    fn every_parser_stays_linear_on_pathological_logs() {
+        // Each pattern repeats what a parser scans for within one line or across lines; a
+        // quadratic parser takes minutes on these, a linear one milliseconds.
+        let patterns = [
+            " ... ".repeat(200_000),
+            "test a ... ".repeat(100_000),
+            "test_a (m.C.test_a) ... ".repeat(40_000),
+            "---- a stdout ----\n".repeat(50_000),
+            "test a ... \n".repeat(100_000),
+            "ok 1 - a\n".repeat(100_000),
+            "        PASS [   0.004s] a b\n".repeat(40_000),
+            "<testcase name=\"a\"/>".repeat(40_000),
+            format!("<testsuites>{}", "<testsuite>".repeat(40_000)),
+            format!(
+                "<testsuite {}/>",
+                (0..40_000)
+                    .map(|i| format!("a{i}=\"\" "))
+                    .collect::<String>()
+            ),
+            format!("{}{}", " ... ".repeat(100_000), " ".repeat(500_000)),
+            "\u{1b}[".repeat(200_000),
+            "#".repeat(1_000_000),
+        ];
+        for text in patterns {
+            let start = Instant::now();
+            parse_all(&text);
+            let took = start.elapsed();
+            assert!(
+                took < Duration::from_secs(20),
+                "took {took:?} on {:?}...",
+                &text[..40]
+            );
+        }
     }
 }
