@@ -24,8 +24,9 @@
 //! for others from there. A group's summary merges its `test result:` lines (rustdoc prints
 //! two blocks for merged and standalone doctests): `ran` is the `running N tests` header
 //! (ignored tests included), `skipped` the ignored count, `errored` is never stated. A binary
-//! that exits before its `test result:` line (e.g. `std::process::exit(0)` inside a test) has
-//! no summary, and cargo goes on to the next binary as if it had passed.
+//! that ends before its `test result:` line has no summary: killed by a signal (cargo then
+//! reports the failed target), or `std::process::exit(0)` inside a test, after which cargo goes
+//! on to the next binary as if this one had passed.
 //!
 //! **argv the harness adds** for `cargo test`: drop `-q`/`--quiet` before `--` (it removes
 //! the `Running` lines, so binaries can no longer be told apart) and after it (libtest's terse
@@ -143,7 +144,10 @@ impl Parser {
             return;
         }
         if let Some(rest) = right_aligned(line, "Running").and_then(|r| r.strip_prefix(' ')) {
-            self.cargo_running(rest);
+            // `cargo run` prints its command in backquotes: that is no test binary.
+            if !rest.starts_with('`') {
+                self.cargo_running(rest);
+            }
             return;
         }
         if let Some(rest) = right_aligned(line, "Doc-tests").and_then(|r| r.strip_prefix(' ')) {
@@ -661,6 +665,21 @@ mod tests {
         assert_eq!(report.groups[0], group("tests/bail.rs", None));
         assert_eq!(report.outcome("tests/bail.rs::leaves_early"), None);
         assert!(!report.claims_success());
+    }
+
+    #[test]
+    fn a_binary_killed_by_a_signal_reports_nothing_and_claims_nothing() {
+        let report = parse(include_str!("samples/libtest-signal.txt"));
+        assert!(report.tests.is_empty());
+        assert_eq!(report.groups, vec![group("tests/edge.rs", None)]);
+        assert!(!report.claims_success());
+    }
+
+    #[test]
+    fn cargo_run_lines_are_not_test_binaries() {
+        let log = "     Running `target/debug/wordfreq a`\nrunning 1 test\ntest a ... ok\n";
+        let report = parse(log);
+        assert_eq!(table(&report), rows(&[("a", Passed, "")]));
     }
 
     #[test]
