@@ -59,7 +59,8 @@
 //! same crate alike (`wordfreq::wordfreq$...`), and emits suite events out of order.
 //!
 //! **argv the harness adds** for `cargo nextest run`: `--no-fail-fast` (run everything),
-//! `--retries 0` (the repo's config cannot turn a failure into a flaky pass),
+//! `--retries 0` (one attempt per test whatever the repo's config says: with retries the
+//! first attempt decides here, while nextest's summary counts a flaky test as passed),
 //! `--status-level all` (SKIP lines are below the default level), `--final-status-level none`,
 //! `--failure-output final` and `--success-output never` (no captured output before the
 //! `Summary` line, so a test cannot print status lines the parser takes for real ones; the
