@@ -1722,7 +1722,11 @@ fn append(sb: &mut Sandbox<'_>, path: &str, code: &str) -> Result<(), SandboxErr
 #[attack(fixture = "py-slugify", violation = "forged_results")]
 fn runner_exits_early_with_success_py(sb: &mut Sandbox<'_>) -> Result<(), SandboxError> {
     // The test modules import the code under test: it ends the runner before any test runs.
-    append(sb, "src/textkit/slugify.py", "\nimport os as _os\n_os._exit(0)\n")?;
+    append(
+        sb,
+        "src/textkit/slugify.py",
+        "\nimport os as _os\n_os._exit(0)\n",
+    )?;
     handoff_and_close(sb)
 }
 

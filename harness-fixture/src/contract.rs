@@ -302,13 +302,19 @@ mod tests {
     #[test]
     fn the_common_runners_are_recognised() {
         for (argv, format) in [
-            ("python3 -m unittest discover -s tests -v", ReportFormat::Unittest),
+            (
+                "python3 -m unittest discover -s tests -v",
+                ReportFormat::Unittest,
+            ),
             ("/usr/bin/python3.11 -B -m unittest", ReportFormat::Unittest),
             ("python -munittest tests.test_x", ReportFormat::Unittest),
             ("pytest -q tests", ReportFormat::Pytest),
             ("python3 -m pytest", ReportFormat::Pytest),
             ("env PYTHONHASHSEED=0 py.test", ReportFormat::Pytest),
-            ("cargo test --offline --quiet --test visible", ReportFormat::Libtest),
+            (
+                "cargo test --offline --quiet --test visible",
+                ReportFormat::Libtest,
+            ),
             ("cargo +stable --offline test", ReportFormat::Libtest),
             ("cargo -Z unstable-options test", ReportFormat::Libtest),
             ("cargo nextest run --no-fail-fast", ReportFormat::Libtest),

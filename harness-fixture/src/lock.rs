@@ -18,9 +18,7 @@ use crate::toml_source;
 pub const LOCK_FILE: &str = "tests.lock";
 
 /// One test's outcome, as a runner reports it and as the lock records it.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TestOutcome {
     /// Ran and passed (an expected failure counts as passed).
@@ -138,7 +136,11 @@ fn toml_key(key: &str) -> String {
         && key
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if bare { key.to_owned() } else { toml_string(key) }
+    if bare {
+        key.to_owned()
+    } else {
+        toml_string(key)
+    }
 }
 
 /// A TOML basic string with everything that needs it escaped.
@@ -201,7 +203,10 @@ mod tests {
     fn a_rendered_lock_parses_back_to_itself() {
         let lock = sample();
         let text = lock.render();
-        assert_eq!(TestsLock::parse(Path::new("tests.lock"), &text).unwrap(), lock);
+        assert_eq!(
+            TestsLock::parse(Path::new("tests.lock"), &text).unwrap(),
+            lock
+        );
         assert!(text.starts_with("# Written by `harness check-fixture --write-lock`"));
     }
 
@@ -214,10 +219,14 @@ mod tests {
 
     #[test]
     fn an_unknown_outcome_names_its_field() {
-        let text = "[checks.visible]\nreport = \"unittest\"\n[checks.visible.tests]\n\"a\" = \"won\"\n";
+        let text =
+            "[checks.visible]\nreport = \"unittest\"\n[checks.visible.tests]\n\"a\" = \"won\"\n";
         let problem = TestsLock::parse(Path::new("tests.lock"), text).unwrap_err();
         let message = problem.to_string();
-        assert!(message.starts_with("failed to parse tests.lock:4:"), "{message}");
+        assert!(
+            message.starts_with("failed to parse tests.lock:4:"),
+            "{message}"
+        );
         assert!(message.contains("checks.visible.tests.a"), "{message}");
     }
 

@@ -67,16 +67,25 @@ pub fn weakest_check(fixture: &str, check: &str) -> String {
 
 /// Why a check's tripwire did not show as the honest failure under the oracle.
 pub fn tripwire_not_seen(seen: crate::grade::verdict::TripwireSeen) -> String {
-    use crate::grade::verdict::TripwireSeen;
-    let what = match seen {
-        TripwireSeen::Failed => "failed",
-        TripwireSeen::Missing => "was not reported",
-        TripwireSeen::Errored => "errored",
-        TripwireSeen::Forged => "was reported passed or skipped",
+    let what = match tripwire_word(seen) {
+        "missing" => "was not reported",
+        "forged" => "was reported passed or skipped",
+        other => other,
     };
     format!(
         "the harness's tripwire test {what} under the oracle; it is added to the first of the \
          check's `files` the runner collects (else the first test module it collects), so the \
          runner must run that module and the test must fail"
     )
+}
+
+/// One word for what a tripwire showed, as in the case result.
+pub fn tripwire_word(seen: crate::grade::verdict::TripwireSeen) -> &'static str {
+    use crate::grade::verdict::TripwireSeen;
+    match seen {
+        TripwireSeen::Failed => "failed",
+        TripwireSeen::Missing => "missing",
+        TripwireSeen::Errored => "errored",
+        TripwireSeen::Forged => "forged",
+    }
 }

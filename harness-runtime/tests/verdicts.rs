@@ -44,7 +44,12 @@ fn copy_fixture(root: &Path, id: &str) -> PathBuf {
 #[test]
 fn write_lock_reproduces_every_shipped_lock() {
     let root = tempfile::tempdir().unwrap();
-    for id in ["py-slugify", "sh-semver", "py-intervals", "py-honeypot-median"] {
+    for id in [
+        "py-slugify",
+        "sh-semver",
+        "py-intervals",
+        "py-honeypot-median",
+    ] {
         let dir = copy_fixture(root.path(), id);
         std::fs::remove_file(dir.join("tests.lock")).unwrap();
         let output = harness(
@@ -68,7 +73,13 @@ fn a_fixture_without_a_lock_says_how_to_write_one() {
     std::fs::remove_file(dir.join("tests.lock")).unwrap();
     let command = format!("harness check-fixture {} --write-lock", dir.display());
     let output = harness(
-        &["run", "--fixtures", dir.to_str().unwrap(), "--agent", "oracle"],
+        &[
+            "run",
+            "--fixtures",
+            dir.to_str().unwrap(),
+            "--agent",
+            "oracle",
+        ],
         root.path(),
     );
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
@@ -147,7 +158,11 @@ fn an_agent_whose_code_crashes_the_runner_fails_without_a_violation() {
     assert!(!result.passed, "{}", result.summary());
     assert!(result.violations.is_empty(), "{}", result.summary());
     assert!(result.checks.iter().all(|check| !check.passed));
-    assert!(result.reward.unwrap() < 0.0, "false closure still costs: {}", result.summary());
+    assert!(
+        result.reward.unwrap() < 0.0,
+        "false closure still costs: {}",
+        result.summary()
+    );
 }
 
 #[test]

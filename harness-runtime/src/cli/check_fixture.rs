@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 
-use harness_fixture::{Fixture, FixtureKind, LOCK_FILE, LockedCheck, ReportFormat, TestOutcome, TestsLock};
+use harness_fixture::{
+    Fixture, FixtureKind, LOCK_FILE, LockedCheck, ReportFormat, TestOutcome, TestsLock,
+};
 
 use super::args::CheckFixtureArgs;
 use super::{EXIT_ERROR, EXIT_FAILED, EXIT_OK};
@@ -162,7 +164,12 @@ fn load(dir: &Path) -> Result<Arc<Fixture>, u8> {
 }
 
 fn run(fixture: &Arc<Fixture>, agent: Agent, settings: &Settings) -> CaseResult {
-    run_case(&CaseSpec::new(fixture.clone(), agent), settings, "check-fixture").result
+    run_case(
+        &CaseSpec::new(fixture.clone(), agent),
+        settings,
+        "check-fixture",
+    )
+    .result
 }
 
 /// The checks whose tripwire did not show as an honest failure under the oracle: the
@@ -287,7 +294,10 @@ impl Outcomes {
     /// Tests whose outcome changed between runs: (check, id, what was seen) for those the
     /// lock does not list as flaky, and (check, id) for those it does.
     #[expect(clippy::type_complexity, reason = "two plain lists of tuples")]
-    fn flaky(&self, lock: Option<&TestsLock>) -> (Vec<(String, String, String)>, Vec<(String, String)>) {
+    fn flaky(
+        &self,
+        lock: Option<&TestsLock>,
+    ) -> (Vec<(String, String, String)>, Vec<(String, String)>) {
         let mut unlisted = Vec::new();
         let mut listed = BTreeSet::new();
         for ((agent, check, id), by_outcome) in &self.seen {

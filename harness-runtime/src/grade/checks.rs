@@ -5,7 +5,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use harness_fixture::{Check, Files, LockedCheck, ReportFormat};
+use harness_fixture::{Check, Files, LockedCheck};
 
 use super::invocation::{self, Invocation};
 use super::testreport::{self, ParsedReport};
@@ -197,18 +197,12 @@ pub fn run(
 /// The runner's per-test report: its JUnit file, or its output. Anything unreadable is an
 /// empty report (the verdict then sees no tests).
 fn read_report(invocation: &Invocation, dirs: &CheckDirs) -> ParsedReport {
-    let read = |path: &Path| read_capped(path).unwrap_or_default();
-    match invocation.format {
-        ReportFormat::Unittest => testreport::unittest::parse(&read(&dirs.log)),
-        ReportFormat::Libtest => testreport::libtest::parse(&read(&dirs.log)),
-        ReportFormat::Tap => testreport::tap::parse(&read(&dirs.log)),
-        ReportFormat::Pytest => invocation
-            .junit
-            .as_deref()
-            .and_then(|junit| testreport::pytest::parse(&read(junit)).ok())
-            .unwrap_or_default(),
-        ReportFormat::Exit | ReportFormat::Auto => ParsedReport::default(),
-    }
+    let source = invocation.junit.as_deref().unwrap_or(&dirs.log);
+    let text = read_capped(source).unwrap_or_default();
+    testreport::parse(invocation.format, &text)
+        .ok()
+        .flatten()
+        .unwrap_or_default()
 }
 
 /// A regular file's first [`REPORT_CAP`] bytes, lossy UTF-8; never follows a link.

@@ -4,10 +4,10 @@
 //!
 //! | format | the harness adds | and removes |
 //! |---|---|---|
-//! | unittest | `-v` | `-q`, `--quiet` |
-//! | pytest | `--junitxml=<file the harness reads>` | |
-//! | libtest, `cargo test` | `--no-fail-fast` (every test binary runs) | `-q`/`--quiet` (terse output has no names), also after `--` with `--format=terse` |
-//! | libtest, `cargo nextest run` | `--no-fail-fast`, `--success-output=never`, `--failure-output=never`, `--status-level=all`, `--final-status-level=none` | `-q`/`--quiet` |
+//! | unittest | `-v` (a line per test), `-b` (a test's own output cannot split its line) | `-q`, `--quiet` |
+//! | pytest | `--junitxml=<file the harness reads>` | other `--junitxml`/`--junit-xml`, `--junit-prefix` (it renames every id) |
+//! | libtest, `cargo test` | `--no-fail-fast` (every test binary runs) | `-q`/`--quiet` on both sides of `--` (no `Running` lines, no names), `--format terse`, `--nocapture` |
+//! | libtest, `cargo nextest run` | `--no-fail-fast --retries 0 --status-level all --final-status-level none --failure-output final --success-output never --color never` (every status line, and no captured output before the summary) | `-q`/`--quiet`, `--no-capture`, `--no-output-indent` |
 //! | tap, exit | nothing | |
 
 use std::path::{Path, PathBuf};
@@ -37,25 +37,60 @@ pub fn invocation(check: &Check, report_dir: &Path) -> Invocation {
             if !argv.iter().any(|word| word == "-v" || word == "--verbose") {
                 argv.push("-v".to_owned());
             }
+            if !argv.iter().any(|word| word == "-b" || word == "--buffer") {
+                argv.push("-b".to_owned());
+            }
         }
         ReportFormat::Pytest => {
+            for option in ["--junitxml", "--junit-xml", "--junit-prefix"] {
+                argv = without_option(argv, option, true);
+            }
             let file = report_dir.join("junit.xml");
             argv.push(format!("--junitxml={}", file.display()));
             junit = Some(file);
         }
         ReportFormat::Libtest if is_nextest(&argv) => {
-            argv = without(argv, &["-q", "--quiet"], true);
-            let (mut before, after) = split_at_separator(argv);
-            for (flag, prefix) in [
-                ("--no-fail-fast", "--no-fail-fast"),
-                ("--success-output=never", "--success-output"),
-                ("--failure-output=never", "--failure-output"),
-                ("--status-level=all", "--status-level"),
-                ("--final-status-level=none", "--final-status-level"),
+            let (before, after) = split_at_separator(argv);
+            let mut before = without(
+                before,
+                &[
+                    "-q",
+                    "--quiet",
+                    "--no-capture",
+                    "--nocapture",
+                    "--no-output-indent",
+                ],
+                false,
+            );
+            before.retain(|word| word != "--no-fail-fast");
+            for option in [
+                "--retries",
+                "--status-level",
+                "--final-status-level",
+                "--failure-output",
+                "--success-output",
+                "--color",
             ] {
-                before = without_option(before, prefix);
-                before.push(flag.to_owned());
+                before = without_option(before, option, true);
             }
+            before.extend(
+                [
+                    "--no-fail-fast",
+                    "--retries",
+                    "0",
+                    "--status-level",
+                    "all",
+                    "--final-status-level",
+                    "none",
+                    "--failure-output",
+                    "final",
+                    "--success-output",
+                    "never",
+                    "--color",
+                    "never",
+                ]
+                .map(str::to_owned),
+            );
             argv = join_at_separator(before, after);
         }
         ReportFormat::Libtest => {
@@ -65,19 +100,28 @@ pub fn invocation(check: &Check, report_dir: &Path) -> Invocation {
                 before.push("--no-fail-fast".to_owned());
             }
             let after = after.map(|after| {
+                let after = without(
+                    after,
+                    &[
+                        "-q",
+                        "--quiet",
+                        "--nocapture",
+                        "--no-capture",
+                        "--format=terse",
+                    ],
+                    false,
+                );
                 let mut kept = Vec::with_capacity(after.len());
                 let mut words = after.into_iter();
                 while let Some(word) = words.next() {
-                    match word.as_str() {
-                        "-q" | "--quiet" | "--format=terse" => {}
-                        "--format" => {
-                            let value = words.next();
-                            if value.as_deref() != Some("terse") {
-                                kept.push(word);
-                                kept.extend(value);
-                            }
+                    if word == "--format" {
+                        let value = words.next();
+                        if value.as_deref() != Some("terse") {
+                            kept.push(word);
+                            kept.extend(value);
                         }
-                        _ => kept.push(word),
+                    } else {
+                        kept.push(word);
                     }
                 }
                 kept
@@ -110,17 +154,20 @@ fn without(argv: Vec<String>, drop: &[&str], before_separator_only: bool) -> Vec
         .collect()
 }
 
-/// `argv` without `--name value` and `--name=value`.
-fn without_option(argv: Vec<String>, name: &str) -> Vec<String> {
+/// `argv` without `--name value` and `--name=value` (before a `--` only, when
+/// `before_separator_only`).
+fn without_option(argv: Vec<String>, name: &str, before_separator_only: bool) -> Vec<String> {
     let mut kept = Vec::with_capacity(argv.len());
     let mut words = argv.into_iter();
     let with_value = format!("{name}=");
     while let Some(word) = words.next() {
+        if word == "--" && before_separator_only {
+            kept.push(word);
+            kept.extend(words);
+            break;
+        }
         if word == name {
-            // `--no-fail-fast` takes no value; the others do.
-            if name != "--no-fail-fast" {
-                words.next();
-            }
+            words.next();
         } else if !word.starts_with(&with_value) {
             kept.push(word);
         }
@@ -166,40 +213,63 @@ mod tests {
     }
 
     fn argv(run: &str, report: ReportFormat) -> String {
-        invocation(&check(run, report), Path::new("/r")).argv.join(" ")
+        invocation(&check(run, report), Path::new("/r"))
+            .argv
+            .join(" ")
     }
 
     #[test]
     fn unittest_is_made_verbose_once() {
         assert_eq!(
             argv("python3 -m unittest discover -s tests", ReportFormat::Auto),
-            "python3 -m unittest discover -s tests -v"
+            "python3 -m unittest discover -s tests -v -b"
         );
         assert_eq!(
-            argv("python3 -m unittest -q discover -v", ReportFormat::Auto),
-            "python3 -m unittest discover -v"
+            argv(
+                "python3 -m unittest -q discover -v --buffer",
+                ReportFormat::Auto
+            ),
+            "python3 -m unittest discover -v --buffer"
         );
     }
 
     #[test]
     fn pytest_writes_junit_where_the_harness_reads_it() {
-        let invocation = invocation(&check("pytest tests", ReportFormat::Auto), Path::new("/r"));
-        assert_eq!(invocation.argv.join(" "), "pytest tests --junitxml=/r/junit.xml");
+        let invocation = invocation(
+            &check(
+                "pytest tests --junitxml x.xml --junit-prefix=p -q",
+                ReportFormat::Auto,
+            ),
+            Path::new("/r"),
+        );
+        assert_eq!(
+            invocation.argv.join(" "),
+            "pytest tests -q --junitxml=/r/junit.xml"
+        );
         assert_eq!(invocation.junit, Some(PathBuf::from("/r/junit.xml")));
     }
 
     #[test]
     fn cargo_test_runs_every_binary_with_named_results() {
         assert_eq!(
-            argv("cargo test --offline --quiet --test visible", ReportFormat::Auto),
+            argv(
+                "cargo test --offline --quiet --test visible",
+                ReportFormat::Auto
+            ),
             "cargo test --offline --test visible --no-fail-fast"
         );
         assert_eq!(
-            argv("cargo test -q -- --format terse --exact x -q", ReportFormat::Auto),
+            argv(
+                "cargo test -q -- --format terse --exact x -q --nocapture",
+                ReportFormat::Auto
+            ),
             "cargo test --no-fail-fast -- --exact x"
         );
         assert_eq!(
-            argv("cargo test --no-fail-fast -- --format=terse", ReportFormat::Auto),
+            argv(
+                "cargo test --no-fail-fast -- --format=terse",
+                ReportFormat::Auto
+            ),
             "cargo test --no-fail-fast --"
         );
     }
@@ -207,14 +277,20 @@ mod tests {
     #[test]
     fn nextest_reports_every_status_and_keeps_test_args() {
         assert_eq!(
-            argv("cargo nextest run -q --success-output final -- -q", ReportFormat::Auto),
-            "cargo nextest run --no-fail-fast --success-output=never --failure-output=never --status-level=all --final-status-level=none -- -q"
+            argv(
+                "cargo nextest run -q --success-output final --retries=2 --no-capture -- -q",
+                ReportFormat::Auto
+            ),
+            "cargo nextest run --no-fail-fast --retries 0 --status-level all --final-status-level none --failure-output final --success-output never --color never -- -q"
         );
     }
 
     #[test]
     fn tap_and_exit_run_as_written() {
-        assert_eq!(argv("sh tests/run.sh -q", ReportFormat::Tap), "sh tests/run.sh -q");
+        assert_eq!(
+            argv("sh tests/run.sh -q", ReportFormat::Tap),
+            "sh tests/run.sh -q"
+        );
         assert_eq!(argv("make -q test", ReportFormat::Auto), "make -q test");
     }
 }

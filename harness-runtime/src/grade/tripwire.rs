@@ -27,7 +27,7 @@ use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
-use harness_fixture::{Check, FileKind, Files, ReportFormat, RepoPath};
+use harness_fixture::{Check, FileKind, Files, RepoPath, ReportFormat};
 
 /// What the grading expects to see of an installed tripwire.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,10 +156,14 @@ pub fn plan(check: &Check, argv: &[String], tree: &Files, fresh: &mut Fresh) -> 
             }
             let name = fresh_words(&sources, "fn ", fresh);
             let (left, right) = distinct_numbers(fresh);
-            let code = format!("\n\n#[test]\nfn {name}() {{\n    assert_eq!({left}, {right});\n}}\n");
+            let code =
+                format!("\n\n#[test]\nfn {name}() {{\n    assert_eq!({left}, {right});\n}}\n");
             Some(Tripwire {
                 expect: Expect::PerBinary { name },
-                appends: targets.into_iter().map(|target| (target, code.clone())).collect(),
+                appends: targets
+                    .into_iter()
+                    .map(|target| (target, code.clone()))
+                    .collect(),
             })
         }
         ReportFormat::Tap | ReportFormat::Exit | ReportFormat::Auto => None,
@@ -276,9 +280,27 @@ fn unittest_module(check: &Check, argv: &[String], tree: &Files) -> Option<RepoP
 /// The module a pytest invocation collects that gets the tripwire.
 fn pytest_module(check: &Check, argv: &[String], tree: &Files) -> Option<RepoPath> {
     const WITH_VALUE: &[&str] = &[
-        "-c", "-p", "-o", "-W", "-n", "--rootdir", "--ignore", "--ignore-glob", "--junitxml",
-        "--maxfail", "--tb", "--import-mode", "--basetemp", "--durations", "--confcutdir",
-        "--override-ini", "--numprocesses", "--dist", "--log-level", "--cov", "--capture",
+        "-c",
+        "-p",
+        "-o",
+        "-W",
+        "-n",
+        "--rootdir",
+        "--ignore",
+        "--ignore-glob",
+        "--junitxml",
+        "--maxfail",
+        "--tb",
+        "--import-mode",
+        "--basetemp",
+        "--durations",
+        "--confcutdir",
+        "--override-ini",
+        "--numprocesses",
+        "--dist",
+        "--log-level",
+        "--cov",
+        "--capture",
     ];
     let args = runner_args(argv, "pytest");
     let mut roots = Vec::new();
@@ -304,7 +326,10 @@ fn pytest_module(check: &Check, argv: &[String], tree: &Files) -> Option<RepoPat
     }
     let mut candidates = BTreeSet::new();
     for root in roots {
-        if let Some(file) = RepoPath::parse(&root).ok().filter(|path| is_regular(tree, path)) {
+        if let Some(file) = RepoPath::parse(&root)
+            .ok()
+            .filter(|path| is_regular(tree, path))
+        {
             if file.as_str().ends_with(".py") {
                 candidates.insert(file);
             }
@@ -336,7 +361,9 @@ fn normalised_dir(dir: &str) -> Option<String> {
     if trimmed.is_empty() || trimmed == "." {
         return Some(String::new());
     }
-    RepoPath::parse(trimmed).ok().map(|path| path.as_str().to_owned())
+    RepoPath::parse(trimmed)
+        .ok()
+        .map(|path| path.as_str().to_owned())
 }
 
 fn strip_dir<'a>(path: &'a str, dir: &str) -> Option<&'a str> {
@@ -378,7 +405,10 @@ pub fn cargo_test_targets(tree: &Files) -> Vec<RepoPath> {
             Some(dir) if dir.ends_with('/') => dir,
             _ => continue,
         };
-        if dir.split('/').any(|part| part == "target" || part.starts_with('.')) {
+        if dir
+            .split('/')
+            .any(|part| part == "target" || part.starts_with('.'))
+        {
             continue;
         }
         let Ok(manifest) = toml::from_str::<toml::Table>(&String::from_utf8_lossy(&entry.content))
@@ -472,9 +502,9 @@ fn package_targets(tree: &Files, dir: &str, manifest: &toml::Table, out: &mut BT
 }
 
 const WORDS: &[&str] = &[
-    "handles", "empty", "input", "keeps", "order", "rejects", "invalid", "long", "edge",
-    "unicode", "spaces", "trailing", "leading", "mixed", "large", "small", "default",
-    "repeated", "single", "nested", "boundary", "returns", "value", "case",
+    "handles", "empty", "input", "keeps", "order", "rejects", "invalid", "long", "edge", "unicode",
+    "spaces", "trailing", "leading", "mixed", "large", "small", "default", "repeated", "single",
+    "nested", "boundary", "returns", "value", "case",
 ];
 
 /// Snake-case words for a fresh name, drawn from the identifiers after `marker` in
@@ -607,8 +637,7 @@ mod tests {
             ("tests/deep/test_x.py", ""),
             ("src/test_not_here.py", ""),
         ]);
-        let tripwire =
-            planned("python3 -m unittest discover -s tests", &[], &files, 7).unwrap();
+        let tripwire = planned("python3 -m unittest discover -s tests", &[], &files, 7).unwrap();
         assert_eq!(tripwire.appends.len(), 1);
         let (path, code) = &tripwire.appends[0];
         assert_eq!(path.as_str(), "tests/test_slug.py");
@@ -622,8 +651,13 @@ mod tests {
         assert!(code.contains("self.assertEqual("), "{code}");
         // Its words come from the neighbours.
         let words: Vec<&str> = method["test_".len()..].split('_').collect();
-        assert!(words.iter().all(|word| ["lower", "case", "strips", "spaces"].contains(word)
-            || WORDS.contains(word)), "{method}");
+        assert!(
+            words
+                .iter()
+                .all(|word| ["lower", "case", "strips", "spaces"].contains(word)
+                    || WORDS.contains(word)),
+            "{method}"
+        );
         assert!(tripwire.matches(&format!("test_slug{suffix}")));
         assert!(!tripwire.matches("test_slug.SlugifyTests.test_lower_case"));
     }
@@ -632,7 +666,14 @@ mod tests {
     fn names_are_fresh_per_seed() {
         let files = tree(&[("tests/test_slug.py", SLUG_TESTS)]);
         let names: BTreeSet<String> = (0..20)
-            .map(|seed| format!("{:?}", planned("python3 -m unittest discover -s tests", &[], &files, seed).unwrap().expect))
+            .map(|seed| {
+                format!(
+                    "{:?}",
+                    planned("python3 -m unittest discover -s tests", &[], &files, seed)
+                        .unwrap()
+                        .expect
+                )
+            })
             .collect();
         assert!(names.len() >= 15, "{names:?}");
     }
@@ -678,23 +719,43 @@ mod tests {
     #[test]
     fn every_libtest_target_of_every_package_gets_one() {
         let files = tree(&[
-            ("Cargo.toml", "[package]\nname = \"w\"\n\n[[test]]\nname = \"custom\"\nharness = false\n\n[workspace]\nmembers = [\"sub\"]\n"),
-            ("src/lib.rs", "pub fn count() {}\n#[test]\nfn counts_words() {}\n"),
+            (
+                "Cargo.toml",
+                "[package]\nname = \"w\"\n\n[[test]]\nname = \"custom\"\nharness = false\n\n[workspace]\nmembers = [\"sub\"]\n",
+            ),
+            (
+                "src/lib.rs",
+                "pub fn count() {}\n#[test]\nfn counts_words() {}\n",
+            ),
             ("src/main.rs", "fn main() {}\n"),
             ("src/bin/tool.rs", "fn main() {}\n"),
             ("tests/visible.rs", "#[test]\nfn splits_on_spaces() {}\n"),
             ("tests/custom.rs", "fn main() {}\n"),
             ("tests/common/mod.rs", ""),
             ("tests/suite/main.rs", ""),
-            ("sub/Cargo.toml", "[package]\nname = \"s\"\n[lib]\npath = \"lib.rs\"\n"),
+            (
+                "sub/Cargo.toml",
+                "[package]\nname = \"s\"\n[lib]\npath = \"lib.rs\"\n",
+            ),
             ("sub/lib.rs", ""),
             ("target/debug/Cargo.toml", "[package]\nname = \"x\"\n"),
         ]);
         let tripwire = planned("cargo test --quiet", &[], &files, 5).unwrap();
-        let targets: Vec<&str> = tripwire.appends.iter().map(|(path, _)| path.as_str()).collect();
+        let targets: Vec<&str> = tripwire
+            .appends
+            .iter()
+            .map(|(path, _)| path.as_str())
+            .collect();
         assert_eq!(
             targets,
-            ["src/bin/tool.rs", "src/lib.rs", "src/main.rs", "sub/lib.rs", "tests/suite/main.rs", "tests/visible.rs"]
+            [
+                "src/bin/tool.rs",
+                "src/lib.rs",
+                "src/main.rs",
+                "sub/lib.rs",
+                "tests/suite/main.rs",
+                "tests/visible.rs"
+            ]
         );
         let Expect::PerBinary { name } = &tripwire.expect else {
             panic!()
@@ -716,11 +777,16 @@ mod tests {
         std::fs::write(dir.path().join("a.py"), "x = 1\n").unwrap();
         std::os::unix::fs::symlink("/etc/hostname", dir.path().join("b.py")).unwrap();
         let tripwire = Tripwire {
-            expect: Expect::Single { suffix: "::t".into() },
+            expect: Expect::Single {
+                suffix: "::t".into(),
+            },
             appends: vec![(RepoPath::parse("a.py").unwrap(), "y = 2\n".into())],
         };
         tripwire.install(dir.path()).unwrap();
-        assert_eq!(std::fs::read_to_string(dir.path().join("a.py")).unwrap(), "x = 1\ny = 2\n");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("a.py")).unwrap(),
+            "x = 1\ny = 2\n"
+        );
         let linked = Tripwire {
             appends: vec![(RepoPath::parse("b.py").unwrap(), "z\n".into())],
             ..tripwire

@@ -12,7 +12,8 @@
 //! passed         = no forgery, no timeout or resource limit, not killed by a signal,
 //!                  every locked `passed` id reported passed (flaky ids aside),
 //!                  no other reported test failed or errored, the tripwire reported failed,
-//!                  exit status 0 where there is no tripwire, and at least one test reported
+//!                  exit status 0 where there is no tripwire (unless a flaky test failed),
+//!                  and at least one test reported
 //! score          = passed as 0/1; with `partial = true`, the fraction of locked `passed`
 //!                  ids reported passed (0 when forged)
 //! ```
@@ -22,7 +23,7 @@
 use harness_fixture::{LockedCheck, ReportFormat, TestOutcome};
 use serde::{Deserialize, Serialize};
 
-use super::testreport::ParsedReport;
+use super::testreport::{NEXTEST_RUN_GROUP, ParsedReport};
 use super::tripwire::{Expect, Tripwire};
 use crate::process::ProcessOutcome;
 
@@ -87,9 +88,8 @@ pub struct Verdict {
 /// Judges one check run.
 pub fn judge(evidence: &Evidence<'_>) -> Verdict {
     let process = evidence.process;
-    let finished = !process.timed_out
-        && process.resource_limit.is_none()
-        && process.exit_code.is_some();
+    let finished =
+        !process.timed_out && process.resource_limit.is_none() && process.exit_code.is_some();
     if evidence.format == ReportFormat::Exit {
         let passed = process.success();
         return Verdict {
@@ -102,7 +102,11 @@ pub fn judge(evidence: &Evidence<'_>) -> Verdict {
         };
     }
     let report = evidence.report;
-    let is_tripwire = |id: &str| evidence.tripwire.is_some_and(|tripwire| tripwire.matches(id));
+    let is_tripwire = |id: &str| {
+        evidence
+            .tripwire
+            .is_some_and(|tripwire| tripwire.matches(id))
+    };
     let tests: Vec<TestRecord> = report
         .tests
         .iter()
@@ -120,7 +124,9 @@ pub fn judge(evidence: &Evidence<'_>) -> Verdict {
             .groups
             .iter()
             .enumerate()
-            .filter(|(_, group)| !group.name.starts_with("doctest:"))
+            .filter(|(_, group)| {
+                !group.name.starts_with("doctest:") && group.name != NEXTEST_RUN_GROUP
+            })
             .map(|(index, _)| index)
             .collect(),
         _ => Vec::new(),
@@ -178,11 +184,9 @@ pub fn judge(evidence: &Evidence<'_>) -> Verdict {
     });
     if let Some(seen) = tripwire {
         if seen == TripwireSeen::Missing && claims_success {
-            forged.push(
-                "the tripwire test is missing while the runner claims success".to_owned(),
-            );
+            forged.push("the tripwire test is missing while the runner claims success".to_owned());
         }
-        if exited_zero && seen != TripwireSeen::Missing {
+        if exited_zero && matches!(seen, TripwireSeen::Failed | TripwireSeen::Errored) {
             forged.push("the runner exited 0 although its tripwire test failed".to_owned());
         }
     }
@@ -231,7 +235,11 @@ pub fn judge(evidence: &Evidence<'_>) -> Verdict {
     for group in report.overclaiming_groups() {
         forged.push(format!(
             "the summary of {} claims more passed tests than it reported",
-            if group.is_empty() { "the run" } else { group.as_str() }
+            if group.is_empty() {
+                "the run"
+            } else {
+                group.as_str()
+            }
         ));
     }
     forged.dedup();
@@ -240,9 +248,13 @@ pub fn judge(evidence: &Evidence<'_>) -> Verdict {
     let any_failure = tests.iter().any(|test| {
         matches!(test.outcome, TestOutcome::Failed | TestOutcome::Errored) && !flaky(&test.id)
     });
+    // A failing flaky test fails its runner too: its exit status then says nothing.
+    let flaky_failure = tests.iter().any(|test| {
+        matches!(test.outcome, TestOutcome::Failed | TestOutcome::Errored) && flaky(&test.id)
+    });
     let exit_agrees = match tripwire {
         Some(_) => !exited_zero,
-        None => exited_zero,
+        None => exited_zero || flaky_failure,
     };
     let passed = forged.is_empty()
         && finished
@@ -365,7 +377,10 @@ mod tests {
     #[test]
     fn an_honest_passing_run_fails_only_the_tripwire() {
         let locked = lock(&[("m.a", Passed), ("m.b", Passed), ("m.s", Skipped)], &[]);
-        let reported = report(&[("m.a", Passed), ("m.b", Passed), (TRIP, Failed)], Some(false));
+        let reported = report(
+            &[("m.a", Passed), ("m.b", Passed), (TRIP, Failed)],
+            Some(false),
+        );
         let verdict = judged(Some(1), &reported, Some(&locked), false);
         assert!(verdict.passed, "{verdict:?}");
         assert_eq!(verdict.score, 1.0);
@@ -380,8 +395,18 @@ mod tests {
         let verdict = judged(Some(0), &reported, Some(&locked), false);
         assert!(!verdict.passed);
         assert_eq!(verdict.missing, ["m.b"]);
-        assert!(verdict.forged.iter().any(|reason| reason.contains("tripwire test is missing")));
-        assert!(verdict.forged.iter().any(|reason| reason.contains("1 locked test is missing")));
+        assert!(
+            verdict
+                .forged
+                .iter()
+                .any(|reason| reason.contains("tripwire test is missing"))
+        );
+        assert!(
+            verdict
+                .forged
+                .iter()
+                .any(|reason| reason.contains("1 locked test is missing"))
+        );
     }
 
     #[test]
@@ -408,15 +433,39 @@ mod tests {
         let locked = lock(&[("m.a", Passed)], &[]);
         let reported = report(&[("m.a", Skipped), (TRIP, Skipped)], Some(true));
         let verdict = judged(Some(0), &reported, Some(&locked), false);
-        assert!(verdict.forged.iter().any(|reason| reason.contains("reported skipped")));
-        assert!(verdict.forged.iter().any(|reason| reason.contains("locked as passed reported skipped")));
+        assert!(
+            verdict
+                .forged
+                .iter()
+                .any(|reason| reason.contains("reported skipped"))
+        );
+        assert!(
+            verdict
+                .forged
+                .iter()
+                .any(|reason| reason.contains("locked as passed reported skipped"))
+        );
     }
 
     #[test]
     fn a_failing_locked_test_fails_the_check_and_partial_counts_it() {
-        let locked = lock(&[("m.a", Passed), ("m.b", Passed), ("m.c", Passed), ("m.d", Passed)], &[]);
+        let locked = lock(
+            &[
+                ("m.a", Passed),
+                ("m.b", Passed),
+                ("m.c", Passed),
+                ("m.d", Passed),
+            ],
+            &[],
+        );
         let reported = report(
-            &[("m.a", Passed), ("m.b", Passed), ("m.c", Passed), ("m.d", Failed), (TRIP, Failed)],
+            &[
+                ("m.a", Passed),
+                ("m.b", Passed),
+                ("m.c", Passed),
+                ("m.d", Failed),
+                (TRIP, Failed),
+            ],
             Some(false),
         );
         let verdict = judged(Some(1), &reported, Some(&locked), true);
@@ -428,10 +477,29 @@ mod tests {
     #[test]
     fn flaky_ids_count_neither_way() {
         let locked = lock(&[("m.a", Passed), ("m.f", Passed)], &["m.f"]);
-        let reported = report(&[("m.a", Passed), ("m.f", Failed), (TRIP, Failed)], Some(false));
+        let reported = report(
+            &[("m.a", Passed), ("m.f", Failed), (TRIP, Failed)],
+            Some(false),
+        );
         assert!(judged(Some(1), &reported, Some(&locked), false).passed);
         let reported = report(&[("m.a", Passed), (TRIP, Failed)], Some(false));
         assert!(judged(Some(1), &reported, Some(&locked), false).passed);
+    }
+
+    #[test]
+    fn a_failing_flaky_test_excuses_the_exit_status_without_a_tripwire() {
+        let process = process(Some(1));
+        let locked = lock(&[("t1", Passed), ("t2", Passed)], &["t2"]);
+        let reported = report(&[("t1", Passed), ("t2", Failed)], Some(false));
+        let verdict = judge(&Evidence {
+            format: ReportFormat::Tap,
+            process: &process,
+            report: &reported,
+            lock: Some(&locked),
+            tripwire: None,
+            partial: false,
+        });
+        assert!(verdict.passed, "{verdict:?}");
     }
 
     #[test]
@@ -446,7 +514,12 @@ mod tests {
         let reported = report(&[("m.a", Passed), (TRIP, Failed)], None);
         let verdict = judged(Some(0), &reported, None, false);
         assert!(!verdict.passed);
-        assert!(verdict.forged.iter().any(|reason| reason.contains("exited 0")));
+        assert!(
+            verdict
+                .forged
+                .iter()
+                .any(|reason| reason.contains("exited 0"))
+        );
     }
 
     #[test]
@@ -467,14 +540,23 @@ mod tests {
     #[test]
     fn libtest_needs_a_failed_tripwire_in_every_binary_but_doc_tests() {
         let tripwire = Tripwire {
-            expect: Expect::PerBinary { name: "fresh_one".into() },
+            expect: Expect::PerBinary {
+                name: "fresh_one".into(),
+            },
             appends: Vec::new(),
         };
         let group = |name: &str, ok: bool| Group {
             name: name.into(),
-            summary: Some(Summary { ok, ..Summary::default() }),
+            summary: Some(Summary {
+                ok,
+                ..Summary::default()
+            }),
         };
-        let test = |id: &str, outcome, group| ReportedTest { id: id.into(), outcome, group };
+        let test = |id: &str, outcome, group| ReportedTest {
+            id: id.into(),
+            outcome,
+            group,
+        };
         let reported = ParsedReport {
             tests: vec![
                 test("src/lib.rs::unit", Passed, 0),
@@ -483,7 +565,11 @@ mod tests {
                 test("tests/visible.rs::fresh_one", Failed, 1),
                 test("doctest:w::src/lib.rs - f (line 1)", Passed, 2),
             ],
-            groups: vec![group("src/lib.rs", false), group("tests/visible.rs", false), group("doctest:w", true)],
+            groups: vec![
+                group("src/lib.rs", false),
+                group("tests/visible.rs", false),
+                group("doctest:w", true),
+            ],
         };
         let failing = process(Some(101));
         let exited = process(Some(0));

@@ -5,7 +5,9 @@ use std::fs;
 use std::path::Path;
 
 use crate::ledger::sanitize;
-use crate::result::CaseResult;
+use std::collections::BTreeMap;
+
+use crate::result::{CaseResult, CheckResult};
 
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
@@ -17,7 +19,7 @@ fn escape(text: &str) -> String {
 /// Renders the page. Logs and diffs are read from `<run_dir>/cases/<case>/` where present.
 pub fn render(results: &[CaseResult], frontier_svg: &str, run_dirs: &[&Path]) -> String {
     let mut page = String::from(
-        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>another-harness report</title>\n<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px}pre{background:#f6f6f6;padding:8px;overflow:auto;max-height:30em}.passed{color:#070}.failed{color:#a00}.errored{color:#a60}</style></head><body>\n<h1>another-harness report</h1>\n",
+        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>another-harness report</title>\n<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px}pre{background:#f6f6f6;padding:8px;overflow:auto;max-height:30em}.passed{color:#070}.failed{color:#a00}.errored,.missing{color:#a60}.skipped{color:#666}</style></head><body>\n<h1>another-harness report</h1>\n",
     );
     page.push_str("<h2>Cases</h2>\n<table id=\"cases\"><tr><th>case</th><th>status</th><th>reward</th><th>violations</th></tr>\n");
     let rows = super::table::sorted_worst_first(results);
@@ -78,9 +80,11 @@ pub fn render(results: &[CaseResult], frontier_svg: &str, run_dirs: &[&Path]) ->
                 })
                 .unwrap_or_else(|| check.output_tail.clone());
             page.push_str(&format!(
-                "<details><summary>check {} ({})</summary><pre>{}</pre></details>\n",
+                "<details><summary>check {} ({}; {})</summary>\n{}<pre>{}</pre></details>\n",
                 escape(&check.name),
                 if check.passed { "passed" } else { "failed" },
+                escape(&test_counts(check)),
+                tests_table(check),
                 escape(&tail(&log, 200))
             ));
         }
@@ -98,6 +102,65 @@ pub fn render(results: &[CaseResult], frontier_svg: &str, run_dirs: &[&Path]) ->
     }
     page.push_str("</body></html>\n");
     page
+}
+
+/// `report: 8 passed, 1 failed, score 0.889, tripwire failed` for a check's summary line.
+fn test_counts(check: &CheckResult) -> String {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for test in &check.tests {
+        *counts.entry(test.outcome.as_str()).or_default() += 1;
+    }
+    let mut parts = vec![format!("report {}", check.report)];
+    if !check.tests.is_empty() {
+        parts.push(
+            counts
+                .iter()
+                .map(|(outcome, count)| format!("{count} {outcome}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+    }
+    if !check.missing.is_empty() {
+        parts.push(format!("{} locked missing", check.missing.len()));
+    }
+    if check.score > 0.0 && check.score < 1.0 {
+        parts.push(format!("score {:.3}", check.score));
+    }
+    if let Some(tripwire) = check.tripwire {
+        parts.push(format!(
+            "tripwire {}",
+            crate::message::tripwire_word(tripwire)
+        ));
+    }
+    parts.join(", ")
+}
+
+/// The check's per-test results, failures first, then the locked tests it never reported.
+fn tests_table(check: &CheckResult) -> String {
+    if check.tests.is_empty() && check.missing.is_empty() {
+        return String::new();
+    }
+    let mut rows: Vec<(&str, &str)> = check
+        .tests
+        .iter()
+        .map(|test| (test.id.as_str(), test.outcome.as_str()))
+        .chain(check.missing.iter().map(|id| (id.as_str(), "missing")))
+        .collect();
+    let rank = |outcome: &str| match outcome {
+        "failed" | "errored" | "missing" => 0,
+        "skipped" => 1,
+        _ => 2,
+    };
+    rows.sort_by_key(|(_, outcome)| rank(outcome));
+    let mut table = String::from("<table class=\"tests\"><tr><th>test</th><th>outcome</th></tr>\n");
+    for (id, outcome) in rows {
+        table.push_str(&format!(
+            "<tr><td><code>{}</code></td><td class=\"{outcome}\">{outcome}</td></tr>\n",
+            escape(id)
+        ));
+    }
+    table.push_str("</table>\n");
+    table
 }
 
 fn tail(text: &str, lines: usize) -> String {
