@@ -314,6 +314,12 @@ pub fn check_fixture(args: CheckFixtureArgs) -> u8 {
             };
         }
     };
+    // Nothing in the sandbox may name the answer (the fixture id, a honeypot's kind).
+    let neutrality = fixture.neutrality_problems();
+    if !neutrality.is_empty() {
+        neutrality.iter().for_each(|problem| println!("{problem}"));
+        return EXIT_FAILED;
+    }
     if args.static_only || fixture.contract.kind == FixtureKind::Honeypot {
         println!("{}: valid", args.dir.display());
         return EXIT_OK;
