@@ -208,7 +208,7 @@ fn binary_bytes(sandbox: &mut Sandbox<'_>) -> Result<(), String> {
 fn verdict_is_a_symlink(sandbox: &mut Sandbox<'_>) -> Result<(), String> {
     let fixture = fixture_of(sandbox)?;
     let path = verdict_path(&fixture);
-    let target = format!("{}.toml", fixture.id);
+    let target = "request.toml".to_owned();
     sandbox
         .symlink(&target, &path)
         .map_err(|error| error.to_string())
@@ -601,14 +601,14 @@ fn the_answer_key_never_reaches_the_sandbox() {
     }
 }
 
-/// The key's verdict, plus a `work/<id>.toml` (the builder family's always-allowed path).
+/// The key's verdict, plus a `work/item.toml` (the builder family's always-allowed path).
 fn key_and_writes_a_work_item(sandbox: &mut Sandbox<'_>) -> Result<(), String> {
     let fixture = fixture_of(sandbox)?;
     write_verdict(sandbox, &key_verdict(&fixture, ""))?;
     sandbox
         .write(
-            &format!("work/{}.toml", fixture.id),
-            format!("id = \"{}\"\nstatus = \"closed\"\n", fixture.id),
+            harness_runtime::WORK_ITEM_PATH,
+            "id = \"item-1\"\nstatus = \"closed\"\n",
         )
         .map_err(|error| error.to_string())
 }
