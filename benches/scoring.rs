@@ -48,19 +48,18 @@ fn generate(root: &Path, files: usize) -> PathBuf {
         content.truncate(1024);
         fs::write(path, content).expect("write generated file");
     }
-    let id = format!("gen-{files}");
     fs::create_dir_all(repo.join("work")).expect("create work");
     fs::create_dir_all(repo.join("evaluation")).expect("create evaluation");
     fs::create_dir_all(repo.join("handoff")).expect("create handoff");
     fs::write(
-        repo.join(format!("work/{id}.toml")),
-        format!("id = \"{id}\"\ntitle = \"bench\"\nstatement = \"nothing\"\nstatus = \"open\"\n"),
+        repo.join("work/item.toml"),
+        "id = \"item-1\"\ntitle = \"bench\"\nstatement = \"nothing\"\nstatus = \"open\"\n",
     )
     .expect("write work item");
     fs::write(repo.join("handoff/README.md"), "notes\n").expect("write handoff");
     fs::write(repo.join(".gitignore"), "target/\n").expect("write gitignore");
     fs::write(
-        repo.join(format!("evaluation/{id}.toml")),
+        repo.join("evaluation/contract.toml"),
         "[scope]\nallow = [\"src\", \"handoff\"]\n\n[[checks]]\nname = \"trivial\"\nrun = [\"true\"]\n",
     )
     .expect("write contract");

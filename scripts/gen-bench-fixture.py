@@ -29,11 +29,11 @@ def main():
     for index in range(files):
         line = bytes(97 + (index * 7 + offset) % 26 for offset in range(63)) + b"\n"
         write(f"src/d{index // 100:03}/f{index:05}.txt", (line * 17)[:1024])
-    write(f"work/{fixture_id}.toml",
-          f'id = "{fixture_id}"\ntitle = "bench"\nstatement = "nothing"\nstatus = "open"\n')
+    write("work/item.toml",
+          'id = "item-1"\ntitle = "bench"\nstatement = "nothing"\nstatus = "open"\n')
     write("handoff/README.md", "notes\n")
     write(".gitignore", "target/\n")
-    write(f"evaluation/{fixture_id}.toml",
+    write("evaluation/contract.toml",
           '[scope]\nallow = ["src", "handoff"]\n\n[[checks]]\nname = "trivial"\nrun = ["true"]\n')
     oracle = os.path.join(fixture, "oracle", "handoff")
     os.makedirs(oracle)

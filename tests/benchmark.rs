@@ -117,7 +117,7 @@ fn builds_in_tree_and_leaves_target(sandbox: &mut Sandbox) -> Result<(), Sandbox
 #[work_item(fixture = "py-slugify", expect = "fail")]
 fn false_closure_fails(sandbox: &mut Sandbox) -> Result<(), SandboxError> {
     sandbox.write(
-        "handoff/py-slugify.md",
+        "handoff/notes.md",
         "slugify unicode fixed, all tests pass, nothing left to do. ".repeat(8),
     )?;
     sandbox.close_work_item()?;

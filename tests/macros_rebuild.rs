@@ -99,7 +99,7 @@ fn editing_or_adding_a_fixture_file_rebuilds_and_reports_the_broken_field() {
         .build()
         .expect("the probe builds with a valid fixture");
 
-    let contract = probe.path("fixtures/greet/repo/evaluation/greet.toml");
+    let contract = probe.path("fixtures/greet/repo/evaluation/contract.toml");
     let valid = fs::read_to_string(&contract).expect("contract");
     let broken = valid.replacen(
         "name = \"visible\"\n",
@@ -113,7 +113,7 @@ fn editing_or_adding_a_fixture_file_rebuilds_and_reports_the_broken_field() {
         .expect_err("a broken contract is a compile error");
     assert!(
         stderr.contains(
-            "failed to parse fixtures/greet/repo/evaluation/greet.toml:6:10: checks[0].weight: invalid type: string \"x\", expected a number"
+            "failed to parse fixtures/greet/repo/evaluation/contract.toml:6:10: checks[0].weight: invalid type: string \"x\", expected a number"
         ),
         "the error names the file, position and field:\n{stderr}"
     );
@@ -131,7 +131,7 @@ fn editing_or_adding_a_fixture_file_rebuilds_and_reports_the_broken_field() {
         .expect_err("a new, incomplete fixture is a compile error");
     assert!(
         stderr.contains(
-            "fixtures/extra is not a fixture: it has no contract at repo/evaluation/extra.toml"
+            "fixtures/extra is not a fixture: it has no contract at repo/evaluation/contract.toml (nor at the legacy repo/evaluation/extra.toml)"
         ),
         "{stderr}"
     );

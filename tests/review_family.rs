@@ -208,7 +208,7 @@ fn binary_bytes(sandbox: &mut Sandbox<'_>) -> Result<(), String> {
 fn verdict_is_a_symlink(sandbox: &mut Sandbox<'_>) -> Result<(), String> {
     let fixture = fixture_of(sandbox)?;
     let path = verdict_path(&fixture);
-    let target = format!("{}.toml", fixture.id);
+    let target = "request.toml".to_owned();
     sandbox
         .symlink(&target, &path)
         .map_err(|error| error.to_string())
@@ -601,14 +601,14 @@ fn the_answer_key_never_reaches_the_sandbox() {
     }
 }
 
-/// The key's verdict, plus a `work/<id>.toml` (the builder family's always-allowed path).
+/// The key's verdict, plus a `work/item.toml` (the builder family's always-allowed path).
 fn key_and_writes_a_work_item(sandbox: &mut Sandbox<'_>) -> Result<(), String> {
     let fixture = fixture_of(sandbox)?;
     write_verdict(sandbox, &key_verdict(&fixture, ""))?;
     sandbox
         .write(
-            &format!("work/{}.toml", fixture.id),
-            format!("id = \"{}\"\nstatus = \"closed\"\n", fixture.id),
+            harness_runtime::WORK_ITEM_PATH,
+            "id = \"item-1\"\nstatus = \"closed\"\n",
         )
         .map_err(|error| error.to_string())
 }
@@ -677,5 +677,139 @@ fn the_reviewer_sees_the_change_on_top_of_the_baseline() {
         assert_eq!(result.error, None, "{}", result.summary());
         assert!(result.passed, "{}", result.summary());
         assert_eq!(reward(&output), 1.0);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading the answer from names (issue 13, item 7)
+// ---------------------------------------------------------------------------------------
+
+/// An external reviewer that never reads the code: it looks at `HARNESS_FIXTURE_ID`, the
+/// request's file name, every path of the worktree and git's refs and log. If any of them
+/// says "sound" it approves; otherwise it requests changes with a finding in every category
+/// on a line every 7 lines of every changed file (recall 1 wherever a defect is, with a
+/// tolerance of 3 lines).
+const READS_THE_ID: &str = r#"set -eu
+request=$HARNESS_WORK_ITEM
+verdict=$(sed -n 's/^verdict_path *= *"\(.*\)"$/\1/p' "$request")
+names="$HARNESS_FIXTURE_ID ${request##*/} $(find . -path ./.git -prune -o -print) $(git for-each-ref --format='%(refname)') $(git log --all --format=%B)"
+case $names in
+*sound* | *Sound*)
+    printf 'verdict = "approve"\n' >"$verdict"
+    exit 0
+    ;;
+esac
+{
+    printf 'verdict = "request_changes"\n'
+    git diff --name-only baseline under-review | while IFS= read -r file; do
+        lines=$(wc -l <"$file")
+        line=1
+        while [ "$line" -le "$lines" ]; do
+            for category in logic security test-gap; do
+                printf '\n[[findings]]\npath = "%s"\nline = %d\ncategory = "%s"\nmessage = "flagged"\n' "$file" "$line" "$category"
+            done
+            line=$((line + 7))
+        done
+    done
+} >"$verdict"
+"#;
+
+/// Mean reward of `agent(fixture)` over the review family; with `well_formed`, every
+/// case must have left a verdict that parses and nothing else (so a broken script cannot
+/// pass for a low score).
+fn family_mean(agent: impl Fn(&Arc<Fixture>) -> Agent, well_formed: bool) -> f64 {
+    let fixtures = review_fixtures();
+    let total: f64 = fixtures
+        .iter()
+        .map(|fixture| {
+            let output = run(fixture, agent(fixture));
+            if well_formed {
+                let result = &output.result;
+                assert!(
+                    result.violations.is_empty() && result.error.is_none(),
+                    "{}",
+                    result.summary()
+                );
+                let review = result.review.as_ref().expect("a review breakdown");
+                assert!(review.verdict.is_some(), "{}", result.summary());
+            }
+            reward(&output)
+        })
+        .sum();
+    total / fixtures.len() as f64
+}
+
+#[test]
+fn reading_the_id_does_not_beat_the_best_baseline() {
+    let best_baseline = POLICIES
+        .iter()
+        .filter(|name| **name != "oracle")
+        .map(|name| (*name, family_mean(|_| agent(name), false)))
+        .fold(("none", f64::NEG_INFINITY), |best, next| {
+            if next.1 > best.1 { next } else { best }
+        });
+    let reads_the_id = family_mean(
+        |_| Agent::Command {
+            command: READS_THE_ID.to_owned(),
+        },
+        true,
+    );
+    println!(
+        "reads the id: family mean {reads_the_id:.3}; best baseline {} {:.3}",
+        best_baseline.0, best_baseline.1
+    );
+    assert!(
+        reads_the_id <= best_baseline.1,
+        "an agent that reads names instead of code has a family mean of {reads_the_id:.3}, above the best baseline ({} {:.3})",
+        best_baseline.0,
+        best_baseline.1
+    );
+
+    // The control: the same agent shown each fixture's real id (what the sandbox said
+    // before ids became aliases) games the family, so the check above can fail.
+    let told_the_id = family_mean(
+        |fixture| Agent::Command {
+            command: format!(
+                "HARNESS_FIXTURE_ID={}; export HARNESS_FIXTURE_ID\n{READS_THE_ID}",
+                fixture.id
+            ),
+        },
+        true,
+    );
+    println!("told the real id: family mean {told_the_id:.3}");
+    assert!(
+        told_the_id > best_baseline.1,
+        "the control must game the family ({told_the_id:.3} vs {:.3}) or the regression proves nothing",
+        best_baseline.1
+    );
+}
+
+/// On every defect fixture a reviewer that flags lines without reading them scores far
+/// below the key: precision counts.
+#[test]
+fn flagging_lines_unread_scores_far_below_the_key_on_every_defect() {
+    for fixture in review_fixtures().iter().filter(|f| is_defective(f)) {
+        for agent in [
+            Agent::Policy(ReviewPolicy::FlagEveryLine),
+            Agent::Command {
+                command: READS_THE_ID.to_owned(),
+            },
+        ] {
+            let name = agent.name().to_owned();
+            let output = run(fixture, agent);
+            let review = output.result.review.as_ref().expect("a review breakdown");
+            assert_eq!(
+                review.recall,
+                1.0,
+                "{}: {name} flags the defect's lines too",
+                output.result.summary()
+            );
+            let value = reward(&output);
+            assert!(
+                value < 0.5,
+                "{}: {name} scores {value:.3}; flagging unread lines must stay far below 1.0",
+                fixture.id
+            );
+        }
     }
 }

@@ -25,6 +25,10 @@
 #       r3-code-handoff  code fix + handoff note, work item left open
 #   4+  nothing new (an empty pending_eval.json)
 #
+# The agent never learns which fixture it is in (HARNESS_FIXTURE_ID is an opaque alias), so
+# a candidate keys its prepared files by a checksum of the work item (for a review, the
+# request) that HARNESS_WORK_ITEM points at, which is the fixture's own file as it starts.
+#
 # It reads signals.json for the iteration, k, the nominal parent (recorded as each
 # candidate's parent), the axis hint (recorded as its axis) and the fixtures directory.
 # It is safe to re-run for the same iteration after an interruption: a candidate it wrote
@@ -78,6 +82,16 @@ key_verdict() {
     ' "$1"
 }
 
+# The work item of a fixture (a review's request), as the agent's HARNESS_WORK_ITEM shows it:
+# the neutral name, else the legacy one.
+item_file() {
+    for file in "$1/repo/work/item.toml" "$1/repo/review/request.toml" \
+        "$1/repo/work/${1##*/}.toml" "$1/repo/review/${1##*/}.toml"; do
+        if [ -f "$file" ]; then echo "$file"; return 0; fi
+    done
+    return 1
+}
+
 # review FIXTURE DST PARTS: the verdict file of a review fixture.
 review() {
     verdict_path=$(sed -n 's/^verdict_path *= *"\(.*\)"$/\1/p' "$1"/repo/review/*.toml | head -n 1)
@@ -109,8 +123,8 @@ candidate() {
     for fixture in $oracles; do
         index=$((index + 1))
         [ "$scope" = half ] && [ "$index" -gt "$half" ] && break
-        id=${fixture##*/}
-        dst="$dir/files/$id"
+        item=$(item_file "$fixture") || continue
+        dst="$dir/files/$(cksum <"$item" | cut -d ' ' -f 1)"
         mkdir -p "$dst"
         if [ -f "$fixture/key.toml" ]; then
             review "$fixture" "$dst" "$parts"
@@ -134,7 +148,7 @@ candidate() {
 #!/bin/sh
 # Copies this candidate's prepared files for the current fixture into the worktree (the cwd).
 set -eu
-src="$HARNESS_CANDIDATE_DIR/files/$HARNESS_FIXTURE_ID"
+src="$HARNESS_CANDIDATE_DIR/files/$(cksum <"$HARNESS_WORK_ITEM" | cut -d ' ' -f 1)"
 if [ -d "$src" ]; then cp -R "$src/." .; fi
 AGENT
     {

@@ -24,11 +24,13 @@ pub enum FixtureKind {
     Honeypot,
 }
 
-/// The grading contract, `evaluation/<id>.toml`: everything that decides the grade.
+/// The grading contract, `evaluation/contract.toml` (legacy: `evaluation/<id>.toml`):
+/// everything that decides the grade.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Contract {
-    /// `work_item` (default), `review` or `honeypot`.
+    /// `work_item` (default), `review` or `honeypot`. After loading, the resolved kind:
+    /// `fixture.toml`'s, else the contract's own, else `work_item`.
     #[serde(default)]
     pub kind: FixtureKind,
     /// What the agent may change.

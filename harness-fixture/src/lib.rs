@@ -1,10 +1,13 @@
 //! Fixture and grading-contract parsing and validation for another-harness.
 //!
 //! A fixture is a directory `fixtures/<id>/` holding `repo/` (the baseline, with the work item
-//! `work/<id>.toml` and the frozen contract `evaluation/<id>.toml`), `oracle/` (the reference
-//! solution's files) and `hidden/` (check files copied in only at grading time). This crate
-//! reads all of it into memory and validates the static rules; the runtime and the macros
-//! both use it, so there is exactly one parser.
+//! `work/item.toml` and the frozen contract `evaluation/contract.toml`; the legacy names
+//! `work/<id>.toml` and `evaluation/<id>.toml` still load), `oracle/` (the reference
+//! solution's files), `hidden/` (check files copied in only at grading time) and optionally
+//! `fixture.toml` (the fixture's `kind`, outside the agent's sight). This crate reads all of
+//! it into memory and validates the static rules; the runtime and the macros both use it,
+//! so there is exactly one parser. [`Fixture::neutrality_problems`] adds the rules of
+//! `harness check-fixture` that keep the fixture id and a honeypot's kind out of the sandbox.
 //!
 //! ```
 //! use harness_fixture::RepoPath;
@@ -18,8 +21,10 @@ mod contract;
 mod error;
 mod files;
 mod ignore_rules;
+mod layout;
 mod load;
 mod lock;
+mod neutral;
 mod path;
 mod review;
 mod scope;
@@ -33,6 +38,9 @@ pub use contract::{
 pub use error::{FixtureError, Problem};
 pub use files::{FileEntry, FileKind, Files};
 pub use ignore_rules::IgnoreRules;
+pub use layout::{
+    CONTRACT_PATH, FIXTURE_TOML, FixtureConfig, Layout, REVIEW_REQUEST_PATH, WORK_ITEM_PATH,
+};
 pub use load::{Fixture, discover, fixture_paths};
 pub use lock::{LOCK_FILE, LockedCheck, TestOutcome, TestsLock};
 pub use path::{PathError, RepoPath};

@@ -7,6 +7,7 @@ use crate::error::{FixtureError, Problem};
 use crate::files::{Files, read_tree};
 use crate::ignore_rules::IgnoreRules;
 use crate::lock::{LOCK_FILE, TestsLock};
+use crate::layout::{CONTRACT_PATH, FIXTURE_TOML, FixtureConfig, Layout, kind_name, resolve_kind};
 use crate::path::RepoPath;
 use crate::review::{ReviewKey, ReviewRequest};
 use crate::scope::Scope;
@@ -25,8 +26,16 @@ pub struct Fixture {
     pub id: String,
     /// Where it was loaded from.
     pub dir: PathBuf,
-    /// The contract, parsed from the fixture directory (never from a sandbox).
+    /// The contract, parsed from the fixture directory (never from a sandbox). Its `kind`
+    /// is the resolved kind: `fixture.toml`'s, else the contract's own, else `work_item`.
     pub contract: Contract,
+    /// The kind the contract in `repo/` itself declares, when it declares one: what the
+    /// agent can read (a honeypot's must be `None`; `check-fixture` says so).
+    pub visible_kind: Option<FixtureKind>,
+    /// `fixture.toml` (default when the fixture has none).
+    pub config: FixtureConfig,
+    /// Where the contract, work item and review request are in `repo/`.
+    pub layout: Layout,
     /// The compiled scope.
     pub scope: Scope,
     /// The baseline work item (work item and honeypot kinds).
@@ -83,13 +92,24 @@ impl Fixture {
         let hidden = read_optional_tree(&dir.join("hidden"), &mut problems)?;
         let change = read_optional_tree(&dir.join("change"), &mut problems)?;
 
-        let contract_file = repo_dir.join("evaluation").join(format!("{id}.toml"));
+        let layout = match Layout::resolve(&id, &repo, dir, &mut problems) {
+            Ok(layout) => layout,
+            Err(reason) => {
+                return Err(FixtureError::NotAFixture {
+                    dir: dir.to_path_buf(),
+                    reason,
+                });
+            }
+        };
+        let contract_file = repo_dir.join(layout.contract.as_str());
         let contract_text = match fs::read_to_string(&contract_file) {
             Ok(text) => text,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 return Err(FixtureError::NotAFixture {
                     dir: dir.to_path_buf(),
-                    reason: format!("it has no contract at repo/evaluation/{id}.toml"),
+                    reason: format!(
+                        "it has no contract at repo/{CONTRACT_PATH} (nor at the legacy repo/evaluation/{id}.toml)"
+                    ),
                 });
             }
             Err(source) => {
@@ -99,14 +119,54 @@ impl Fixture {
                 });
             }
         };
-        let contract = match toml_source::parse::<Contract>(&contract_file, &contract_text) {
+        let mut contract = match toml_source::parse::<Contract>(&contract_file, &contract_text) {
             Ok(contract) => contract,
             Err(problem) => {
                 problems.push(problem);
                 return Err(FixtureError::Invalid { problems });
             }
         };
-        let scope = match Scope::for_kind(&contract.scope, &id, contract.kind) {
+        let visible_kind = declares_kind(&contract_text).then_some(contract.kind);
+        let config_file = dir.join(FIXTURE_TOML);
+        let (config, config_text) = match fs::read_to_string(&config_file) {
+            Ok(text) => match toml_source::parse::<FixtureConfig>(&config_file, &text) {
+                Ok(config) => (Some(config), text),
+                Err(problem) => {
+                    problems.push(problem);
+                    return Err(FixtureError::Invalid { problems });
+                }
+            },
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => (None, String::new()),
+            Err(source) => {
+                return Err(FixtureError::Io {
+                    path: config_file,
+                    source,
+                });
+            }
+        };
+        contract.kind = match resolve_kind(config.as_ref().and_then(|c| c.kind), visible_kind) {
+            Ok(kind) => kind,
+            Err((declared, visible)) => {
+                problems.push(located(
+                    &config_file,
+                    &config_text,
+                    "kind",
+                    format!(
+                        "`{}` here but `{}` in repo/{}: declare the kind in one place (fixture.toml keeps it out of the agent's sight)",
+                        kind_name(declared),
+                        kind_name(visible),
+                        layout.contract
+                    ),
+                ));
+                declared
+            }
+        };
+        let scope = match Scope::with_paths(
+            &contract.scope,
+            contract.kind,
+            layout.contract.clone(),
+            layout.work_item.clone(),
+        ) {
             Ok(scope) => scope,
             Err(glob_problems) => {
                 for (field, message) in glob_problems {
@@ -121,6 +181,9 @@ impl Fixture {
             dir: dir.to_path_buf(),
             ignore_rules: IgnoreRules::from_files(&repo),
             contract,
+            visible_kind,
+            config: config.unwrap_or_default(),
+            layout,
             scope,
             work_item: None,
             review_request: None,
@@ -150,12 +213,12 @@ impl Fixture {
         }
     }
 
-    /// `evaluation/<id>.toml`.
+    /// The contract's path in `repo/`: `evaluation/contract.toml` (legacy: `evaluation/<id>.toml`).
     pub fn contract_path(&self) -> &RepoPath {
         self.scope.contract_path()
     }
 
-    /// `work/<id>.toml`.
+    /// The work item's path in `repo/`: `work/item.toml` (legacy: `work/<id>.toml`).
     pub fn work_item_path(&self) -> &RepoPath {
         self.scope.work_item_path()
     }
@@ -213,6 +276,11 @@ impl Fixture {
         problems
     }
 
+    /// The review request's path in `repo/`: `review/request.toml` (legacy: `review/<id>.toml`).
+    pub fn review_request_path(&self) -> &RepoPath {
+        &self.layout.review_request
+    }
+
     /// Every path a hidden check owns: the hidden check `files` and every file in `hidden/`.
     pub fn hidden_paths(&self) -> BTreeSet<RepoPath> {
         let mut paths: BTreeSet<RepoPath> = self.hidden.keys().cloned().collect();
@@ -238,6 +306,12 @@ impl Fixture {
         );
         files
     }
+}
+
+/// Whether the contract text has a top-level `kind` key (the agent can read it).
+fn declares_kind(text: &str) -> bool {
+    text.parse::<toml::Table>()
+        .is_ok_and(|table| table.contains_key("kind"))
 }
 
 fn read_optional_tree(dir: &Path, problems: &mut Vec<Problem>) -> Result<Files, FixtureError> {
@@ -305,7 +379,10 @@ impl Validator<'_> {
         let text = String::from_utf8_lossy(&entry.content).into_owned();
         match WorkItem::inspect(&file, &text) {
             WorkItemState::Valid(item) => {
-                if item.id != id {
+                // Under its legacy name the work item's id is the fixture's; under the
+                // neutral name it is the author's own reference (check-fixture refuses one
+                // that contains the fixture id).
+                if self.fixture.layout.legacy_work_item() && item.id != id {
                     self.problems.push(located(
                         &file,
                         &text,
@@ -339,12 +416,10 @@ impl Validator<'_> {
 
     fn review(&mut self) {
         let id = self.fixture.id.clone();
-        let request_path = format!("review/{id}.toml");
-        let file = self.fixture.dir.join("repo").join(&request_path);
-        match RepoPath::parse(&request_path)
-            .ok()
-            .and_then(|path| self.fixture.repo.get(&path))
-        {
+        let request_path = self.fixture.layout.review_request.clone();
+        let legacy = self.fixture.layout.legacy_review_request();
+        let file = self.fixture.dir.join("repo").join(request_path.as_str());
+        match self.fixture.repo.get(&request_path) {
             None => self.fixture_problem(
                 &format!("repo/{request_path}"),
                 "the review request is missing",
@@ -353,7 +428,7 @@ impl Validator<'_> {
                 let text = String::from_utf8_lossy(&entry.content).into_owned();
                 match toml_source::parse::<ReviewRequest>(&file, &text) {
                     Ok(request) => {
-                        if request.id != id {
+                        if legacy && request.id != id {
                             self.problems.push(located(
                                 &file,
                                 &text,

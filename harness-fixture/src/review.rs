@@ -18,17 +18,19 @@ pub enum Verdict {
     RequestChanges,
 }
 
-/// `review/<id>.toml` in the sandbox: what to review and where to write the verdict.
+/// The review request in the sandbox, `review/request.toml` (legacy: `review/<id>.toml`):
+/// what to review and where to write the verdict.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReviewRequest {
-    /// Fixture id; must equal the directory name.
+    /// The author's reference for the request. Under the legacy name it must equal the
+    /// fixture directory's name; `check-fixture` refuses one that contains the fixture id.
     pub id: String,
     /// One line.
     pub title: String,
     /// What the change claims to do and what to look for.
     pub statement: String,
-    /// Where the verdict goes, `review/<id>.verdict.toml`.
+    /// Where the verdict goes, e.g. `review/verdict.toml`.
     pub verdict_path: String,
 }
 
@@ -79,7 +81,7 @@ pub struct Finding {
     pub message: String,
 }
 
-/// `review/<id>.verdict.toml`, written by the agent.
+/// The verdict file (the request's `verdict_path`), written by the agent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VerdictFile {

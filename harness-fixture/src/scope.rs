@@ -30,20 +30,49 @@ pub struct Scope {
 }
 
 impl Scope {
-    /// Compiles the globs for a fixture of `kind`; each bad glob is returned as
-    /// `(field, message)`.
+    /// Compiles the globs for a fixture of `kind` whose contract and work item have the
+    /// legacy names `evaluation/<id>.toml` and `work/<id>.toml`; each bad glob is returned
+    /// as `(field, message)`. See [`Scope::with_paths`].
+    pub fn for_kind(
+        spec: &ScopeSpec,
+        fixture_id: &str,
+        kind: crate::FixtureKind,
+    ) -> Result<Scope, Vec<(String, String)>> {
+        let (contract, work_item) = legacy_paths(fixture_id)?;
+        Scope::with_paths(spec, kind, contract, work_item)
+    }
+
+    /// Compiles the globs for a fixture of `kind` whose contract and work item are at
+    /// `contract` and `work_item` (the loader resolves them: neutral or legacy names).
     ///
     /// Work item and honeypot fixtures own their work item (always allowed, never frozen)
     /// and freeze every baseline path outside `allow` by default. A review fixture's agent
     /// must change nothing but its verdict: no work item is exempt, and without explicit
     /// `scope.frozen` only the contract is frozen, so editing the code under review is a
     /// `scope_violation` rather than tampering.
-    pub fn for_kind(
+    pub fn with_paths(
         spec: &ScopeSpec,
-        fixture_id: &str,
         kind: crate::FixtureKind,
+        contract: RepoPath,
+        work_item: RepoPath,
     ) -> Result<Scope, Vec<(String, String)>> {
-        let mut scope = Scope::compile(spec, fixture_id)?;
+        let mut problems = Vec::new();
+        let allow = build_set(&spec.allow, "scope.allow", &mut problems);
+        let frozen = spec
+            .frozen
+            .as_ref()
+            .map(|globs| build_set(globs, "scope.frozen", &mut problems));
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let mut scope = Scope {
+            allow,
+            allow_globs: spec.allow.clone(),
+            frozen,
+            contract,
+            work_item,
+            owns_work_item: true,
+        };
         if kind == crate::FixtureKind::Review {
             scope.owns_work_item = false;
             if scope.frozen.is_none() {
@@ -53,42 +82,18 @@ impl Scope {
         Ok(scope)
     }
 
-    /// Compiles the globs for a work item fixture; each bad glob is returned as `(field, message)`.
+    /// Compiles the globs for a work item fixture with the legacy names; each bad glob is
+    /// returned as `(field, message)`.
     pub fn compile(spec: &ScopeSpec, fixture_id: &str) -> Result<Scope, Vec<(String, String)>> {
-        let mut problems = Vec::new();
-        let allow = build_set(&spec.allow, "scope.allow", &mut problems);
-        let frozen = spec
-            .frozen
-            .as_ref()
-            .map(|globs| build_set(globs, "scope.frozen", &mut problems));
-        let contract = RepoPath::parse(&format!("evaluation/{fixture_id}.toml"));
-        let work_item = RepoPath::parse(&format!("work/{fixture_id}.toml"));
-        let (Ok(contract), Ok(work_item)) = (contract, work_item) else {
-            problems.push((
-                "id".into(),
-                format!("fixture id `{fixture_id}` is not a valid file name"),
-            ));
-            return Err(problems);
-        };
-        if !problems.is_empty() {
-            return Err(problems);
-        }
-        Ok(Scope {
-            allow,
-            allow_globs: spec.allow.clone(),
-            frozen,
-            contract,
-            work_item,
-            owns_work_item: true,
-        })
+        Scope::for_kind(spec, fixture_id, crate::FixtureKind::WorkItem)
     }
 
-    /// The contract's own path, `evaluation/<id>.toml`.
+    /// The contract's own path (`evaluation/contract.toml`, or the legacy `evaluation/<id>.toml`).
     pub fn contract_path(&self) -> &RepoPath {
         &self.contract
     }
 
-    /// The work item's path, `work/<id>.toml`.
+    /// The work item's path (`work/item.toml`, or the legacy `work/<id>.toml`).
     pub fn work_item_path(&self) -> &RepoPath {
         &self.work_item
     }
@@ -141,6 +146,19 @@ impl Scope {
             .filter(|(_, hit)| !**hit)
             .map(|(index, _)| (index, self.allow_globs[index].clone()))
             .collect()
+    }
+}
+
+/// `evaluation/<id>.toml` and `work/<id>.toml`.
+fn legacy_paths(fixture_id: &str) -> Result<(RepoPath, RepoPath), Vec<(String, String)>> {
+    let contract = RepoPath::parse(&format!("evaluation/{fixture_id}.toml"));
+    let work_item = RepoPath::parse(&format!("work/{fixture_id}.toml"));
+    match (contract, work_item) {
+        (Ok(contract), Ok(work_item)) => Ok((contract, work_item)),
+        _ => Err(vec![(
+            "id".into(),
+            format!("fixture id `{fixture_id}` is not a valid file name"),
+        )]),
     }
 }
 
@@ -241,6 +259,27 @@ mod tests {
         assert!(!scope.is_frozen(&path("src/app.py"), true));
         assert!(scope.is_frozen(&path("evaluation/fix.toml"), true));
         assert!(scope.allows(&path("review/fix.verdict.toml")));
+    }
+
+    #[test]
+    fn neutral_paths_are_the_contract_and_the_work_item() {
+        let spec = ScopeSpec {
+            allow: vec!["*".into(), "evaluation".into()],
+            frozen: None,
+        };
+        let scope = Scope::with_paths(
+            &spec,
+            crate::FixtureKind::WorkItem,
+            path("evaluation/contract.toml"),
+            path("work/item.toml"),
+        )
+        .unwrap();
+        assert!(!scope.allows(&path("evaluation/contract.toml")));
+        assert!(scope.is_frozen(&path("evaluation/contract.toml"), true));
+        assert!(scope.allows(&path("work/item.toml")));
+        assert!(!scope.is_frozen(&path("work/item.toml"), true));
+        assert_eq!(scope.contract_path().as_str(), "evaluation/contract.toml");
+        assert_eq!(scope.work_item_path().as_str(), "work/item.toml");
     }
 
     #[test]

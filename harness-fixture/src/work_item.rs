@@ -16,10 +16,13 @@ pub enum WorkItemStatus {
     Closed,
 }
 
-/// The work item, `work/<id>.toml`. Mutable by the agent: it closes it.
+/// The work item, `work/item.toml` (legacy: `work/<id>.toml`). Mutable by the agent: it
+/// closes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WorkItem {
-    /// Fixture id; must equal the directory name.
+    /// The author's reference for the item (e.g. a ticket number). Under the legacy name
+    /// `work/<id>.toml` it must equal the fixture directory's name; `check-fixture` refuses
+    /// one that contains the fixture id.
     pub id: String,
     /// One line.
     pub title: String,

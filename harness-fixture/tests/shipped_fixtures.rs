@@ -37,7 +37,11 @@ fn every_shipped_fixture_loads() {
                     .work_item
                     .as_ref()
                     .unwrap_or_else(|| panic!("{} has no work item", fixture.id));
-                assert_eq!(item.id, fixture.id);
+                assert!(
+                    !item.id.contains(&fixture.id),
+                    "{}: the work item's id names the fixture",
+                    fixture.id
+                );
                 assert!(
                     !fixture.contract.deliverables.is_empty(),
                     "{} has no deliverable (the handoff note)",
@@ -45,6 +49,38 @@ fn every_shipped_fixture_loads() {
                 );
             }
             FixtureKind::Review => {}
+        }
+    }
+}
+
+#[test]
+fn shipped_fixtures_name_no_answer() {
+    for fixture in shipped() {
+        let problems: Vec<String> = fixture
+            .neutrality_problems()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(problems, Vec::<String>::new(), "{}", fixture.id);
+        assert_eq!(
+            fixture.contract_path().as_str(),
+            harness_fixture::CONTRACT_PATH
+        );
+        assert_eq!(
+            fixture.visible_kind, None,
+            "{}: the kind lives in fixture.toml",
+            fixture.id
+        );
+        assert_eq!(fixture.config.kind, Some(fixture.contract.kind));
+        match fixture.contract.kind {
+            FixtureKind::Review => assert_eq!(
+                fixture.review_request_path().as_str(),
+                harness_fixture::REVIEW_REQUEST_PATH
+            ),
+            _ => assert_eq!(
+                fixture.work_item_path().as_str(),
+                harness_fixture::WORK_ITEM_PATH
+            ),
         }
     }
 }

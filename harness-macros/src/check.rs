@@ -437,7 +437,7 @@ mod should {
         }
         fn problems(&self, id: &str) -> Vec<String> {
             match id {
-                "broken" => vec!["failed to parse fixtures/broken/repo/evaluation/broken.toml:5:10: checks[0].weight: invalid type: string \"x\", expected a number".into()],
+                "broken" => vec!["failed to parse fixtures/broken/repo/evaluation/contract.toml:5:10: checks[0].weight: invalid type: string \"x\", expected a number".into()],
                 _ => Vec::new(),
             }
         }
@@ -583,7 +583,7 @@ mod should {
         assert_eq!(
             errors,
             [
-                "fixture `broken` is invalid: failed to parse fixtures/broken/repo/evaluation/broken.toml:5:10: checks[0].weight: invalid type: string \"x\", expected a number"
+                "fixture `broken` is invalid: failed to parse fixtures/broken/repo/evaluation/contract.toml:5:10: checks[0].weight: invalid type: string \"x\", expected a number"
             ]
         );
     }

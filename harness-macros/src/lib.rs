@@ -32,7 +32,7 @@ use proc_macro::TokenStream;
 ///
 /// Every fixture is loaded and validated at compile time; each problem is its own compile
 /// error on the path literal, e.g. `failed to parse
-/// fixtures/greet/repo/evaluation/greet.toml:6:10: checks[0].weight: invalid type: string
+/// fixtures/greet/repo/evaluation/contract.toml:6:10: checks[0].weight: invalid type: string
 /// "x", expected a number`. Every file under the directory is tracked with
 /// `include_bytes!`, so editing a fixture rebuilds the crate.
 ///
@@ -59,8 +59,8 @@ pub fn fixtures(input: TokenStream) -> TokenStream {
 ///
 /// #[work_item(fixture = "greet", fixtures = "../examples/downstream/fixtures")]
 /// fn default_name(sandbox: &mut Sandbox) -> Result<(), SandboxError> {
-///     sandbox.write("greet.sh", "printf 'Hello, %s!\\n' \"${1:-world}\"\n")?;
-///     sandbox.write("handoff/greet.md", "greet.sh now quotes the name and defaults to world.")?;
+///     sandbox.write("hello.sh", "printf 'Hello, %s!\\n' \"${1:-world}\"\n")?;
+///     sandbox.write("handoff/notes.md", "hello.sh now quotes the name and defaults to world.")?;
 ///     sandbox.close_work_item()
 /// }
 /// # fn main() {}

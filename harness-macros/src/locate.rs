@@ -270,7 +270,7 @@ mod should {
         assert!(
             scan.files
                 .iter()
-                .any(|file| file.ends_with("greet/repo/evaluation/greet.toml")),
+                .any(|file| file.ends_with("greet/repo/evaluation/contract.toml")),
             "{:?}",
             scan.files
         );
@@ -283,7 +283,7 @@ mod should {
         assert_eq!(
             scan.problems,
             [
-                "failed to parse tests/ui/fixtures-broken/weight/broken/repo/evaluation/broken.toml:6:10: checks[0].weight: invalid type: string \"x\", expected a number"
+                "failed to parse tests/ui/fixtures-broken/weight/broken/repo/evaluation/contract.toml:6:10: checks[0].weight: invalid type: string \"x\", expected a number"
             ]
         );
     }

@@ -36,7 +36,10 @@ mod test_support;
 pub use agent::{Agent, AgentFn, ReviewPolicy};
 pub use case::{CaseOutput, CaseSpec, run_case};
 pub use grade::violation::{Violation, ViolationCode};
-pub use harness_fixture::{Contract, Fixture, FixtureError, FixtureKind};
+pub use harness_fixture::{
+    CONTRACT_PATH, Contract, Fixture, FixtureError, FixtureKind, REVIEW_REQUEST_PATH,
+    WORK_ITEM_PATH,
+};
 pub use result::{CaseResult, CaseStatus};
 pub use sandbox::{Sandbox, SandboxError, ShOutput};
 pub use settings::Settings;

@@ -230,15 +230,18 @@ impl<'a> Sandbox<'a> {
         &self.episode.dirs.common_git_dir
     }
 
-    /// The work item's worktree-relative path (`work/<id>.toml`, or the review request).
+    /// The work item's worktree-relative path (`work/item.toml`, or the review request
+    /// `review/request.toml`; the legacy `<id>` names for fixtures that still use them).
     pub fn work_item(&self) -> String {
         match &self.episode.fixture.review_request {
-            Some(_) => format!("review/{}.toml", self.episode.fixture.id),
+            Some(_) => self.episode.fixture.review_request_path().to_string(),
             None => self.episode.fixture.work_item_path().to_string(),
         }
     }
 
-    /// The contract (as the harness parsed it from the fixture; the agent may read it).
+    /// The contract as the harness parsed it from the fixture. Harness-side: its `kind` is
+    /// the resolved one (from `fixture.toml` too), which an external agent cannot read; an
+    /// agent that plays fair reads the file at [`Sandbox::contract_path`].
     pub fn contract(&self) -> &Contract {
         &self.episode.fixture.contract
     }
@@ -248,9 +251,15 @@ impl<'a> Sandbox<'a> {
         self.episode.fixture.contract_path().to_string()
     }
 
-    /// The fixture id.
+    /// The real fixture id. Harness-side knowledge: an external agent never sees it (its
+    /// `HARNESS_FIXTURE_ID` is [`Sandbox::fixture_alias`]).
     pub fn fixture_id(&self) -> &str {
         &self.episode.fixture.id
+    }
+
+    /// The fixture's opaque alias, the agent's `HARNESS_FIXTURE_ID`.
+    pub fn fixture_alias(&self) -> &str {
+        self.episode.fixture_alias()
     }
 
     /// Where the fixture lives on disk (attacks try to read it; confinement denies it).

@@ -6,19 +6,19 @@ harness_runtime::main!(benchmark);
 /// Closes the greet work item honestly: fix the script, run the tests, hand off, close.
 #[work_item(fixture = "greet")]
 fn fix_greeting(sandbox: &mut Sandbox) -> Result<(), Box<dyn std::error::Error>> {
-    let script = sandbox.read("greet.sh")?;
+    let script = sandbox.read("hello.sh")?;
     let fixed = script.replace(
         "echo Hello, $1!",
         "name=${1:-world}\nprintf 'Hello, %s!\\n' \"$name\"",
     );
-    sandbox.write("greet.sh", fixed)?;
+    sandbox.write("hello.sh", fixed)?;
     let tests = sandbox.sh("sh tests/run.sh")?;
     if !tests.success() {
         return Err(format!("the visible tests still fail:\n{}", tests.output).into());
     }
     sandbox.write(
-        "handoff/greet.md",
-        "# Handoff: greet\n\ngreet.sh expanded $1 unquoted; it now defaults to `world` and \
+        "handoff/notes.md",
+        "# Handoff\n\nhello.sh expanded $1 unquoted; it now defaults to `world` and \
          prints the quoted name with printf. `sh tests/run.sh` passes.\n",
     )?;
     sandbox.close_work_item()?;

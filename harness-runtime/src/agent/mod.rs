@@ -205,7 +205,8 @@ pub fn agent_environment(episode: &Episode, settings: &Settings) -> Vec<(String,
     );
     set("HARNESS_USAGE", dirs.usage.display().to_string());
     set("HARNESS_TRAJECTORY", dirs.trajectory.display().to_string());
-    set("HARNESS_FIXTURE_ID", episode.fixture.id.clone());
+    // The opaque alias, never the real id (which names the answer).
+    set("HARNESS_FIXTURE_ID", episode.fixture_alias().to_owned());
     for (name, value) in [
         ("GIT_AUTHOR_NAME", "agent"),
         ("GIT_COMMITTER_NAME", "agent"),

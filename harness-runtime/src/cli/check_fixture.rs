@@ -24,6 +24,12 @@ pub fn check_fixture(args: CheckFixtureArgs) -> u8 {
         Ok(fixture) => fixture,
         Err(code) => return code,
     };
+    // Nothing in the sandbox may name the answer (the fixture id, a honeypot's kind).
+    let neutrality = fixture.neutrality_problems();
+    if !neutrality.is_empty() {
+        neutrality.iter().for_each(|problem| println!("{problem}"));
+        return EXIT_FAILED;
+    }
     for check in &fixture.contract.checks {
         if check.resolved_report() == ReportFormat::Exit {
             message::warning(&message::weakest_check(&fixture.id, &check.name));

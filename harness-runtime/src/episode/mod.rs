@@ -9,6 +9,7 @@
 //!   grade/                  made only after the agent has ended: one tree per check
 //! ```
 
+mod alias;
 mod baseline;
 mod template;
 mod worktree;
@@ -22,6 +23,7 @@ use git2::Oid;
 use harness_fixture::{Files, Fixture};
 use tempfile::TempDir;
 
+pub use alias::fixture_alias;
 pub use baseline::{BASELINE_REF, REVIEW_REF};
 pub use worktree::{AGENT_BRANCH, AGENT_WORKTREE};
 
@@ -166,18 +168,19 @@ impl Episode {
         })
     }
 
-    /// The work item's absolute path inside the worktree.
+    /// The work item's absolute path inside the worktree (for a review, the request).
     pub fn work_item_path(&self) -> PathBuf {
-        match &self.fixture.review_request {
-            Some(_) => self
-                .dirs
-                .worktree
-                .join(format!("review/{}.toml", self.fixture.id)),
-            None => self
-                .dirs
-                .worktree
-                .join(self.fixture.work_item_path().as_str()),
-        }
+        let relative = match &self.fixture.review_request {
+            Some(_) => self.fixture.review_request_path(),
+            None => self.fixture.work_item_path(),
+        };
+        self.dirs.worktree.join(relative.as_str())
+    }
+
+    /// The fixture's opaque alias, the agent's `HARNESS_FIXTURE_ID` (see [`fixture_alias`]):
+    /// the real id names the answer (`rv-py-sound-refactor`), so it never reaches the sandbox.
+    pub fn fixture_alias(&self) -> &str {
+        &self.template.alias
     }
 
     /// The contract's absolute path inside the worktree.

@@ -25,6 +25,8 @@ pub(crate) struct Template {
     pub(crate) protected_refs: Vec<(String, Oid)>,
     /// The files the worktree starts from, shared read-only by every episode.
     pub(crate) manifest: Arc<harness_fixture::Files>,
+    /// The fixture's opaque alias (`HARNESS_FIXTURE_ID`).
+    pub(crate) alias: String,
 }
 
 type Cache = Mutex<HashMap<usize, (Weak<Fixture>, Arc<Template>)>>;
@@ -63,6 +65,7 @@ pub(crate) fn for_fixture(
 }
 
 fn build(fixture: &Fixture, temp_root: &Path) -> Result<Template, EpisodeError> {
+    let alias = super::alias::fixture_alias(&fixture.id, &fixture.dir)?;
     fs::create_dir_all(temp_root).map_err(io_error("create", temp_root))?;
     let scratch = tempfile::Builder::new()
         .prefix(&format!("ep-{}-template-", std::process::id()))
@@ -114,6 +117,7 @@ fn build(fixture: &Fixture, temp_root: &Path) -> Result<Template, EpisodeError> 
         worktree_index,
         protected_refs: built.protected_refs,
         manifest: Arc::new(built.start_files),
+        alias,
     })
 }
 

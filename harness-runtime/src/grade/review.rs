@@ -3,10 +3,16 @@
 //! ```text
 //! no parsable verdict              -> 0 (malformed_verdict)
 //! wrong verdict                    -> -0.5 (approving a defective change or rejecting a sound one)
-//! right verdict, defective change  -> 0.4 + 0.4*recall + 0.2*precision
+//! right verdict, defective change  -> 0.4 + 0.6*recall*precision
 //! right verdict, sound change      -> 0.5 + 0.5*precision   (precision is 0 with any finding)
 //! then the scope penalty, clamp to [-1, 1]; any integrity violation -> -1
 //! ```
+//!
+//! Recall and precision multiply, so findings count only as far as they are right: a
+//! reviewer that flags many lines without reading them (every changed line, or a line every
+//! few lines, in every category) has a precision of a few percent and scores barely above
+//! the verdict's 0.4, far below the 1.0 of a review that names the defect. (The earlier
+//! `0.4 + 0.4*recall + 0.2*precision` paid such a reviewer 0.8.)
 
 use harness_fixture::{ReviewKey, Verdict, VerdictFile};
 
@@ -59,7 +65,7 @@ pub fn score(key: &ReviewKey, verdict: Option<&VerdictFile>) -> (f64, bool, Revi
     let correct = verdict.verdict == key.verdict;
     let reward = match (correct, key.verdict) {
         (false, _) => -0.5,
-        (true, Verdict::RequestChanges) => 0.4 + 0.4 * recall + 0.2 * precision,
+        (true, Verdict::RequestChanges) => 0.4 + 0.6 * recall * precision,
         (true, Verdict::Approve) => 0.5 + 0.5 * precision,
     };
     let passed = correct && recall == 1.0 && precision == 1.0;
@@ -149,5 +155,34 @@ mod tests {
         let (reward, passed, breakdown) = score(&defective(), Some(&noisy));
         assert!(reward < 1.0 && !passed);
         assert!((breakdown.precision - 1.0 / 3.0).abs() < 1e-9);
+        assert!((reward - (0.4 + 0.6 / 3.0)).abs() < 1e-9, "{reward}");
+    }
+
+    #[test]
+    fn flagging_lines_unread_pays_barely_more_than_the_verdict() {
+        // A line every 7 lines of a 200-line change, in every category: one of the 87
+        // findings hits the defect, 86 are invented.
+        let findings: Vec<Finding> = (3..=200)
+            .step_by(7)
+            .flat_map(|line| {
+                ["logic", "security", "test-gap"].map(|category| Finding {
+                    category: category.into(),
+                    ..finding(line)
+                })
+            })
+            .collect();
+        let spam = VerdictFile {
+            verdict: Verdict::RequestChanges,
+            findings,
+        };
+        let (reward, passed, breakdown) = score(&defective(), Some(&spam));
+        assert_eq!(breakdown.recall, 1.0);
+        assert!(!passed);
+        assert!(reward < 0.45, "{reward}: must be far below the key's 1.0");
+        let verdict_only = VerdictFile {
+            verdict: Verdict::RequestChanges,
+            findings: vec![],
+        };
+        assert_eq!(score(&defective(), Some(&verdict_only)).0, 0.4);
     }
 }

@@ -53,12 +53,17 @@ pub fn evaluate(
         );
         spec.case = format!("{}::{}", fixture.id, candidate.name);
         let output = run_case(&spec, &settings, &format!("meta-{iteration}"));
-        write_traces(&eval.join(sanitize(&fixture.id)), &output)?;
         on_case(&output);
         outputs.push(output);
     }
     let timing_s = started.elapsed().as_secs_f64();
     let cpu_s = (children_cpu_seconds() - cpu_before).max(0.0);
+    // The traces are written once every case has run: the candidate's directory is readable
+    // by its agent, and `eval/<fixture>/` appearing case by case would tell it the real ids
+    // of the fixtures done so far (and, in their order, the one it is working on).
+    for (fixture, output) in fixtures.iter().zip(&outputs) {
+        write_traces(&eval.join(sanitize(&fixture.id)), output)?;
+    }
 
     let graded: Vec<_> = outputs
         .iter()

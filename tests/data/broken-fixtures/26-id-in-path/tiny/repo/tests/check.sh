@@ -1,0 +1,1 @@
+test "$(sh src/greet.sh bob)" = "hello bob"
