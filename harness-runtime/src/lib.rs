@@ -10,7 +10,8 @@
 //! assert_eq!(output.result.reward, Some(1.0));
 //! ```
 // `unsafe` is denied everywhere but in `agent::confine::child` (starting a confined
-// process posix_spawn-style), where each use carries a SAFETY comment.
+// process posix_spawn-style) and `agent::confine::flags` (the inode-flag ioctls), where
+// each use carries a SAFETY comment.
 #![deny(unsafe_code)]
 
 pub mod agent;
@@ -32,6 +33,7 @@ pub mod settings;
 pub mod snapshot;
 #[cfg(test)]
 mod test_support;
+pub mod unblock;
 
 pub use agent::{Agent, AgentFn, ReviewPolicy};
 pub use case::{CaseOutput, CaseSpec, run_case};
