@@ -51,6 +51,10 @@ pub struct ProcessOutcome {
     pub confinement: String,
     /// The last lines of the output.
     pub output_tail: String,
+    /// Set when the command never ran: it could not be started (not found, not executable)
+    /// or its confinement could not be set up. `exit_code` then holds what a shell would
+    /// report (127, 126, 125).
+    pub spawn_error: Option<String>,
 }
 
 impl ProcessOutcome {
@@ -179,6 +183,7 @@ pub fn run(settings: &Settings, spec: &ProcessSpec) -> Result<ProcessOutcome, Pr
                 duration: started.elapsed(),
                 confinement: Confinement::None.label(),
                 output_tail: message,
+                spawn_error: Some(error.to_string()),
             });
         }
     };
@@ -258,6 +263,7 @@ pub fn run(settings: &Settings, spec: &ProcessSpec) -> Result<ProcessOutcome, Pr
         duration,
         confinement: confinement.label(),
         output_tail,
+        spawn_error: None,
     })
 }
 

@@ -137,6 +137,9 @@ pub struct Settings {
     pub recording_lock: bool,
     /// `HARNESS_REPEAT` for checks (`check-fixture --repeat N` sets 1..N).
     pub repeat_index: Option<u32>,
+    /// Variables added to the agent's environment (e.g. `HARNESS_CANDIDATE_DIR` for a
+    /// meta-harness candidate), after the harness's own.
+    pub agent_env: Vec<(String, String)>,
 }
 
 impl Settings {
@@ -165,6 +168,7 @@ impl Settings {
             home: std::env::var_os("HOME").map(PathBuf::from),
             recording_lock: false,
             repeat_index: None,
+            agent_env: Vec::new(),
         }
     }
 

@@ -178,6 +178,13 @@ pub struct SnapshotError {
     source: std::io::Error,
 }
 
+impl SnapshotError {
+    /// The file or directory that could not be read.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
 impl Snapshot {
     /// Walks `worktree` without following symlinks. `git_file` is the content the
     /// worktree's own `.git` file must still have.

@@ -3,12 +3,14 @@
 
 pub mod confine;
 mod review_policy;
+pub mod runnable;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 pub use review_policy::ReviewPolicy;
+pub use runnable::NotRunnable;
 
 use crate::episode::Episode;
 use crate::process::{self, ProcessSpec};
@@ -67,10 +69,34 @@ pub struct AgentRun {
     pub duration: Duration,
     /// `landlock-v<N>` or `none`.
     pub confinement: Option<String>,
-    /// The harness's or environment's fault (agent command not found, ...): the case errors.
+    /// The harness's or environment's fault, decided by the harness, never by the agent
+    /// (the agent command could not be started, the oracle could not be written): the case
+    /// errors.
     pub infrastructure_error: Option<String>,
-    /// The agent's own failure (a function returned `Err`, a command exited non-zero).
+    /// The agent's own failure (a function returned `Err`, a command exited non-zero with
+    /// any status, 127 included, or was killed by a signal): recorded, and the case graded.
     pub agent_error: Option<String>,
+}
+
+/// Whether `agent` can run at all, decided before its episode is made: for a command, its
+/// first word must name a program on the agent's `PATH`, an executable file, or a file the
+/// worktree starts with ([`runnable::check`]). Other agents always can.
+pub fn check_runnable(
+    agent: &Agent,
+    fixture: &harness_fixture::Fixture,
+    settings: &Settings,
+) -> Result<(), NotRunnable> {
+    let Agent::Command { command } = agent else {
+        return Ok(());
+    };
+    runnable::check(command, &settings.toolchain.path, |relative| {
+        let path = harness_fixture::RepoPath::parse(relative).ok()?;
+        fixture
+            .change
+            .get(&path)
+            .or_else(|| fixture.repo.get(&path))
+            .map(|entry| entry.kind)
+    })
 }
 
 /// Harness-owned files of an episode, outside everything the agent may write.
@@ -113,11 +139,14 @@ pub fn run(agent: &Agent, episode: &Episode, settings: &Settings) -> AgentRun {
                     run.timed_out = outcome.timed_out;
                     run.resource_limit = outcome.resource_limit.clone();
                     run.confinement = Some(outcome.confinement.clone());
+                    // Whether the command could run was decided before the episode
+                    // (`check_runnable`); from here on its exit status is only recorded,
+                    // whatever it is: an agent can exit 127 on purpose.
                     match outcome.exit_code {
-                        Some(127) => {
+                        _ if outcome.spawn_error.is_some() => {
                             run.infrastructure_error = Some(format!(
-                                "agent command not found (exit 127): {}",
-                                outcome.output_tail.trim()
+                                "the agent command could not be started: {}",
+                                outcome.spawn_error.as_deref().unwrap_or_default()
                             ))
                         }
                         Some(0) => {}
@@ -207,6 +236,9 @@ pub fn agent_environment(episode: &Episode, settings: &Settings) -> Vec<(String,
     set("HARNESS_TRAJECTORY", dirs.trajectory.display().to_string());
     // The opaque alias, never the real id (which names the answer).
     set("HARNESS_FIXTURE_ID", episode.fixture_alias().to_owned());
+    for (name, value) in &settings.agent_env {
+        set(name, value.clone());
+    }
     for (name, value) in [
         ("GIT_AUTHOR_NAME", "agent"),
         ("GIT_COMMITTER_NAME", "agent"),

@@ -1,5 +1,6 @@
 //! An episode's sandbox: a fresh baseline repository with one commit and a linked worktree
-//! for the agent, in a temporary directory removed on drop (also on panic).
+//! for the agent, in a temporary directory removed by [`Episode::remove`] or on drop (also
+//! on panic), clearing whatever the agent did to keep it (`crate::unblock`).
 //!
 //! ```text
 //! <episode root>/           harness-owned; never writable by a confined agent
@@ -21,7 +22,8 @@ use std::time::Instant;
 
 use git2::Oid;
 use harness_fixture::{Files, Fixture};
-use tempfile::TempDir;
+
+use crate::unblock::{self, Cleared, RemoveError};
 
 pub use alias::fixture_alias;
 pub use baseline::{BASELINE_REF, REVIEW_REF};
@@ -67,10 +69,34 @@ pub(crate) fn git_error(action: &'static str) -> impl FnOnce(git2::Error) -> Epi
     move |source| EpisodeError::Git { action, source }
 }
 
+/// The episode's root directory: removed with [`EpisodeRoot::remove`], or when dropped
+/// (also on panic), through [`unblock::remove_all`] either way, so an immutable file the
+/// agent left does not keep it.
+#[derive(Debug)]
+struct EpisodeRoot {
+    path: PathBuf,
+    armed: bool,
+}
+
+impl EpisodeRoot {
+    fn remove(mut self) -> Result<Vec<Cleared>, RemoveError> {
+        self.armed = false;
+        unblock::remove_all(&self.path)
+    }
+}
+
+impl Drop for EpisodeRoot {
+    fn drop(&mut self) {
+        if self.armed {
+            let _ = unblock::remove_all(&self.path);
+        }
+    }
+}
+
 /// The directories of one episode.
 #[derive(Debug)]
 pub struct EpisodeDirs {
-    root: TempDir,
+    root: EpisodeRoot,
     /// The baseline repository's directory (its `.git` is the common git dir).
     pub repo: PathBuf,
     /// The common git dir, `repo/.git`.
@@ -92,7 +118,7 @@ pub struct EpisodeDirs {
 impl EpisodeDirs {
     /// The episode root (removed on drop).
     pub fn root(&self) -> &Path {
-        self.root.path()
+        &self.root.path
     }
 }
 
@@ -122,14 +148,18 @@ impl Episode {
     pub fn prepare(fixture: Arc<Fixture>, temp_root: &Path) -> Result<Episode, EpisodeError> {
         let started = Instant::now();
         fs::create_dir_all(temp_root).map_err(io_error("create", temp_root))?;
-        let root = tempfile::Builder::new()
-            .prefix(&format!("ep-{}-", std::process::id()))
-            .tempdir_in(temp_root)
-            .map_err(io_error("create an episode directory in", temp_root))?;
-        let repo = root.path().join("repo");
+        let root = EpisodeRoot {
+            path: tempfile::Builder::new()
+                .prefix(&format!("ep-{}-", std::process::id()))
+                .tempdir_in(temp_root)
+                .map_err(io_error("create an episode directory in", temp_root))?
+                .keep(),
+            armed: true,
+        };
+        let repo = root.path.join("repo");
         let common_git_dir = repo.join(".git");
-        let worktree = root.path().join("work");
-        let agent = root.path().join("agent");
+        let worktree = root.path.join("work");
+        let agent = root.path.join("agent");
         let dirs = EpisodeDirs {
             agent_tmp: agent.join("tmp"),
             agent_home: agent.join("home"),
@@ -183,6 +213,13 @@ impl Episode {
         &self.template.alias
     }
 
+    /// Removes the episode's directory. When something in it blocked the removal (an
+    /// immutable or append-only file), it was cleared and is returned; a directory that
+    /// still cannot be removed is the error, and the sweep of a later run removes it.
+    pub fn remove(self) -> Result<Vec<Cleared>, RemoveError> {
+        self.dirs.root.remove()
+    }
+
     /// The contract's absolute path inside the worktree.
     pub fn contract_path(&self) -> PathBuf {
         self.dirs
@@ -192,7 +229,9 @@ impl Episode {
 }
 
 /// Removes episode directories under `temp_root` left by harness processes that no longer
-/// exist (a killed run): `ep-<pid>-*` whose pid is gone. Returns what was removed.
+/// exist (a killed run, or an episode whose removal failed): `ep-<pid>-*` whose pid is
+/// gone, clearing immutable and append-only flags in them. Returns what was removed; what
+/// still cannot be removed is reported as a warning and tried again by the next run.
 pub fn sweep_stale(temp_root: &Path) -> Vec<PathBuf> {
     let mut removed = Vec::new();
     let Ok(entries) = fs::read_dir(temp_root) else {
@@ -209,8 +248,14 @@ pub fn sweep_stale(temp_root: &Path) -> Vec<PathBuf> {
         };
         let alive = pid == std::process::id() as i32
             || nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok();
-        if !alive && fs::remove_dir_all(entry.path()).is_ok() {
-            removed.push(entry.path());
+        if alive {
+            continue;
+        }
+        match unblock::remove_all(&entry.path()) {
+            Ok(_) => removed.push(entry.path()),
+            Err(error) => {
+                crate::message::warning(&format!("stale episode directory not removed: {error}"))
+            }
         }
     }
     removed.extend(sweep_stale_cgroups());
@@ -246,4 +291,75 @@ fn sweep_stale_cgroups() -> Vec<PathBuf> {
         }
     }
     removed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agent::confine::flags::{APPEND_ONLY, IMMUTABLE};
+    use crate::unblock::tests::{FlaggableDir, set_flags};
+
+    /// The pid of a process that has exited (and been reaped).
+    fn dead_pid() -> u32 {
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        pid
+    }
+
+    #[test]
+    fn the_sweep_removes_stale_episodes_with_immutable_files_and_keeps_live_ones() {
+        let Some(scratch) = FlaggableDir::new() else {
+            return;
+        };
+        let temp_root = scratch.path().join("another-harness");
+        let stale = temp_root.join(format!("ep-{}-abc", dead_pid()));
+        let live = temp_root.join(format!("ep-{}-def", std::process::id()));
+        let unrelated = temp_root.join("template-x");
+        for dir in [&stale.join("work/src"), &live, &unrelated] {
+            fs::create_dir_all(dir).unwrap();
+        }
+        fs::write(stale.join("work/src/locked.py"), "x").unwrap();
+        assert!(set_flags(&stale.join("work/src/locked.py"), IMMUTABLE));
+        assert!(set_flags(&stale.join("work"), APPEND_ONLY));
+        let removed = sweep_stale(&temp_root);
+        assert!(removed.contains(&stale), "{removed:?}");
+        assert!(
+            fs::symlink_metadata(&stale).is_err(),
+            "nothing of it remains"
+        );
+        assert!(live.is_dir(), "an episode of a live process stays");
+        assert!(unrelated.is_dir(), "only episode directories are swept");
+    }
+
+    #[test]
+    fn removing_an_episode_clears_what_the_agent_locked_and_reports_it() {
+        let Some(scratch) = FlaggableDir::new() else {
+            return;
+        };
+        let fixture = Arc::new(
+            Fixture::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/sh-semver"))
+                .unwrap(),
+        );
+        let episode = Episode::prepare(fixture.clone(), scratch.path()).unwrap();
+        let root = episode.dirs.root().to_path_buf();
+        let locked = episode.dirs.worktree.join("lib/semver.sh");
+        assert!(set_flags(&locked, IMMUTABLE));
+        assert!(set_flags(&episode.dirs.agent_home, APPEND_ONLY));
+        fs::write(episode.dirs.agent_home.join("kept"), "x").unwrap();
+        let cleared = episode.remove().unwrap();
+        let paths: Vec<&Path> = cleared.iter().map(|entry| entry.path.as_path()).collect();
+        assert_eq!(paths, [root.join("agent/home").as_path(), locked.as_path()]);
+        assert!(fs::symlink_metadata(&root).is_err());
+
+        // Dropped without `remove` (a panic on the way): removed all the same.
+        let episode = Episode::prepare(fixture, scratch.path()).unwrap();
+        let root = episode.dirs.root().to_path_buf();
+        assert!(set_flags(
+            &episode.dirs.worktree.join("lib/semver.sh"),
+            IMMUTABLE
+        ));
+        drop(episode);
+        assert!(fs::symlink_metadata(&root).is_err());
+    }
 }

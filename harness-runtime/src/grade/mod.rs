@@ -11,6 +11,7 @@ pub mod review;
 pub mod scope;
 pub mod testreport;
 pub mod tripwire;
+pub mod ungradable;
 pub mod verdict;
 pub mod violation;
 
@@ -26,7 +27,7 @@ use crate::outside::{self, OutsideWatch};
 use crate::result::{ChangedPath, CheckResult, DeliverableResult, ReviewScore, Usage};
 use crate::reward::{self, CheckScore, RewardInputs};
 use crate::settings::Settings;
-use crate::snapshot::{Snapshot, SnapshotError};
+use crate::snapshot::SnapshotError;
 use integrity::GitDigest;
 use violation::{Violation, ViolationCode};
 
@@ -82,6 +83,9 @@ pub struct Graded {
     pub check_confinement: Option<String>,
     /// Unified diff of the worktree the agent left against the baseline.
     pub diff: String,
+    /// What grading could not do (besides the violations that say so), for the case
+    /// result's `error`.
+    pub errors: Vec<String>,
 }
 
 /// Whether writes outside the sandbox must be watched for: the agent runs in-process (a
@@ -122,7 +126,11 @@ pub fn grade(
     }
     let git_after = GitDigest::take(&episode.dirs.common_git_dir);
     let objects = integrity::ObjectChecks::start(episode, &before.git, &git_after);
-    let snapshot = Snapshot::take(&episode.dirs.worktree, &episode.worktree_git_file)?;
+    let snapshot = ungradable::first_snapshot(
+        &episode.dirs.worktree,
+        &episode.worktree_git_file,
+        &mut violations,
+    );
     violations.extend(integrity::check(episode, &before.git, &git_after, objects));
     let judged = scope::judge(fixture, &episode.manifest, &snapshot);
     violations.extend(judged.violations.iter().cloned());
@@ -210,13 +218,32 @@ pub fn grade(
     let mut fresh = tripwire::Fresh::unpredictable();
     let lock = fixture.lock.as_ref().filter(|_| !settings.recording_lock);
     let mut scores = Vec::new();
+    // Set once the tree cannot be restored even after clearing what blocked it: the checks
+    // left fail unrun (`ungradable_state` says why), and the case is still graded.
+    let mut unrestorable: Option<String> = None;
     for (index, check) in fixture.contract.checks.iter().enumerate() {
-        let seen = match current.take() {
-            Some(seen) => seen,
-            None => Snapshot::take(&episode.dirs.worktree, b"")?,
-        };
-        restore::restore(&episode.dirs.worktree, &tree, &seen)
-            .map_err(checks::ChecksError::from)?;
+        if let Some(reason) = &unrestorable {
+            let (result, score) = ungradable::not_run(check, reason);
+            graded.checks.push(result);
+            scores.push(score);
+            continue;
+        }
+        match ungradable::restore_tree(&episode.dirs.worktree, &tree, current.take()) {
+            Ok(cleared) => violations.extend(ungradable::cleared_violations(
+                &cleared,
+                &episode.dirs.worktree,
+                &format!("to restore the grading tree for check `{}`", check.name),
+            )),
+            Err(failure) => {
+                violations.extend(failure.violations(&episode.dirs.worktree));
+                graded.errors.push(failure.to_string());
+                let (result, score) = ungradable::not_run(check, &failure.to_string());
+                graded.checks.push(result);
+                scores.push(score);
+                unrestorable = Some(failure.to_string());
+                continue;
+            }
+        }
         let dirs = checks::prepare(&grade_root, index, check, &episode.dirs.worktree, settings)?;
         let locked = lock.and_then(|lock| lock.checks.get(&check.name));
         let run = checks::run(check, &dirs, settings, &tree, locked, &mut fresh)?;

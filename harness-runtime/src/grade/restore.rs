@@ -13,23 +13,43 @@ use std::path::Path;
 
 use harness_fixture::{FileEntry, Files, RepoPath};
 
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Snapshot, SnapshotError};
 
-/// Why the tree could not be restored (the harness's fault).
+/// Why the tree could not be restored: something in it could not be removed, replaced or
+/// read (see [`crate::grade::ungradable::restore_tree`], which clears what it can first).
 #[derive(Debug, thiserror::Error)]
-#[error("failed to {action} {}: {source}", path.display())]
-pub struct RestoreError {
-    action: &'static str,
-    path: std::path::PathBuf,
-    #[source]
-    source: std::io::Error,
+pub enum RestoreError {
+    /// A file or directory could not be removed, written or inspected.
+    #[error("failed to {action} {}: {source}", path.display())]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// Where.
+        path: std::path::PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The tree could not be read before restoring it.
+    #[error(transparent)]
+    Snapshot(#[from] SnapshotError),
+}
+
+impl RestoreError {
+    /// The path the failure concerns.
+    pub fn path(&self) -> &Path {
+        match self {
+            RestoreError::Io { path, .. } => path,
+            RestoreError::Snapshot(error) => error.path(),
+        }
+    }
 }
 
 fn io<'a>(
     action: &'static str,
     path: &'a Path,
 ) -> impl FnOnce(std::io::Error) -> RestoreError + 'a {
-    move |source| RestoreError {
+    move |source| RestoreError::Io {
         action,
         path: path.to_path_buf(),
         source,
@@ -86,7 +106,7 @@ fn remove_entry(path: &Path) -> Result<(), RestoreError> {
         Ok(meta) if meta.is_dir() => fs::remove_dir_all(path).map_err(io("remove", path)),
         Ok(_) => fs::remove_file(path).map_err(io("remove", path)),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(source) => Err(RestoreError {
+        Err(source) => Err(RestoreError::Io {
             action: "inspect",
             path: path.to_path_buf(),
             source,

@@ -36,11 +36,13 @@ pub fn evaluate(
     clear(&eval)?;
     let mut settings = settings.clone();
     settings.agent_files.push(candidate.dir.clone());
-    let command = format!(
-        "{CANDIDATE_DIR_VAR}={}; export {CANDIDATE_DIR_VAR}; {}",
-        shell_quote(&candidate.dir.display().to_string()),
-        candidate.manifest.command
-    );
+    // The variable goes into the environment, not in front of the command, so the
+    // candidate's own first word is what the harness checks before each episode.
+    settings.agent_env.push((
+        CANDIDATE_DIR_VAR.to_owned(),
+        candidate.dir.display().to_string(),
+    ));
+    let command = candidate.manifest.command.clone();
     let started = Instant::now();
     let cpu_before = children_cpu_seconds();
     let mut outputs = Vec::new();
