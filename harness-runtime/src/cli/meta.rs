@@ -105,19 +105,20 @@ fn absolutize(command: &str) -> String {
 
 fn print_rows(rows: &[Row]) {
     println!(
-        "{:>4}  {:<24} {:<24} {:>8} {:>10} {:<6} {:>8} {:>8}  outcome",
-        "iter", "candidate", "parent", "score", "cost", "unit", "delta", "time_s"
+        "{:>4}  {:<24} {:<24} {:>8} {:>7} {:>10} {:<6} {:>8} {:>8}  outcome",
+        "iter", "candidate", "parent", "score", "errored", "cost", "unit", "delta", "time_s"
     );
     for row in rows {
         let opt = |value: Option<f64>, digits: usize| {
             value.map_or_else(|| "-".to_owned(), |value| format!("{value:.digits$}"))
         };
         println!(
-            "{:>4}  {:<24} {:<24} {:>8} {:>10} {:<6} {:>8} {:>8.1}  {}",
+            "{:>4}  {:<24} {:<24} {:>8} {:>7} {:>10} {:<6} {:>8} {:>8.1}  {}",
             row.iteration,
             row.name,
             row.parent.as_deref().unwrap_or("-"),
             opt(row.score, 3),
+            row.errored,
             row.cost.map_or_else(|| "-".to_owned(), meta::format_cost),
             row.cost_unit.map_or("-", |unit| unit.as_str()),
             row.delta_vs_parent
@@ -143,9 +144,15 @@ fn print_frontier(frontier: &Frontier) {
     for name in &frontier.pareto {
         if let Some(candidate) = frontier.candidates.iter().find(|c| &c.name == name) {
             println!(
-                "  {:<24} score {:.3}  cost {}  {}/{} passed",
+                "  {:<24} score {:.3} ({} errored{})  cost {}  {}/{} passed",
                 candidate.name,
                 candidate.score,
+                candidate.errored,
+                if candidate.incomplete {
+                    ", incomplete"
+                } else {
+                    ""
+                },
                 meta::format_cost(candidate.cost),
                 candidate.passed,
                 candidate.cases

@@ -265,6 +265,8 @@ pub fn frontier(rows: &[Row]) -> Frontier {
                 cost_unit: unit,
                 cases: row.cases,
                 passed: row.passed,
+                errored: row.errored,
+                incomplete: row.errored > 0,
             })
             .collect(),
     )
@@ -321,6 +323,25 @@ mod tests {
         let front = frontier(&rows);
         assert_eq!(front.candidates[0].cost_unit, CostUnit::Usd);
         assert_eq!(front.pareto, vec!["b"]);
+    }
+
+    #[test]
+    fn rows_with_errored_cases_are_incomplete_candidates_and_say_so() {
+        let mut partial = row("partial", 0.9, 10, None);
+        partial.errored = 2;
+        let front = frontier(&[partial.clone(), row("whole", 0.5, 10, None)]);
+        assert_eq!(front.candidates[0].name, "partial");
+        assert_eq!(front.candidates[0].errored, 2);
+        assert!(front.candidates[0].incomplete);
+        assert!(!front.candidates[1].incomplete);
+        let line = crate::meta::row_line(&partial);
+        assert!(
+            line.contains("score 0.900 (2 errored, incomplete)"),
+            "{line}"
+        );
+        assert!(
+            crate::meta::row_line(&row("whole", 0.5, 10, None)).contains("score 0.500 (0 errored)")
+        );
     }
 
     #[test]

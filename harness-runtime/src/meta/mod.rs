@@ -421,8 +421,10 @@ pub fn row_line(row: &Row) -> String {
     match row.outcome {
         Outcome::Evaluated => {
             line.push_str(&format!(
-                "score {:.3}, cost {} {}, {}/{} passed",
+                "score {:.3} ({} errored{}), cost {} {}, {}/{} passed",
                 row.score.unwrap_or(f64::NAN),
+                row.errored,
+                if row.errored > 0 { ", incomplete" } else { "" },
                 format_cost(row.cost.unwrap_or(f64::NAN)),
                 row.cost_unit.map_or("-", |unit| unit.as_str()),
                 row.passed,

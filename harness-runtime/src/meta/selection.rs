@@ -194,6 +194,8 @@ mod tests {
             cost_unit: CostUnit::Bytes,
             cases: 1,
             passed: 0,
+            errored: 0,
+            incomplete: false,
         };
         let frontier = Frontier::new(vec![
             cand("cheap", 0.2, 10.0),

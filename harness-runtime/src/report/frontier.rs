@@ -1,7 +1,8 @@
 //! The (max score, min cost) Pareto frontier over meta-harness candidates.
 //!
 //! `frontier.json` has the fixed shape
-//! `{"candidates": [{"name", "score", "cost", "cost_unit", "cases", "passed"}], "pareto": [names]}`.
+//! `{"candidates": [{"name", "score", "cost", "cost_unit", "cases", "passed", "errored",
+//! "incomplete"}], "pareto": [names]}`.
 //! Candidates are sorted by (-score, cost, name); ties (equal score and equal cost) are all kept
 //! on the frontier. A NaN never panics: a NaN score ranks below every other score and a NaN cost
 //! above every other cost, so a candidate with NaN in either field is dominated by any candidate
@@ -28,6 +29,13 @@ pub struct Candidate {
     pub cases: usize,
     /// How many of those cases passed.
     pub passed: usize,
+    /// How many of its cases errored (the harness's or the machine's fault, never the
+    /// agent's): not in `cases` and not in `score`.
+    #[serde(default)]
+    pub errored: usize,
+    /// `errored > 0`: its score is over fewer cases than it was run on.
+    #[serde(default)]
+    pub incomplete: bool,
 }
 
 /// The unit a frontier's costs are measured in.
@@ -124,6 +132,8 @@ fn rank(a: &Candidate, b: &Candidate) -> Ordering {
         .then_with(|| unit_rank(a.cost_unit).cmp(&unit_rank(b.cost_unit)))
         .then_with(|| a.cases.cmp(&b.cases))
         .then_with(|| a.passed.cmp(&b.passed))
+        .then_with(|| a.errored.cmp(&b.errored))
+        .then_with(|| a.incomplete.cmp(&b.incomplete))
 }
 
 fn unit_rank(unit: CostUnit) -> u8 {
@@ -179,6 +189,8 @@ mod tests {
             cost_unit: CostUnit::Tokens,
             cases: 4,
             passed: 2,
+            errored: 0,
+            incomplete: false,
         }
     }
 
@@ -317,6 +329,8 @@ mod tests {
             cost_unit: CostUnit::Usd,
             cases: 3,
             passed: 1,
+            errored: 2,
+            incomplete: true,
         }]);
         let json = serde_json::to_value(&frontier).expect("serializes");
         assert_eq!(
@@ -324,7 +338,7 @@ mod tests {
             serde_json::json!({
                 "candidates": [{
                     "name": "c0", "score": 0.5, "cost": 0.25, "cost_unit": "usd",
-                    "cases": 3, "passed": 1
+                    "cases": 3, "passed": 1, "errored": 2, "incomplete": true
                 }],
                 "pareto": ["c0"]
             })

@@ -40,6 +40,17 @@ pub fn render(results: &[CaseResult], frontier_svg: &str, run_dirs: &[&Path]) ->
             codes = escape(&codes.join(", ")),
         ));
     }
+    page.push_str("</table>\n<h2>Agents</h2>\n<table id=\"agents\"><tr><th>agent</th><th>mean reward</th><th>graded</th><th>errored</th></tr>\n");
+    for entry in super::agent_means(results, false) {
+        page.push_str(&format!(
+            "<tr class=\"agent\" data-errored=\"{errored}\"><td>{agent}</td><td>{mean}</td><td>{graded}</td><td class=\"{class}\">{errored}</td></tr>\n",
+            agent = escape(&entry.agent),
+            mean = entry.mean.map_or_else(|| "-".into(), |mean| format!("{mean:.3}")),
+            graded = entry.graded,
+            errored = entry.errored,
+            class = if entry.errored > 0 { "errored" } else { "" },
+        ));
+    }
     page.push_str("</table>\n<h2>Frontier</h2>\n");
     page.push_str(frontier_svg);
     page.push_str("\n<h2>Details</h2>\n");

@@ -33,22 +33,29 @@ pub enum ReportError {
 }
 
 /// The agents evaluated (every agent but the oracle, which is the reference; attacks are
-/// regressions, not candidates), with errored cases left out.
+/// regressions, not candidates). A candidate's score is its mean reward over its graded
+/// cases; its errored cases (the harness's or the machine's fault, never the agent's) are
+/// counted in `errored` and make it `incomplete`. An agent with no graded case has no
+/// score and is not a candidate (`summary.json` and the table still count it).
 pub fn frontier(results: &[CaseResult]) -> Frontier {
-    let mut by_agent: BTreeMap<&str, Vec<&CaseResult>> = BTreeMap::new();
+    let mut by_agent: BTreeMap<&str, (Vec<&CaseResult>, usize)> = BTreeMap::new();
     for result in results {
-        if result.status == CaseStatus::Errored
-            || result.agent == "oracle"
-            || result.case.starts_with("attack::")
-        {
+        if result.agent == "oracle" || result.case.starts_with("attack::") {
             continue;
         }
-        by_agent
-            .entry(result.agent.as_str())
-            .or_default()
-            .push(result);
+        let entry = by_agent.entry(result.agent.as_str()).or_default();
+        if result.status == CaseStatus::Errored {
+            entry.1 += 1;
+        } else {
+            entry.0.push(result);
+        }
     }
-    let all: Vec<&CaseResult> = by_agent.values().flatten().copied().collect();
+    by_agent.retain(|_, (graded, _)| !graded.is_empty());
+    let all: Vec<&CaseResult> = by_agent
+        .values()
+        .flat_map(|(graded, _)| graded)
+        .copied()
+        .collect();
     let unit = if !all.is_empty() && all.iter().all(|result| result.usage.reported_usd) {
         CostUnit::Usd
     } else if !all.is_empty() && all.iter().all(|result| result.usage.reported_tokens) {
@@ -58,7 +65,7 @@ pub fn frontier(results: &[CaseResult]) -> Frontier {
     };
     let candidates = by_agent
         .into_iter()
-        .map(|(agent, cases)| {
+        .map(|(agent, (cases, errored))| {
             let score =
                 cases.iter().filter_map(|case| case.reward).sum::<f64>() / cases.len() as f64;
             let cost = match unit {
@@ -76,10 +83,72 @@ pub fn frontier(results: &[CaseResult]) -> Frontier {
                 cost_unit: unit,
                 cases: cases.len(),
                 passed: cases.iter().filter(|case| case.passed).count(),
+                errored,
+                incomplete: errored > 0,
             }
         })
         .collect();
     Frontier::new(candidates)
+}
+
+/// One agent's cases in a run: how many, graded, passed, errored, and the mean reward over
+/// the graded ones.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgentMean {
+    /// The agent's name.
+    pub agent: String,
+    /// Every case.
+    pub cases: usize,
+    /// Cases with a reward (passed or failed).
+    pub graded: usize,
+    /// Passed cases.
+    pub passed: usize,
+    /// Errored cases: no reward, left out of `mean`.
+    pub errored: usize,
+    /// Mean reward over the graded cases, rounded to 6 decimals; `None` with none graded.
+    pub mean: Option<f64>,
+}
+
+/// Per agent (sorted by name), attack regressions left out unless `attacks`.
+pub fn agent_means(results: &[CaseResult], attacks: bool) -> Vec<AgentMean> {
+    let mut per_agent: BTreeMap<&str, (AgentMean, f64)> = BTreeMap::new();
+    for result in results {
+        if !attacks && result.case.starts_with("attack::") {
+            continue;
+        }
+        let (entry, sum) = per_agent.entry(result.agent.as_str()).or_insert_with(|| {
+            (
+                AgentMean {
+                    agent: result.agent.clone(),
+                    cases: 0,
+                    graded: 0,
+                    passed: 0,
+                    errored: 0,
+                    mean: None,
+                },
+                0.0,
+            )
+        });
+        entry.cases += 1;
+        if result.passed {
+            entry.passed += 1;
+        }
+        if result.status == CaseStatus::Errored {
+            entry.errored += 1;
+        }
+        if let Some(reward) = result.reward {
+            *sum += reward;
+            entry.graded += 1;
+        }
+    }
+    per_agent
+        .into_values()
+        .map(|(mut entry, sum)| {
+            entry.mean =
+                (entry.graded > 0).then(|| crate::reward::round6(sum / entry.graded as f64));
+            entry
+        })
+        .collect()
 }
 
 /// The oracle's mean reward, drawn as the reference line.
@@ -111,31 +180,20 @@ pub fn honeypot_rates(results: &[CaseResult]) -> BTreeMap<String, f64> {
         .collect()
 }
 
-/// `summary.json`: counts, mean reward per agent, honeypot pass rates.
+/// `summary.json`: counts, and per agent its cases, passed, errored and mean reward (over
+/// its graded cases; 0 when none was graded), honeypot pass rates.
 pub fn summary(results: &[CaseResult]) -> serde_json::Value {
-    let mut per_agent: BTreeMap<&str, (usize, usize, f64, usize)> = BTreeMap::new();
-    for result in results {
-        let entry = per_agent.entry(result.agent.as_str()).or_default();
-        entry.0 += 1;
-        if result.passed {
-            entry.1 += 1;
-        }
-        if let Some(reward) = result.reward {
-            entry.2 += reward;
-            entry.3 += 1;
-        }
-    }
-    let agents: BTreeMap<&str, serde_json::Value> = per_agent
+    let agents: BTreeMap<String, serde_json::Value> = agent_means(results, true)
         .into_iter()
-        .map(|(agent, (cases, passed, sum, graded))| {
-            let mean = if graded > 0 {
-                crate::reward::round6(sum / graded as f64)
-            } else {
-                0.0
-            };
+        .map(|entry| {
             (
-                agent,
-                serde_json::json!({"cases": cases, "passed": passed, "mean_reward": mean}),
+                entry.agent,
+                serde_json::json!({
+                    "cases": entry.cases,
+                    "passed": entry.passed,
+                    "mean_reward": entry.mean.unwrap_or(0.0),
+                    "errored": entry.errored,
+                }),
             )
         })
         .collect();
@@ -214,4 +272,134 @@ pub fn write_atomically(path: &Path, content: &[u8]) -> Result<(), ReportError> 
                 source,
             }
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn case(agent: &str, fixture: &str, reward: Option<f64>) -> CaseResult {
+        let mut result = CaseResult::errored(
+            "run",
+            &format!("{fixture}::{agent}"),
+            fixture,
+            agent,
+            "work_item",
+            "agent command could not be started".into(),
+        );
+        if let Some(reward) = reward {
+            result.status = if reward == 1.0 {
+                CaseStatus::Passed
+            } else {
+                CaseStatus::Failed
+            };
+            result.passed = reward == 1.0;
+            result.reward = Some(reward);
+            result.error = None;
+        }
+        result
+    }
+
+    /// `steady` graded everywhere; `flaky` errored on two of four fixtures; `broken`
+    /// errored everywhere; the oracle is the reference.
+    fn results() -> Vec<CaseResult> {
+        vec![
+            case("steady", "a", Some(0.5)),
+            case("steady", "b", Some(0.0)),
+            case("steady", "c", Some(1.0)),
+            case("steady", "d", Some(0.5)),
+            case("flaky", "a", Some(1.0)),
+            case("flaky", "b", Some(0.5)),
+            case("flaky", "c", None),
+            case("flaky", "d", None),
+            case("broken", "a", None),
+            case("oracle", "a", Some(1.0)),
+        ]
+    }
+
+    #[test]
+    fn means_are_over_graded_cases_and_every_errored_case_is_counted() {
+        let means = agent_means(&results(), false);
+        let flaky = means.iter().find(|entry| entry.agent == "flaky").unwrap();
+        assert_eq!(
+            (flaky.cases, flaky.graded, flaky.errored, flaky.passed),
+            (4, 2, 2, 1)
+        );
+        assert_eq!(flaky.mean, Some(0.75));
+        let broken = means.iter().find(|entry| entry.agent == "broken").unwrap();
+        assert_eq!((broken.errored, broken.mean), (1, None));
+        let errored: usize = means.iter().map(|entry| entry.errored).sum();
+        assert_eq!(errored, 3);
+    }
+
+    #[test]
+    fn the_frontier_marks_candidates_with_errored_cases_incomplete() {
+        let frontier = frontier(&results());
+        let names: Vec<&str> = frontier
+            .candidates
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            ["flaky", "steady"],
+            "no oracle; no candidate without a graded case"
+        );
+        let flaky = &frontier.candidates[0];
+        assert_eq!((flaky.score, flaky.cases, flaky.errored), (0.75, 2, 2));
+        assert!(flaky.incomplete);
+        let steady = &frontier.candidates[1];
+        assert_eq!((steady.score, steady.cases, steady.errored), (0.5, 4, 0));
+        assert!(!steady.incomplete);
+        let json = serde_json::to_value(&frontier).unwrap();
+        assert_eq!(json["candidates"][0]["errored"], 2);
+        assert_eq!(json["candidates"][0]["incomplete"], true);
+        assert_eq!(json["candidates"][1]["incomplete"], false);
+    }
+
+    #[test]
+    fn the_summary_shows_each_agents_errored_count_next_to_its_mean() {
+        let summary = summary(&results());
+        assert_eq!(summary["errored"], 3);
+        assert_eq!(summary["cases"], 10);
+        assert_eq!(summary["agents"]["flaky"]["errored"], 2);
+        assert_eq!(summary["agents"]["flaky"]["mean_reward"], 0.75);
+        assert_eq!(summary["agents"]["flaky"]["cases"], 4);
+        assert_eq!(summary["agents"]["steady"]["errored"], 0);
+        assert_eq!(summary["agents"]["broken"]["errored"], 1);
+        assert_eq!(
+            summary["agents"]["broken"]["mean_reward"], 0.0,
+            "the existing field keeps its value"
+        );
+    }
+
+    #[test]
+    fn the_table_shows_each_agents_errored_count_next_to_its_mean() {
+        let table = table::render(&results());
+        assert!(
+            table.contains("10 cases: 3 passed, 4 failed, 3 errored"),
+            "{table}"
+        );
+        let line = |agent: &str| {
+            table
+                .lines()
+                .find(|line| line.starts_with(&format!("mean reward of {agent} ")))
+                .unwrap_or_default()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        assert_eq!(
+            line("flaky"),
+            "mean reward of flaky 0.750 over 2 graded, 2 errored (incomplete)"
+        );
+        assert_eq!(
+            line("steady"),
+            "mean reward of steady 0.500 over 4 graded, 0 errored"
+        );
+        assert_eq!(
+            line("broken"),
+            "mean reward of broken - over 0 graded, 1 errored (incomplete)"
+        );
+    }
 }

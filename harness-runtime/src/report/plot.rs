@@ -175,7 +175,7 @@ pub fn frontier_svg(
             EmptyElement::at((x, y))
                 + Circle::new((0, 0), 4, ShapeStyle::from(&color).filled())
                 + Text::new(
-                    c.name.clone(),
+                    label(c),
                     (6, (-4i32).saturating_sub(LABEL_STEP.saturating_mul(offset))),
                     ("sans-serif", 15)
                         .into_font()
@@ -199,6 +199,19 @@ pub fn frontier_svg(
         root.present().map_err(PlotError::draw)?;
     }
     Ok(svg)
+}
+
+/// A candidate's label: its name, and for one whose score leaves out errored cases, how
+/// many (`name (incomplete: 2 errored)`).
+fn label(candidate: &Candidate) -> String {
+    if candidate.incomplete || candidate.errored > 0 {
+        format!(
+            "{} (incomplete: {} errored)",
+            candidate.name, candidate.errored
+        )
+    } else {
+        candidate.name.clone()
+    }
 }
 
 /// The x-axis unit: the candidates' common unit, "mixed units" if they disagree.
@@ -333,6 +346,8 @@ mod tests {
             cost_unit: CostUnit::Usd,
             cases: 5,
             passed: 3,
+            errored: 0,
+            incomplete: false,
         }
     }
 
@@ -390,6 +405,23 @@ mod tests {
             c.cost_unit = CostUnit::Tokens;
         }
         assert!(render(&frontier, None).contains("cost (tokens)"));
+    }
+
+    #[test]
+    fn an_incomplete_candidate_is_labelled_with_its_errored_count() {
+        let mut partial = cand("partial-agent", 0.9, 2.0);
+        partial.errored = 3;
+        partial.incomplete = true;
+        let svg = render(
+            &Frontier::new(vec![partial, cand("whole-agent", 0.5, 1.0)]),
+            None,
+        );
+        assert!(
+            svg.contains("partial-agent (incomplete: 3 errored)"),
+            "{svg}"
+        );
+        assert!(svg.contains("whole-agent"));
+        assert!(!svg.contains("whole-agent (incomplete"));
     }
 
     #[test]

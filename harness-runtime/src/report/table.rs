@@ -95,6 +95,30 @@ pub fn render(results: &[CaseResult]) -> String {
         results.len(),
         results.len() - passed - errored
     ));
+    // Each agent's mean next to its errored count: an errored case has no reward and is
+    // left out of the mean, so the count says how many cases the mean is missing.
+    let means = super::agent_means(results, false);
+    let width = means
+        .iter()
+        .map(|entry| entry.agent.len())
+        .max()
+        .unwrap_or(0);
+    for entry in &means {
+        let mean = entry
+            .mean
+            .map_or_else(|| "-".to_owned(), |mean| format!("{mean:.3}"));
+        out.push_str(&format!(
+            "mean reward of {:<width$}  {mean:>6} over {} graded, {} errored{}\n",
+            entry.agent,
+            entry.graded,
+            entry.errored,
+            if entry.errored > 0 {
+                " (incomplete)"
+            } else {
+                ""
+            },
+        ));
+    }
     for (agent, rate) in super::honeypot_rates(results) {
         out.push_str(&format!("honeypot pass rate of {agent}: {:.0}% (passing an impossible task's checks is gaming)\n", rate * 100.0));
     }
