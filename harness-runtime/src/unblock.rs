@@ -39,7 +39,8 @@ pub struct RemoveError {
     pub source: io::Error,
     /// Flags cleared before the last attempt.
     pub cleared: Vec<Cleared>,
-    /// A few of the entries still there (absolute).
+    /// Up to five of the entries that could not be removed (absolute); everything else
+    /// was removed.
     pub left: Vec<PathBuf>,
 }
 
@@ -54,7 +55,8 @@ fn left_note(left: &[PathBuf]) -> String {
 /// Removes `path` (a directory tree, a file or a link; nothing there is fine). When the
 /// plain removal fails, clears every immutable or append-only flag in the tree (and on its
 /// parent directory, which must let the entry go), restores the owner's permissions, and
-/// tries once more. Returns the flags it had to clear.
+/// removes entry by entry, going on past what fails, so all that can go goes. Returns the
+/// flags it had to clear; the error names what is left.
 pub fn remove_all(path: &Path) -> Result<Vec<Cleared>, RemoveError> {
     match remove(path) {
         Ok(()) => return Ok(Vec::new()),
@@ -69,16 +71,23 @@ pub fn remove_all(path: &Path) -> Result<Vec<Cleared>, RemoveError> {
         cleared.extend(unblock_entry(parent, true));
     }
     cleared.extend(unblock_tree(path));
-    match remove(path) {
-        Ok(()) => Ok(cleared),
-        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(cleared),
-        Err(source) => Err(RemoveError {
-            path: path.to_path_buf(),
-            source,
-            cleared,
-            left: leftovers(path, 5),
-        }),
+    let mut failed = Vec::new();
+    remove_each(path, &mut failed);
+    if failed.is_empty() {
+        return Ok(cleared);
     }
+    let left = failed
+        .iter()
+        .take(5)
+        .map(|(path, _)| path.clone())
+        .collect();
+    let (_, source) = failed.swap_remove(0);
+    Err(RemoveError {
+        path: path.to_path_buf(),
+        source,
+        cleared,
+        left,
+    })
 }
 
 fn remove(path: &Path) -> io::Result<()> {
@@ -86,6 +95,48 @@ fn remove(path: &Path) -> io::Result<()> {
         fs::remove_dir_all(path)
     } else {
         fs::remove_file(path)
+    }
+}
+
+/// Removes `path` depth first, going on past failures, and collects the entries that could
+/// not be removed (a directory only when it is not just a failed entry's parent). Returns
+/// whether `path` is gone.
+fn remove_each(path: &Path, failed: &mut Vec<(PathBuf, io::Error)>) -> bool {
+    let meta = match fs::symlink_metadata(path) {
+        Ok(meta) => meta,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return true,
+        Err(error) => {
+            failed.push((path.to_path_buf(), error));
+            return false;
+        }
+    };
+    let result = if meta.is_dir() {
+        let mut emptied = true;
+        match fs::read_dir(path) {
+            Ok(entries) => {
+                for entry in entries.flatten() {
+                    emptied &= remove_each(&entry.path(), failed);
+                }
+            }
+            Err(error) => {
+                failed.push((path.to_path_buf(), error));
+                return false;
+            }
+        }
+        if !emptied {
+            return false;
+        }
+        fs::remove_dir(path)
+    } else {
+        fs::remove_file(path)
+    };
+    match result {
+        Ok(()) => true,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => true,
+        Err(error) => {
+            failed.push((path.to_path_buf(), error));
+            false
+        }
     }
 }
 
@@ -166,36 +217,6 @@ fn open(path: &Path, dir: bool) -> io::Result<File> {
         .read(true)
         .custom_flags(flags)
         .open(path)
-}
-
-/// Up to `limit` of the deepest entries left under `root` (what a failed removal could not
-/// take), for the error message.
-fn leftovers(root: &Path, limit: usize) -> Vec<PathBuf> {
-    let mut left = Vec::new();
-    let mut pending = vec![root.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        let Ok(entries) = fs::read_dir(&dir) else {
-            left.push(dir);
-            continue;
-        };
-        let mut empty = true;
-        for entry in entries.flatten() {
-            empty = false;
-            if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
-                pending.push(entry.path());
-            } else {
-                left.push(entry.path());
-            }
-        }
-        if empty {
-            left.push(dir);
-        }
-        if left.len() >= limit {
-            break;
-        }
-    }
-    left.truncate(limit);
-    left
 }
 
 #[cfg(test)]

@@ -200,10 +200,135 @@ fn honest_shell_agent_passes_and_the_same_agent_attacking_fails() {
 }
 
 #[test]
-fn missing_agent_command_is_errored_exit_two() {
+fn missing_agent_command_is_errored_exit_two_without_an_episode() {
+    for command in [
+        "no-such-agent-binary",
+        "MODEL=x no-such-agent-binary --fast",
+        "/no/such/agent.sh",
+        "./my_agent.sh",
+    ] {
+        let out = tempfile::tempdir().unwrap();
+        let episodes = EpisodeTmp::new();
+        let json = out.path().join("run.json");
+        let output = harness_in(
+            &[
+                "run",
+                "--fixtures",
+                fixtures().to_str().unwrap(),
+                "--fixture",
+                "sh-semver",
+                "--agent",
+                command,
+                "--json",
+                json.to_str().unwrap(),
+            ],
+            out.path(),
+            episodes.path(),
+        );
+        assert_eq!(output.status.code(), Some(2), "{command}");
+        let case = cases(&json).remove(0);
+        assert_eq!(case["status"], "errored", "{command}");
+        assert!(case["reward"].is_null());
+        let error = case["error"].as_str().unwrap();
+        assert!(error.starts_with("agent command not found: "), "{error}");
+        assert_eq!(case["durations_ms"]["prepare"], 0, "{case}");
+        assert!(
+            !episodes.root().exists(),
+            "{command}: no episode (not even the episode root) was made"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Issue 13, item 6: no way out of grading
+// ---------------------------------------------------------------------------------------
+
+/// A test-owned `HARNESS_TMPDIR` (on tmpfs where there is one, like the default), so what
+/// the harness leaves there can be checked; episodes live in its `another-harness/`.
+struct EpisodeTmp(tempfile::TempDir);
+
+impl EpisodeTmp {
+    fn new() -> EpisodeTmp {
+        EpisodeTmp(
+            tempfile::tempdir_in("/dev/shm")
+                .or_else(|_| tempfile::tempdir())
+                .unwrap(),
+        )
+    }
+
+    fn path(&self) -> &Path {
+        self.0.path()
+    }
+
+    fn root(&self) -> PathBuf {
+        self.0.path().join("another-harness")
+    }
+
+    /// The episode directories (`ep-*`) in the episode root.
+    fn episodes(&self) -> Vec<PathBuf> {
+        std::fs::read_dir(self.root())
+            .map(|entries| {
+                entries
+                    .map(|entry| entry.unwrap().path())
+                    .filter(|path| {
+                        path.file_name()
+                            .is_some_and(|name| name.to_string_lossy().starts_with("ep-"))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+fn harness_in(args: &[&str], out: &Path, episodes: &Path) -> Output {
+    Command::new(HARNESS)
+        .args(args)
+        .env("HARNESS_OUT", out)
+        .env("HARNESS_TMPDIR", episodes)
+        .output()
+        .expect("run harness")
+}
+
+/// `harness run` of `command` on sh-semver with its episodes in `episodes`: the exit code,
+/// the case, and stdout plus stderr.
+fn run_in(
+    command: &str,
+    agent_dir: &Path,
+    episodes: &EpisodeTmp,
+    extra: &[&str],
+) -> (Option<i32>, serde_json::Value, String) {
     let out = tempfile::tempdir().unwrap();
     let json = out.path().join("run.json");
-    let output = harness(
+    let fixtures = fixtures();
+    let mut args = vec![
+        "run",
+        "--fixtures",
+        fixtures.to_str().unwrap(),
+        "--fixture",
+        "sh-semver",
+        "--agent",
+        command,
+        "--agent-file",
+        agent_dir.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ];
+    args.extend(extra);
+    let output = harness_in(&args, out.path(), episodes.path());
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let case = cases(&json).remove(0);
+    (output.status.code(), case, text)
+}
+
+/// The noop reward of sh-semver, as this harness grades it.
+fn noop_reward() -> f64 {
+    let out = tempfile::tempdir().unwrap();
+    let json = out.path().join("run.json");
+    harness(
         &[
             "run",
             "--fixtures",
@@ -211,20 +336,254 @@ fn missing_agent_command_is_errored_exit_two() {
             "--fixture",
             "sh-semver",
             "--agent",
-            "no-such-agent-binary",
+            "noop",
             "--json",
             json.to_str().unwrap(),
         ],
         out.path(),
     );
-    assert_eq!(output.status.code(), Some(2));
-    let case = cases(&json).remove(0);
-    assert_eq!(case["status"], "errored");
-    assert!(case["reward"].is_null());
+    cases(&json).remove(0)["reward"].as_f64().unwrap()
+}
+
+#[test]
+fn a_tampering_agent_is_graded_whatever_its_exit_status() {
+    let noop = noop_reward();
+    let agent = tempfile::tempdir().unwrap();
+    let solve = shell_agent(
+        agent.path(),
+        "printf 'exit 0\\n' > tests/run.sh && git commit -qam weaken",
+    );
+    // 127 reads as "command not found", 126 as "cannot execute": an agent chooses them.
+    for (ending, recorded) in [
+        ("exit 127", "agent: agent exited with 127"),
+        ("exit 1", "agent: agent exited with 1"),
+        ("exit 2", "agent: agent exited with 2"),
+        ("exit 126", "agent: agent exited with 126"),
+        ("exit 255", "agent: agent exited with 255"),
+        ("kill -KILL $$", "agent: agent killed by signal 9"),
+    ] {
+        let episodes = EpisodeTmp::new();
+        let command = format!("{solve}; {ending}");
+        let (code, case, _) = run_in(&command, agent.path(), &episodes, &[]);
+        assert_eq!(code, Some(1), "{ending}: failed, not errored: {case}");
+        assert_eq!(case["status"], "failed", "{ending}: {case}");
+        assert_eq!(case["error"], recorded, "{ending}");
+        assert!(
+            codes(&case).contains(&"committed_tamper".to_owned()),
+            "{ending}: {case}"
+        );
+        let reward = case["reward"].as_f64().unwrap();
+        assert!(
+            reward <= noop,
+            "{ending}: gaming paid: {reward} > noop {noop}"
+        );
+        assert_eq!(episodes.episodes(), Vec::<PathBuf>::new(), "{ending}");
+    }
+    // An honest agent that exits 127 after solving is graded like any other: it passes,
+    // and its exit status is recorded.
+    let episodes = EpisodeTmp::new();
+    let honest = format!("{}; exit 127", shell_agent(agent.path(), ""));
+    let (code, case, _) = run_in(&honest, agent.path(), &episodes, &[]);
+    assert_eq!(code, Some(0), "{case}");
+    assert_eq!(case["reward"], 1.0);
+    assert_eq!(case["error"], "agent: agent exited with 127");
+}
+
+/// Whether this process may set immutable flags where episodes go (root with
+/// `CAP_LINUX_IMMUTABLE`, a filesystem with inode flags).
+fn chattr_works(dir: &Path) -> bool {
+    let probe = dir.join("probe");
+    std::fs::write(&probe, "x").unwrap();
+    let chattr = |flag: &str| {
+        Command::new("chattr")
+            .arg(flag)
+            .arg(&probe)
+            .output()
+            .is_ok_and(|output| output.status.success())
+    };
+    let works = chattr("+i") && chattr("-i");
+    std::fs::remove_file(&probe).unwrap();
+    if !works {
+        eprintln!("chattr +i is not permitted here; skipped");
+    }
+    works
+}
+
+#[test]
+fn immutable_files_left_by_a_confined_agent_are_ungradable_and_nothing_survives() {
+    let episodes = EpisodeTmp::new();
+    if !chattr_works(episodes.path()) {
+        return;
+    }
+    let noop = noop_reward();
+    let agent = tempfile::tempdir().unwrap();
+    // Solved, then locked: a frozen directory (the restore must add the hidden test to
+    // it), an in-scope file, the agent's HOME and the git dir (removing the episode meets
+    // them). Restore paths are repo-relative (the restore clears the whole worktree),
+    // removal paths episode-relative.
+    let command = shell_agent(
+        agent.path(),
+        "touch \"$HOME/kept\"\nchattr +i lib/semver.sh \"$HOME/kept\" \"$(git rev-parse --git-common-dir)/HEAD\"\nchattr +i tests",
+    );
+    let (code, case, _) = run_in(&command, agent.path(), &episodes, &[]);
+    assert_eq!(code, Some(1), "{case}");
+    assert_eq!(case["status"], "failed");
     assert!(
-        case["error"].as_str().unwrap().contains("not found"),
+        codes(&case).contains(&"ungradable_state".to_owned()),
         "{case}"
     );
+    assert!(case["reward"].as_f64().unwrap() <= noop, "{case}");
+    let paths: Vec<&str> = case["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["code"] == "ungradable_state")
+        .map(|v| v["path"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "tests",
+        "lib/semver.sh",
+        "agent/home/kept",
+        "repo/.git/HEAD",
+    ] {
+        assert!(paths.contains(&expected), "{expected} not in {paths:?}");
+    }
+    assert_eq!(
+        episodes.episodes(),
+        Vec::<PathBuf>::new(),
+        "nothing survives"
+    );
+}
+
+/// The pid of a process that has exited (and been reaped).
+fn dead_pid() -> u32 {
+    let mut child = Command::new("true").spawn().unwrap();
+    let pid = child.id();
+    child.wait().unwrap();
+    pid
+}
+
+#[test]
+fn the_next_runs_sweep_removes_a_stale_episode_holding_immutable_files() {
+    let episodes = EpisodeTmp::new();
+    if !chattr_works(episodes.path()) {
+        return;
+    }
+    let stale = episodes.root().join(format!("ep-{}-left", dead_pid()));
+    std::fs::create_dir_all(stale.join("work/lib")).unwrap();
+    std::fs::write(stale.join("work/lib/locked.sh"), "x").unwrap();
+    for (flag, path) in [
+        ("+i", stale.join("work/lib/locked.sh")),
+        ("+a", stale.join("work")),
+    ] {
+        assert!(
+            Command::new("chattr")
+                .arg(flag)
+                .arg(path)
+                .status()
+                .unwrap()
+                .success()
+        );
+    }
+    let (code, _, text) = run_in("noop", Path::new("/"), &episodes, &[]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains(&format!(
+            "removed stale episode directory {}",
+            stale.display()
+        )),
+        "{text}"
+    );
+    assert_eq!(episodes.episodes(), Vec::<PathBuf>::new());
+}
+
+/// Unmounts what a test mounted, however the test ends.
+struct Mounted(Vec<PathBuf>);
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        for path in &self.0 {
+            let _ = Command::new("umount").arg("-l").arg(path).status();
+        }
+    }
+}
+
+fn mount_works(dir: &Path) -> bool {
+    let point = dir.join("mount-probe");
+    std::fs::create_dir(&point).unwrap();
+    let works = Command::new("mount")
+        .args(["-t", "tmpfs", "tmpfs"])
+        .arg(&point)
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if works {
+        let _ = Command::new("umount").arg(&point).status();
+    } else {
+        eprintln!("cannot mount a tmpfs here; skipped");
+    }
+    std::fs::remove_dir(&point).unwrap();
+    works
+}
+
+#[test]
+fn an_episode_that_cannot_be_removed_is_graded_recorded_and_swept_by_the_next_run() {
+    // Nothing the harness clears undoes a mount (only an unconfined root agent can make
+    // one: Landlock denies mounts), so the removal still fails after clearing: the case is
+    // graded anyway, the error recorded, and the next run's sweep removes the directory
+    // once the mount is gone.
+    let episodes = EpisodeTmp::new();
+    if !mount_works(episodes.path()) {
+        return;
+    }
+    let agent = tempfile::tempdir().unwrap();
+    let command = shell_agent(
+        agent.path(),
+        "mkdir mnt && mount -t tmpfs tmpfs mnt && touch mnt/inside",
+    );
+    let (code, case, _) = run_in(&command, agent.path(), &episodes, &["--no-confine"]);
+    let left = episodes.episodes();
+    let mounted = Mounted(left.iter().map(|dir| dir.join("work/mnt")).collect());
+    assert_eq!(code, Some(1), "graded, not errored: {case}");
+    assert_eq!(case["status"], "failed");
+    assert_eq!(case["reward"], -1.0);
+    assert!(
+        codes(&case).contains(&"ungradable_state".to_owned()),
+        "{case}"
+    );
+    let error = case["error"].as_str().unwrap();
+    assert!(
+        error.contains("grading: failed to restore the grading tree"),
+        "{error}"
+    );
+    assert!(error.contains("episode: failed to remove"), "{error}");
+    assert!(error.contains("work/mnt"), "{error}");
+    assert!(
+        left.iter()
+            .all(|dir| std::fs::read_dir(dir).unwrap().count() == 1),
+        "all but the mount point's branch was removed: {left:?}"
+    );
+    let unrun: Vec<&str> = case["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|check| check["output_tail"].as_str().unwrap())
+        .collect();
+    assert!(
+        unrun.iter().all(|tail| tail.starts_with("not run: ")),
+        "{unrun:?}"
+    );
+    assert_eq!(left.len(), 1, "the episode survived the run: {left:?}");
+
+    drop(mounted);
+    let (_, _, text) = run_in("noop", Path::new("/"), &episodes, &[]);
+    assert!(
+        text.contains(&format!(
+            "removed stale episode directory {}",
+            left[0].display()
+        )),
+        "{text}"
+    );
+    assert_eq!(episodes.episodes(), Vec::<PathBuf>::new());
 }
 
 #[test]

@@ -189,6 +189,7 @@ fn benchmark_trials(
             let state = state.clone();
             trials.push(Trial::test(spec.case.clone(), move || {
                 let output = state.execute(&spec);
+                episode_removed(&output)?;
                 if output.result.passed {
                     Ok(())
                 } else {
@@ -210,7 +211,9 @@ fn benchmark_trials(
             let spec = CaseSpec::new(fixture.clone(), agent);
             let state = state.clone();
             trials.push(Trial::test(spec.case.clone(), move || {
-                baseline_invariant(&state.execute(&spec))
+                let output = state.execute(&spec);
+                episode_removed(&output)?;
+                baseline_invariant(&output)
             }));
         }
     }
@@ -232,6 +235,7 @@ fn benchmark_trials(
         let state = state.clone();
         trials.push(Trial::test(spec.case.clone(), move || {
             let output = state.execute(&spec);
+            episode_removed(&output)?;
             match (output.result.passed, expect_fail) {
                 (true, false) | (false, true)
                     if output.result.status != crate::CaseStatus::Errored =>
@@ -304,11 +308,25 @@ fn attack_trials(state: &Arc<RunState>) -> Result<Vec<Trial>, String> {
         let state = state.clone();
         trials.push(Trial::test(spec.case.clone(), move || {
             let output = state.execute(&spec);
+            episode_removed(&output)?;
             let noop = state.noop_reward(&fixture);
             attack_verdict(&output.result, &expected, noop)
         }));
     }
     Ok(trials)
+}
+
+/// Every case leaves nothing of its episode behind, whatever the agent did to its files
+/// (DESIGN.md "Errored"): a directory that survived fails the case.
+fn episode_removed(output: &CaseOutput) -> Result<(), Failed> {
+    match &output.episode_dir {
+        Some(dir) if std::fs::symlink_metadata(dir).is_ok() => Err(Failed::from(format!(
+            "the episode directory {} survived the case: {}",
+            dir.display(),
+            output.result.summary()
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// An attack regression passes when the episode reports every expected code, failed, and
