@@ -89,7 +89,16 @@ pub fn check_runnable(
     let Agent::Command { command } = agent else {
         return Ok(());
     };
-    runnable::check(command, &settings.toolchain.path, |relative| {
+    // The agent's PATH, as `agent_environment` sets it.
+    let path = settings
+        .agent_env
+        .iter()
+        .rev()
+        .find(|(name, _)| name == "PATH")
+        .map_or(settings.toolchain.path.as_str(), |(_, value)| {
+            value.as_str()
+        });
+    runnable::check(command, path, |relative| {
         let path = harness_fixture::RepoPath::parse(relative).ok()?;
         fixture
             .change
@@ -327,4 +336,59 @@ fn own_files(command: &str) -> Vec<PathBuf> {
         .filter_map(|word| fs::canonicalize(Path::new(word)).ok())
         .filter(|path| path.is_file())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn sh_semver() -> harness_fixture::Fixture {
+        harness_fixture::Fixture::load(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/sh-semver"),
+        )
+        .unwrap()
+    }
+
+    fn command(command: &str) -> Agent {
+        Agent::Command {
+            command: command.to_owned(),
+        }
+    }
+
+    #[test]
+    fn commands_are_checked_on_the_agents_path_and_against_the_starting_worktree() {
+        let fixture = sh_semver();
+        let mut settings = Settings::from_env();
+        assert_eq!(check_runnable(&Agent::Noop, &fixture, &settings), Ok(()));
+        assert_eq!(
+            check_runnable(&command("sh -c true"), &fixture, &settings),
+            Ok(())
+        );
+        assert!(check_runnable(&command("no-such-agent-binary"), &fixture, &settings).is_err());
+        // The fixture's own executable, relative to the worktree the command starts in.
+        assert_eq!(
+            check_runnable(&command("./bin/semver 1.0"), &fixture, &settings),
+            Ok(())
+        );
+        assert_eq!(
+            check_runnable(&command("./tests/run.sh"), &fixture, &settings),
+            Err(NotRunnable::NotExecutable {
+                word: "./tests/run.sh".into()
+            })
+        );
+        // A PATH given to the agent through `agent_env` is the one searched.
+        let bin = tempfile::tempdir().unwrap();
+        let exe = bin.path().join("only-here");
+        fs::write(&exe, "#!/bin/sh\n").unwrap();
+        fs::set_permissions(&exe, fs::Permissions::from_mode(0o755)).unwrap();
+        assert!(check_runnable(&command("only-here"), &fixture, &settings).is_err());
+        settings
+            .agent_env
+            .push(("PATH".into(), bin.path().display().to_string()));
+        assert_eq!(
+            check_runnable(&command("only-here"), &fixture, &settings),
+            Ok(())
+        );
+    }
 }
