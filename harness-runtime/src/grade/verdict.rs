@@ -310,6 +310,7 @@ mod tests {
             duration: Duration::ZERO,
             confinement: "none".into(),
             output_tail: String::new(),
+            spawn_error: None,
         }
     }
 
