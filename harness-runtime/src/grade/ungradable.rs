@@ -57,8 +57,9 @@ pub fn cleared_violations(cleared: &[Cleared], base: &Path, when: &str) -> Vec<V
 }
 
 /// The snapshot grading starts from. A worktree that cannot be read as the agent left it is
-/// unblocked and read again (`ungradable_state` either way); one that still cannot be read
-/// is graded as empty (every baseline file deleted), with the error in the violation.
+/// unblocked and read again (cleared flags are `ungradable_state`; permissions put right are
+/// not, as everywhere in [`crate::unblock`]); one that still cannot be read is graded as
+/// empty (every baseline file deleted), `ungradable_state` with the error.
 pub fn first_snapshot(
     worktree: &Path,
     git_file: &[u8],
@@ -74,21 +75,13 @@ pub fn first_snapshot(
         worktree,
         "to read the worktree",
     ));
-    let path = relative(error.path(), worktree);
     match Snapshot::take(worktree, git_file) {
-        Ok(snapshot) => {
-            violations.push(Violation::at(
-                ViolationCode::UngradableState,
-                path,
-                format!("the worktree could not be read as the agent left it: {error}"),
-            ));
-            snapshot
-        }
+        Ok(snapshot) => snapshot,
         Err(again) => {
             violations.push(Violation::at(
                 ViolationCode::UngradableState,
-                path,
-                format!("the worktree cannot be read (graded as empty): {again}"),
+                relative(again.path(), worktree),
+                format!("the worktree cannot be read (graded as empty): {again}; first: {error}"),
             ));
             Snapshot::default()
         }
@@ -275,6 +268,25 @@ mod tests {
         assert!(
             violations[0].detail.contains("graded as empty"),
             "{violations:?}"
+        );
+    }
+
+    #[test]
+    fn an_immutable_file_is_read_as_it_stands_without_clearing() {
+        let Some(scratch) = FlaggableDir::new() else {
+            return;
+        };
+        let worktree = scratch.path().join("work");
+        fs::create_dir_all(worktree.join("src")).unwrap();
+        fs::write(worktree.join("src/a.py"), "agent edit").unwrap();
+        assert!(set_flags(&worktree.join("src/a.py"), IMMUTABLE));
+        let mut violations = Vec::new();
+        let snapshot = first_snapshot(&worktree, b"", &mut violations);
+        assert_eq!(tree_of(&worktree), files(&[("src/a.py", "agent edit")]));
+        assert_eq!(snapshot.files.len(), 1);
+        assert!(
+            violations.is_empty(),
+            "reading needs nothing cleared (restoring or removing it will): {violations:?}"
         );
     }
 
