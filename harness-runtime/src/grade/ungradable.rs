@@ -78,10 +78,14 @@ pub fn first_snapshot(
     match Snapshot::take(worktree, git_file) {
         Ok(snapshot) => snapshot,
         Err(again) => {
+            let mut detail = format!("the worktree cannot be read (graded as empty): {again}");
+            if again.to_string() != error.to_string() {
+                detail.push_str(&format!(" (before clearing: {error})"));
+            }
             violations.push(Violation::at(
                 ViolationCode::UngradableState,
                 relative(again.path(), worktree),
-                format!("the worktree cannot be read (graded as empty): {again}; first: {error}"),
+                detail,
             ));
             Snapshot::default()
         }
