@@ -66,7 +66,8 @@ pub struct ScopeSpec {
 pub struct Check {
     /// Unique name; also the log file name.
     pub name: String,
-    /// argv; no shell unless the argv asks for one.
+    /// argv; no shell unless the argv asks for one. Empty for a differential check.
+    #[serde(default)]
     pub run: Vec<String>,
     /// Weight in the checks share (default 1).
     #[serde(default = "default_weight")]
@@ -88,6 +89,119 @@ pub struct Check {
     /// instead of all or nothing.
     #[serde(default)]
     pub partial: bool,
+    /// A differential check: the agent's code and the oracle's are run on the same fresh
+    /// inputs in separate processes and their outputs compared by the harness (instead of
+    /// `run`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub differential: Option<Differential>,
+}
+
+/// `[checks.differential]`: grade a function by comparing it with the oracle's on fresh
+/// inputs, across a process boundary, so the graded process never sees an expected value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Differential {
+    /// The function: Python `module:function` (`textkit.slugify:slugify`), or a Rust path
+    /// `crate::module::function` (`wordfreq::top_n`).
+    pub entry: String,
+    /// A script in `hidden/`, run harness-side with `HARNESS_CHECK_SEED` and
+    /// `HARNESS_CHECK_COUNT`, printing one JSON array of arguments per line.
+    pub generator: String,
+    /// How many inputs to draw (default 100).
+    #[serde(default = "default_count")]
+    pub count: u32,
+    /// `"exact"` (default) or `{ tolerance = 1e-9 }` (numbers within the tolerance,
+    /// absolute or relative).
+    #[serde(default)]
+    pub compare: Compare,
+    /// Rust: the argument types, in order (`&str`, `String`, `char`, `bool`, integers,
+    /// `f32`, `f64`, and `Vec<T>`, `&[T]`, `Option<T>` of those).
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// Python: directories put first on `sys.path` (default `["", "src"]`).
+    #[serde(default)]
+    pub path: Vec<String>,
+}
+
+fn default_count() -> u32 {
+    100
+}
+
+/// Which language a differential entry is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryLanguage {
+    /// `module:function`.
+    Python,
+    /// `crate::path::function`.
+    Rust,
+}
+
+impl Differential {
+    /// The entry's language: a `::` path is Rust, `module:function` is Python.
+    pub fn language(&self) -> Option<EntryLanguage> {
+        let entry = self.entry.trim();
+        let identifier = |part: &str| {
+            !part.is_empty()
+                && part.chars().all(|c| c.is_alphanumeric() || c == '_')
+                && !part.starts_with(|c: char| c.is_ascii_digit())
+        };
+        if entry.contains("::") {
+            entry
+                .split("::")
+                .all(identifier)
+                .then_some(EntryLanguage::Rust)
+        } else {
+            let (module, function) = entry.split_once(':')?;
+            (module.split('.').all(identifier) && function.split('.').all(identifier))
+                .then_some(EntryLanguage::Python)
+        }
+    }
+}
+
+/// How a differential check compares outputs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "CompareRepr", into = "CompareRepr")]
+pub enum Compare {
+    /// Equal values (Rust: equal `Debug` text).
+    #[default]
+    Exact,
+    /// Numbers may differ by the tolerance (absolute, or relative to the larger).
+    Tolerance(f64),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+enum CompareRepr {
+    Name(String),
+    Table { tolerance: f64 },
+}
+
+impl TryFrom<CompareRepr> for Compare {
+    type Error = String;
+
+    fn try_from(repr: CompareRepr) -> Result<Compare, String> {
+        match repr {
+            CompareRepr::Name(name) if name == "exact" => Ok(Compare::Exact),
+            CompareRepr::Name(name) => Err(format!(
+                "expected \"exact\" or {{ tolerance = <number> }}, not \"{name}\""
+            )),
+            CompareRepr::Table { tolerance } if tolerance.is_finite() && tolerance >= 0.0 => {
+                Ok(Compare::Tolerance(tolerance))
+            }
+            CompareRepr::Table { tolerance } => {
+                Err(format!("tolerance must be a number >= 0, not {tolerance}"))
+            }
+        }
+    }
+}
+
+impl From<Compare> for CompareRepr {
+    fn from(compare: Compare) -> CompareRepr {
+        match compare {
+            Compare::Exact => CompareRepr::Name("exact".to_owned()),
+            Compare::Tolerance(tolerance) => CompareRepr::Table { tolerance },
+        }
+    }
 }
 
 /// `report = "..."` of a check: the format its runner reports per-test results in.
@@ -108,6 +222,9 @@ pub enum ReportFormat {
     Tap,
     /// The exit status only: the weakest kind of check.
     Exit,
+    /// A differential check (`[checks.differential]`): the harness compares outputs
+    /// itself, input by input (never written as `report`; it follows from the table).
+    Differential,
 }
 
 impl ReportFormat {
@@ -186,6 +303,7 @@ impl ReportFormat {
             ReportFormat::Libtest => "libtest",
             ReportFormat::Tap => "tap",
             ReportFormat::Exit => "exit",
+            ReportFormat::Differential => "differential",
         }
     }
 }
@@ -194,6 +312,10 @@ impl Check {
     /// The report format this check is graded in: `report` when the contract names one,
     /// else what its argv is recognised as (`exit` when nothing is).
     pub fn resolved_report(&self) -> ReportFormat {
+        if self.differential.is_some() {
+            // Graded by the harness itself, input by input: no runner report, no lock.
+            return ReportFormat::Differential;
+        }
         match self.report {
             ReportFormat::Auto => ReportFormat::recognise(&self.run),
             named => named,

@@ -32,8 +32,8 @@ mod toml_source;
 mod work_item;
 
 pub use contract::{
-    Artifact, CONTRACT_KEYS, Check, Contract, Deliverable, FixtureKind, ReportFormat,
-    RewardWeights, ScopeSpec,
+    Artifact, CONTRACT_KEYS, Check, Compare, Contract, Deliverable, Differential, EntryLanguage,
+    FixtureKind, ReportFormat, RewardWeights, ScopeSpec,
 };
 pub use error::{FixtureError, Problem};
 pub use files::{FileEntry, FileKind, Files};

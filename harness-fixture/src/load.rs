@@ -2,7 +2,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::contract::{Check, Contract, FixtureKind, ReportFormat};
+use crate::contract::{Check, Contract, Differential, EntryLanguage, FixtureKind, ReportFormat};
 use crate::error::{FixtureError, Problem};
 use crate::files::{Files, read_tree};
 use crate::ignore_rules::IgnoreRules;
@@ -235,7 +235,12 @@ impl Fixture {
             .contract
             .checks
             .iter()
-            .filter(|check| check.resolved_report() != ReportFormat::Exit)
+            .filter(|check| {
+                !matches!(
+                    check.resolved_report(),
+                    ReportFormat::Exit | ReportFormat::Differential
+                )
+            })
             .collect();
         let Some(lock) = &self.lock else {
             if needing.is_empty() {
@@ -289,6 +294,7 @@ impl Fixture {
                 check
                     .files
                     .iter()
+                    .chain(check.differential.iter().map(|table| &table.generator))
                     .filter_map(|file| RepoPath::parse(file).ok()),
             );
         }
@@ -533,6 +539,11 @@ impl Validator<'_> {
         let kind = self.fixture.contract.kind;
         if checks.is_empty() && kind != FixtureKind::Review {
             self.contract_problem("checks", "at least one check is required");
+        } else if !checks.is_empty() && checks.iter().all(|check| check.weight == 0.0) {
+            self.contract_problem(
+                "checks",
+                "at least one check must have a weight > 0 (weight 0 checks must pass but earn nothing)",
+            );
         }
         let mut names = BTreeSet::new();
         for (index, check) in checks.iter().enumerate() {
@@ -551,11 +562,19 @@ impl Validator<'_> {
                     format!("duplicate check name `{}`", check.name),
                 );
             }
-            if check.run.is_empty() || check.run[0].is_empty() {
-                self.contract_problem(field("run"), "must be a non-empty argv list");
+            match &check.differential {
+                None if check.run.is_empty() || check.run[0].is_empty() => {
+                    self.contract_problem(field("run"), "must be a non-empty argv list");
+                }
+                None if check.report == ReportFormat::Differential => self.contract_problem(
+                    field("report"),
+                    "`differential` is set by a [checks.differential] table, not by name",
+                ),
+                None => {}
+                Some(differential) => self.differential(index, check, differential),
             }
-            if !(check.weight.is_finite() && check.weight > 0.0) {
-                self.contract_problem(field("weight"), "must be a number > 0");
+            if !(check.weight.is_finite() && check.weight >= 0.0) {
+                self.contract_problem(field("weight"), "must be a number >= 0");
             }
             if check.timeout_s == 0 {
                 self.contract_problem(field("timeout_s"), "must be at least 1 second");
@@ -581,7 +600,7 @@ impl Validator<'_> {
                     );
                 }
             }
-            if check.hidden && check.files.is_empty() {
+            if check.hidden && check.files.is_empty() && check.differential.is_none() {
                 self.contract_problem(field("files"), "a hidden check must list its hidden files");
             }
         }
@@ -594,6 +613,50 @@ impl Validator<'_> {
             && self.fixture.hidden.is_empty()
         {
             self.fixture_problem("hidden", "hidden checks need their files in hidden/");
+        }
+    }
+
+    fn differential(&mut self, index: usize, check: &Check, differential: &Differential) {
+        let field = |name: &str| format!("checks[{index}].differential.{name}");
+        if !check.run.is_empty() {
+            self.contract_problem(
+                format!("checks[{index}].run"),
+                "a differential check runs no command: drop `run`",
+            );
+        }
+        if !check.hidden {
+            self.contract_problem(
+                format!("checks[{index}].hidden"),
+                "a differential check's generator lives in hidden/: set `hidden = true`",
+            );
+        }
+        if self.fixture.contract.kind != FixtureKind::WorkItem {
+            self.contract_problem(
+                format!("checks[{index}].differential"),
+                "a differential check compares with the oracle: only work items have one",
+            );
+        }
+        match differential.language() {
+            None => self.contract_problem(
+                field("entry"),
+                "must be a Python `module:function` or a Rust `crate::path::function`",
+            ),
+            Some(EntryLanguage::Rust) if differential.args.is_empty() => self.contract_problem(
+                field("args"),
+                "a Rust entry needs its argument types, e.g. args = [\"&str\", \"usize\"]",
+            ),
+            Some(_) => {}
+        }
+        match RepoPath::parse(&differential.generator) {
+            Err(error) => self.contract_problem(field("generator"), error.to_string()),
+            Ok(path) if !self.fixture.hidden.contains_key(&path) => self.contract_problem(
+                field("generator"),
+                format!("`{path}` does not exist in hidden/"),
+            ),
+            Ok(_) => {}
+        }
+        if !(1..=100_000).contains(&differential.count) {
+            self.contract_problem(field("count"), "must be between 1 and 100000");
         }
     }
 

@@ -55,6 +55,9 @@ pub struct CheckResult {
     /// What the harness's tripwire test showed (`failed` is the honest outcome).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tripwire: Option<TripwireSeen>,
+    /// A differential check's input seed: `HARNESS_CHECK_SEED=<seed>` replays it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
 }
 
 fn exit_format() -> String {

@@ -137,6 +137,9 @@ pub struct Settings {
     pub recording_lock: bool,
     /// `HARNESS_REPEAT` for checks (`check-fixture --repeat N` sets 1..N).
     pub repeat_index: Option<u32>,
+    /// The input seed of every differential check (`HARNESS_CHECK_SEED`, to replay a
+    /// recorded `checks[].seed`); a fresh one per check when unset.
+    pub check_seed: Option<u64>,
     /// Variables added to the agent's environment (e.g. `HARNESS_CANDIDATE_DIR` for a
     /// meta-harness candidate), after the harness's own.
     pub agent_env: Vec<(String, String)>,
@@ -168,6 +171,9 @@ impl Settings {
             home: std::env::var_os("HOME").map(PathBuf::from),
             recording_lock: false,
             repeat_index: None,
+            check_seed: std::env::var("HARNESS_CHECK_SEED")
+                .ok()
+                .and_then(|seed| seed.trim().parse().ok()),
             agent_env: Vec::new(),
         }
     }

@@ -222,7 +222,7 @@ fn write_lock(fixture: &Arc<Fixture>, settings: &Settings) -> Result<String, Vec
     let mut lock = TestsLock::default();
     for (check, reported) in fixture.contract.checks.iter().zip(&result.checks) {
         let format = check.resolved_report();
-        if format == ReportFormat::Exit {
+        if matches!(format, ReportFormat::Exit | ReportFormat::Differential) {
             continue;
         }
         if reported.tests.is_empty() {

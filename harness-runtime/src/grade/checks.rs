@@ -31,6 +31,10 @@ pub enum ChecksError {
     /// Running the check failed.
     #[error(transparent)]
     Process(#[from] ProcessError),
+    /// The fixture's own side of a check failed (a differential check's generator or
+    /// oracle): the fixture is broken, not the agent's work.
+    #[error("{0}")]
+    Fixture(String),
     /// The grading tree could not be restored.
     #[error(transparent)]
     Restore(#[from] super::restore::RestoreError),
@@ -153,6 +157,8 @@ pub struct CheckRun {
     pub invocation: Invocation,
     /// Its per-test verdict.
     pub verdict: Verdict,
+    /// A differential check's input seed (`HARNESS_CHECK_SEED` replays it).
+    pub seed: Option<u64>,
 }
 
 /// Bytes of a report file the harness reads (a JUnit file is small; a huge one is a
@@ -191,6 +197,7 @@ pub fn run(
         outcome,
         invocation,
         verdict,
+        seed: None,
     })
 }
 

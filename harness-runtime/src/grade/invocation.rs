@@ -128,7 +128,10 @@ pub fn invocation(check: &Check, report_dir: &Path) -> Invocation {
             });
             argv = join_at_separator(before, after);
         }
-        ReportFormat::Tap | ReportFormat::Exit | ReportFormat::Auto => {}
+        ReportFormat::Tap
+        | ReportFormat::Exit
+        | ReportFormat::Auto
+        | ReportFormat::Differential => {}
     }
     Invocation {
         format,
@@ -209,6 +212,7 @@ mod tests {
             files: Vec::new(),
             report,
             partial: false,
+            differential: None,
         }
     }
 

@@ -4,11 +4,13 @@
 
 pub mod checks;
 pub mod deliverables;
+pub mod differential;
 pub mod integrity;
 pub mod invocation;
 pub mod restore;
 pub mod review;
 pub mod scope;
+pub mod sealed;
 pub mod testreport;
 pub mod tripwire;
 pub mod ungradable;
@@ -192,9 +194,14 @@ pub fn grade(
         graded.closure = "open".to_owned();
     }
 
-    // Checks, each in a fresh tree: graded files + hidden files (the hidden file always wins).
-    let mut tree = judged.graded.clone();
-    tree.extend(
+    // Checks, each in a fresh tree: the graded files, plus for a hidden check the hidden
+    // files (which always win). A visible check never sees a hidden file, a differential
+    // check neither: agent code runs in both.
+    let hidden_paths = fixture.hidden_paths();
+    let mut visible_tree = judged.graded.clone();
+    visible_tree.retain(|path, _| !hidden_paths.contains(path));
+    let mut hidden_tree = visible_tree.clone();
+    hidden_tree.extend(
         fixture
             .hidden
             .iter()
@@ -228,7 +235,14 @@ pub fn grade(
             scores.push(score);
             continue;
         }
-        match ungradable::restore_tree(&episode.dirs.worktree, &tree, current.take()) {
+        // A sealed hidden cargo check gets its hidden sources in a package of its own.
+        let sealed = sealed::plan(check, &visible_tree, &fixture.hidden);
+        let tree = if check.hidden && check.differential.is_none() && sealed.is_none() {
+            &hidden_tree
+        } else {
+            &visible_tree
+        };
+        match ungradable::restore_tree(&episode.dirs.worktree, tree, current.take()) {
             Ok(cleared) => violations.extend(ungradable::cleared_violations(
                 &cleared,
                 &episode.dirs.worktree,
@@ -246,7 +260,14 @@ pub fn grade(
         }
         let dirs = checks::prepare(&grade_root, index, check, &episode.dirs.worktree, settings)?;
         let locked = lock.and_then(|lock| lock.checks.get(&check.name));
-        let run = checks::run(check, &dirs, settings, &tree, locked, &mut fresh)?;
+        let check_started = std::time::Instant::now();
+        let run = match (&check.differential, &sealed) {
+            (Some(table), _) => {
+                differential::run(check, table, &dirs, settings, fixture, &mut fresh)?
+            }
+            (None, Some(plan)) => sealed::run(check, plan, &dirs, settings, locked, &mut fresh)?,
+            (None, None) => checks::run(check, &dirs, settings, tree, locked, &mut fresh)?,
+        };
         let outcome = &run.outcome;
         for reason in &run.verdict.forged {
             violations.push(Violation::at(
@@ -288,7 +309,8 @@ pub fn grade(
             hidden: check.hidden,
             passed: run.verdict.passed,
             exit_code: outcome.exit_code,
-            duration_ms: outcome.duration.as_millis() as u64,
+            // The whole check: a sealed or differential check runs several processes.
+            duration_ms: check_started.elapsed().as_millis() as u64,
             timed_out: outcome.timed_out,
             output_tail: outcome.output_tail.clone(),
             report: run.invocation.format.as_str().to_owned(),
@@ -296,6 +318,7 @@ pub fn grade(
             tests: run.verdict.tests,
             missing: run.verdict.missing,
             tripwire: run.verdict.tripwire,
+            seed: run.seed,
         });
         graded
             .check_logs

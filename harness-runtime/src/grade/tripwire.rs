@@ -102,6 +102,11 @@ impl Fresh {
         Fresh(hasher.finish())
     }
 
+    /// The next number.
+    pub fn next_u64(&mut self) -> u64 {
+        self.next()
+    }
+
     fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         crate::meta::selection::splitmix64(self.0)
@@ -154,10 +159,8 @@ pub fn plan(check: &Check, argv: &[String], tree: &Files, fresh: &mut Fresh) -> 
             for target in &targets {
                 sources.push_str(&text_of(tree, target));
             }
-            let name = fresh_words(&sources, "fn ", fresh);
-            let (left, right) = distinct_numbers(fresh);
-            let code =
-                format!("\n\n#[test]\nfn {name}() {{\n    assert_eq!({left}, {right});\n}}\n");
+            let name = fresh_test_name(&sources, fresh);
+            let code = rust_tripwire(&name, fresh);
             Some(Tripwire {
                 expect: Expect::PerBinary { name },
                 appends: targets
@@ -166,8 +169,22 @@ pub fn plan(check: &Check, argv: &[String], tree: &Files, fresh: &mut Fresh) -> 
                     .collect(),
             })
         }
-        ReportFormat::Tap | ReportFormat::Exit | ReportFormat::Auto => None,
+        ReportFormat::Tap
+        | ReportFormat::Exit
+        | ReportFormat::Auto
+        | ReportFormat::Differential => None,
     }
+}
+
+/// A fresh Rust test name in the style of the test functions in `sources`.
+pub fn fresh_test_name(sources: &str, fresh: &mut Fresh) -> String {
+    fresh_words(sources, "fn ", fresh)
+}
+
+/// The Rust tripwire test `name`, as appended to a test target's source.
+pub fn rust_tripwire(name: &str, fresh: &mut Fresh) -> String {
+    let (left, right) = distinct_numbers(fresh);
+    format!("\n\n#[test]\nfn {name}() {{\n    assert_eq!({left}, {right});\n}}\n")
 }
 
 fn text_of(tree: &Files, path: &RepoPath) -> String {
@@ -618,6 +635,7 @@ mod tests {
             files: files.iter().map(|file| (*file).to_owned()).collect(),
             report: ReportFormat::Auto,
             partial: false,
+            differential: None,
         }
     }
 

@@ -154,11 +154,12 @@ pub fn not_run(check: &Check, reason: &str) -> (CheckResult, CheckScore) {
         duration_ms: 0,
         timed_out: false,
         output_tail: format!("not run: {reason}"),
-        report: check.report.as_str().to_owned(),
+        report: check.resolved_report().as_str().to_owned(),
         score: 0.0,
         tests: Vec::new(),
         missing: Vec::new(),
         tripwire: None,
+        seed: None,
     };
     let score = CheckScore {
         weight: check.weight,

@@ -171,15 +171,15 @@ impl ParsedReport {
 /// Parses a check's report in `format`: for [`ReportFormat::Pytest`] `text` is the JUnit XML
 /// file pytest wrote, for the others the check's combined stdout+stderr log.
 ///
-/// `Ok(None)` for [`ReportFormat::Exit`] (no per-test report) and for [`ReportFormat::Auto`],
-/// which the caller resolves from the argv first.
+/// `Ok(None)` for [`ReportFormat::Exit`] and [`ReportFormat::Differential`] (no runner
+/// report) and for [`ReportFormat::Auto`], which the caller resolves from the argv first.
 pub fn parse(format: ReportFormat, text: &str) -> Result<Option<ParsedReport>, ReportError> {
     Ok(match format {
         ReportFormat::Unittest => Some(unittest::parse(text)),
         ReportFormat::Pytest => Some(pytest::parse(text)?),
         ReportFormat::Libtest => Some(libtest::parse(text)),
         ReportFormat::Tap => Some(tap::parse(text)),
-        ReportFormat::Auto | ReportFormat::Exit => None,
+        ReportFormat::Auto | ReportFormat::Exit | ReportFormat::Differential => None,
     })
 }
 

@@ -1,0 +1,564 @@
+//! Differential checks (DESIGN.md "Differential checks"): the graded process never sees an
+//! expected value.
+//!
+//! 1. A generator from `hidden/` runs harness-side with a per-episode seed and prints one
+//!    JSON array of arguments per line: inputs that did not exist before grading.
+//! 2. The agent's code runs on them in one confined process (a driver that imports or links
+//!    the graded tree, with no hidden file in it) and writes each result as data.
+//! 3. Only then the oracle's code runs on the same inputs in another process, over a tree
+//!    built from the fixture's baseline and `oracle/`.
+//! 4. The harness compares the two as data (JSON, or a Rust value's `Debug` text), input by
+//!    input: an object that only claims equality, or an answer table read from test
+//!    sources, has nothing to match.
+
+pub mod compare;
+pub mod rust;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use harness_fixture::{
+    Check, Differential, EntryLanguage, FileEntry, Files, Fixture, RepoPath, TestOutcome,
+};
+use serde_json::Value;
+
+use super::checks::{self, CheckDirs, CheckRun, ChecksError};
+use super::invocation::Invocation;
+use super::tripwire::Fresh;
+use super::verdict::{TestRecord, Verdict};
+use crate::process::{self, ProcessOutcome, ProcessSpec};
+use crate::settings::Settings;
+
+const PYTHON_DRIVER: &str = include_str!("driver.py");
+/// Failing inputs shown in the check's log.
+const SHOWN_FAILURES: usize = 20;
+/// Characters of one value shown in the log.
+const SHOWN_CHARS: usize = 300;
+
+/// The name of input `index` (0-based) as a per-test id.
+pub fn input_id(index: usize) -> String {
+    format!("input#{}", index + 1)
+}
+
+/// Runs differential check `check` (its table `table`) on the graded tree at `dirs.tree`
+/// (graded files only: no hidden file is there while the agent's code runs).
+pub fn run(
+    check: &Check,
+    table: &Differential,
+    dirs: &CheckDirs,
+    settings: &Settings,
+    fixture: &Fixture,
+    fresh: &mut Fresh,
+) -> Result<CheckRun, ChecksError> {
+    let seed = settings.check_seed.unwrap_or_else(|| fresh.next_u64());
+    let base = dirs
+        .log
+        .parent()
+        .map_or_else(|| dirs.report.clone(), Path::to_path_buf);
+    let mut log = format!(
+        "differential check `{}`: entry {}, {} inputs, seed {seed} (replay with HARNESS_CHECK_SEED={seed})\n",
+        check.name, table.entry, table.count
+    );
+    let inputs = generate(check, table, dirs, settings, fixture, &base, seed)?;
+    let inputs_file = dirs.report.join("inputs.jsonl");
+    let mut text = String::new();
+    for input in &inputs {
+        text.push_str(&input.to_string());
+        text.push('\n');
+    }
+    fs::write(&inputs_file, text).map_err(io("write", &inputs_file))?;
+
+    // The agent's code first: the expected outputs do not exist yet while it runs.
+    let language = table.language().ok_or_else(|| {
+        ChecksError::Fixture(format!(
+            "check `{}`: entry `{}` is neither Python nor Rust",
+            check.name, table.entry
+        ))
+    })?;
+    let agent_side = Side {
+        tree: dirs.tree.clone(),
+        work: dirs.report.clone(),
+        target: dirs.target.join("agent"),
+    };
+    let agent = call(
+        check,
+        table,
+        language,
+        &agent_side,
+        dirs,
+        settings,
+        &inputs_file,
+    )?;
+    let _ = write!(log, "\n--- the graded code ---\n{}\n", agent.log.trim_end());
+
+    // Then the oracle, over the baseline and the reference solution.
+    let oracle_root = base.join("oracle");
+    let oracle_tree = oracle_root.join("tree");
+    write_tree(&oracle_tree, &fixture.repo, &fixture.oracle)?;
+    let oracle_side = Side {
+        tree: oracle_tree,
+        work: oracle_root.clone(),
+        target: dirs.target.join("oracle"),
+    };
+    let oracle = call(
+        check,
+        table,
+        language,
+        &oracle_side,
+        dirs,
+        settings,
+        &inputs_file,
+    )?;
+    let expected = oracle.records.map_err(|problem| {
+        ChecksError::Fixture(format!(
+            "check `{}`: the oracle's code could not be run on the inputs: {problem}\n{}",
+            check.name,
+            oracle.log.trim_end()
+        ))
+    })?;
+    if expected.len() < inputs.len() {
+        return Err(ChecksError::Fixture(format!(
+            "check `{}`: the oracle's code answered {} of {} inputs\n{}",
+            check.name,
+            expected.len(),
+            inputs.len(),
+            oracle.log.trim_end()
+        )));
+    }
+
+    let actual = agent.records.unwrap_or_else(|problem| {
+        let _ = writeln!(log, "the graded code gave no results: {problem}");
+        BTreeMap::new()
+    });
+    let mut tests = Vec::with_capacity(inputs.len());
+    let mut failures = String::new();
+    let mut failed = 0;
+    for (index, input) in inputs.iter().enumerate() {
+        let want = &expected[&index];
+        let got = actual.get(&index);
+        let same = got.is_some_and(|got| same_record(want, got, table));
+        tests.push(TestRecord {
+            id: input_id(index),
+            outcome: if same {
+                TestOutcome::Passed
+            } else {
+                TestOutcome::Failed
+            },
+        });
+        if !same {
+            failed += 1;
+            if failed <= SHOWN_FAILURES {
+                let _ = writeln!(
+                    failures,
+                    "{}: input {}\n    expected {}\n    got      {}",
+                    input_id(index),
+                    shown(input),
+                    shown_record(Some(want)),
+                    shown_record(got)
+                );
+            }
+        }
+    }
+    let _ = write!(
+        log,
+        "\n--- compared by the harness: {} of {} inputs match ---\n{failures}",
+        inputs.len() - failed,
+        inputs.len()
+    );
+    if failed > SHOWN_FAILURES {
+        let _ = writeln!(
+            log,
+            "... and {} more failing inputs",
+            failed - SHOWN_FAILURES
+        );
+    }
+    fs::write(&dirs.log, &log).map_err(io("write", &dirs.log))?;
+
+    let outcome = agent.outcome;
+    let finished = !outcome.timed_out && outcome.resource_limit.is_none();
+    let passed = finished && failed == 0 && !tests.is_empty();
+    let score = if check.partial && !tests.is_empty() {
+        (tests.len() - failed) as f64 / tests.len() as f64
+    } else {
+        f64::from(u8::from(passed))
+    };
+    let mut outcome = outcome;
+    outcome.output_tail = tail(&log, 30);
+    Ok(CheckRun {
+        outcome,
+        invocation: Invocation {
+            format: harness_fixture::ReportFormat::Differential,
+            argv: Vec::new(),
+            junit: None,
+        },
+        verdict: Verdict {
+            passed,
+            score,
+            forged: Vec::new(),
+            tests,
+            tripwire: None,
+            missing: Vec::new(),
+        },
+        seed: Some(seed),
+    })
+}
+
+/// Where one side (the graded code or the oracle's) runs.
+struct Side {
+    /// The tree its code is imported or linked from.
+    tree: PathBuf,
+    /// Its driver, outputs and log.
+    work: PathBuf,
+    /// Its cargo target dir (Rust).
+    target: PathBuf,
+}
+
+/// What one side produced.
+struct Called {
+    /// The process that ran the code (for Rust, the build when the build failed).
+    outcome: ProcessOutcome,
+    /// Input index -> its record, or why there are none.
+    records: Result<BTreeMap<usize, Value>, String>,
+    /// Its combined output.
+    log: String,
+}
+
+fn call(
+    check: &Check,
+    table: &Differential,
+    language: EntryLanguage,
+    side: &Side,
+    dirs: &CheckDirs,
+    settings: &Settings,
+    inputs: &Path,
+) -> Result<Called, ChecksError> {
+    fs::create_dir_all(&side.work).map_err(io("create", &side.work))?;
+    fs::create_dir_all(&side.target).map_err(io("create", &side.target))?;
+    let outputs = side.work.join("outputs.jsonl");
+    let mut env = checks::environment(dirs, settings);
+    env.retain(|(name, _)| name != "CARGO_TARGET_DIR");
+    env.push((
+        "CARGO_TARGET_DIR".to_owned(),
+        side.target.display().to_string(),
+    ));
+    let spec = |argv: Vec<String>, log: PathBuf| ProcessSpec {
+        argv,
+        cwd: side.tree.clone(),
+        env: env.clone(),
+        timeout: Duration::from_secs(check.timeout_s),
+        log,
+        read_only: {
+            let mut dirs = settings.toolchain.read_only_dirs();
+            dirs.push(inputs.to_path_buf());
+            dirs
+        },
+        read_write: vec![
+            side.tree.clone(),
+            side.work.clone(),
+            side.target.clone(),
+            dirs.home.clone(),
+            dirs.tmp.clone(),
+            dirs.cargo_home.clone(),
+            PathBuf::from("/dev/null"),
+        ],
+        limits: settings.check_limits,
+    };
+    let argv = match language {
+        EntryLanguage::Python => {
+            let driver = side.work.join("driver.py");
+            fs::write(&driver, PYTHON_DRIVER).map_err(io("write", &driver))?;
+            let roots = if table.path.is_empty() {
+                vec![String::new(), "src".to_owned()]
+            } else {
+                table.path.clone()
+            };
+            let mut argv = vec![
+                "python3".to_owned(),
+                driver.display().to_string(),
+                table.entry.clone(),
+                inputs.display().to_string(),
+                outputs.display().to_string(),
+            ];
+            argv.extend(roots);
+            argv
+        }
+        EntryLanguage::Rust => {
+            let driver = side.work.join("driver");
+            match build_rust_driver(check, table, side, &driver)? {
+                Ok(()) => {}
+                Err(problem) => {
+                    return Ok(Called {
+                        outcome: failed_outcome(&problem, settings),
+                        records: Err(problem.clone()),
+                        log: problem,
+                    });
+                }
+            }
+            let build_log = side.work.join("build.log");
+            let build = process::run(
+                settings,
+                &spec(
+                    vec![
+                        "cargo".to_owned(),
+                        "build".to_owned(),
+                        "--offline".to_owned(),
+                        "--quiet".to_owned(),
+                        "--manifest-path".to_owned(),
+                        driver.join("Cargo.toml").display().to_string(),
+                    ],
+                    build_log.clone(),
+                ),
+            )?;
+            if !build.success() {
+                let log = read_text(&build_log);
+                return Ok(Called {
+                    records: Err("the driver did not build with the graded code".to_owned()),
+                    outcome: build,
+                    log,
+                });
+            }
+            vec![
+                side.target
+                    .join("debug")
+                    .join("harness-differential-driver")
+                    .display()
+                    .to_string(),
+                inputs.display().to_string(),
+                outputs.display().to_string(),
+            ]
+        }
+    };
+    let run_log = side.work.join("run.log");
+    let outcome = process::run(settings, &spec(argv, run_log.clone()))?;
+    let log = read_text(&run_log);
+    let records = read_records(&outputs);
+    Ok(Called {
+        outcome,
+        records,
+        log,
+    })
+}
+
+/// Writes the Rust driver crate for `side`; `Ok(Err(problem))` when the tree has no
+/// package to link (the graded code's fault, not the harness's).
+fn build_rust_driver(
+    check: &Check,
+    table: &Differential,
+    side: &Side,
+    driver: &Path,
+) -> Result<Result<(), String>, ChecksError> {
+    let manifest = read_text(&side.tree.join("Cargo.toml"));
+    let Some((package, lib)) = rust::package_names(&manifest) else {
+        return Ok(Err("no [package] in the tree's Cargo.toml".to_owned()));
+    };
+    let entry_crate = table.entry.split("::").next().unwrap_or_default();
+    if entry_crate != lib {
+        return Err(ChecksError::Fixture(format!(
+            "check `{}`: entry `{}` must start with the library's crate name `{lib}`",
+            check.name, table.entry
+        )));
+    }
+    let main = rust::main_rs(&table.entry, &table.args)
+        .map_err(|error| ChecksError::Fixture(format!("check `{}`: {error}", check.name)))?;
+    let src = driver.join("src");
+    fs::create_dir_all(&src).map_err(io("create", &src))?;
+    let manifest_path = driver.join("Cargo.toml");
+    fs::write(&manifest_path, rust::manifest(&package, &side.tree))
+        .map_err(io("write", &manifest_path))?;
+    let main_path = src.join("main.rs");
+    fs::write(&main_path, main).map_err(io("write", &main_path))?;
+    // The graded package's lock, so `--offline` resolves its dependencies the same way.
+    let lock = side.tree.join("Cargo.lock");
+    if lock.is_file() {
+        let copy = driver.join("Cargo.lock");
+        fs::copy(&lock, &copy).map_err(io("copy", &copy))?;
+    }
+    Ok(Ok(()))
+}
+
+/// Runs the generator harness-side and returns `count` inputs.
+fn generate(
+    check: &Check,
+    table: &Differential,
+    dirs: &CheckDirs,
+    settings: &Settings,
+    fixture: &Fixture,
+    base: &Path,
+    seed: u64,
+) -> Result<Vec<Value>, ChecksError> {
+    let path = RepoPath::parse(&table.generator)
+        .ok()
+        .and_then(|path| fixture.hidden.get(&path).map(|entry| (path, entry)));
+    let Some((path, entry)) = path else {
+        return Err(ChecksError::Fixture(format!(
+            "check `{}`: generator `{}` is not in hidden/",
+            check.name, table.generator
+        )));
+    };
+    let work = base.join("generator");
+    fs::create_dir_all(&work).map_err(io("create", &work))?;
+    let name = path.as_str().rsplit('/').next().unwrap_or("generator");
+    let script = work.join(name);
+    fs::write(&script, &entry.content).map_err(io("write", &script))?;
+    let argv = match Path::new(name).extension().and_then(|ext| ext.to_str()) {
+        Some("py") => vec!["python3".to_owned(), script.display().to_string()],
+        Some("sh") => vec!["sh".to_owned(), script.display().to_string()],
+        _ => {
+            fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+                .map_err(io("make executable", &script))?;
+            vec![script.display().to_string()]
+        }
+    };
+    let mut env = checks::environment(dirs, settings);
+    env.push(("HARNESS_CHECK_SEED".to_owned(), seed.to_string()));
+    env.push(("HARNESS_CHECK_COUNT".to_owned(), table.count.to_string()));
+    let log = work.join("generator.log");
+    let outcome = process::run(
+        settings,
+        &ProcessSpec {
+            argv,
+            cwd: work.clone(),
+            env,
+            timeout: Duration::from_secs(check.timeout_s),
+            log: log.clone(),
+            read_only: settings.toolchain.read_only_dirs(),
+            read_write: vec![work.clone(), dirs.tmp.clone(), PathBuf::from("/dev/null")],
+            limits: settings.check_limits,
+        },
+    )?;
+    let output = read_text(&log);
+    let inputs: Vec<Value> = output
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line.trim()).ok())
+        .take(table.count as usize)
+        .collect();
+    if !outcome.success() || inputs.len() < table.count as usize {
+        return Err(ChecksError::Fixture(format!(
+            "check `{}`: generator `{}` (seed {seed}) gave {} of {} inputs{}:\n{}",
+            check.name,
+            table.generator,
+            inputs.len(),
+            table.count,
+            if outcome.success() {
+                String::new()
+            } else {
+                format!(" and failed ({:?})", outcome.exit_code)
+            },
+            tail(&output, 20)
+        )));
+    }
+    Ok(inputs)
+}
+
+/// Input index -> record, from a driver's outputs: the first record of each index counts.
+fn read_records(outputs: &Path) -> Result<BTreeMap<usize, Value>, String> {
+    let text = read_text(outputs);
+    let mut records = BTreeMap::new();
+    for line in text.lines() {
+        let Ok(record) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
+        if let Some(problem) = record.get("load_error").and_then(Value::as_str) {
+            return Err(format!("the entry could not be loaded: {problem}"));
+        }
+        let Some(index) = record.get("i").and_then(Value::as_u64) else {
+            continue;
+        };
+        records.entry(index as usize).or_insert(record);
+    }
+    if records.is_empty() {
+        return Err("no results were written".to_owned());
+    }
+    Ok(records)
+}
+
+/// Whether two records (`ok`, `raised`, `panicked`) are the same outcome.
+fn same_record(expected: &Value, actual: &Value, table: &Differential) -> bool {
+    match (expected.get("ok"), actual.get("ok")) {
+        (Some(want), Some(got)) => compare::matches(want, got, table.compare),
+        (None, None) => {
+            expected.get("raised") == actual.get("raised")
+                && expected.get("panicked") == actual.get("panicked")
+                && (expected.get("raised").is_some() || expected.get("panicked").is_some())
+        }
+        _ => false,
+    }
+}
+
+fn shown(value: &Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() > SHOWN_CHARS {
+        format!("{}...", text.chars().take(SHOWN_CHARS).collect::<String>())
+    } else {
+        text
+    }
+}
+
+fn shown_record(record: Option<&Value>) -> String {
+    match record {
+        None => "nothing (no result for this input)".to_owned(),
+        Some(record) => match (
+            record.get("ok"),
+            record.get("raised"),
+            record.get("panicked"),
+        ) {
+            (Some(value), _, _) => shown(value),
+            (_, Some(kind), _) => format!("raised {}", kind.as_str().unwrap_or("?")),
+            (_, _, Some(_)) => "panicked".to_owned(),
+            _ => shown(record),
+        },
+    }
+}
+
+/// Baseline files with the reference solution's written over them.
+fn write_tree(root: &Path, repo: &Files, oracle: &Files) -> Result<(), ChecksError> {
+    let mut files = repo.clone();
+    files.extend(
+        oracle
+            .iter()
+            .map(|(path, entry)| (path.clone(), entry.clone())),
+    );
+    for (path, entry) in &files {
+        let target = root.join(path.as_str());
+        if let Some(parent) = target.parent() {
+            fs::create_dir_all(parent).map_err(io("create", parent))?;
+        }
+        FileEntry::write_to(entry, &target).map_err(io("write", &target))?;
+    }
+    Ok(())
+}
+
+fn read_text(path: &Path) -> String {
+    fs::read(path)
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .unwrap_or_default()
+}
+
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+fn failed_outcome(problem: &str, settings: &Settings) -> ProcessOutcome {
+    ProcessOutcome {
+        exit_code: Some(1),
+        signal: None,
+        timed_out: false,
+        resource_limit: None,
+        duration: Duration::ZERO,
+        confinement: settings.configured_confinement(),
+        output_tail: problem.to_owned(),
+        spawn_error: None,
+    }
+}
+
+fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> ChecksError + 'a {
+    move |source| ChecksError::Io {
+        action,
+        path: path.to_path_buf(),
+        source,
+    }
+}

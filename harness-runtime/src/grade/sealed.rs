@@ -1,0 +1,534 @@
+//! Sealed hidden cargo tests (DESIGN.md "Hidden files the code under test cannot read"): a
+//! hidden `cargo test` check whose hidden sources exist only while they are compiled, never
+//! while the agent's code runs.
+//!
+//! 1. The graded crate is built (its build script and proc macros run) as the dependency of
+//!    a harness-made package beside the tree, before any hidden file exists anywhere.
+//! 2. The hidden test files are then written into that package as its test targets, with
+//!    the tripwire, and compiled against the already-built crate. They live in a package of
+//!    their own, so adding them does not touch the graded package: cargo has no reason to
+//!    run its build script again (it would, without `rerun-if-changed`, for a file added to
+//!    the package itself).
+//! 3. The harness-made package is deleted, and the test binaries run with the graded tree
+//!    as their working directory: the code under test finds no hidden source to read.
+//!
+//! It applies to a hidden check that runs `cargo test` (not nextest) on a tree whose root
+//! package has a library, with hidden test targets under `tests/`; other hidden checks run
+//! as written. Limits: a hidden test reading files relative to its manifest directory, or
+//! running the package's binaries, does not work sealed; the expected values exist as
+//! constants in the compiled test binary the code under test runs in.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use harness_fixture::{Check, FileEntry, Files, LockedCheck, RepoPath, ReportFormat};
+
+use super::checks::{self, CheckDirs, CheckRun, ChecksError};
+use super::invocation::Invocation;
+use super::testreport;
+use super::tripwire::{self, Expect, Fresh, Tripwire};
+use super::verdict::{self, Evidence};
+use crate::process::{self, ProcessOutcome, ProcessSpec};
+use crate::settings::Settings;
+
+/// The harness-made package's name (also what its test binaries are named after).
+const PACKAGE: &str = "harness-sealed-tests";
+
+/// What a sealed run needs from the tree and the fixture.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// The graded package's name.
+    package: String,
+    /// Its edition (the hidden tests are compiled in it).
+    edition: String,
+    /// Its `[dev-dependencies]`, made absolute, as the sealed package's dependencies.
+    dev_dependencies: toml::Table,
+    /// Hidden test targets: (target name, hidden file, its bytes).
+    targets: Vec<(String, RepoPath, Vec<u8>)>,
+    /// Arguments for the test binaries (what the argv had after `--`).
+    test_args: Vec<String>,
+}
+
+/// The plan for `check`, when it can run sealed: a hidden `cargo test` check on a tree
+/// (`tree`, the graded files) whose root package has a library, with hidden test targets.
+pub fn plan(check: &Check, tree: &Files, hidden: &Files) -> Option<Plan> {
+    if !check.hidden
+        || check.differential.is_some()
+        || check.resolved_report() != ReportFormat::Libtest
+        || check.run.iter().any(|word| word == "nextest")
+    {
+        return None;
+    }
+    let manifest_text = tree
+        .get(&RepoPath::parse("Cargo.toml").ok()?)
+        .map(|entry| String::from_utf8_lossy(&entry.content).into_owned())?;
+    let manifest: toml::Table = toml::from_str(&manifest_text).ok()?;
+    let package = manifest.get("package")?.as_table()?;
+    let name = package.get("name")?.as_str()?.to_owned();
+    let edition = package
+        .get("edition")
+        .and_then(toml::Value::as_str)
+        .unwrap_or("2021")
+        .to_owned();
+    let lib_path = manifest
+        .get("lib")
+        .and_then(|lib| lib.get("path"))
+        .and_then(toml::Value::as_str)
+        .unwrap_or("src/lib.rs");
+    if !tree.contains_key(&RepoPath::parse(lib_path).ok()?) {
+        return None;
+    }
+    let (before, after) = match check.run.iter().position(|word| word == "--") {
+        Some(at) => (&check.run[..at], check.run[at + 1..].to_vec()),
+        None => (&check.run[..], Vec::new()),
+    };
+    let selected: Vec<&str> = before
+        .windows(2)
+        .filter(|pair| pair[0] == "--test")
+        .map(|pair| pair[1].as_str())
+        .collect();
+    let targets: Vec<(String, RepoPath, Vec<u8>)> = hidden
+        .iter()
+        .filter_map(|(path, entry)| {
+            let rest = path.as_str().strip_prefix("tests/")?;
+            let stem = rest
+                .strip_suffix(".rs")
+                .filter(|stem| !stem.contains('/'))?;
+            (selected.is_empty() || selected.contains(&stem))
+                .then(|| (stem.to_owned(), path.clone(), entry.content.clone()))
+        })
+        .collect();
+    if targets.is_empty() {
+        return None;
+    }
+    let mut dev_dependencies = manifest
+        .get("dev-dependencies")
+        .and_then(toml::Value::as_table)
+        .cloned()
+        .unwrap_or_default();
+    // A workspace-inherited dependency cannot be resolved outside the workspace.
+    if dev_dependencies
+        .values()
+        .any(|spec| spec.get("workspace").is_some())
+    {
+        return None;
+    }
+    dev_dependencies.remove(&name);
+    Some(Plan {
+        package: name,
+        edition,
+        dev_dependencies,
+        targets,
+        test_args: after,
+    })
+}
+
+/// Runs `check` sealed (see the module docs). `dirs.tree` holds the graded files and no
+/// hidden file.
+pub fn run(
+    check: &Check,
+    plan: &Plan,
+    dirs: &CheckDirs,
+    settings: &Settings,
+    lock: Option<&LockedCheck>,
+    fresh: &mut Fresh,
+) -> Result<CheckRun, ChecksError> {
+    let base = dirs
+        .log
+        .parent()
+        .map_or_else(|| dirs.report.clone(), Path::to_path_buf);
+    let sealed = base.join("sealed");
+    fs::create_dir_all(&sealed).map_err(io("create", &sealed))?;
+    let lib = sealed.join("lib.rs");
+    fs::write(&lib, "").map_err(io("write", &lib))?;
+    let lock_file = dirs.tree.join("Cargo.lock");
+    if lock_file.is_file() {
+        let copy = sealed.join("Cargo.lock");
+        fs::copy(&lock_file, &copy).map_err(io("copy", &copy))?;
+    }
+    let manifest = sealed.join("Cargo.toml");
+    let invocation = Invocation {
+        format: ReportFormat::Libtest,
+        argv: check.run.clone(),
+        junit: None,
+    };
+    let mut log = String::new();
+    let spec = |argv: Vec<String>, log: PathBuf, env: Vec<(String, String)>| ProcessSpec {
+        argv,
+        cwd: dirs.tree.clone(),
+        env,
+        timeout: Duration::from_secs(check.timeout_s),
+        log,
+        read_only: settings.toolchain.read_only_dirs(),
+        read_write: vec![
+            dirs.tree.clone(),
+            sealed.clone(),
+            dirs.home.clone(),
+            dirs.tmp.clone(),
+            dirs.cargo_home.clone(),
+            dirs.target.clone(),
+            PathBuf::from("/dev/null"),
+        ],
+        limits: settings.check_limits,
+    };
+    let env = checks::environment(dirs, settings);
+    let cargo = |args: &[&str]| -> Vec<String> {
+        let mut argv = vec!["cargo".to_owned()];
+        argv.extend(args.iter().map(|arg| (*arg).to_owned()));
+        argv.push("--manifest-path".to_owned());
+        argv.push(manifest.display().to_string());
+        argv
+    };
+
+    // 1. The graded crate, built before any hidden file exists.
+    fs::write(&manifest, sealed_manifest(plan, &dirs.tree, false))
+        .map_err(io("write", &manifest))?;
+    let build_log = base.join("sealed-build.log");
+    let build = process::run(
+        settings,
+        &spec(
+            cargo(&["build", "--offline"]),
+            build_log.clone(),
+            env.clone(),
+        ),
+    )?;
+    let _ = writeln!(
+        log,
+        "sealed hidden tests: the graded crate is built first, the hidden tests after it, and they run with their sources removed\n--- build of the graded crate ---\n{}",
+        read_text(&build_log).trim_end()
+    );
+    if !build.success() {
+        return finish(check, dirs, invocation, build, &log, lock, None);
+    }
+
+    // 2. The hidden tests, with the tripwire, compiled against it.
+    let tests_dir = sealed.join("tests");
+    fs::create_dir_all(&tests_dir).map_err(io("create", &tests_dir))?;
+    let mut sources = String::new();
+    for (_, _, content) in &plan.targets {
+        sources.push_str(&String::from_utf8_lossy(content));
+    }
+    let name = tripwire::fresh_test_name(&sources, fresh);
+    let tripwire = Tripwire {
+        expect: Expect::PerBinary { name: name.clone() },
+        appends: Vec::new(),
+    };
+    let appended = tripwire::rust_tripwire(&name, fresh);
+    for (target, _, content) in &plan.targets {
+        let file = tests_dir.join(format!("{target}.rs"));
+        let mut bytes = content.clone();
+        bytes.extend_from_slice(appended.as_bytes());
+        FileEntry::regular(bytes)
+            .write_to(&file)
+            .map_err(io("write", &file))?;
+    }
+    fs::write(&manifest, sealed_manifest(plan, &dirs.tree, true))
+        .map_err(io("write", &manifest))?;
+    let compile_log = base.join("sealed-compile.log");
+    let mut compile_args = vec![
+        "test",
+        "--offline",
+        "--no-run",
+        "--message-format=json-render-diagnostics",
+    ];
+    for (target, _, _) in &plan.targets {
+        compile_args.push("--test");
+        compile_args.push(target);
+    }
+    let compile = process::run(
+        settings,
+        &spec(cargo(&compile_args), compile_log.clone(), env.clone()),
+    )?;
+    let compile_text = read_text(&compile_log);
+    let executables = executables(&compile_text);
+    let _ = writeln!(
+        log,
+        "--- build of the hidden tests ---\n{}",
+        compile_text
+            .lines()
+            .filter(|line| !line.starts_with('{'))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .trim_end()
+    );
+    // 3. Their sources are gone before the code under test runs.
+    fs::remove_dir_all(&sealed).map_err(io("remove", &sealed))?;
+    if !compile.success() {
+        return finish(
+            check,
+            dirs,
+            invocation,
+            compile,
+            &log,
+            lock,
+            Some(&tripwire),
+        );
+    }
+
+    let mut outcome = compile;
+    outcome.duration = Duration::ZERO;
+    let mut env = env;
+    env.push((
+        "CARGO_MANIFEST_DIR".to_owned(),
+        dirs.tree.display().to_string(),
+    ));
+    for (target, path, _) in &plan.targets {
+        let Some(executable) = executables
+            .iter()
+            .find(|(name, _)| name == target)
+            .map(|(_, executable)| executable.clone())
+        else {
+            continue;
+        };
+        let run_log = base.join(format!("sealed-run-{target}.log"));
+        let mut argv = vec![executable.display().to_string()];
+        argv.extend(plan.test_args.iter().cloned());
+        let ran = process::run(settings, &spec(argv, run_log.clone(), env.clone()))?;
+        let _ = write!(
+            log,
+            "     Running {path} ({})\n{}",
+            executable.display(),
+            read_text(&run_log)
+        );
+        outcome = merge_outcomes(outcome, ran);
+    }
+    finish(
+        check,
+        dirs,
+        invocation,
+        outcome,
+        &log,
+        lock,
+        Some(&tripwire),
+    )
+}
+
+/// Judges the run from the assembled log and writes it as the check's log.
+fn finish(
+    check: &Check,
+    dirs: &CheckDirs,
+    invocation: Invocation,
+    mut outcome: ProcessOutcome,
+    log: &str,
+    lock: Option<&LockedCheck>,
+    tripwire: Option<&Tripwire>,
+) -> Result<CheckRun, ChecksError> {
+    fs::write(&dirs.log, log).map_err(io("write", &dirs.log))?;
+    outcome.output_tail = tail(log, 30);
+    let report = testreport::libtest::parse(log);
+    let verdict = verdict::judge(&Evidence {
+        format: ReportFormat::Libtest,
+        process: &outcome,
+        report: &report,
+        lock,
+        tripwire,
+        partial: check.partial,
+    });
+    Ok(CheckRun {
+        outcome,
+        invocation,
+        verdict,
+        seed: None,
+    })
+}
+
+/// The harness-made package: the graded crate (and its dev-dependencies) as dependencies,
+/// and, once `with_tests`, the hidden test targets.
+fn sealed_manifest(plan: &Plan, tree: &Path, with_tests: bool) -> String {
+    let mut dependencies = plan.dev_dependencies.clone();
+    for (_, spec) in dependencies.iter_mut() {
+        if let Some(path) = spec.get("path").and_then(toml::Value::as_str) {
+            let absolute = tree.join(path).display().to_string();
+            if let Some(table) = spec.as_table_mut() {
+                table.insert("path".into(), toml::Value::String(absolute));
+            }
+        }
+    }
+    let mut graded = toml::Table::new();
+    graded.insert(
+        "path".into(),
+        toml::Value::String(tree.display().to_string()),
+    );
+    dependencies.insert(plan.package.clone(), toml::Value::Table(graded));
+    let mut package = toml::Table::new();
+    package.insert("name".into(), PACKAGE.into());
+    package.insert("version".into(), "0.0.0".into());
+    package.insert("edition".into(), plan.edition.clone().into());
+    package.insert("publish".into(), false.into());
+    package.insert("autotests".into(), false.into());
+    package.insert("autobins".into(), false.into());
+    package.insert("autoexamples".into(), false.into());
+    package.insert("autobenches".into(), false.into());
+    let mut lib = toml::Table::new();
+    lib.insert("path".into(), "lib.rs".into());
+    lib.insert("test".into(), false.into());
+    lib.insert("doctest".into(), false.into());
+    let mut root = toml::Table::new();
+    root.insert("package".into(), toml::Value::Table(package));
+    root.insert("lib".into(), toml::Value::Table(lib));
+    root.insert("dependencies".into(), toml::Value::Table(dependencies));
+    if with_tests {
+        let tests = plan
+            .targets
+            .iter()
+            .map(|(name, _, _)| {
+                let mut target = toml::Table::new();
+                target.insert("name".into(), name.clone().into());
+                target.insert("path".into(), format!("tests/{name}.rs").into());
+                toml::Value::Table(target)
+            })
+            .collect();
+        root.insert("test".into(), toml::Value::Array(tests));
+    }
+    root.insert("workspace".into(), toml::Value::Table(toml::Table::new()));
+    toml::to_string(&root).unwrap_or_default()
+}
+
+/// (test target name, executable) of every test binary cargo's JSON messages report.
+fn executables(messages: &str) -> Vec<(String, PathBuf)> {
+    messages
+        .lines()
+        .filter(|line| line.starts_with('{'))
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|message| {
+            message.get("reason").and_then(serde_json::Value::as_str) == Some("compiler-artifact")
+                && message
+                    .pointer("/profile/test")
+                    .and_then(serde_json::Value::as_bool)
+                    == Some(true)
+        })
+        .filter_map(|message| {
+            let name = message.pointer("/target/name")?.as_str()?.to_owned();
+            let executable = message.get("executable")?.as_str()?;
+            Some((name, PathBuf::from(executable)))
+        })
+        .collect()
+}
+
+/// The first failure wins; durations add up; a timeout or a limit anywhere counts.
+fn merge_outcomes(mut all: ProcessOutcome, next: ProcessOutcome) -> ProcessOutcome {
+    all.duration += next.duration;
+    all.timed_out |= next.timed_out;
+    if all.resource_limit.is_none() {
+        all.resource_limit = next.resource_limit;
+    }
+    if all.exit_code == Some(0) || all.exit_code.is_none() && all.signal.is_none() {
+        all.exit_code = next.exit_code;
+        all.signal = next.signal;
+    }
+    all.confinement = next.confinement;
+    all
+}
+
+fn read_text(path: &Path) -> String {
+    fs::read(path)
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .unwrap_or_default()
+}
+
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> ChecksError + 'a {
+    move |source| ChecksError::Io {
+        action,
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(list: &[(&str, &str)]) -> Files {
+        list.iter()
+            .map(|(path, content)| (RepoPath::parse(path).unwrap(), FileEntry::regular(*content)))
+            .collect()
+    }
+
+    fn check(run: &str) -> Check {
+        Check {
+            name: "hidden".into(),
+            run: run.split_whitespace().map(str::to_owned).collect(),
+            weight: 1.0,
+            timeout_s: 1,
+            hidden: true,
+            files: vec!["tests/hidden.rs".into()],
+            report: ReportFormat::Auto,
+            partial: false,
+            differential: None,
+        }
+    }
+
+    #[test]
+    fn a_hidden_cargo_test_of_a_library_is_sealed() {
+        let tree = files(&[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"word-freq\"\nedition = \"2021\"\n[dev-dependencies]\nhelper = { path = \"helper\" }\n",
+            ),
+            ("src/lib.rs", ""),
+        ]);
+        let hidden = files(&[
+            ("tests/hidden.rs", "#[test] fn t() {}"),
+            ("tests/data.txt", "x"),
+        ]);
+        let plan = plan(
+            &check("cargo test --offline --test hidden -- --exact"),
+            &tree,
+            &hidden,
+        )
+        .unwrap();
+        assert_eq!(plan.package, "word-freq");
+        assert_eq!(plan.targets.len(), 1);
+        assert_eq!(plan.targets[0].0, "hidden");
+        assert_eq!(plan.test_args, ["--exact"]);
+        let manifest = sealed_manifest(&plan, Path::new("/t/tree"), true);
+        assert!(
+            manifest.contains("[dependencies.word-freq]\npath = \"/t/tree\""),
+            "{manifest}"
+        );
+        assert!(manifest.contains("path = \"/t/tree/helper\""), "{manifest}");
+        assert!(
+            manifest.contains("name = \"hidden\"\npath = \"tests/hidden.rs\""),
+            "{manifest}"
+        );
+        assert!(!sealed_manifest(&plan, Path::new("/t"), false).contains("[[test]]"));
+    }
+
+    #[test]
+    fn other_checks_run_as_written() {
+        let tree = files(&[
+            ("Cargo.toml", "[package]\nname = \"w\"\n"),
+            ("src/lib.rs", ""),
+        ]);
+        let hidden = files(&[("tests/hidden.rs", "")]);
+        assert!(plan(&check("cargo nextest run"), &tree, &hidden).is_none());
+        assert!(plan(&check("sh run.sh"), &tree, &hidden).is_none());
+        let mut visible = check("cargo test");
+        visible.hidden = false;
+        assert!(plan(&visible, &tree, &hidden).is_none());
+        let binary_only = files(&[
+            ("Cargo.toml", "[package]\nname = \"w\"\n"),
+            ("src/main.rs", ""),
+        ]);
+        assert!(plan(&check("cargo test"), &binary_only, &hidden).is_none());
+        assert!(plan(&check("cargo test --test other"), &tree, &hidden).is_none());
+    }
+
+    #[test]
+    fn test_executables_come_from_cargo_messages() {
+        let messages = "{\"reason\":\"compiler-artifact\",\"target\":{\"name\":\"hidden\",\"kind\":[\"test\"]},\"profile\":{\"test\":true},\"executable\":\"/t/debug/deps/hidden-1\"}\n\
+             {\"reason\":\"compiler-artifact\",\"target\":{\"name\":\"w\",\"kind\":[\"lib\"]},\"profile\":{\"test\":false},\"executable\":null}\n\
+             warning: unused\n";
+        assert_eq!(
+            executables(messages),
+            [("hidden".to_owned(), PathBuf::from("/t/debug/deps/hidden-1"))]
+        );
+    }
+}
