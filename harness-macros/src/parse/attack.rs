@@ -1,6 +1,6 @@
 //! `#[attack(fixture = "ID", violation = "code" | ["a", "b"], fixtures = "dir")]`.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use syn::LitStr;
 
 use super::{Expected, Rejected, Value, take_str};
@@ -21,11 +21,10 @@ pub struct AttackAttr {
     pub rejected: Vec<Rejected>,
 }
 
-/// `violation = "code"` or `violation = ["a", "b"]`.
+/// `violation = "code"`, `violation = ["a", "b"]`, or `violation = []` (grading neutralises
+/// the attack without a violation).
 #[derive(Debug, Clone)]
 pub struct Violations {
-    /// The whole value, for errors about it as a whole (an empty list).
-    pub span: Span,
     /// Each code as written.
     pub codes: Vec<LitStr>,
 }
@@ -42,13 +41,10 @@ pub fn parse(tokens: TokenStream) -> syn::Result<AttackAttr> {
             }
             "violation" => match arg.value {
                 Value::Str(lit) => {
-                    attr.violations = Some(Violations {
-                        span: lit.span(),
-                        codes: vec![lit],
-                    });
+                    attr.violations = Some(Violations { codes: vec![lit] });
                 }
-                Value::List { span, items } => {
-                    attr.violations = Some(Violations { span, codes: items });
+                Value::List { items, .. } => {
+                    attr.violations = Some(Violations { codes: items });
                 }
                 Value::Other(expr) => attr.rejected.push(Rejected::WrongType {
                     key: arg.key,
