@@ -2,7 +2,7 @@
 //! episode looks at everything an agent can see (its environment, every path and file of
 //! the worktree, the git dir's files, refs, log, config and objects) and finds neither the
 //! fixture id nor the word "honeypot"; `HARNESS_FIXTURE_ID` is the opaque alias; and the
-//! honeypot's sandbox has the same contract keys, checks and layout as a work item's.
+//! honeypot's sandbox has the same contract keys, kinds of checks and layout as a work item's.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -54,8 +54,10 @@ struct Shape {
     own_files: BTreeSet<String>,
     /// Top-level keys of the contract as the sandbox holds it.
     contract_keys: BTreeSet<String>,
-    /// `(name, hidden)` of each check in the sandbox's contract.
-    checks: Vec<(String, bool)>,
+    /// Whether the sandbox's contract has visible checks (`false`) and hidden ones
+    /// (`true`). Names and counts vary between work items (a differential check needs an
+    /// oracle, which a honeypot has not), so only the kinds are compared.
+    checks: BTreeSet<bool>,
 }
 
 static SHAPES: Mutex<BTreeMap<String, Shape>> = Mutex::new(BTreeMap::new());
@@ -204,9 +206,10 @@ fn shape(sandbox: &Sandbox<'_>) -> Result<Shape, String> {
             checks
                 .iter()
                 .map(|check| {
-                    let name = check.get("name").and_then(toml::Value::as_str);
-                    let hidden = check.get("hidden").and_then(toml::Value::as_bool);
-                    (name.unwrap_or_default().to_owned(), hidden.unwrap_or(false))
+                    check
+                        .get("hidden")
+                        .and_then(toml::Value::as_bool)
+                        .unwrap_or(false)
                 })
                 .collect()
         })
@@ -256,7 +259,7 @@ fn no_sandbox_names_its_fixture_and_a_honeypot_looks_like_a_work_item() {
     for honeypot in honeypots {
         let shape = &shapes[&honeypot.id];
         assert!(
-            shape.checks.iter().any(|(_, hidden)| *hidden),
+            shape.checks.contains(&true),
             "{}: a honeypot without a hidden check stands out",
             honeypot.id
         );
