@@ -15,6 +15,7 @@
 #![deny(unsafe_code)]
 
 pub mod agent;
+pub mod audit;
 pub mod case;
 pub mod cli;
 pub mod episode;
