@@ -88,6 +88,12 @@ pub struct CheckFixtureArgs {
     /// if a test's outcome changes, unless the lock lists it under `flaky`.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub repeat: u32,
+    /// After validation, attack the fixture's checks with generic gaming strategies (delete
+    /// or empty the in-scope files, always-equal values, type defaults, raise everywhere, a
+    /// lookup table from the visible tests) and refuse it when any earns more than noop
+    /// (work items only).
+    #[arg(long, conflicts_with = "static_only")]
+    pub audit: bool,
 }
 
 /// `harness report`.

@@ -1,5 +1,5 @@
-//! `harness check-fixture`: the static rules, the tests lock, the oracle and noop, and flaky
-//! tests found by repetition.
+//! `harness check-fixture`: the static rules, the tests lock, the oracle and noop, flaky
+//! tests found by repetition, and the audit (`--audit`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -150,7 +150,27 @@ pub fn check_fixture(args: CheckFixtureArgs) -> u8 {
         ));
     }
     println!("{line}");
+    if args.audit {
+        return audit(&fixture, &settings);
+    }
     EXIT_OK
+}
+
+/// `--audit`: the generic gaming strategies against the fixture's checks; refused (exit 1)
+/// when one earns more than noop.
+fn audit(fixture: &Arc<Fixture>, settings: &Settings) -> u8 {
+    if fixture.contract.kind != FixtureKind::WorkItem {
+        println!(
+            "{}: {}",
+            fixture.dir.display(),
+            message::audit_out_of_scope(fixture.contract.kind)
+        );
+        return EXIT_OK;
+    }
+    let report = crate::audit::audit(fixture, settings);
+    println!("{}", message::audit_table(&report));
+    println!("{}", message::audit_summary(&report));
+    if report.refused { EXIT_FAILED } else { EXIT_OK }
 }
 
 fn load(dir: &Path) -> Result<Arc<Fixture>, u8> {
