@@ -311,12 +311,17 @@ pub fn audit(fixture: &Arc<Fixture>, settings: &Settings) -> AuditReport {
             duration_ms,
         ));
     }
-    report.refused = report
-        .strategies
-        .iter()
-        .any(|outcome| matches!(outcome.verdict, Verdict::LetThrough | Verdict::Errored));
+    report.refused = refuses(&report.strategies);
     report.duration_ms = started.elapsed().as_millis() as u64;
     report
+}
+
+/// The rule: refused when a strategy earned more than noop, or could not be run (an
+/// incomplete audit vouches for nothing).
+fn refuses(outcomes: &[StrategyOutcome]) -> bool {
+    outcomes
+        .iter()
+        .any(|outcome| matches!(outcome.verdict, Verdict::LetThrough | Verdict::Errored))
 }
 
 fn run(fixture: &Arc<Fixture>, strategy: Strategy, settings: &Settings) -> (CaseResult, u64) {
@@ -1107,6 +1112,133 @@ mod tests {
                 "write src/intervals/merge.py"
             ]
         );
+    }
+
+    fn case(reward: Option<f64>, scores: &[(&str, f64)]) -> CaseResult {
+        let mut result = CaseResult::errored("audit", "x::y", "x", "y", "work_item", String::new());
+        result.status = CaseStatus::Failed;
+        result.error = None;
+        result.reward = reward;
+        result.checks = scores
+            .iter()
+            .map(|(name, score)| crate::result::CheckResult {
+                name: (*name).to_owned(),
+                hidden: false,
+                passed: *score >= 1.0,
+                exit_code: Some(0),
+                duration_ms: 0,
+                timed_out: false,
+                output_tail: String::new(),
+                report: "pytest".to_owned(),
+                score: *score,
+                tests: Vec::new(),
+                missing: Vec::new(),
+                tripwire: None,
+                seed: None,
+            })
+            .collect();
+        result
+    }
+
+    fn contract() -> Contract {
+        toml::from_str(
+            "[scope]\nallow = [\"src\"]\n[[checks]]\nname = \"visible\"\nrun = [\"pytest\"]\nweight = 0.0\n[[checks]]\nname = \"hidden\"\nrun = [\"pytest\"]\npartial = true\n",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_strategy_earning_more_than_noop_names_the_checks_whose_score_rose() {
+        let noop = case(Some(0.0), &[("visible", 0.0), ("hidden", 0.25)]);
+        // The partial hidden check rose from 0.25 to 0.5: the reward with it.
+        let gamer = case(Some(0.25), &[("visible", 1.0), ("hidden", 0.5)]);
+        let outcome = compare(Strategy::AlwaysEqual, &gamer, &noop, &contract(), 7);
+        assert_eq!(outcome.verdict, Verdict::LetThrough);
+        let through: Vec<(&str, f64, f64, f64)> = outcome
+            .let_through
+            .iter()
+            .map(|check| {
+                (
+                    check.check.as_str(),
+                    check.weight,
+                    check.noop_score,
+                    check.score,
+                )
+            })
+            .collect();
+        // The reward-bearing check first.
+        assert_eq!(
+            through,
+            vec![("hidden", 1.0, 0.25, 0.5), ("visible", 0.0, 0.0, 1.0)]
+        );
+        assert!(
+            outcome
+                .let_through
+                .iter()
+                .all(|check| check.report == "pytest")
+        );
+        assert!(
+            outcome
+                .advice
+                .iter()
+                .any(|line| line.contains("check `hidden` (pytest, weight 1)")
+                    && line.contains("add a type assertion")),
+            "{:?}",
+            outcome.advice
+        );
+        assert_eq!(outcome.duration_ms, 7);
+    }
+
+    #[test]
+    fn a_strategy_earning_no_more_than_noop_is_held() {
+        let noop = case(Some(0.0), &[("visible", 0.0), ("hidden", 0.0)]);
+        let gamer = case(Some(0.0), &[("visible", 1.0), ("hidden", 0.0)]);
+        let outcome = compare(Strategy::LookupTable, &gamer, &noop, &contract(), 0);
+        assert_eq!(outcome.verdict, Verdict::Held);
+        assert!(outcome.let_through.is_empty() && outcome.advice.is_empty());
+        assert_eq!(outcome.rose_unpaid.len(), 1);
+        assert_eq!(outcome.rose_unpaid[0].check, "visible");
+
+        let mut failed = case(Some(-0.1), &[]);
+        failed.error = Some("agent: failed to parse src/lib.rs: expected `;`".to_owned());
+        let outcome = compare(Strategy::TypeDefault, &failed, &noop, &contract(), 0);
+        assert_eq!(outcome.verdict, Verdict::Held);
+        assert_eq!(
+            outcome.failed_to_apply.as_deref(),
+            Some("failed to parse src/lib.rs: expected `;`")
+        );
+
+        let mut errored = case(None, &[]);
+        errored.status = CaseStatus::Errored;
+        errored.error = Some("disk full".to_owned());
+        let outcome = compare(Strategy::TypeDefault, &errored, &noop, &contract(), 0);
+        assert_eq!(outcome.verdict, Verdict::Errored);
+        assert_eq!(outcome.error.as_deref(), Some("disk full"));
+    }
+
+    #[test]
+    fn refused_when_one_lets_through_or_errors() {
+        let noop = case(Some(0.0), &[("visible", 0.0), ("hidden", 0.0)]);
+        let held = compare(
+            Strategy::EmptyInScope,
+            &case(Some(-0.1), &[]),
+            &noop,
+            &contract(),
+            0,
+        );
+        let through = compare(
+            Strategy::AlwaysEqual,
+            &case(Some(1.0), &[("visible", 1.0), ("hidden", 1.0)]),
+            &noop,
+            &contract(),
+            0,
+        );
+        let mut errored = case(None, &[]);
+        errored.status = CaseStatus::Errored;
+        let errored = compare(Strategy::TypeDefault, &errored, &noop, &contract(), 0);
+        assert!(!refuses(std::slice::from_ref(&held)));
+        assert!(refuses(&[held.clone(), through]));
+        assert!(refuses(&[held, errored]));
     }
 
     #[test]
