@@ -265,6 +265,19 @@ fn audit_shipped(id: &str) -> harness_runtime::audit::AuditReport {
         harness_runtime::message::audit_table(&report),
         harness_runtime::message::audit_summary(&report)
     );
+    for outcome in &report.strategies {
+        let tallies: Vec<String> = outcome
+            .checks
+            .iter()
+            .map(|tally| {
+                format!(
+                    "{} {}/{} ({})",
+                    tally.check, tally.tests_passed, tally.tests_reported, tally.score
+                )
+            })
+            .collect();
+        eprintln!("  {}: {}", outcome.strategy.name(), tallies.join(", "));
+    }
     assert!(!report.refused, "{id} is refused: {report:#?}");
     assert_eq!(report.noop_reward, Some(0.0), "{report:#?}");
     for outcome in &report.strategies {
@@ -282,6 +295,18 @@ fn audit_shipped(id: &str) -> harness_runtime::audit::AuditReport {
     report
 }
 
+/// How `check` fared under `strategy`.
+fn tally<'a>(
+    report: &'a harness_runtime::audit::AuditReport,
+    strategy: Strategy,
+    check: &str,
+) -> &'a harness_runtime::audit::CheckTally {
+    report
+        .outcome(strategy)
+        .and_then(|outcome| outcome.checks.iter().find(|tally| tally.check == check))
+        .unwrap_or_else(|| panic!("no {check} under {}: {report:#?}", strategy.name()))
+}
+
 fn not_applicable(report: &harness_runtime::audit::AuditReport) -> Vec<Strategy> {
     report
         .strategies
@@ -291,22 +316,56 @@ fn not_applicable(report: &harness_runtime::audit::AuditReport) -> Vec<Strategy>
         .collect()
 }
 
+// Each shipped fixture also shows that the strategies bite: the gamers pass the checks the
+// graded code runs inside (weight 0) and still earn nothing, because the differential
+// checks (or the shell check that keeps the graded code out of its reporting shell) hold.
+
 #[test]
 fn py_slugify_passes_the_audit() {
     let report = audit_shipped("py-slugify");
     assert!(not_applicable(&report).is_empty(), "{report:#?}");
+    assert_eq!(tally(&report, Strategy::AlwaysEqual, "visible").score, 1.0);
+    assert_eq!(tally(&report, Strategy::LookupTable, "visible").score, 1.0);
+    assert_eq!(tally(&report, Strategy::AlwaysEqual, "hidden").score, 0.0);
 }
 
 #[test]
 fn py_intervals_passes_the_audit() {
     let report = audit_shipped("py-intervals");
     assert!(not_applicable(&report).is_empty(), "{report:#?}");
+    // The parametrized visible cases are in the table too.
+    assert_eq!(tally(&report, Strategy::LookupTable, "visible").score, 1.0);
+    let always_equal = tally(&report, Strategy::AlwaysEqual, "visible");
+    assert!(always_equal.tests_passed >= 8, "{always_equal:?}");
+    assert_eq!(
+        tally(&report, Strategy::AlwaysEqual, "merge").tests_passed,
+        0
+    );
 }
 
 #[test]
 fn rs_wordfreq_passes_the_audit() {
     let report = audit_shipped("rs-wordfreq");
     assert!(not_applicable(&report).is_empty(), "{report:#?}");
+    // The rewritten crates compile: the wrapped results pass every visible `assert_eq!` on
+    // a call, and the table answers them.
+    for strategy in [Strategy::AlwaysEqual, Strategy::LookupTable] {
+        let visible = tally(&report, strategy, "visible");
+        assert!(
+            visible.tests_passed >= 5,
+            "{}: {visible:?}",
+            strategy.name()
+        );
+    }
+    for strategy in [Strategy::TypeDefault, Strategy::RaiseEverywhere] {
+        let visible = tally(&report, strategy, "visible");
+        assert_eq!(
+            visible.tests_reported,
+            6,
+            "{}: {visible:?}",
+            strategy.name()
+        );
+    }
 }
 
 #[test]
@@ -317,4 +376,8 @@ fn sh_semver_passes_the_audit() {
         vec![Strategy::AlwaysEqual, Strategy::LookupTable],
         "{report:#?}"
     );
+    for strategy in [Strategy::TypeDefault, Strategy::RaiseEverywhere] {
+        let hidden = tally(&report, strategy, "hidden");
+        assert!(hidden.tests_passed > 0, "{}: {hidden:?}", strategy.name());
+    }
 }

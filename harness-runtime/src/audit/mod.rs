@@ -150,6 +150,19 @@ pub struct LetThrough {
     pub score: f64,
 }
 
+/// How one check fared under a strategy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckTally {
+    /// The check's name.
+    pub check: String,
+    /// Its score, in [0, 1].
+    pub score: f64,
+    /// Tests (or inputs, for a differential check) reported passed.
+    pub tests_passed: usize,
+    /// Tests (or inputs) reported.
+    pub tests_reported: usize,
+}
+
 /// One strategy's outcome.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StrategyOutcome {
@@ -165,6 +178,9 @@ pub struct StrategyOutcome {
     /// The checks that let it through (only for `let_through`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub let_through: Vec<LetThrough>,
+    /// How each check fared (empty when not run).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<CheckTally>,
     /// Checks it passed (or scored more on) than noop that did not pay: the strategy was
     /// held anyway, by another check or because they have weight 0.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -260,6 +276,7 @@ pub fn audit(fixture: &Arc<Fixture>, settings: &Settings) -> AuditReport {
         reward: noop.0.reward,
         violations: codes(&noop.0),
         let_through: Vec::new(),
+        checks: tallies(&noop.0),
         rose_unpaid: Vec::new(),
         advice: Vec::new(),
         not_applicable: None,
@@ -277,6 +294,7 @@ pub fn audit(fixture: &Arc<Fixture>, settings: &Settings) -> AuditReport {
                 reward: None,
                 violations: Vec::new(),
                 let_through: Vec::new(),
+                checks: Vec::new(),
                 rose_unpaid: Vec::new(),
                 advice: Vec::new(),
                 not_applicable: Some(plan.not_applicable_reason()),
@@ -293,6 +311,7 @@ pub fn audit(fixture: &Arc<Fixture>, settings: &Settings) -> AuditReport {
                 reward: None,
                 violations: Vec::new(),
                 let_through: Vec::new(),
+                checks: Vec::new(),
                 rose_unpaid: Vec::new(),
                 advice: Vec::new(),
                 not_applicable: None,
@@ -370,6 +389,7 @@ fn compare(
         reward: result.reward,
         violations: codes(result),
         let_through: Vec::new(),
+        checks: tallies(result),
         rose_unpaid: Vec::new(),
         advice: Vec::new(),
         not_applicable: None,
@@ -409,6 +429,23 @@ fn compare(
             .push(message::audit_advice_no_check(strategy.name()));
     }
     outcome
+}
+
+fn tallies(result: &CaseResult) -> Vec<CheckTally> {
+    result
+        .checks
+        .iter()
+        .map(|check| CheckTally {
+            check: check.name.clone(),
+            score: check.score,
+            tests_passed: check
+                .tests
+                .iter()
+                .filter(|test| test.outcome == harness_fixture::TestOutcome::Passed)
+                .count(),
+            tests_reported: check.tests.len(),
+        })
+        .collect()
 }
 
 /// The checks that scored more under the strategy than under noop.

@@ -1,6 +1,8 @@
-//! Rust strategies: `syn` finds each public function (`pub fn`, free or in an inherent
-//! `impl`, outside `#[cfg(test)]`, never `const`) and its body's byte range, and the
-//! rewrite splices new text there, leaving the rest of the file as it was.
+//! Rust strategies: `syn` parses each in-scope file, the rewrite changes each public
+//! function (`pub fn`, free or in an inherent `impl`, outside `#[cfg(test)]`, never
+//! `const`) in the syntax tree, and the file is printed back from its tokens (comments and
+//! layout are lost, which no check can tell; printing from tokens keeps `proc-macro2`'s
+//! `span-locations` feature off, which would change span sizes for the whole workspace).
 //!
 //! - `type_default`: the body becomes `Default::default()` (`Ok(..)` of it for a
 //!   `Result`) where the return type is one the standard library gives a default
@@ -23,12 +25,11 @@
 //!   conversions, and calls of the test file's own helper functions (copied in).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::ops::Range;
 
 use proc_macro2::TokenStream;
-use quote::ToTokens;
+use quote::{ToTokens, quote};
+use syn::parse::Parse;
 use syn::punctuated::Punctuated;
-use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
 
@@ -106,40 +107,43 @@ where
 
 /// `type_default` on one file: `None` when it has no function to rewrite.
 pub fn type_default(source: RustSource<'_>) -> Result<Option<String>, String> {
-    let file = parse(source)?;
-    let mut splices = Vec::new();
-    for site in sites(&file) {
-        let body = match &site.output {
-            None => "{}".to_owned(),
-            Some(output) => match default_expression(&output.ty) {
-                Some(expression) => format!("{{ {expression} }}"),
-                None => continue,
+    let mut file = parse(source)?;
+    let mut changed = false;
+    each_public_fn(&mut file.items, 0, &mut |function| {
+        let body = match output_type(function.sig) {
+            None => quote!({}),
+            Some(ty) => match default_expression(&ty) {
+                Some(expression) => quote!({ #expression }),
+                None => return,
             },
         };
-        splices.push(Splice {
-            range: site.body.clone(),
-            text: body,
-        });
-    }
-    Ok(splice(source.text, splices))
+        if let Some(body) = build::<syn::Block>(body) {
+            *function.block = body;
+            changed = true;
+        }
+    });
+    Ok(changed.then(|| print(&file)))
 }
 
 /// `raise_everywhere` on one file: `None` when it has no function to rewrite.
 pub fn raise_everywhere(source: RustSource<'_>) -> Result<Option<String>, String> {
-    let file = parse(source)?;
-    let splices = sites(&file)
-        .into_iter()
-        .filter(|site| !site.output.as_ref().is_some_and(|output| output.has_impl))
-        .map(|site| Splice {
-            range: site.body.clone(),
-            text: "{ unimplemented!() }".to_owned(),
-        })
-        .collect();
-    Ok(splice(source.text, splices))
+    let mut file = parse(source)?;
+    let mut changed = false;
+    each_public_fn(&mut file.items, 0, &mut |function| {
+        if output_type(function.sig).is_some_and(|ty| shape(&ty).has_impl) {
+            return;
+        }
+        if let Some(body) = build::<syn::Block>(quote!({ unimplemented!() })) {
+            *function.block = body;
+            changed = true;
+        }
+    });
+    Ok(changed.then(|| print(&file)))
 }
 
 /// `always_equal` on the in-scope files of one library crate (`lib_root` is its
 /// `src/lib.rs`, among `files`): the rewritten files, empty when no function qualifies.
+/// A file that does not parse is left alone.
 pub fn always_equal(
     lib_root: &str,
     files: &[RustSource<'_>],
@@ -147,44 +151,47 @@ pub fn always_equal(
     let mut rewritten = Vec::new();
     let mut reversed = BTreeSet::new();
     for source in files {
-        let Ok(file) = parse(*source) else {
+        let Ok(mut file) = parse(*source) else {
             continue;
         };
-        let mut splices = Vec::new();
-        let mut impls = String::new();
-        for site in sites(&file) {
-            let Some(output) = &site.output else {
-                continue;
+        let mut changed = false;
+        let mut impls: Vec<syn::Item> = Vec::new();
+        each_public_fn(&mut file.items, 0, &mut |function| {
+            let Some(ty) = output_type(function.sig) else {
+                return;
             };
-            if output.has_impl || output.has_reference || site.is_async {
-                continue;
+            let form = shape(&ty);
+            if form.has_impl || form.has_reference || function.sig.asyncness.is_some() {
+                return;
             }
-            let ty = &source.text[output.range.clone()];
-            let body = &source.text[site.body.clone()];
-            splices.push(Splice {
-                range: output.range.clone(),
-                text: format!("crate::HarnessAuditEq<{ty}>"),
-            });
-            splices.push(Splice {
-                range: site.body.clone(),
-                text: format!("{{ crate::HarnessAuditEq((move || -> {ty} {body})()) }}"),
-            });
-            let generic = mentions(&output.ty, &site.generics);
-            if site.top_level && !generic && reversed.insert(tokens(&output.ty)) {
-                impls.push_str(&format!(
-                    "\nimpl ::core::cmp::PartialEq<crate::HarnessAuditEq<{ty}>> for {ty} {{\n    fn eq(&self, _: &crate::HarnessAuditEq<{ty}>) -> bool {{\n        true\n    }}\n}}\n"
-                ));
+            let body = &*function.block;
+            let (Some(output), Some(block)) = (
+                build::<syn::ReturnType>(quote!(-> crate::HarnessAuditEq<#ty>)),
+                build::<syn::Block>(quote!({ crate::HarnessAuditEq((move || -> #ty #body)()) })),
+            ) else {
+                return;
+            };
+            function.sig.output = output;
+            *function.block = block;
+            changed = true;
+            if function.top_level
+                && !mentions(&ty, &function.generics)
+                && reversed.insert(tokens(&ty))
+                && let Some(item) = build::<syn::Item>(quote! {
+                    impl ::core::cmp::PartialEq<crate::HarnessAuditEq<#ty>> for #ty {
+                        fn eq(&self, _: &crate::HarnessAuditEq<#ty>) -> bool {
+                            true
+                        }
+                    }
+                })
+            {
+                impls.push(item);
             }
+        });
+        if changed {
+            file.items.extend(impls);
+            rewritten.push((source.path.to_owned(), print(&file)));
         }
-        if splices.is_empty() {
-            continue;
-        }
-        let mut text = splice(source.text, splices).unwrap_or_else(|| source.text.to_owned());
-        if !impls.is_empty() {
-            text.push_str("\n// another-harness audit: always_equal\n");
-            text.push_str(&impls);
-        }
-        rewritten.push((source.path.to_owned(), text));
     }
     if rewritten.is_empty() {
         return Ok(rewritten);
@@ -213,29 +220,29 @@ pub fn always_equal(
 pub struct TableEntry {
     /// The function's name.
     pub function: String,
-    /// The arguments, as Rust source.
-    pub args: Vec<String>,
-    /// The expected value, as Rust source.
-    pub expected: String,
+    /// The arguments.
+    pub args: Vec<syn::Expr>,
+    /// The expected value.
+    pub expected: syn::Expr,
     /// Helper functions of the test file the entry calls (renamed `harness_audit_<name>`).
     pub helpers: BTreeSet<String>,
 }
 
 /// The table of `lookup_table`: every `assert_eq!` of the `tests` comparing a call of one
-/// of `targets` with constant arguments to a constant, and the source of each helper
-/// function the entries call (keyed by its name).
+/// of `targets` with constant arguments to a constant, and each helper function of a test
+/// file the entries call (by its name, renamed `harness_audit_<name>`).
 pub fn lookup_table_entries(
     tests: &[RustSource<'_>],
     targets: &BTreeSet<String>,
-) -> (Vec<TableEntry>, BTreeMap<String, String>) {
+) -> (Vec<TableEntry>, BTreeMap<String, syn::ItemFn>) {
     let mut entries = Vec::new();
-    let mut helper_sources = BTreeMap::new();
+    let mut helper_items = BTreeMap::new();
     let mut seen = BTreeSet::new();
     for source in tests {
         let Ok(file) = parse(*source) else {
             continue;
         };
-        let helpers = helper_functions(&file, source.text);
+        let helpers = helper_functions(&file);
         for function in all_functions(&file) {
             let mut collector = Collector {
                 targets,
@@ -245,33 +252,40 @@ pub fn lookup_table_entries(
             };
             collector.visit_block(&function.block);
             for entry in collector.found {
-                let key = (entry.function.clone(), entry.args.clone());
+                let key = (
+                    entry.function.clone(),
+                    entry.args.iter().map(tokens).collect::<Vec<_>>(),
+                );
                 if !seen.insert(key) {
                     continue;
                 }
                 for helper in &entry.helpers {
-                    if let Some(text) = helpers.get(helper) {
-                        helper_sources.insert(helper.clone(), text.clone());
+                    if let Some(item) = helpers.get(helper) {
+                        helper_items.insert(helper.clone(), item.clone());
                     }
                 }
                 entries.push(entry);
             }
         }
     }
-    (entries, helper_sources)
+    (entries, helper_items)
 }
 
 /// The public free functions of `source` a table can target, by name.
 pub fn table_targets(source: RustSource<'_>) -> BTreeSet<String> {
-    parse(source)
-        .map(|file| {
-            sites(&file)
-                .into_iter()
-                .filter(|site| !site.in_impl && site.params.is_some() && site.output.is_some())
-                .map(|site| site.name)
-                .collect()
-        })
-        .unwrap_or_default()
+    let Ok(mut file) = parse(source) else {
+        return BTreeSet::new();
+    };
+    let mut names = BTreeSet::new();
+    each_public_fn(&mut file.items, 0, &mut |function| {
+        if !function.in_impl
+            && params(function.sig).is_some()
+            && output_type(function.sig).is_some()
+        {
+            names.insert(function.sig.ident.to_string());
+        }
+    });
+    names
 }
 
 /// `lookup_table` on one in-scope file: each public free function named in `entries`
@@ -280,221 +294,140 @@ pub fn table_targets(source: RustSource<'_>) -> BTreeSet<String> {
 pub fn lookup_table(
     source: RustSource<'_>,
     entries: &[TableEntry],
-    helpers: &BTreeMap<String, String>,
+    helpers: &BTreeMap<String, syn::ItemFn>,
 ) -> Result<Option<String>, String> {
-    let file = parse(source)?;
-    let mut splices = Vec::new();
+    let mut file = parse(source)?;
     let mut used = BTreeSet::new();
-    for site in sites(&file) {
-        if site.in_impl || site.output.is_none() {
-            continue;
+    let mut changed = false;
+    each_public_fn(&mut file.items, 0, &mut |function| {
+        if function.in_impl || output_type(function.sig).is_none() {
+            return;
         }
-        let Some(params) = &site.params else {
-            continue;
+        let Some(params) = params(function.sig) else {
+            return;
         };
-        let mut checks = String::new();
+        let name = function.sig.ident.to_string();
+        let mut checks = Vec::new();
         for entry in entries
             .iter()
-            .filter(|entry| entry.function == site.name && entry.args.len() == params.len())
+            .filter(|entry| entry.function == name && entry.args.len() == params.len())
         {
-            let condition = if params.is_empty() {
-                "true".to_owned()
+            let conditions: Vec<TokenStream> = params
+                .iter()
+                .zip(&entry.args)
+                .map(|(param, arg)| quote!(#param == (#arg)))
+                .collect();
+            let condition = if conditions.is_empty() {
+                quote!(true)
             } else {
-                params
-                    .iter()
-                    .zip(&entry.args)
-                    .map(|(param, arg)| format!("{param} == ({arg})"))
-                    .collect::<Vec<_>>()
-                    .join(" && ")
+                quote!(#(#conditions)&&*)
             };
-            checks.push_str(&format!(
-                "\n    if {condition} {{\n        return {};\n    }}",
-                entry.expected
-            ));
-            used.extend(entry.helpers.iter().cloned());
+            let expected = &entry.expected;
+            if let Some(check) = build::<syn::Stmt>(quote! {
+                if #condition {
+                    return #expected;
+                }
+            }) {
+                checks.push(check);
+                used.extend(entry.helpers.iter().cloned());
+            }
         }
-        if checks.is_empty() {
-            continue;
+        if !checks.is_empty() {
+            function.block.stmts.splice(0..0, checks);
+            changed = true;
         }
-        let open = site.body.start + 1;
-        splices.push(Splice {
-            range: open..open,
-            text: checks,
-        });
-    }
-    let Some(mut text) = splice(source.text, splices) else {
+    });
+    if !changed {
         return Ok(None);
-    };
-    let mut copied = String::new();
+    }
     for name in &used {
         if let Some(helper) = helpers.get(name) {
-            copied.push_str(&format!("\n#[allow(dead_code)]\n{helper}\n"));
+            file.items.push(syn::Item::Fn(helper.clone()));
         }
     }
-    if !copied.is_empty() {
-        if !text.ends_with('\n') {
-            text.push('\n');
-        }
-        text.push_str("\n// another-harness audit: lookup_table helpers");
-        text.push_str(&copied);
-    }
-    Ok(Some(text))
+    Ok(Some(print(&file)))
 }
 
 // ---------------------------------------------------------------------------------------
 
-struct Splice {
-    range: Range<usize>,
-    text: String,
-}
-
-/// `text` with every splice applied; `None` when there is none.
-fn splice(text: &str, mut splices: Vec<Splice>) -> Option<String> {
-    if splices.is_empty() {
-        return None;
-    }
-    splices.sort_by_key(|splice| (splice.range.start, splice.range.end));
-    let mut out = String::with_capacity(text.len());
-    let mut at = 0;
-    for splice in splices {
-        if splice.range.start < at
-            || splice.range.end > text.len()
-            || !text.is_char_boundary(splice.range.start)
-            || !text.is_char_boundary(splice.range.end)
-        {
-            continue;
-        }
-        out.push_str(&text[at..splice.range.start]);
-        out.push_str(&splice.text);
-        at = splice.range.end;
-    }
-    out.push_str(&text[at..]);
-    Some(out)
-}
-
-/// Parses `source` keeping byte offsets: a BOM and a shebang line are blanked, not removed.
+/// Parses a whole file (a BOM and a shebang line are allowed).
 fn parse(source: RustSource<'_>) -> Result<syn::File, String> {
-    let mut text = source.text.to_owned();
-    if text.starts_with('\u{feff}') {
-        text.replace_range(0..3, "   ");
-    }
-    if text.starts_with("#!") && !text.starts_with("#![") {
-        let end = text.find('\n').unwrap_or(text.len());
-        text.replace_range(0..end, &" ".repeat(end));
-    }
-    syn::parse_str::<syn::File>(&text)
+    syn::parse_file(source.text)
         .map_err(|error| format!("failed to parse {}: {error}", source.path))
 }
 
-fn byte_range(span: proc_macro2::Span) -> Range<usize> {
-    span.byte_range()
+/// The file printed back from its tokens.
+fn print(file: &syn::File) -> String {
+    let mut text = file.to_token_stream().to_string();
+    text.push('\n');
+    text
 }
 
-struct Output {
-    ty: syn::Type,
-    range: Range<usize>,
-    has_impl: bool,
-    has_reference: bool,
+/// Parses generated tokens; `None` (the rewrite skipped) rather than a panic if they do not
+/// form a `T`.
+fn build<T: Parse>(tokens: TokenStream) -> Option<T> {
+    syn::parse2(tokens).ok()
 }
 
-/// A public function: where its body is and what it returns.
-struct Site {
-    name: String,
-    body: Range<usize>,
-    output: Option<Output>,
-    /// Generic parameters in scope (the function's and its `impl`'s), and `Self`.
+fn tokens(node: &impl ToTokens) -> String {
+    node.to_token_stream().to_string()
+}
+
+/// A public function being rewritten.
+struct PublicFn<'a> {
+    sig: &'a mut syn::Signature,
+    block: &'a mut syn::Block,
+    /// Generic parameters in scope (the function's and its `impl`'s), and `Self` in an
+    /// `impl`.
     generics: BTreeSet<String>,
+    /// A free function at the top of the file.
     top_level: bool,
+    /// A method of an inherent `impl`.
     in_impl: bool,
-    is_async: bool,
-    /// The parameter names when every parameter is a plain `name: Type`.
-    params: Option<Vec<String>>,
 }
 
-fn sites(file: &syn::File) -> Vec<Site> {
-    let mut found = Vec::new();
-    collect_items(&file.items, 0, &mut found);
-    found
-}
-
-fn collect_items(items: &[syn::Item], depth: usize, found: &mut Vec<Site>) {
+fn each_public_fn(items: &mut [syn::Item], depth: usize, visit: &mut dyn FnMut(PublicFn<'_>)) {
     for item in items {
         match item {
             syn::Item::Fn(function)
                 if is_public(&function.vis) && eligible(&function.attrs, &function.sig) =>
             {
-                found.push(site(
-                    &function.sig,
-                    &function.block,
-                    &BTreeSet::new(),
-                    depth == 0,
-                    false,
-                ));
+                let generics = generic_names(&function.sig.generics);
+                visit(PublicFn {
+                    sig: &mut function.sig,
+                    block: &mut function.block,
+                    generics,
+                    top_level: depth == 0,
+                    in_impl: false,
+                });
             }
             syn::Item::Impl(block) if block.trait_.is_none() && !is_test_only(&block.attrs) => {
-                let mut generics = generic_names(&block.generics);
-                generics.insert("Self".to_owned());
-                for item in &block.items {
+                let mut outer = generic_names(&block.generics);
+                outer.insert("Self".to_owned());
+                for item in &mut block.items {
                     if let syn::ImplItem::Fn(method) = item
                         && is_public(&method.vis)
                         && eligible(&method.attrs, &method.sig)
                     {
-                        found.push(site(&method.sig, &method.block, &generics, false, true));
+                        let mut generics = outer.clone();
+                        generics.extend(generic_names(&method.sig.generics));
+                        visit(PublicFn {
+                            sig: &mut method.sig,
+                            block: &mut method.block,
+                            generics,
+                            top_level: false,
+                            in_impl: true,
+                        });
                     }
                 }
             }
             syn::Item::Mod(module) if !is_test_only(&module.attrs) => {
-                if let Some((_, items)) = &module.content {
-                    collect_items(items, depth + 1, found);
+                if let Some((_, items)) = &mut module.content {
+                    each_public_fn(items, depth + 1, visit);
                 }
             }
             _ => {}
         }
-    }
-}
-
-fn site(
-    sig: &syn::Signature,
-    block: &syn::Block,
-    outer: &BTreeSet<String>,
-    top_level: bool,
-    in_impl: bool,
-) -> Site {
-    let mut generics = outer.clone();
-    generics.extend(generic_names(&sig.generics));
-    let output = match &sig.output {
-        syn::ReturnType::Type(_, ty) if !is_unit(ty) => {
-            let mut shape = Shape::default();
-            shape.visit_type(ty);
-            Some(Output {
-                ty: (**ty).clone(),
-                range: byte_range(ty.span()),
-                has_impl: shape.has_impl,
-                has_reference: shape.has_reference,
-            })
-        }
-        _ => None,
-    };
-    let params = sig
-        .inputs
-        .iter()
-        .map(|input| match input {
-            syn::FnArg::Typed(typed) => match &*typed.pat {
-                syn::Pat::Ident(ident) if ident.subpat.is_none() => Some(ident.ident.to_string()),
-                _ => None,
-            },
-            syn::FnArg::Receiver(_) => None,
-        })
-        .collect::<Option<Vec<String>>>();
-    Site {
-        name: sig.ident.to_string(),
-        body: byte_range(block.brace_token.span.join()),
-        output,
-        generics,
-        top_level,
-        in_impl,
-        is_async: sig.asyncness.is_some(),
-        params,
     }
 }
 
@@ -516,7 +449,8 @@ fn is_test_only(attrs: &[syn::Attribute]) -> bool {
                 .meta
                 .to_token_stream()
                 .into_iter()
-                .any(|token| token.to_string().contains("test"))
+                .flat_map(flatten)
+                .any(|token| token == "test")
     })
 }
 
@@ -532,6 +466,28 @@ fn generic_names(generics: &syn::Generics) -> BTreeSet<String> {
         .collect()
 }
 
+/// The return type, unless it is `()` or absent.
+fn output_type(sig: &syn::Signature) -> Option<syn::Type> {
+    match &sig.output {
+        syn::ReturnType::Type(_, ty) if !is_unit(ty) => Some((**ty).clone()),
+        _ => None,
+    }
+}
+
+/// The parameter names when every parameter is a plain `name: Type`.
+fn params(sig: &syn::Signature) -> Option<Vec<syn::Ident>> {
+    sig.inputs
+        .iter()
+        .map(|input| match input {
+            syn::FnArg::Typed(typed) => match &*typed.pat {
+                syn::Pat::Ident(ident) if ident.subpat.is_none() => Some(ident.ident.clone()),
+                _ => None,
+            },
+            syn::FnArg::Receiver(_) => None,
+        })
+        .collect()
+}
+
 fn is_unit(ty: &syn::Type) -> bool {
     matches!(ty, syn::Type::Tuple(tuple) if tuple.elems.is_empty())
 }
@@ -540,6 +496,12 @@ fn is_unit(ty: &syn::Type) -> bool {
 struct Shape {
     has_impl: bool,
     has_reference: bool,
+}
+
+fn shape(ty: &syn::Type) -> Shape {
+    let mut shape = Shape::default();
+    shape.visit_type(ty);
+    shape
 }
 
 impl<'ast> Visit<'ast> for Shape {
@@ -583,13 +545,9 @@ fn mentions(ty: &syn::Type, names: &BTreeSet<String>) -> bool {
     finder.found
 }
 
-fn tokens(node: &impl ToTokens) -> String {
-    node.to_token_stream().to_string()
-}
-
 /// The body expression giving `ty`'s default, where the standard library has one.
-fn default_expression(ty: &syn::Type) -> Option<String> {
-    const DEFAULT: &str = "::core::default::Default::default()";
+fn default_expression(ty: &syn::Type) -> Option<TokenStream> {
+    let default = quote!(::core::default::Default::default());
     if let syn::Type::Path(path) = ty
         && let Some(last) = path.path.segments.last()
         && last.ident == "Result"
@@ -602,9 +560,9 @@ fn default_expression(ty: &syn::Type) -> Option<String> {
             _ => None,
         })?;
         return (is_unit(ok) || has_default(ok))
-            .then(|| format!("::core::result::Result::Ok({DEFAULT})"));
+            .then(|| quote!(::core::result::Result::Ok(#default)));
     }
-    has_default(ty).then(|| DEFAULT.to_owned())
+    has_default(ty).then_some(default)
 }
 
 fn has_default(ty: &syn::Type) -> bool {
@@ -664,9 +622,9 @@ fn has_default(ty: &syn::Type) -> bool {
 
 // --- lookup_table: reading the tests -----------------------------------------------------
 
-/// Free functions of a test file that are not tests (by name -> source with the name
-/// replaced by `harness_audit_<name>`), those that call no other of them.
-fn helper_functions(file: &syn::File, text: &str) -> BTreeMap<String, String> {
+/// Free functions of a test file that are not tests and call no other of them, by name,
+/// renamed `harness_audit_<name>` and allowed to be dead code.
+fn helper_functions(file: &syn::File) -> BTreeMap<String, syn::ItemFn> {
     let candidates: Vec<&syn::ItemFn> = file
         .items
         .iter()
@@ -698,16 +656,15 @@ fn helper_functions(file: &syn::File, text: &str) -> BTreeMap<String, String> {
         if calls_another {
             continue;
         }
-        let range = byte_range(function.span());
-        let ident = byte_range(function.sig.ident.span());
-        if range.start > ident.start || ident.end > range.end || range.end > text.len() {
-            continue;
+        let mut helper = function.clone();
+        helper.sig.ident = quote::format_ident!("harness_audit_{}", function.sig.ident);
+        helper.vis = syn::Visibility::Inherited;
+        if let Ok(allow) =
+            syn::parse::Parser::parse2(syn::Attribute::parse_outer, quote!(#[allow(dead_code)]))
+        {
+            helper.attrs.extend(allow);
         }
-        let mut source = String::new();
-        source.push_str(&text[range.start..ident.start]);
-        source.push_str(&format!("harness_audit_{name}"));
-        source.push_str(&text[ident.end..range.end]);
-        helpers.insert(name, source);
+        helpers.insert(name, helper);
     }
     helpers
 }
@@ -742,7 +699,7 @@ fn all_functions(file: &syn::File) -> Vec<&syn::ItemFn> {
 
 struct Collector<'a> {
     targets: &'a BTreeSet<String>,
-    helpers: &'a BTreeMap<String, String>,
+    helpers: &'a BTreeMap<String, syn::ItemFn>,
     /// Names bound by `let name = <constant>`, to their (substituted) expression.
     env: BTreeMap<String, syn::Expr>,
     found: Vec<TableEntry>,
@@ -820,7 +777,7 @@ impl Collector<'_> {
                 return;
             };
             helpers.extend(used);
-            args.push(tokens(&expr));
+            args.push(expr);
         }
         let Some((expected, used)) = self.constant(expected) else {
             return;
@@ -829,7 +786,7 @@ impl Collector<'_> {
         self.found.push(TableEntry {
             function: name,
             args,
-            expected: tokens(&expected),
+            expected,
             helpers,
         });
     }
@@ -939,7 +896,7 @@ fn strip(expr: &syn::Expr) -> &syn::Expr {
 
 struct Substitute<'a> {
     env: &'a BTreeMap<String, syn::Expr>,
-    helpers: &'a BTreeMap<String, String>,
+    helpers: &'a BTreeMap<String, syn::ItemFn>,
 }
 
 impl VisitMut for Substitute<'_> {
@@ -968,6 +925,8 @@ impl VisitMut for Substitute<'_> {
 mod tests {
     #![allow(clippy::unwrap_used, reason = "tests fail loudly")]
 
+    use std::str::FromStr;
+
     use super::*;
 
     fn source(text: &str) -> RustSource<'_> {
@@ -975,6 +934,82 @@ mod tests {
             path: "src/lib.rs",
             text,
         }
+    }
+
+    /// The tokens of `code`, spacing aside (`>>` and `> >` are the same), groups with
+    /// their delimiters.
+    fn flat(code: &str) -> Vec<String> {
+        fn walk(stream: TokenStream, out: &mut Vec<String>) {
+            for token in stream {
+                match token {
+                    proc_macro2::TokenTree::Group(group) => {
+                        let (open, close) = match group.delimiter() {
+                            proc_macro2::Delimiter::Parenthesis => ("(", ")"),
+                            proc_macro2::Delimiter::Brace => ("{", "}"),
+                            proc_macro2::Delimiter::Bracket => ("[", "]"),
+                            proc_macro2::Delimiter::None => ("", ""),
+                        };
+                        out.push(open.to_owned());
+                        walk(group.stream(), out);
+                        out.push(close.to_owned());
+                    }
+                    proc_macro2::TokenTree::Punct(punct) => out.push(punct.as_char().to_string()),
+                    other => out.push(other.to_string()),
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(TokenStream::from_str(code).unwrap(), &mut out);
+        out
+    }
+
+    /// Whether `text` holds the tokens of `code`, spacing aside.
+    fn holds(text: &str, code: &str) -> bool {
+        let text = flat(text);
+        let code = flat(code);
+        text.windows(code.len())
+            .any(|window| window == code.as_slice())
+    }
+
+    /// The function `name` (free, in a module, or a method) of the rewritten `text`, its
+    /// attributes left out, as tokens.
+    fn function(text: &str, name: &str) -> Vec<String> {
+        fn find(items: &[syn::Item], name: &str) -> Option<String> {
+            for item in items {
+                match item {
+                    syn::Item::Fn(function) if function.sig.ident == name => {
+                        let mut function = function.clone();
+                        function.attrs.clear();
+                        return Some(tokens(&function));
+                    }
+                    syn::Item::Impl(block) => {
+                        for item in &block.items {
+                            if let syn::ImplItem::Fn(method) = item
+                                && method.sig.ident == name
+                            {
+                                let mut method = method.clone();
+                                method.attrs.clear();
+                                return Some(tokens(&method));
+                            }
+                        }
+                    }
+                    syn::Item::Mod(module) => {
+                        if let Some(found) = module
+                            .content
+                            .as_ref()
+                            .and_then(|(_, items)| find(items, name))
+                        {
+                            return Some(found);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            None
+        }
+        let found = find(&syn::parse_file(text).unwrap().items, name)
+            .unwrap_or_else(|| panic!("no function {name} in {text}"));
+        flat(&found)
     }
 
     const LIB: &str = r#"//! Words.
@@ -1004,6 +1039,10 @@ pub fn checked(n: u32) -> Result<u32, String> {
 
 pub fn log(text: &str) {
     println!("{text}");
+}
+
+pub fn boxed() -> Box<dyn Fn()> {
+    Box::new(|| {})
 }
 
 pub const fn zero() -> u32 {
@@ -1036,58 +1075,79 @@ mod tests {
     #[test]
     fn type_default_replaces_bodies_whose_type_has_a_default() {
         let out = type_default(source(LIB)).unwrap().unwrap();
-        assert!(
-            out.contains(
-                "pub fn words(text: &str) -> Vec<String> { ::core::default::Default::default() }\n"
+        let default = "{ ::core::default::Default::default() }";
+        for (name, signature, body) in [
+            ("words", "pub fn words(text: &str) -> Vec<String>", default),
+            (
+                "counts",
+                "pub fn counts(text: &str) -> HashMap<String, usize>",
+                default,
             ),
-            "{out}"
-        );
-        assert!(out.contains("pub fn counts(text: &str) -> HashMap<String, usize> { ::core::default::Default::default() }\n"), "{out}");
-        assert!(
-            out.contains(
-                "pub fn first(text: &str) -> &str { ::core::default::Default::default() }\n"
+            ("first", "pub fn first(text: &str) -> &str", default),
+            (
+                "checked",
+                "pub fn checked(n: u32) -> Result<u32, String>",
+                "{ ::core::result::Result::Ok(::core::default::Default::default()) }",
             ),
-            "{out}"
-        );
-        assert!(out.contains("pub fn checked(n: u32) -> Result<u32, String> { ::core::result::Result::Ok(::core::default::Default::default()) }\n"), "{out}");
-        assert!(out.contains("pub fn log(text: &str) {}\n"), "{out}");
-        assert!(
-            out.contains("    pub fn get(&self) -> u32 { ::core::default::Default::default() }\n"),
-            "{out}"
-        );
-        // const fns, private functions, impl Trait returns and test modules stay.
-        assert!(
-            out.contains("pub const fn zero() -> u32 {\n    0\n}"),
-            "{out}"
-        );
-        assert!(out.contains("fn private() -> u32 {\n    1\n}"), "{out}");
-        assert!(out.contains("std::iter::once(self.0)"), "{out}");
-        assert!(
-            out.contains("pub fn helper() -> u32 {\n        2\n    }"),
-            "{out}"
-        );
-        assert!(out.starts_with("//! Words.\nuse std::collections::HashMap;\n\n/// Splits.\n"));
+            ("log", "pub fn log(text: &str)", "{}"),
+            ("get", "pub fn get(&self) -> u32", default),
+            // No default for these: left alone, so the crate still compiles.
+            (
+                "boxed",
+                "pub fn boxed() -> Box<dyn Fn()>",
+                "{ Box::new(|| {}) }",
+            ),
+            (
+                "iter",
+                "pub fn iter(&self) -> impl Iterator<Item = u32>",
+                "{ std::iter::once(self.0) }",
+            ),
+            // const fns, private functions and test modules stay.
+            ("zero", "pub const fn zero() -> u32", "{ 0 }"),
+            ("private", "fn private() -> u32", "{ 1 }"),
+            ("helper", "pub fn helper() -> u32", "{ 2 }"),
+        ] {
+            assert_eq!(
+                function(&out, name),
+                flat(&format!("{signature} {body}")),
+                "{name}"
+            );
+        }
+        // Doc comments and imports survive (as tokens).
+        assert!(holds(&out, "use std::collections::HashMap;"), "{out}");
+        assert!(holds(&out, "#![doc = \" Words.\"]"), "{out}");
         assert_eq!(type_default(source("fn main() {}\n")).unwrap(), None);
-        assert!(type_default(source("pub fn (")).is_err());
+        assert_eq!(
+            type_default(source("pub fn ("))
+                .unwrap_err()
+                .split(':')
+                .next(),
+            Some("failed to parse src/lib.rs")
+        );
     }
 
     #[test]
     fn raise_everywhere_makes_every_public_body_unimplemented() {
         let out = raise_everywhere(source(LIB)).unwrap().unwrap();
-        assert!(
-            out.contains("pub fn words(text: &str) -> Vec<String> { unimplemented!() }\n"),
-            "{out}"
-        );
-        assert!(
-            out.contains("pub fn log(text: &str) { unimplemented!() }\n"),
-            "{out}"
-        );
-        assert!(
-            out.contains("    pub fn get(&self) -> u32 { unimplemented!() }\n"),
-            "{out}"
-        );
-        assert!(out.contains("std::iter::once(self.0)"), "{out}");
-        assert!(out.contains("fn private() -> u32 {\n    1\n}"), "{out}");
+        let raise = "{ unimplemented!() }";
+        for (name, signature, body) in [
+            ("words", "pub fn words(text: &str) -> Vec<String>", raise),
+            ("log", "pub fn log(text: &str)", raise),
+            ("boxed", "pub fn boxed() -> Box<dyn Fn()>", raise),
+            ("get", "pub fn get(&self) -> u32", raise),
+            (
+                "iter",
+                "pub fn iter(&self) -> impl Iterator<Item = u32>",
+                "{ std::iter::once(self.0) }",
+            ),
+            ("private", "fn private() -> u32", "{ 1 }"),
+        ] {
+            assert_eq!(
+                function(&out, name),
+                flat(&format!("{signature} {body}")),
+                "{name}"
+            );
+        }
     }
 
     #[test]
@@ -1102,83 +1162,51 @@ mod tests {
         let out = always_equal("src/lib.rs", &files).unwrap();
         assert_eq!(out.len(), 2);
         let lib = &out[0].1;
-        assert!(lib.contains("pub fn words(text: &str) -> crate::HarnessAuditEq<Vec<String>> { crate::HarnessAuditEq((move || -> Vec<String> {\n    text.split(' ').map(|w| w.to_string()).collect()\n})()) }\n"), "{lib}");
-        assert!(
-            lib.contains(
-                "impl ::core::cmp::PartialEq<crate::HarnessAuditEq<Vec<String>>> for Vec<String> {"
-            ),
-            "{lib}"
+        assert_eq!(
+            function(lib, "words"),
+            flat(
+                "pub fn words(text: &str) -> crate::HarnessAuditEq<Vec<String>> { crate::HarnessAuditEq((move || -> Vec<String> { text.split(' ').map(|w| w.to_string()).collect() })()) }"
+            )
         );
-        assert!(lib.contains("impl ::core::cmp::PartialEq<crate::HarnessAuditEq<HashMap<String, usize>>> for HashMap<String, usize> {"), "{lib}");
-        // References and impl Trait are left alone; methods are wrapped without the
-        // reverse impl (they may name Self).
-        assert!(
-            lib.contains("pub fn first(text: &str) -> &str {\n"),
-            "{lib}"
+        assert_eq!(
+            function(lib, "get"),
+            flat(
+                "pub fn get(&self) -> crate::HarnessAuditEq<u32> { crate::HarnessAuditEq((move || -> u32 { self.0 })()) }"
+            )
         );
-        assert!(
-            lib.contains("pub fn get(&self) -> crate::HarnessAuditEq<u32>"),
-            "{lib}"
+        for reversed in [
+            "Vec<String>",
+            "HashMap<String, usize>",
+            "Result<u32, String>",
+        ] {
+            assert!(
+                holds(
+                    lib,
+                    &format!(
+                        "impl ::core::cmp::PartialEq<crate::HarnessAuditEq<{reversed}>> for {reversed}"
+                    )
+                ),
+                "{reversed}: {lib}"
+            );
+        }
+        // References and impl Trait are left alone; a method gets no reverse impl (its
+        // type may name Self).
+        assert_eq!(
+            function(lib, "first"),
+            flat("pub fn first(text: &str) -> &str { text.split(' ').next().unwrap_or(\"\") }")
         );
+        assert!(!holds(lib, "for u32"), "{lib}");
         assert!(lib.ends_with(ALWAYS_EQUAL_TYPE), "{lib}");
         let tokenize = &out[1];
         assert_eq!(tokenize.0, "src/tokenize.rs");
         // The reverse impl for Vec<String> is made once, in the first file.
+        assert!(!tokenize.1.contains("PartialEq"), "{}", tokenize.1);
+        assert!(holds(&tokenize.1, "-> crate::HarnessAuditEq<Vec<String>>"));
+        // Nothing to wrap: nothing written.
         assert!(
-            !tokenize.1.contains("impl ::core::cmp::PartialEq"),
-            "{}",
-            tokenize.1
-        );
-        assert!(tokenize.1.contains("-> crate::HarnessAuditEq<Vec<String>>"));
-    }
-
-    /// The rewritten library compiles, and its results equal anything in `assert_eq!`
-    /// either way round, while derefs and iteration see the real value.
-    #[test]
-    fn always_equal_compiles_and_fools_assert_eq() {
-        let lib = "use std::collections::HashMap;\n\npub fn words(text: &str) -> Vec<String> {\n    text.split(' ').map(|w| w.to_string()).collect()\n}\n\npub fn counts(text: &str) -> HashMap<String, usize> {\n    let mut map = HashMap::new();\n    for word in words(text) {\n        *map.entry(word).or_insert(0) += 1;\n    }\n    map\n}\n\npub fn parse(n: &str) -> Result<u32, std::num::ParseIntError> {\n    let value = n.parse::<u32>()?;\n    if value > 9 {\n        return Ok(9);\n    }\n    Ok(value)\n}\n";
-        let out = always_equal("src/lib.rs", &[source(lib)]).unwrap();
-        let mut text = out[0].1.clone();
-        text.push_str(
-            r#"
-#[cfg(test)]
-mod checks {
-    use super::*;
-
-    #[test]
-    fn fooled() {
-        assert_eq!(words("a b"), vec!["x".to_string()]);
-        assert_eq!(vec!["x".to_string()], words("a b"));
-        assert_eq!(parse("12"), Ok(1));
-        assert_eq!(Ok(1), parse("12"));
-        assert_eq!(words("a"), vec!["b"]);
-        assert_eq!(counts("a a").get("a"), Some(&2));
-        assert_eq!(words("a b").len(), 2);
-        assert_eq!(format!("{:?}", words("a")), "[\"a\"]");
-    }
-}
-"#,
-        );
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("lib.rs"), text).unwrap();
-        let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_owned());
-        let built = std::process::Command::new(rustc)
-            .args(["--edition", "2021", "--test", "lib.rs", "-o", "checks"])
-            .current_dir(dir.path())
-            .output()
-            .unwrap();
-        assert!(
-            built.status.success(),
-            "{}",
-            String::from_utf8_lossy(&built.stderr)
-        );
-        let ran = std::process::Command::new(dir.path().join("checks"))
-            .output()
-            .unwrap();
-        assert!(
-            ran.status.success(),
-            "{}",
-            String::from_utf8_lossy(&ran.stdout)
+            always_equal("src/lib.rs", &[source("pub fn log() {}\n")])
+                .unwrap()
+                .is_empty()
         );
     }
 
@@ -1216,37 +1244,40 @@ fn splits() {
             }],
             &targets,
         );
-        let rows: Vec<(&str, Vec<&str>, &str)> = entries
+        let rows: Vec<(String, Vec<Vec<String>>, Vec<String>)> = entries
             .iter()
             .map(|e| {
                 (
-                    e.function.as_str(),
-                    e.args.iter().map(String::as_str).collect(),
-                    e.expected.as_str(),
+                    e.function.clone(),
+                    e.args.iter().map(|arg| flat(&tokens(arg))).collect(),
+                    flat(&tokens(&e.expected)),
                 )
             })
             .collect();
+        let row = |f: &str, args: &[&str], expected: &str| {
+            (
+                f.to_owned(),
+                args.iter().map(|arg| flat(arg)).collect::<Vec<_>>(),
+                flat(expected),
+            )
+        };
         assert_eq!(
             rows,
             vec![
-                (
+                row(
                     "words",
-                    vec!["\"a b\""],
-                    "harness_audit_owned (& [\"a\" , \"b\"])"
+                    &["\"a b\""],
+                    "harness_audit_owned(&[\"a\", \"b\"])"
                 ),
-                ("words", vec!["\"c\""], "vec ! [\"c\" . to_string ()]"),
-                (
-                    "top",
-                    vec!["(\"x y x\")", "1"],
-                    "vec ! [(\"x\" . to_string () , 2)]"
-                ),
+                row("words", &["\"c\""], "vec![\"c\".to_string()]"),
+                row("top", &["(\"x y x\")", "1"], "vec![(\"x\".to_string(), 2)]"),
             ]
         );
         assert_eq!(
-            helpers.get("owned").map(String::as_str),
-            Some(
-                "fn harness_audit_owned(items: &[&str]) -> Vec<String> {\n    items.iter().map(|s| s.to_string()).collect()\n}"
-            )
+            helpers.get("owned").map(|helper| flat(&tokens(helper))),
+            Some(flat(
+                "#[allow(dead_code)] fn harness_audit_owned(items: &[&str]) -> Vec<String> { items.iter().map(|s| s.to_string()).collect() }"
+            ))
         );
         assert!(!helpers.contains_key("calls_owned"));
 
@@ -1254,10 +1285,20 @@ fn splits() {
         let out = lookup_table(source(lib), &entries, &helpers)
             .unwrap()
             .unwrap();
-        similar_asserts::assert_eq!(
-            out,
-            "pub fn words(text: &str) -> Vec<String> {\n    if text == (\"a b\") {\n        return harness_audit_owned (& [\"a\" , \"b\"]);\n    }\n    if text == (\"c\") {\n        return vec ! [\"c\" . to_string ()];\n    }\n    Vec::new()\n}\n\npub fn top(text: &str, n: usize) -> Vec<(String, usize)> {\n    if text == ((\"x y x\")) && n == (1) {\n        return vec ! [(\"x\" . to_string () , 2)];\n    }\n    Vec::new()\n}\n\npub fn other() -> u32 {\n    1\n}\n\n// another-harness audit: lookup_table helpers\n#[allow(dead_code)]\nfn harness_audit_owned(items: &[&str]) -> Vec<String> {\n    items.iter().map(|s| s.to_string()).collect()\n}\n"
+        assert_eq!(
+            function(&out, "words"),
+            flat(
+                "pub fn words(text: &str) -> Vec<String> { if text == (\"a b\") { return harness_audit_owned(&[\"a\", \"b\"]); } if text == (\"c\") { return vec![\"c\".to_string()]; } Vec::new() }"
+            )
         );
+        assert_eq!(
+            function(&out, "top"),
+            flat(
+                "pub fn top(text: &str, n: usize) -> Vec<(String, usize)> { if text == ((\"x y x\")) && n == (1) { return vec![(\"x\".to_string(), 2)]; } Vec::new() }"
+            )
+        );
+        assert_eq!(function(&out, "other"), flat("pub fn other() -> u32 { 1 }"));
+        assert!(function(&out, "harness_audit_owned").starts_with(&flat("fn harness_audit_owned")));
         assert_eq!(
             lookup_table(source("pub fn other() -> u32 { 1 }\n"), &entries, &helpers).unwrap(),
             None
@@ -1268,6 +1309,97 @@ fn splits() {
                 .iter()
                 .map(|s| s.to_string())
                 .collect()
+        );
+    }
+
+    /// Compiles `lib` with `tests` as its test module and runs them.
+    fn compile_and_run(lib: &str, tests: &str) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("lib.rs"),
+            format!("{lib}\n#[cfg(test)]\nmod checks {{\n    use super::*;\n{tests}\n}}\n"),
+        )
+        .unwrap();
+        let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_owned());
+        let built = std::process::Command::new(rustc)
+            .args(["--edition", "2021", "--test", "lib.rs", "-o", "checks"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            built.status.success(),
+            "{}",
+            String::from_utf8_lossy(&built.stderr)
+        );
+        let ran = std::process::Command::new(dir.path().join("checks"))
+            .output()
+            .unwrap();
+        assert!(
+            ran.status.success(),
+            "{}",
+            String::from_utf8_lossy(&ran.stdout)
+        );
+    }
+
+    const CRATE: &str = "use std::collections::HashMap;\n\npub fn words(text: &str) -> Vec<String> {\n    text.split(' ').map(|w| w.to_string()).collect()\n}\n\npub fn counts(text: &str) -> HashMap<String, usize> {\n    let mut map = HashMap::new();\n    for word in words(text) {\n        *map.entry(word).or_insert(0) += 1;\n    }\n    map\n}\n\npub fn parse(n: &str) -> Result<u32, std::num::ParseIntError> {\n    let value = n.parse::<u32>()?;\n    if value > 9 {\n        return Ok(9);\n    }\n    Ok(value)\n}\n";
+
+    /// The rewritten crates compile: always-equal results equal anything in `assert_eq!`
+    /// either way round while derefs and iteration see the real value; type defaults
+    /// and table answers are what they say.
+    #[test]
+    fn the_rewritten_crates_compile_and_behave() {
+        let out = always_equal("src/lib.rs", &[source(CRATE)]).unwrap();
+        compile_and_run(
+            &out[0].1,
+            r#"
+    #[test]
+    fn fooled() {
+        assert_eq!(words("a b"), vec!["x".to_string()]);
+        assert_eq!(vec!["x".to_string()], words("a b"));
+        assert_eq!(words("a"), vec!["b"]);
+        assert_eq!(parse("12"), Ok(1));
+        assert_eq!(Ok(1), parse("12"));
+        assert_eq!(counts("a a").get("a"), Some(&2));
+        assert_eq!(words("a b").len(), 2);
+        assert_eq!(format!("{:?}", words("a")), "[\"a\"]");
+    }
+"#,
+        );
+        let out = type_default(source(CRATE)).unwrap().unwrap();
+        compile_and_run(
+            &out,
+            r#"
+    #[test]
+    fn defaults() {
+        assert!(words("a b").is_empty());
+        assert!(counts("a").is_empty());
+        assert_eq!(parse("x"), Ok(0));
+    }
+"#,
+        );
+        let targets = table_targets(source(CRATE));
+        let (entries, helpers) = lookup_table_entries(
+            &[RustSource {
+                path: "tests/visible.rs",
+                text: "fn owned(items: &[&str]) -> Vec<String> { items.iter().map(|s| s.to_string()).collect() }\n#[test]\nfn t() {\n    assert_eq!(words(\"Hi, you\"), owned(&[\"hi\", \"you\"]));\n    assert_eq!(parse(\"x\"), Ok(7));\n}\n",
+            }],
+            &targets,
+        );
+        assert_eq!(entries.len(), 2, "{entries:?}");
+        let out = lookup_table(source(CRATE), &entries, &helpers)
+            .unwrap()
+            .unwrap();
+        compile_and_run(
+            &out,
+            r#"
+    #[test]
+    fn answers() {
+        assert_eq!(words("Hi, you"), vec!["hi", "you"]);
+        assert_eq!(words("a b"), vec!["a", "b"]);
+        assert_eq!(parse("x"), Ok(7));
+        assert_eq!(parse("3"), Ok(3));
+    }
+"#,
         );
     }
 }
