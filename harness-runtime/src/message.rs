@@ -107,6 +107,11 @@ pub fn audit_no_baseline() -> String {
     "not run: noop's case errored, so there is no reward to compare with".to_owned()
 }
 
+/// A strategy's rewrite panicked (recorded, never unwound through the audit).
+pub fn audit_strategy_panicked(panic: &str) -> String {
+    format!("the strategy's rewrite panicked: {panic}")
+}
+
 /// A strategy found nothing it knows how to rewrite.
 pub fn audit_nothing_to_rewrite() -> String {
     "no in-scope source it knows how to rewrite (Python, Rust, shell)".to_owned()

@@ -286,7 +286,7 @@ pub fn audit(fixture: &Arc<Fixture>, settings: &Settings) -> AuditReport {
     });
     let noop_ran = noop.0.status != CaseStatus::Errored;
     for strategy in Strategy::ALL.into_iter().skip(1) {
-        let plan = plan(strategy, &baseline);
+        let plan = plan_safely(strategy, &baseline);
         if !plan.applicable() {
             report.strategies.push(StrategyOutcome {
                 strategy,
@@ -691,6 +691,23 @@ impl Plan {
     }
 }
 
+/// [`plan`], a panic (a bug, or a parser meeting input it cannot handle) recorded as a
+/// problem rather than unwinding through the audit.
+fn plan_safely(strategy: Strategy, baseline: &Baseline) -> Plan {
+    std::panic::catch_unwind(|| plan(strategy, baseline)).unwrap_or_else(|panic| Plan {
+        problems: vec![message::audit_strategy_panicked(&panic_text(&*panic))],
+        ..Plan::default()
+    })
+}
+
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|text| (*text).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned())
+}
+
 fn plan(strategy: Strategy, baseline: &Baseline) -> Plan {
     let mut plan = Plan::default();
     match strategy {
@@ -927,10 +944,13 @@ fn lookup_table(sandbox: &mut Sandbox<'_>) -> Result<(), String> {
 /// Applies `strategy` to the worktree, then writes the handoff and closes the work item
 /// whatever happened (as a gamer would); every failure is reported.
 fn act(strategy: Strategy, sandbox: &mut Sandbox<'_>) -> Result<(), String> {
-    let applied = Baseline::from_sandbox(sandbox).and_then(|baseline| {
-        let plan = plan(strategy, &baseline);
-        apply(sandbox, &plan)
-    });
+    let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        Baseline::from_sandbox(sandbox).and_then(|baseline| {
+            let plan = plan(strategy, &baseline);
+            apply(sandbox, &plan)
+        })
+    }))
+    .unwrap_or_else(|panic| Err(message::audit_strategy_panicked(&panic_text(&*panic))));
     let handed_off = hand_off(sandbox);
     match (applied, handed_off) {
         (Ok(()), Ok(())) => Ok(()),
@@ -1276,6 +1296,14 @@ mod tests {
         assert!(!refuses(std::slice::from_ref(&held)));
         assert!(refuses(&[held.clone(), through]));
         assert!(refuses(&[held, errored]));
+    }
+
+    #[test]
+    fn a_panic_is_recorded_with_its_message() {
+        let caught = std::panic::catch_unwind(|| panic!("deep {}", "trouble")).unwrap_err();
+        assert_eq!(panic_text(&*caught), "deep trouble");
+        let caught = std::panic::catch_unwind(|| std::panic::panic_any(7_u8)).unwrap_err();
+        assert_eq!(panic_text(&*caught), "a panic without a message");
     }
 
     #[test]
