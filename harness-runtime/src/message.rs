@@ -29,7 +29,50 @@ pub fn case_line(result: &CaseResult) -> String {
             result.violations.len() - 8
         ));
     }
+    for suspicion in result.suspicions.iter().take(8) {
+        line.push_str(&format!("\n    {}", suspicion_line(suspicion)));
+    }
+    if result.suspicions.len() > 8 {
+        line.push_str(&format!(
+            "\n    ... and {} more suspicions",
+            result.suspicions.len() - 8
+        ));
+    }
     line
+}
+
+/// `suspicion process_exit src/app.py:12: os._exit`, one finding of the suspicion report.
+pub fn suspicion_line(suspicion: &crate::grade::suspicion::Suspicion) -> String {
+    let mut line = format!(
+        "suspicion {} {}:{}",
+        suspicion.kind, suspicion.path, suspicion.line
+    );
+    if !suspicion.detail.is_empty() {
+        line.push_str(&format!(": {}", suspicion.detail));
+    }
+    line
+}
+
+/// What a case's one-line summary adds about its suspicion report: the kinds found and,
+/// in a strict run, the cap (empty when there were none).
+pub fn suspicion_summary(result: &CaseResult) -> String {
+    let kinds = result.suspicion_kinds();
+    if kinds.is_empty() {
+        return String::new();
+    }
+    let names: Vec<&str> = kinds.iter().map(|kind| kind.as_str()).collect();
+    let mut text = format!(", suspicions: {}", names.join(", "));
+    if result.strict_capped {
+        text.push_str(" (strict: reward capped at the fixture's noop reward)");
+    }
+    text
+}
+
+/// Why a strict case could not be graded: its fixture's noop reference did not run.
+pub fn strict_noop_failed(fixture: &str, error: &str) -> String {
+    format!(
+        "strict: the noop case of `{fixture}`, whose reward caps a case with suspicions, errored: {error}"
+    )
 }
 
 /// `harness: note: ...` on stderr.
@@ -88,4 +131,9 @@ pub fn tripwire_word(seen: crate::grade::verdict::TripwireSeen) -> &'static str 
         TripwireSeen::Errored => "errored",
         TripwireSeen::Forged => "forged",
     }
+}
+
+/// `HARNESS_STRICT` holds something that is neither on nor off.
+pub fn bad_strict_setting(value: &str) -> String {
+    format!("HARNESS_STRICT must be 1 (strict) or 0, not {value:?}")
 }

@@ -140,6 +140,9 @@ pub struct Settings {
     /// Variables added to the agent's environment (e.g. `HARNESS_CANDIDATE_DIR` for a
     /// meta-harness candidate), after the harness's own.
     pub agent_env: Vec<(String, String)>,
+    /// Strict grading (`harness run --strict`, `HARNESS_STRICT=1` for the `cargo test`
+    /// runner): a case with suspicions scores at most the fixture's noop reward.
+    pub strict: bool,
 }
 
 impl Settings {
@@ -169,6 +172,7 @@ impl Settings {
             recording_lock: false,
             repeat_index: None,
             agent_env: Vec::new(),
+            strict: false,
         }
     }
 
