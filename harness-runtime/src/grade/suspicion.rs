@@ -446,6 +446,16 @@ pub(crate) fn scan_file(context: &Context, path: &str, old: &[u8], new: &[u8]) -
     found
 }
 
+/// The first operator of `operators` (longest first) that `rest` starts with.
+pub(crate) fn operator_at(operators: &[&'static str], rest: &[u8]) -> Option<&'static str> {
+    let first = *rest.first()?;
+    operators
+        .iter()
+        .filter(|op| op.as_bytes().first() == Some(&first))
+        .find(|op| rest.starts_with(op.as_bytes()))
+        .copied()
+}
+
 /// A NUL byte in the first 8 KiB.
 fn is_binary(content: &[u8]) -> bool {
     content[..content.len().min(8192)].contains(&0)

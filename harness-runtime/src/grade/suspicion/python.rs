@@ -9,6 +9,7 @@
 //! naming tests and imports of the test frameworks.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use super::{FileInfo, Hit, SuspicionKind, forges_runner_output, string_hits};
 
@@ -254,10 +255,7 @@ impl Iterator for Lexer<'_> {
                 }
                 _ => {
                     let rest = &self.text[self.pos..];
-                    let op = OPS
-                        .iter()
-                        .find(|op| rest.starts_with(op.as_bytes()))
-                        .copied();
+                    let op = super::operator_at(OPS, rest);
                     let line = self.line;
                     match op {
                         Some(op) => {
@@ -481,25 +479,45 @@ fn matches_prefix(name: &str, prefix: &str) -> bool {
     name == prefix || (name.starts_with(prefix) && name.as_bytes().get(prefix.len()) == Some(&b'.'))
 }
 
+/// A table as a map, built once.
+type Table = HashMap<&'static str, SuspicionKind>;
+
+fn table(
+    cell: &'static OnceLock<Table>,
+    entries: &[(&'static str, SuspicionKind)],
+) -> &'static Table {
+    cell.get_or_init(|| entries.iter().copied().collect())
+}
+
+/// The shortest dotted prefix of `name` (`a`, `a.b`, ...) that `table` holds.
+fn by_prefix(table: &Table, name: &str) -> Option<(SuspicionKind, &'static str)> {
+    let ends = name
+        .match_indices('.')
+        .map(|(index, _)| index)
+        .chain(std::iter::once(name.len()));
+    for end in ends {
+        if let Some((key, kind)) = table.get_key_value(&name[..end]) {
+            return Some((*kind, *key));
+        }
+    }
+    None
+}
+
 fn module_kind(module: &str) -> Option<(SuspicionKind, &'static str)> {
-    MODULES
-        .iter()
-        .find(|(prefix, _)| matches_prefix(module, prefix))
-        .map(|(prefix, kind)| (*kind, *prefix))
+    static CELL: OnceLock<Table> = OnceLock::new();
+    by_prefix(table(&CELL, MODULES), module)
 }
 
 fn qualified_kind(name: &str) -> Option<(SuspicionKind, &'static str)> {
-    QUALIFIED
-        .iter()
-        .find(|(prefix, _)| matches_prefix(name, prefix))
-        .map(|(prefix, kind)| (*kind, *prefix))
+    static CELL: OnceLock<Table> = OnceLock::new();
+    by_prefix(table(&CELL, QUALIFIED), name)
 }
 
 fn distinctive_kind(word: &str) -> Option<(SuspicionKind, &'static str)> {
-    DISTINCTIVE
-        .iter()
-        .find(|(name, _)| *name == word)
-        .map(|(name, kind)| (*kind, *name))
+    static CELL: OnceLock<Table> = OnceLock::new();
+    table(&CELL, DISTINCTIVE)
+        .get_key_value(word)
+        .map(|(key, kind)| (*kind, *key))
 }
 
 /// Local name -> what it was imported as (`_os` -> `os`, `getframe` -> `sys._getframe`).
@@ -903,12 +921,16 @@ fn rules(
         }
     }
     let is_import = matches!(first_ident, Some("import" | "from"));
-    let dynamic_import = tokens
-        .iter()
-        .any(|token| token.is_ident("__import__") || token.is_ident("import_module"));
-    let path_context = tokens.iter().any(|token| {
-        token.ident().is_some_and(|name| PATH_WORDS.contains(&name)) || token.is_op("/")
-    });
+    let dynamic_import = || {
+        tokens
+            .iter()
+            .any(|token| token.is_ident("__import__") || token.is_ident("import_module"))
+    };
+    let path_context = || {
+        tokens.iter().any(|token| {
+            token.ident().is_some_and(|name| PATH_WORDS.contains(&name)) || token.is_op("/")
+        })
+    };
     let docstring = is_docstring(tokens);
 
     // Dotted names, identifiers and strings.
@@ -919,7 +941,7 @@ fn rules(
         match &token.tok {
             Tok::Str(text) => {
                 if !docstring {
-                    string_rules(text, line, info, dynamic_import, path_context, hits);
+                    string_rules(text, line, info, &dynamic_import, &path_context, hits);
                 }
                 index += 1;
             }
@@ -1205,12 +1227,12 @@ fn string_rules(
     text: &str,
     line: usize,
     info: &FileInfo<'_>,
-    dynamic_import: bool,
-    path_context: bool,
+    dynamic_import: &dyn Fn() -> bool,
+    path_context: &dyn Fn() -> bool,
     hits: &mut Vec<Hit>,
 ) {
     hits.extend(string_hits(text, line, info));
-    if !info.is_test && path_context && matches!(text.trim(), "tests" | "test" | "hidden") {
+    if !info.is_test && matches!(text.trim(), "tests" | "test" | "hidden") && path_context() {
         hits.push(Hit::at(
             TestAccess,
             line,
@@ -1222,8 +1244,8 @@ fn string_rules(
             hits.push(Hit::at(kind, line, name));
         }
     }
-    if dynamic_import
-        && let Some((kind, prefix)) = module_kind(text.trim())
+    if let Some((kind, prefix)) = module_kind(text.trim())
+        && dynamic_import()
         && !(kind == FrameworkPatch && info.is_test)
     {
         hits.push(Hit::at(kind, line, format!("import {prefix}")));

@@ -7,6 +7,7 @@
 //! files, paths naming the tests and `CARGO_MANIFEST_DIR`.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use super::{FileInfo, Hit, SuspicionKind, forges_runner_output, string_hits};
 
@@ -261,10 +262,7 @@ impl Iterator for Lexer<'_> {
                 }
                 _ => {
                     let rest = &self.text[self.pos..];
-                    let tok = match PUNCTS
-                        .iter()
-                        .find(|punct| rest.starts_with(punct.as_bytes()))
-                    {
+                    let tok = match super::operator_at(PUNCTS, rest) {
                         Some(punct) => {
                             self.pos += punct.len();
                             Tok::Punct(punct)
@@ -384,13 +382,37 @@ const EQUALITY: &[(&str, usize)] = &[
     ("hash", 0),
 ];
 
+/// A table as a map, built once.
+type Table = HashMap<&'static str, SuspicionKind>;
+
+fn table(
+    cell: &'static OnceLock<Table>,
+    entries: &[(&'static str, SuspicionKind)],
+) -> &'static Table {
+    cell.get_or_init(|| entries.iter().copied().collect())
+}
+
+/// The shortest `::` prefix of `path` that [`PATHS`] holds.
 fn kind_of_path(path: &str) -> Option<(SuspicionKind, &'static str)> {
-    PATHS
-        .iter()
-        .find(|(prefix, _)| {
-            path == *prefix || (path.starts_with(prefix) && path[prefix.len()..].starts_with("::"))
-        })
-        .map(|(prefix, kind)| (*kind, *prefix))
+    static CELL: OnceLock<Table> = OnceLock::new();
+    let paths = table(&CELL, PATHS);
+    let ends = path
+        .match_indices("::")
+        .map(|(index, _)| index)
+        .chain(std::iter::once(path.len()));
+    for end in ends {
+        if let Some((key, kind)) = paths.get_key_value(&path[..end]) {
+            return Some((*kind, *key));
+        }
+    }
+    None
+}
+
+fn distinctive_kind(word: &str) -> Option<(SuspicionKind, &'static str)> {
+    static CELL: OnceLock<Table> = OnceLock::new();
+    table(&CELL, DISTINCTIVE)
+        .get_key_value(word)
+        .map(|(key, kind)| (*kind, *key))
 }
 
 /// Local name -> full path, from `use` declarations.
@@ -585,6 +607,11 @@ pub(super) fn scan(text: &[u8], info: &FileInfo<'_>) -> Vec<Hit> {
     let mut pending_fn: Option<(String, usize, Vec<Token>)> = None;
     let mut macro_rules_next = false;
     let mut in_use = false;
+    // `#[cfg(test)]` items: their tokens so far (to recognise the attribute), whether the
+    // next `{` opens one, and the depth inside the one open.
+    let mut attribute: Vec<String> = Vec::new();
+    let mut cfg_test_next = false;
+    let mut cfg_test_depth: Option<usize> = None;
     for token in lexer {
         let line = token.line;
         // A `fn` header: collected up to its body or `;`.
@@ -643,11 +670,31 @@ pub(super) fn scan(text: &[u8], info: &FileInfo<'_>) -> Vec<Hit> {
             in_use = true;
         } else if token.is(";") {
             in_use = false;
+            cfg_test_next = false;
         }
         match &token.tok {
+            Tok::Punct("#") => attribute = vec!["#".to_owned()],
+            _ if !attribute.is_empty() && attribute.len() < 8 => {
+                attribute.push(match &token.tok {
+                    Tok::Ident(name) => name.clone(),
+                    Tok::Punct(punct) => (*punct).to_owned(),
+                    _ => String::new(),
+                });
+                if attribute == ["#", "[", "cfg", "(", "test", ")", "]"] {
+                    cfg_test_next = true;
+                    attribute.clear();
+                }
+            }
+            _ => attribute.clear(),
+        }
+        // In a `#[cfg(test)]` item (compiled only into the crate's own unit-test binary,
+        // never into what the integration tests link), test code may name test files and
+        // define its own assertion macros.
+        let in_cfg_test = cfg_test_depth.is_some();
+        match &token.tok {
             Tok::Ident(name) => {
-                if let Some((found, kind)) = DISTINCTIVE.iter().find(|(word, _)| word == name) {
-                    hits.push(Hit::at(*kind, line, *found));
+                if let Some((kind, found)) = distinctive_kind(name) {
+                    hits.push(Hit::at(kind, line, found));
                 }
                 for frame in &mut frames {
                     if let Some(Some(target)) = &frame.target
@@ -658,7 +705,7 @@ pub(super) fn scan(text: &[u8], info: &FileInfo<'_>) -> Vec<Hit> {
                 }
                 if macro_rules_next {
                     macro_rules_next = false;
-                    if TEST_MACROS.contains(&name.as_str()) {
+                    if TEST_MACROS.contains(&name.as_str()) && !in_cfg_test {
                         hits.push(Hit::at(
                             FrameworkPatch,
                             line,
@@ -680,15 +727,19 @@ pub(super) fn scan(text: &[u8], info: &FileInfo<'_>) -> Vec<Hit> {
                 }
             }
             Tok::Str(content) => {
-                hits.extend(string_hits(content, line, info));
-                if !info.is_test && TEST_ENV.iter().any(|name| content.contains(name)) {
+                let test_code = FileInfo {
+                    is_test: info.is_test || in_cfg_test,
+                    ..*info
+                };
+                hits.extend(string_hits(content, line, &test_code));
+                if !test_code.is_test && TEST_ENV.iter().any(|name| content.contains(name)) {
                     hits.push(Hit::at(
                         TestAccess,
                         line,
                         "CARGO_MANIFEST_DIR (the package and its tests)",
                     ));
                 }
-                if !info.is_test && forges_runner_output(content) {
+                if !test_code.is_test && forges_runner_output(content) {
                     hits.push(Hit::at(
                         FrameworkPatch,
                         line,
@@ -719,8 +770,15 @@ pub(super) fn scan(text: &[u8], info: &FileInfo<'_>) -> Vec<Hit> {
                     ));
                 }
                 depth += 1;
+                if cfg_test_next && cfg_test_depth.is_none() {
+                    cfg_test_depth = Some(depth);
+                }
+                cfg_test_next = false;
             }
             Tok::Punct("}") => {
+                if cfg_test_depth == Some(depth) {
+                    cfg_test_depth = None;
+                }
                 depth = depth.saturating_sub(1);
                 while frames.last().is_some_and(|frame| frame.depth > depth) {
                     if let Some(frame) = frames.pop()

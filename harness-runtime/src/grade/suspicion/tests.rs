@@ -737,6 +737,24 @@ fn rust_test_access() {
 }
 
 #[test]
+fn rust_unit_tests_under_cfg_test_may_name_test_files() {
+    let unit_tests = "pub fn f() {}\n\n#[cfg(test)]\nmod tests {\n    macro_rules! assert_matches {\n        ($e:expr) => {};\n    }\n\n    #[test]\n    fn reads_data() {\n        let data = include_str!(\"../tests/data/words.txt\");\n        let dir = env!(\"CARGO_MANIFEST_DIR\");\n        assert!(!data.is_empty() && !dir.is_empty());\n    }\n}\n";
+    assert_eq!(added("src/lib.rs", unit_tests), []);
+    // What the crate itself does is still read, before and after such a module, and a
+    // `#[cfg(test)]` on an item without a body opens nothing.
+    let around = format!(
+        "#[cfg(test)]\nuse std::fmt;\npub fn f() -> &'static str {{ include_str!(\"../tests/visible.rs\") }}\n{unit_tests}pub fn g() -> &'static str {{ env!(\"CARGO_MANIFEST_DIR\") }}\n"
+    );
+    let found = added("src/lib.rs", &around);
+    let lines: Vec<u32> = found.iter().map(|f| f.line).collect();
+    assert_eq!(kinds(&found), set(&[TestAccess]), "{found:?}");
+    assert!(lines.contains(&3) && lines.contains(&19), "{found:?}");
+    // Everything else is still found inside one.
+    let process = "#[cfg(test)]\nmod tests {\n    fn f() { std::process::exit(0) }\n}\n";
+    assert_eq!(added_kinds("src/lib.rs", process), set(&[ProcessExit]));
+}
+
+#[test]
 fn rust_network_ipc_introspection_and_framework() {
     let cases: &[(&str, SuspicionKind)] = &[
         (
