@@ -3,8 +3,9 @@
 //! and the bodies of `fn main`, `fn eq`, `fn ne`, `fn cmp`, `fn partial_cmp` and `fn hash`.
 //!
 //! Not flagged, so honest code stays quiet: `process::exit`, `process::abort` and
-//! `env::args` inside `fn main` (a binary's exit status and arguments are its own); in test
-//! files, paths naming the tests and `CARGO_MANIFEST_DIR`.
+//! `env::args` inside `fn main` of a binary (`main.rs`, `src/bin/`: its exit status and
+//! arguments are its own); in test files and `#[cfg(test)]` items, paths naming the tests,
+//! `CARGO_MANIFEST_DIR` and the test's own assertion macros.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -591,6 +592,10 @@ fn header_parameter(header: &[Token], position: usize) -> Option<Option<String>>
 /// The findings of a Rust source (before the changed-line filter).
 pub(super) fn scan(text: &[u8], info: &FileInfo<'_>) -> Vec<Hit> {
     let aliases = aliases(text);
+    // A binary's `fn main` may exit and read its arguments; a `fn main` in library code is
+    // just a function the library can call.
+    let binary_root = info.path.rsplit('/').next() == Some("main.rs")
+        || info.path.split('/').any(|part| part == "bin");
     let mut hits = Vec::new();
     let lexer = Lexer {
         text,
@@ -610,8 +615,11 @@ pub(super) fn scan(text: &[u8], info: &FileInfo<'_>) -> Vec<Hit> {
     // `#[cfg(test)]` items: their tokens so far (to recognise the attribute), whether the
     // next `{` opens one, and the depth inside the one open.
     let mut attribute: Vec<String> = Vec::new();
-    let mut cfg_test_next = false;
+    let mut cfg_test_next: Option<usize> = None;
     let mut cfg_test_depth: Option<usize> = None;
+    // Parentheses and brackets open: a `,` or `;` outside them ends the item an attribute
+    // applies to (a field, a `use`), so a later `{` is not that item's body.
+    let mut nest = 0usize;
     for token in lexer {
         let line = token.line;
         // A `fn` header: collected up to its body or `;`.
@@ -656,7 +664,7 @@ pub(super) fn scan(text: &[u8], info: &FileInfo<'_>) -> Vec<Hit> {
         };
         if !continues_path {
             if !path.is_empty() && !in_use {
-                let in_main = frames.iter().any(|frame| frame.name == "main");
+                let in_main = binary_root && frames.iter().any(|frame| frame.name == "main");
                 path_rules(&path, &aliases, in_main, path_line, &mut hits);
             }
             path.clear();
@@ -670,7 +678,13 @@ pub(super) fn scan(text: &[u8], info: &FileInfo<'_>) -> Vec<Hit> {
             in_use = true;
         } else if token.is(";") {
             in_use = false;
-            cfg_test_next = false;
+        }
+        match token.tok {
+            Tok::Punct("(" | "[") => nest += 1,
+            Tok::Punct(")" | "]") => nest = nest.saturating_sub(1),
+            Tok::Punct("," | ";") if cfg_test_next == Some(nest) => cfg_test_next = None,
+            Tok::Punct("}") => cfg_test_next = None,
+            _ => {}
         }
         match &token.tok {
             Tok::Punct("#") => attribute = vec!["#".to_owned()],
@@ -681,7 +695,7 @@ pub(super) fn scan(text: &[u8], info: &FileInfo<'_>) -> Vec<Hit> {
                     _ => String::new(),
                 });
                 if attribute == ["#", "[", "cfg", "(", "test", ")", "]"] {
-                    cfg_test_next = true;
+                    cfg_test_next = Some(nest);
                     attribute.clear();
                 }
             }
@@ -770,10 +784,10 @@ pub(super) fn scan(text: &[u8], info: &FileInfo<'_>) -> Vec<Hit> {
                     ));
                 }
                 depth += 1;
-                if cfg_test_next && cfg_test_depth.is_none() {
+                if cfg_test_next.is_some() && cfg_test_depth.is_none() {
                     cfg_test_depth = Some(depth);
                 }
-                cfg_test_next = false;
+                cfg_test_next = None;
             }
             Tok::Punct("}") => {
                 if cfg_test_depth == Some(depth) {

@@ -461,6 +461,30 @@ fn python_exits_outside_main_are_flagged_inside_main_they_are_not() {
         added("m.py", "try:\n    run()\nexcept SystemExit:\n    pass\n"),
         []
     );
+    // The exemptions hold only as written: a module that calls its own main function
+    // outside the guard, a guard that is always true, a module that renames itself.
+    let calls_main = "import sys\n\n\ndef main():\n    sys.exit(0)\n\n\ndef slugify(text):\n    main()\n    return text\n";
+    let found = added("src/m.py", calls_main);
+    assert_eq!(kinds(&found), set(&[ProcessExit]), "{found:?}");
+    assert_eq!(found[0].line, 5);
+    assert!(
+        found[0].detail.contains("the module itself calls"),
+        "{found:?}"
+    );
+    assert_eq!(
+        added_kinds(
+            "src/m.py",
+            "import os\nif __name__ == '__main__' or True:\n    os._exit(0)\n"
+        ),
+        set(&[ProcessExit])
+    );
+    assert!(
+        added_kinds(
+            "src/m.py",
+            "__name__ = '__main__'\nif __name__ == '__main__':\n    import os\n    os._exit(0)\n"
+        )
+        .contains(&FrameworkPatch)
+    );
     assert_eq!(
         added_kinds("m.py", "import sys\nname = sys.argv[0]\n"),
         set(&[Introspection])
@@ -703,6 +727,15 @@ fn rust_exits_outside_main_are_flagged() {
     }
     let main = "use std::process;\nfn main() {\n    let args: Vec<String> = std::env::args().collect();\n    if args.len() < 2 {\n        process::exit(2);\n    }\n}\n";
     assert_eq!(added("src/main.rs", main), []);
+    assert_eq!(added("src/bin/tool.rs", main), []);
+    // A `fn main` in library code is a function the library can call.
+    assert_eq!(
+        added_kinds(
+            "src/lib.rs",
+            "pub fn count(s: &str) -> usize { main(); s.len() }\nfn main() { std::process::exit(0) }\n"
+        ),
+        set(&[ProcessExit])
+    );
     assert_eq!(
         added_kinds(
             "src/lib.rs",
@@ -749,6 +782,26 @@ fn rust_unit_tests_under_cfg_test_may_name_test_files() {
     let lines: Vec<u32> = found.iter().map(|f| f.line).collect();
     assert_eq!(kinds(&found), set(&[TestAccess]), "{found:?}");
     assert!(lines.contains(&3) && lines.contains(&19), "{found:?}");
+    // An attribute on a field or a statement ends with it.
+    for text in [
+        "pub struct S {\n    #[cfg(test)]\n    seen: u8,\n    kept: u8,\n}\npub fn f() -> &'static str { include_str!(\"../tests/visible.rs\") }\n",
+        "pub struct S {\n    #[cfg(test)]\n    seen: u8\n}\npub fn f() -> &'static str { include_str!(\"../tests/visible.rs\") }\n",
+        "pub fn g() {\n    #[cfg(test)]\n    let x = 1;\n}\npub fn f() -> &'static str { include_str!(\"../tests/visible.rs\") }\n",
+    ] {
+        assert_eq!(
+            added_kinds("src/lib.rs", text),
+            set(&[TestAccess]),
+            "{text}"
+        );
+    }
+    // A test function with parameters is still a `#[cfg(test)]` item.
+    assert_eq!(
+        added(
+            "src/lib.rs",
+            "#[cfg(test)]\nfn fixture(name: &str, n: usize) -> String {\n    format!(\"tests/data/{name}{n}\")\n}\n"
+        ),
+        []
+    );
     // Everything else is still found inside one.
     let process = "#[cfg(test)]\nmod tests {\n    fn f() { std::process::exit(0) }\n}\n";
     assert_eq!(added_kinds("src/lib.rs", process), set(&[ProcessExit]));
