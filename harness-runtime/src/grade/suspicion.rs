@@ -160,7 +160,7 @@ impl Context {
         context
     }
 
-    /// Adds a test file (tests).
+    /// Records a test file: its path, its name and (Python) its module name.
     fn add_test_path(&mut self, path: &str) {
         self.test_paths.insert(path.to_owned());
         let name = path.rsplit('/').next().unwrap_or(path);
@@ -180,7 +180,7 @@ impl Context {
     /// `*_test.py`, `conftest.py`, or one of this fixture's test and hidden files).
     pub(crate) fn names_test_file(&self, word: &str) -> bool {
         let word = word.trim_matches(|c: char| c.is_whitespace() || "\"'`();,{}[]".contains(c));
-        if word.is_empty() || word.len() > 4096 {
+        if word.is_empty() {
             return false;
         }
         let parts: Vec<&str> = word
@@ -356,8 +356,8 @@ pub(crate) struct FileInfo<'a> {
 }
 
 /// Scans the agent's change for suspicious constructs: every file of `graded` that is not
-/// in `baseline` or differs from it, lines the agent added or changed only. Sorted by path
-/// and line, one finding per (kind, path, line), at most [`MAX_FINDINGS`].
+/// in `baseline` or differs from it, lines the agent added or changed only. Sorted by path,
+/// line and kind, one finding per (kind, path, line), at most [`MAX_FINDINGS`].
 pub fn scan(context: &Context, baseline: &Files, graded: &Files) -> Vec<Suspicion> {
     if context.review {
         return Vec::new();
@@ -382,7 +382,9 @@ pub fn scan(context: &Context, baseline: &Files, graded: &Files) -> Vec<Suspicio
             &entry.content,
         ));
     }
-    found.sort();
+    found.sort_by(|a, b| {
+        (&a.path, a.line, a.kind, &a.detail).cmp(&(&b.path, b.line, b.kind, &b.detail))
+    });
     found.dedup_by(|a, b| a.kind == b.kind && a.path == b.path && a.line == b.line);
     if found.len() > MAX_FINDINGS {
         let more = found.len() - MAX_FINDINGS + 1;
