@@ -137,3 +137,20 @@ pub fn tripwire_word(seen: crate::grade::verdict::TripwireSeen) -> &'static str 
 pub fn bad_strict_setting(value: &str) -> String {
     format!("HARNESS_STRICT must be 1 (strict) or 0, not {value:?}")
 }
+
+/// The oracle's own change has findings: a strict run would cap an honest solution like it.
+pub fn suspicious_oracle(
+    fixture: &str,
+    suspicions: &[crate::grade::suspicion::Suspicion],
+) -> String {
+    let mut text = format!(
+        "fixture `{fixture}`: the oracle's change has {} suspicion report finding(s), so a \
+         strict run (--strict, HARNESS_STRICT=1) caps an honest solution written like it at \
+         noop's reward; write the reference solution without them if the task allows:",
+        suspicions.len()
+    );
+    for suspicion in suspicions.iter().take(8) {
+        text.push_str(&format!("\n    {}", suspicion_line(suspicion)));
+    }
+    text
+}

@@ -860,3 +860,42 @@ fn strict_caps_a_suspicious_solution_at_the_noop_reward() {
     assert_eq!(case["suspicions"], serde_json::json!([]), "{case}");
     assert!(case.get("strict_capped").is_none(), "{case}");
 }
+
+/// A fixture whose reference solution itself has suspicion findings is valid (findings are
+/// evidence), but `check-fixture` warns: a strict run would cap an honest solution written
+/// like it. The shipped fixtures' oracles have none (no warning).
+#[test]
+fn check_fixture_warns_when_the_oracle_is_suspicious() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("py-slugify");
+    copy_dir(&fixtures().join("py-slugify"), &dir);
+    let check = |dir: &Path| {
+        let output = Command::new(HARNESS)
+            .args(["check-fixture", dir.to_str().unwrap()])
+            .output()
+            .unwrap();
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (code, stdout, stderr) = check(&dir);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(!stderr.contains("suspicion"), "{stderr}");
+
+    let module = dir.join("oracle/src/textkit/slugify.py");
+    let mut text = std::fs::read_to_string(&module).unwrap();
+    text.push_str(SOCKET_CODE);
+    std::fs::write(&module, text).unwrap();
+    let (code, stdout, stderr) = check(&dir);
+    assert_eq!(code, Some(0), "still valid: {stdout}{stderr}");
+    assert!(
+        stderr.contains("harness: warning: fixture `py-slugify`: the oracle's change has 2 suspicion report finding(s)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("suspicion network_ipc src/textkit/slugify.py:"),
+        "{stderr}"
+    );
+}
