@@ -645,16 +645,33 @@ fn python_test_access() {
     ] {
         assert_eq!(added("src/m.py", text), [], "{text}");
     }
-    // The fixture's own test file names.
+    // The fixture's own test and hidden files, by module name: whatever they are called
+    // (a `gen_*.py` generator as much as a `test_*.py`), and only with the fixture's context.
     let fixture = fixture("py-slugify");
     let context = Context::for_fixture(&fixture);
-    let found = scan_file(
-        &context,
-        "src/textkit/x.py",
-        b"",
-        b"import importlib\nm = importlib.import_module('test_slugify_edge')\n",
-    );
-    assert_eq!(kinds(&found), set(&[TestAccess]), "{found:?}");
+    let modules: Vec<&str> = fixture
+        .hidden
+        .keys()
+        .map(|path| path.file_name())
+        .filter_map(|name| name.strip_suffix(".py"))
+        .collect();
+    assert!(!modules.is_empty());
+    for module in modules {
+        let text = format!("import importlib\nm = importlib.import_module('{module}')\n");
+        let found = scan_file(&context, "src/textkit/x.py", b"", text.as_bytes());
+        assert_eq!(kinds(&found), set(&[TestAccess]), "{module}: {found:?}");
+        if !module.starts_with("test_") {
+            assert_eq!(
+                scan_file(
+                    &Context::default(),
+                    "src/textkit/x.py",
+                    b"",
+                    text.as_bytes()
+                ),
+                []
+            );
+        }
+    }
 }
 
 #[test]
