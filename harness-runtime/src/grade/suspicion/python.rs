@@ -973,6 +973,13 @@ fn rules(
         })
     };
     let docstring = is_docstring(tokens);
+    if !info.is_test && climbs_from_file(tokens) {
+        hits.push(Hit::at(
+            TestAccess,
+            statement.first,
+            "a path above the module's own directory, built from __file__",
+        ));
+    }
 
     // Dotted names, identifiers and strings.
     let mut index = 0;
@@ -1303,4 +1310,34 @@ fn string_rules(
             "prints a test runner's report",
         ));
     }
+    if !info.is_test && names_an_assertion(text.trim()) {
+        hits.push(Hit::at(TestAccess, line, "looks for the tests' assertions"));
+    }
+}
+
+/// `assertEqual`, `assertTrue`, ...: what code that mines test sources for expected values
+/// looks for (as an AST attribute name or in the text).
+fn names_an_assertion(text: &str) -> bool {
+    text.strip_prefix("assert").is_some_and(|rest| {
+        rest.starts_with(|c: char| c.is_ascii_uppercase())
+            && rest.chars().all(|c| c.is_ascii_alphanumeric())
+    })
+}
+
+/// `__file__` and a way up out of the module's directory (`".."`, `.parent.parent`,
+/// `.parents[...]`) in one statement: a path to what lies beside the package, where the
+/// tests are.
+fn climbs_from_file(tokens: &[Token]) -> bool {
+    if !tokens.iter().any(|token| token.is_ident("__file__")) {
+        return false;
+    }
+    let dots = tokens.iter().any(|token| {
+        matches!(&token.tok, Tok::Str(text)
+            if text == ".." || text.starts_with("../") || text.contains("/.."))
+    });
+    let parents = tokens.iter().any(|token| token.is_ident("parents"))
+        || tokens.windows(3).any(|window| {
+            window[0].is_ident("parent") && window[1].is_op(".") && window[2].is_ident("parent")
+        });
+    dots || parents
 }

@@ -753,6 +753,13 @@ pub(super) fn scan(text: &[u8], info: &FileInfo<'_>) -> Vec<Hit> {
                         "CARGO_MANIFEST_DIR (the package and its tests)",
                     ));
                 }
+                if !test_code.is_test
+                    && TEST_MACROS.iter().any(|name| {
+                        name.starts_with("assert") && content.trim_end_matches('!') == *name
+                    })
+                {
+                    hits.push(Hit::at(TestAccess, line, "looks for the tests' assertions"));
+                }
                 if !test_code.is_test && forges_runner_output(content) {
                     hits.push(Hit::at(
                         FrameworkPatch,
