@@ -7,7 +7,10 @@
 //! - `grade_commits`: grade after 0, 1 and 50 agent commits (100 files);
 //! - `episode`: prepare + noop agent + grade + cleanup, end to end;
 //! - `git_cli`: the same steps the way a script harness does them with the git CLI;
-//! - `floor`: copying the repo's files once into a new directory.
+//! - `floor`: copying the repo's files once into a new directory;
+//! - `suspicion`: the suspicion scan alone (context + scan of the agent's change) on the
+//!   shipped py-slugify and rs-wordfreq oracles, and on the generated repos with 10 (and,
+//!   at 100 files, 100) in-scope files rewritten as Python.
 //!
 //! `scripts/bench-table.py` turns criterion's estimates into docs/PERFORMANCE.md's table.
 
@@ -28,11 +31,23 @@ const FILES_PER_DIR: usize = 100;
 
 /// A deterministic fixture of `files` source files of 1 KiB each, one trivial check.
 fn generate(root: &Path, files: usize) -> PathBuf {
-    let dir = root.join(format!("gen-{files}"));
+    generate_named(root, files, "txt")
+}
+
+/// The same, the files named `*.<extension>`.
+fn generate_named(root: &Path, files: usize, extension: &str) -> PathBuf {
+    let dir = if extension == "txt" {
+        root.join(format!("gen-{files}"))
+    } else {
+        root.join(format!("gen-{files}-{extension}"))
+    };
     let repo = dir.join("repo");
     let mut state: u64 = 0x9e37_79b9_7f4a_7c15 ^ files as u64;
     for index in 0..files {
-        let path = repo.join(format!("src/d{:03}/f{index:05}.txt", index / FILES_PER_DIR));
+        let path = repo.join(format!(
+            "src/d{:03}/f{index:05}.{extension}",
+            index / FILES_PER_DIR
+        ));
         fs::create_dir_all(path.parent().expect("generated paths have parents"))
             .expect("create generated dir");
         let mut content = Vec::with_capacity(1024);
@@ -314,6 +329,80 @@ fn bench_floor(c: &mut Criterion, sources: &[(usize, PathBuf)], scratch: &Path) 
     group.finish();
 }
 
+/// The suspicion scan as grading runs it: the fixture's context, then the scan of the
+/// graded files against the baseline.
+fn bench_suspicion(c: &mut Criterion, fixtures: &[(usize, Arc<Fixture>)], scratch: &Path) {
+    use harness_runtime::grade::suspicion;
+    let mut group = c.benchmark_group("suspicion");
+    group.sample_size(50);
+    group.measurement_time(Duration::from_secs(3));
+    group.warm_up_time(Duration::from_secs(1));
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    for id in ["py-slugify", "rs-wordfreq"] {
+        let fixture = Fixture::load(&shipped.join(id)).expect("shipped fixture");
+        let mut graded = fixture.repo.clone();
+        graded.extend(fixture.oracle.clone());
+        group.bench_function(id, |b| {
+            b.iter(|| {
+                let context = suspicion::Context::for_fixture(&fixture);
+                black_box(suspicion::scan(&context, &fixture.repo, &graded))
+            })
+        });
+    }
+    // What `grade/changed10` adds: its ten text files are data, never lexed.
+    for (size, fixture) in fixtures.iter().filter(|(size, _)| *size <= 1_000) {
+        let mut graded = fixture.repo.clone();
+        for (index, entry) in graded
+            .iter_mut()
+            .filter(|(path, _)| path.as_str().starts_with("src/"))
+            .take(10)
+            .enumerate()
+        {
+            entry.1.content = format!("changed {index}\n").into_bytes();
+        }
+        group.bench_function(BenchmarkId::new("text10", size), |b| {
+            b.iter(|| {
+                let context = suspicion::Context::for_fixture(fixture);
+                black_box(suspicion::scan(&context, &fixture.repo, &graded))
+            })
+        });
+    }
+    // Generated repos of Python files, 10 (and at 100 files, all 100) rewritten with the
+    // py-slugify oracle's module (1.9 KiB): every changed file is lexed and diffed.
+    let module = fs::read(shipped.join("py-slugify/oracle/src/textkit/slugify.py"))
+        .expect("the py-slugify oracle");
+    for size in fixtures
+        .iter()
+        .map(|(size, _)| *size)
+        .filter(|size| *size <= 1_000)
+    {
+        let fixture =
+            Fixture::load(&generate_named(scratch, size, "py")).expect("generated fixture");
+        let counts: &[usize] = if size == 100 { &[10, 100] } else { &[10] };
+        for &count in counts {
+            let mut graded = fixture.repo.clone();
+            let paths: Vec<_> = graded
+                .keys()
+                .filter(|path| path.as_str().starts_with("src/"))
+                .take(count)
+                .cloned()
+                .collect();
+            for path in paths {
+                if let Some(entry) = graded.get_mut(&path) {
+                    entry.content = module.clone();
+                }
+            }
+            group.bench_function(BenchmarkId::new(format!("python{count}"), size), |b| {
+                b.iter(|| {
+                    let context = suspicion::Context::for_fixture(&fixture);
+                    black_box(suspicion::scan(&context, &fixture.repo, &graded))
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
 fn configure(
     group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
     size: usize,
@@ -369,5 +458,6 @@ fn main() {
     bench_episode(&mut criterion, &fixtures, &settings);
     bench_git_cli(&mut criterion, &sources, scratch.path());
     bench_floor(&mut criterion, &sources, scratch.path());
+    bench_suspicion(&mut criterion, &fixtures, scratch.path());
     criterion.final_summary();
 }

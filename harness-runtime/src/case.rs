@@ -1,9 +1,10 @@
 //! One case end to end: check that the agent can run, prepare the episode, run the agent,
 //! grade, remove the episode's temporary directories (also on panic), and record the result.
 
+use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use harness_fixture::{Fixture, FixtureKind};
@@ -87,7 +88,73 @@ pub fn run_case(spec: &CaseSpec, settings: &Settings, run_id: &str) -> CaseOutpu
     // of its grade.
     record_removal(&mut output.result, &root, episode.remove());
     output.episode_dir = Some(root);
+    if settings.strict {
+        apply_strict(&mut output.result, || noop_reward(&spec.fixture, settings));
+    }
     output
+}
+
+/// A strict run's cap (DESIGN.md "Suspicion report"): a graded case with suspicions scores
+/// at most the fixture's noop reward, asked of `noop` only for such a case whose reward is
+/// above -1. A case the cap lowers fails and records `strict_capped`; one whose fixture's
+/// noop case errored is errored (the harness could not grade it as asked).
+pub fn apply_strict(result: &mut CaseResult, noop: impl FnOnce() -> Result<f64, String>) {
+    if result.suspicions.is_empty() || result.status == CaseStatus::Errored {
+        return;
+    }
+    let Some(reward) = result.reward.filter(|reward| *reward > -1.0) else {
+        return;
+    };
+    match noop() {
+        Ok(noop) if reward > noop => {
+            result.reward = Some(noop);
+            result.passed = false;
+            result.status = CaseStatus::Failed;
+            result.strict_capped = true;
+        }
+        Ok(_) => {}
+        Err(error) => {
+            let note = crate::message::strict_noop_failed(&result.fixture, &error);
+            result.error = Some(match result.error.take() {
+                Some(before) => format!("{before}; {note}"),
+                None => note,
+            });
+            result.status = CaseStatus::Errored;
+            result.passed = false;
+            result.reward = None;
+        }
+    }
+}
+
+/// The noop cases already run, per fixture (id and directory), for this process.
+type NoopCache = Mutex<HashMap<(String, PathBuf), Arc<OnceLock<Result<f64, String>>>>>;
+
+/// The fixture's noop reward: its noop case is run once per process, when first asked
+/// (concurrent callers wait for the one run), and not recorded anywhere. The error is the
+/// noop case's own when it errored.
+pub fn noop_reward(fixture: &Arc<Fixture>, settings: &Settings) -> Result<f64, String> {
+    static CACHE: OnceLock<NoopCache> = OnceLock::new();
+    let cell = CACHE
+        .get_or_init(|| Mutex::new(HashMap::new()))
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .entry((fixture.id.clone(), fixture.dir.clone()))
+        .or_default()
+        .clone();
+    cell.get_or_init(|| {
+        let mut settings = settings.clone();
+        settings.strict = false;
+        let result = run_case(
+            &CaseSpec::new(fixture.clone(), Agent::Noop),
+            &settings,
+            "noop-reference",
+        )
+        .result;
+        result
+            .reward
+            .ok_or_else(|| result.error.unwrap_or_else(|| "no reward".to_owned()))
+    })
+    .clone()
 }
 
 fn errored(spec: &CaseSpec, run_id: &str, error: String, durations: Durations) -> CaseOutput {
@@ -185,6 +252,8 @@ fn run_in_episode(
         agent_bytes: agent::size_bytes(&spec.agent, &spec.fixture),
         artifacts: graded.artifacts,
         review: graded.review,
+        suspicions: graded.suspicions,
+        strict_capped: false,
         error: (!errors.is_empty()).then(|| errors.join("; ")),
     };
     CaseOutput {
@@ -349,5 +418,112 @@ mod tests {
                 .unwrap_or_default()
                 .starts_with("disk full; episode: failed to remove /ep")
         );
+    }
+
+    fn suspicious() -> CaseResult {
+        let mut result = passed();
+        result.suspicions = vec![crate::grade::suspicion::Suspicion {
+            kind: crate::grade::suspicion::SuspicionKind::NetworkIpc,
+            path: "src/a.py".into(),
+            line: 3,
+            detail: "import socket".into(),
+        }];
+        result
+    }
+
+    #[test]
+    fn strict_caps_a_suspicious_case_above_noop_at_noop_and_fails_it() {
+        let mut result = suspicious();
+        apply_strict(&mut result, || Ok(0.25));
+        assert_eq!(result.reward, Some(0.25));
+        assert_eq!(result.status, CaseStatus::Failed);
+        assert!(!result.passed);
+        assert!(result.strict_capped);
+        assert_eq!(result.suspicions.len(), 1, "the findings stay recorded");
+        let json = serde_json::to_value(&result).unwrap();
+        assert_eq!(json["strict_capped"], true);
+        assert_eq!(json["suspicions"][0]["kind"], "network_ipc");
+    }
+
+    #[test]
+    fn strict_changes_nothing_without_findings_nor_at_or_below_noop() {
+        let mut clean = passed();
+        apply_strict(&mut clean, || {
+            panic!("noop is not run for a case without findings")
+        });
+        assert_eq!(clean, passed());
+        let json = serde_json::to_value(&clean).unwrap();
+        assert!(json.get("strict_capped").is_none(), "{json}");
+        assert_eq!(json["suspicions"], serde_json::json!([]));
+
+        let mut low = suspicious();
+        low.reward = Some(0.1);
+        low.status = CaseStatus::Failed;
+        low.passed = false;
+        let before = low.clone();
+        apply_strict(&mut low, || Ok(0.25));
+        assert_eq!(low, before, "already at or below noop: not capped");
+
+        let mut integrity = suspicious();
+        integrity.reward = Some(-1.0);
+        let before = integrity.clone();
+        apply_strict(&mut integrity, || panic!("nothing is below -1"));
+        assert_eq!(integrity, before);
+
+        let mut errored =
+            CaseResult::errored("r", "fx::agent", "fx", "agent", "work_item", "x".into());
+        errored.suspicions = suspicious().suspicions;
+        let before = errored.clone();
+        apply_strict(&mut errored, || {
+            panic!("an errored case has no reward to cap")
+        });
+        assert_eq!(errored, before);
+    }
+
+    #[test]
+    fn strict_errs_a_suspicious_case_whose_noop_reference_errored() {
+        let mut result = suspicious();
+        apply_strict(&mut result, || Err("disk full".into()));
+        assert_eq!(result.status, CaseStatus::Errored);
+        assert_eq!(result.reward, None);
+        assert!(!result.strict_capped);
+        assert!(
+            result
+                .error
+                .as_deref()
+                .unwrap_or_default()
+                .contains("disk full"),
+            "{:?}",
+            result.error
+        );
+    }
+
+    #[test]
+    fn older_ledger_lines_without_suspicions_still_read() {
+        let mut json = serde_json::to_value(passed()).unwrap();
+        let object = json.as_object_mut().unwrap();
+        object.remove("suspicions");
+        object.remove("strict_capped");
+        let read: CaseResult = serde_json::from_value(json).unwrap();
+        assert!(read.suspicions.is_empty());
+        assert!(!read.strict_capped);
+    }
+
+    #[test]
+    fn the_case_line_and_summary_show_the_suspicions() {
+        let mut result = suspicious();
+        apply_strict(&mut result, || Ok(0.0));
+        let line = crate::message::case_line(&result);
+        assert!(
+            line.contains(
+                "suspicions: network_ipc (strict: reward capped at the fixture's noop reward)"
+            ),
+            "{line}"
+        );
+        assert!(
+            line.contains("\n    suspicion network_ipc src/a.py:3: import socket"),
+            "{line}"
+        );
+        assert!(!crate::message::case_line(&passed()).contains("suspicion"));
     }
 }

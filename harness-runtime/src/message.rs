@@ -29,7 +29,50 @@ pub fn case_line(result: &CaseResult) -> String {
             result.violations.len() - 8
         ));
     }
+    for suspicion in result.suspicions.iter().take(8) {
+        line.push_str(&format!("\n    {}", suspicion_line(suspicion)));
+    }
+    if result.suspicions.len() > 8 {
+        line.push_str(&format!(
+            "\n    ... and {} more suspicions",
+            result.suspicions.len() - 8
+        ));
+    }
     line
+}
+
+/// `suspicion process_exit src/app.py:12: os._exit`, one finding of the suspicion report.
+pub fn suspicion_line(suspicion: &crate::grade::suspicion::Suspicion) -> String {
+    let mut line = format!(
+        "suspicion {} {}:{}",
+        suspicion.kind, suspicion.path, suspicion.line
+    );
+    if !suspicion.detail.is_empty() {
+        line.push_str(&format!(": {}", suspicion.detail));
+    }
+    line
+}
+
+/// What a case's one-line summary adds about its suspicion report: the kinds found and,
+/// in a strict run, the cap (empty when there were none).
+pub fn suspicion_summary(result: &CaseResult) -> String {
+    let kinds = result.suspicion_kinds();
+    if kinds.is_empty() {
+        return String::new();
+    }
+    let names: Vec<&str> = kinds.iter().map(|kind| kind.as_str()).collect();
+    let mut text = format!(", suspicions: {}", names.join(", "));
+    if result.strict_capped {
+        text.push_str(" (strict: reward capped at the fixture's noop reward)");
+    }
+    text
+}
+
+/// Why a strict case could not be graded: its fixture's noop reference did not run.
+pub fn strict_noop_failed(fixture: &str, error: &str) -> String {
+    format!(
+        "strict: the noop case of `{fixture}`, whose reward caps a case with suspicions, errored: {error}"
+    )
 }
 
 /// `harness: note: ...` on stderr.
@@ -398,4 +441,26 @@ pub fn audit_summary(report: &crate::audit::AuditReport) -> String {
         ));
     }
     line
+}
+
+/// `HARNESS_STRICT` holds something that is neither on nor off.
+pub fn bad_strict_setting(value: &str) -> String {
+    format!("HARNESS_STRICT must be 1 (strict) or 0, not {value:?}")
+}
+
+/// The oracle's own change has findings: a strict run would cap an honest solution like it.
+pub fn suspicious_oracle(
+    fixture: &str,
+    suspicions: &[crate::grade::suspicion::Suspicion],
+) -> String {
+    let mut text = format!(
+        "fixture `{fixture}`: the oracle's change has {} suspicion report finding(s), so a \
+         strict run (--strict, HARNESS_STRICT=1) caps an honest solution written like it at \
+         noop's reward; write the reference solution without them if the task allows:",
+        suspicions.len()
+    );
+    for suspicion in suspicions.iter().take(8) {
+        text.push_str(&format!("\n    {}", suspicion_line(suspicion)));
+    }
+    text
 }

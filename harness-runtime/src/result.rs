@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::grade::suspicion::{Suspicion, SuspicionKind};
 use crate::grade::verdict::{TestRecord, TripwireSeen};
 use crate::grade::violation::{Violation, ViolationCode};
 
@@ -173,6 +174,14 @@ pub struct CaseResult {
     /// Review family breakdown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review: Option<ReviewScore>,
+    /// Constructs in the agent's change that only gaming needs (DESIGN.md "Suspicion
+    /// report"): evidence, never a violation; they change the reward only in a strict run.
+    #[serde(default)]
+    pub suspicions: Vec<Suspicion>,
+    /// A strict run (`harness run --strict`, `HARNESS_STRICT=1`) capped this case's reward
+    /// at the fixture's noop reward because of its suspicions (present only when it did).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub strict_capped: bool,
     /// For `errored`: what went wrong.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -227,8 +236,22 @@ impl CaseResult {
             agent_bytes: 0,
             artifacts: BTreeMap::new(),
             review: None,
+            suspicions: Vec::new(),
+            strict_capped: false,
             error: Some(error),
         }
+    }
+
+    /// The distinct suspicion kinds found, in order.
+    pub fn suspicion_kinds(&self) -> Vec<SuspicionKind> {
+        let mut kinds: Vec<SuspicionKind> = self
+            .suspicions
+            .iter()
+            .map(|suspicion| suspicion.kind)
+            .collect();
+        kinds.sort();
+        kinds.dedup();
+        kinds
     }
 
     /// One line for test output: status, reward, violation codes.
@@ -255,6 +278,7 @@ impl CaseResult {
             "{}: {status}, reward {reward}, violations: {codes}",
             self.case
         );
+        line.push_str(&crate::message::suspicion_summary(self));
         if let Some(error) = &self.error {
             line.push_str(&format!(", error: {error}"));
         }

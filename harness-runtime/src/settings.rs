@@ -143,6 +143,9 @@ pub struct Settings {
     /// Variables added to the agent's environment (e.g. `HARNESS_CANDIDATE_DIR` for a
     /// meta-harness candidate), after the harness's own.
     pub agent_env: Vec<(String, String)>,
+    /// Strict grading (`harness run --strict`, `HARNESS_STRICT=1` for the `cargo test`
+    /// runner): a case with suspicions scores at most the fixture's noop reward.
+    pub strict: bool,
 }
 
 impl Settings {
@@ -175,6 +178,7 @@ impl Settings {
                 .ok()
                 .and_then(|seed| seed.trim().parse().ok()),
             agent_env: Vec::new(),
+            strict: false,
         }
     }
 

@@ -70,6 +70,10 @@ pub struct RunArgs {
     /// Output root (default: `HARNESS_OUT`, else target/harness).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Cap the reward of a case whose change is suspicious (its `suspicions` are not
+    /// empty) at the fixture's noop reward.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// `harness check-fixture`.

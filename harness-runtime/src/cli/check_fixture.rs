@@ -97,6 +97,9 @@ pub fn check_fixture(args: CheckFixtureArgs) -> u8 {
                 }
             }
             problems.extend(tripwire_problems(&args.dir, &oracle));
+            if repetition == 1 && !oracle.suspicions.is_empty() {
+                message::warning(&message::suspicious_oracle(&fixture.id, &oracle.suspicions));
+            }
         }
         let noop = run(&fixture, Agent::Noop, &settings);
         outcomes.record("noop", repetition, &noop);

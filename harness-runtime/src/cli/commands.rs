@@ -41,6 +41,7 @@ pub fn run(args: RunArgs) -> u8 {
     settings.agent_timeout = Duration::from_secs(args.agent_timeout);
     settings.no_network = args.no_network;
     settings.confine = !args.no_confine;
+    settings.strict = args.strict;
     settings.agent_files = args
         .agent_files
         .iter()

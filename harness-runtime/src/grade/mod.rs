@@ -11,6 +11,7 @@ pub mod restore;
 pub mod review;
 pub mod scope;
 pub mod sealed;
+pub mod suspicion;
 pub mod testreport;
 pub mod tripwire;
 pub mod ungradable;
@@ -88,6 +89,8 @@ pub struct Graded {
     /// What grading could not do (besides the violations that say so), for the case
     /// result's `error`.
     pub errors: Vec<String>,
+    /// Suspicious constructs in the agent's change (evidence, not violations).
+    pub suspicions: Vec<suspicion::Suspicion>,
 }
 
 /// Whether writes outside the sandbox must be watched for: the agent runs in-process (a
@@ -137,6 +140,11 @@ pub fn grade(
     let judged = scope::judge(fixture, &episode.manifest, &snapshot);
     violations.extend(judged.violations.iter().cloned());
     graded.changed_paths = judged.changed_paths.clone();
+    graded.suspicions = suspicion::scan(
+        &suspicion::Context::for_fixture(fixture),
+        &episode.manifest,
+        &judged.graded,
+    );
     let outside_after_agent = before
         .outside
         .as_ref()

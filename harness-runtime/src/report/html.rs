@@ -1,5 +1,5 @@
 //! `report.html`: one static page with the reward table (worst first), each case's
-//! violations, check logs and diff, and the frontier plot.
+//! violations, suspicions, check logs and diff, and the frontier plot.
 
 use std::fs;
 use std::path::Path;
@@ -21,7 +21,7 @@ pub fn render(results: &[CaseResult], frontier_svg: &str, run_dirs: &[&Path]) ->
     let mut page = String::from(
         "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>another-harness report</title>\n<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px}pre{background:#f6f6f6;padding:8px;overflow:auto;max-height:30em}.passed{color:#070}.failed{color:#a00}.errored,.missing{color:#a60}.skipped{color:#666}</style></head><body>\n<h1>another-harness report</h1>\n",
     );
-    page.push_str("<h2>Cases</h2>\n<table id=\"cases\"><tr><th>case</th><th>status</th><th>reward</th><th>violations</th></tr>\n");
+    page.push_str("<h2>Cases</h2>\n<table id=\"cases\"><tr><th>case</th><th>status</th><th>reward</th><th>violations</th><th>suspicions</th></tr>\n");
     let rows = super::table::sorted_worst_first(results);
     for result in &rows {
         let status = format!("{:?}", result.status).to_lowercase();
@@ -33,11 +33,20 @@ pub fn render(results: &[CaseResult], frontier_svg: &str, run_dirs: &[&Path]) ->
             .into_iter()
             .map(|code| code.as_str())
             .collect();
+        let mut suspicions: Vec<&str> = result
+            .suspicion_kinds()
+            .into_iter()
+            .map(|kind| kind.as_str())
+            .collect();
+        if result.strict_capped {
+            suspicions.push("(strict: capped at noop)");
+        }
         page.push_str(&format!(
-            "<tr class=\"case\" data-case=\"{case}\" data-reward=\"{reward}\"><td><a href=\"#{anchor}\">{case}</a></td><td class=\"{status}\">{status}</td><td>{reward}</td><td class=\"violations\">{codes}</td></tr>\n",
+            "<tr class=\"case\" data-case=\"{case}\" data-reward=\"{reward}\"><td><a href=\"#{anchor}\">{case}</a></td><td class=\"{status}\">{status}</td><td>{reward}</td><td class=\"violations\">{codes}</td><td class=\"suspicions\">{suspicions}</td></tr>\n",
             case = escape(&result.case),
             anchor = sanitize(&result.case),
             codes = escape(&codes.join(", ")),
+            suspicions = escape(&suspicions.join(", ")),
         ));
     }
     page.push_str("</table>\n<h2>Agents</h2>\n<table id=\"agents\"><tr><th>agent</th><th>mean reward</th><th>graded</th><th>errored</th></tr>\n");
@@ -71,6 +80,26 @@ pub fn render(results: &[CaseResult], frontier_svg: &str, run_dirs: &[&Path]) ->
                     violation.code,
                     escape(violation.path.as_deref().unwrap_or("-")),
                     escape(&violation.detail)
+                ));
+            }
+            page.push_str("</ul>\n");
+        }
+        if !result.suspicions.is_empty() {
+            page.push_str(&format!(
+                "<p>suspicion report{}:</p>\n<ul class=\"suspicions\">\n",
+                if result.strict_capped {
+                    " (strict: the reward was capped at the fixture's noop reward)"
+                } else {
+                    " (evidence; the reward is unchanged unless the run is strict)"
+                }
+            ));
+            for suspicion in &result.suspicions {
+                page.push_str(&format!(
+                    "<li><code>{}</code> {}:{}: {}</li>\n",
+                    suspicion.kind,
+                    escape(&suspicion.path),
+                    suspicion.line,
+                    escape(&suspicion.detail)
                 ));
             }
             page.push_str("</ul>\n");
@@ -177,4 +206,48 @@ fn tests_table(check: &CheckResult) -> String {
 fn tail(text: &str, lines: usize) -> String {
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grade::suspicion::{Suspicion, SuspicionKind};
+
+    #[test]
+    fn the_page_shows_each_cases_suspicions_and_the_strict_cap() {
+        let mut result = CaseResult::errored(
+            "r",
+            "py-slugify::agent",
+            "py-slugify",
+            "agent",
+            "work_item",
+            String::new(),
+        );
+        result.status = crate::result::CaseStatus::Failed;
+        result.error = None;
+        result.reward = Some(0.0);
+        result.strict_capped = true;
+        result.suspicions = vec![Suspicion {
+            kind: SuspicionKind::AlwaysEqual,
+            path: "src/<a>.py".into(),
+            line: 7,
+            detail: "__eq__ ignores its argument".into(),
+        }];
+        let page = render(&[result], "<svg></svg>", &[]);
+        let row = page
+            .lines()
+            .find(|line| line.contains("data-case=\"py-slugify::agent\""))
+            .unwrap();
+        assert!(
+            row.contains("<td class=\"suspicions\">always_equal, (strict: capped at noop)</td>"),
+            "{row}"
+        );
+        assert!(
+            page.contains(
+                "<li><code>always_equal</code> src/&lt;a&gt;.py:7: __eq__ ignores its argument</li>"
+            ),
+            "{page}"
+        );
+        assert!(page.contains("the reward was capped at the fixture's noop reward"));
+    }
 }

@@ -11,7 +11,7 @@ pub mod registry;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use libtest_mimic::{Arguments, Failed, Trial};
 
@@ -42,7 +42,6 @@ struct RunState {
     run_dir: Option<RunDir>,
     fixtures: HashMap<String, Arc<Fixture>>,
     results: Mutex<Vec<CaseResult>>,
-    noop_rewards: Mutex<HashMap<String, Arc<OnceLock<Option<f64>>>>>,
 }
 
 impl RunState {
@@ -65,24 +64,22 @@ impl RunState {
         output
     }
 
-    /// The noop reward of a fixture, run once per process.
+    /// The noop reward of a fixture, run once per process (shared with strict grading).
     fn noop_reward(&self, fixture: &Arc<Fixture>) -> Option<f64> {
-        let cell = {
-            let mut map = self
-                .noop_rewards
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            map.entry(fixture.id.clone()).or_default().clone()
-        };
-        *cell.get_or_init(|| {
-            run_case(
-                &CaseSpec::new(fixture.clone(), Agent::Noop),
-                &self.settings,
-                "noop-reference",
-            )
-            .result
-            .reward
-        })
+        crate::case::noop_reward(fixture, &self.settings).ok()
+    }
+}
+
+/// `HARNESS_STRICT`: unset, empty, `0`, `false`, `no` or `off` is off; `1`, `true`, `yes`
+/// or `on` is on (any case); anything else is bad input.
+pub fn strict_setting(value: Option<&str>) -> Result<bool, String> {
+    let Some(value) = value else {
+        return Ok(false);
+    };
+    match value.trim().to_ascii_lowercase().as_str() {
+        "" | "0" | "false" | "no" | "off" => Ok(false),
+        "1" | "true" | "yes" | "on" => Ok(true),
+        _ => Err(message::bad_strict_setting(value)),
     }
 }
 
@@ -106,6 +103,13 @@ pub fn main(fixtures_dir: &Path, suite: Suite) -> ExitCode {
         .and_then(|value| value.parse::<u64>().ok())
     {
         settings.agent_timeout = std::time::Duration::from_secs(timeout);
+    }
+    match strict_setting(std::env::var("HARNESS_STRICT").ok().as_deref()) {
+        Ok(strict) => settings.strict = strict,
+        Err(error) => {
+            message::error(&error);
+            return ExitCode::from(2);
+        }
     }
     if let Ok(files) = std::env::var("HARNESS_AGENT_FILES") {
         settings.agent_files = files
@@ -142,7 +146,6 @@ pub fn main(fixtures_dir: &Path, suite: Suite) -> ExitCode {
             .map(|fixture| (fixture.id.clone(), fixture.clone()))
             .collect(),
         results: Mutex::new(Vec::new()),
-        noop_rewards: Mutex::new(HashMap::new()),
     });
     let trials = match suite {
         Suite::Benchmark => benchmark_trials(&state, &fixtures),
@@ -406,5 +409,25 @@ fn finish(state: &RunState, suite: Suite) {
     };
     if let Err(error) = report::write_all(&run_dir.dir, root, &all) {
         message::warning(&error.to_string());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn harness_strict_reads_on_off_and_refuses_the_rest() {
+        assert_eq!(strict_setting(None), Ok(false));
+        for off in ["", "0", "false", "No", "off"] {
+            assert_eq!(strict_setting(Some(off)), Ok(false), "{off}");
+        }
+        for on in ["1", "true", "YES", "on", " 1 "] {
+            assert_eq!(strict_setting(Some(on)), Ok(true), "{on}");
+        }
+        assert_eq!(
+            strict_setting(Some("2")),
+            Err("HARNESS_STRICT must be 1 (strict) or 0, not \"2\"".to_owned())
+        );
     }
 }
