@@ -1,4 +1,4 @@
-//! Nothing in the sandbox names the answer (issue 13, item 7): for every shipped fixture an
+//! Nothing in the sandbox names the answer: for every shipped fixture an
 //! episode looks at everything an agent can see (its environment, every path and file of
 //! the worktree, the git dir's files, refs, log, config and objects) and finds neither the
 //! fixture id nor the word "honeypot"; `HARNESS_FIXTURE_ID` is the opaque alias; and the

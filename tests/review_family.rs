@@ -1,4 +1,4 @@
-//! The review family (issue 9), end to end: every review fixture under every baseline policy
+//! The review family, end to end: every review fixture under every baseline policy
 //! through `harness_runtime::run_case`, the invariants the family promises, and the ways a
 //! reviewer can go wrong (a malformed verdict, editing the code under review, moving the
 //! commit under review).
@@ -681,7 +681,7 @@ fn the_reviewer_sees_the_change_on_top_of_the_baseline() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Reading the answer from names (issue 13, item 7)
+// Reading the answer from names
 // ---------------------------------------------------------------------------------------
 
 /// An external reviewer that never reads the code: it looks at `HARNESS_FIXTURE_ID`, the

@@ -54,7 +54,7 @@ pub use harness_macros::{attack, fixtures, work_item};
 
 /// The `main` of a `harness = false` test binary: `main!(benchmark)` in `tests/benchmark.rs`
 /// runs every fixture's noop and oracle cases and every `#[work_item]`; `main!(attacks)` in
-/// `tests/attacks.rs` runs every `#[attack]`. Fixtures are read from `fixtures/` under the
+/// `tests/attacks/` runs every `#[attack]`. Fixtures are read from `fixtures/` under the
 /// package root, or from the directory given: `main!(benchmark, "my-fixtures")`.
 ///
 /// The expansion also names the directory with [`fixtures!`], so a broken fixture is a

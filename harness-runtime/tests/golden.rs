@@ -106,7 +106,10 @@ fn result_and_summary_json_are_unchanged() {
             .env("HARNESS_CHECK_SEED", "7")
             .output()
             .unwrap();
-        assert!(status.status.code().is_some_and(|code| code <= 1), "{status:?}");
+        assert!(
+            status.status.code().is_some_and(|code| code <= 1),
+            "{status:?}"
+        );
     }
     let runs: Vec<PathBuf> = std::fs::read_dir(out.path().join("runs"))
         .unwrap()
@@ -117,7 +120,11 @@ fn result_and_summary_json_are_unchanged() {
         for case in std::fs::read_dir(run.join("cases")).unwrap() {
             let case = case.unwrap().path();
             let result = std::fs::read_to_string(case.join("result.json")).unwrap();
-            let name = case.file_name().unwrap().to_string_lossy().replace("__", "-");
+            let name = case
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .replace("__", "-");
             golden(&format!("result-{name}.json"), &normalise(&result));
         }
         let text = std::fs::read_to_string(run.join("summary.json")).unwrap();

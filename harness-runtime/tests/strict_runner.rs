@@ -1,4 +1,4 @@
-//! `HARNESS_STRICT=1` through the `cargo test` runner (issue 14 item 4). This binary is
+//! `HARNESS_STRICT=1` through the `cargo test` runner. This binary is
 //! both sides: run by cargo (or nextest) it is an ordinary libtest-style test binary whose
 //! test runs it again as a benchmark runner (`harness_runtime::runner::main`, as
 //! `tests/benchmark.rs` does) with `HARNESS_AGENT` set to an agent that solves py-slugify

@@ -1,4 +1,4 @@
-//! The suspicion report (issue 14, item 4): constructs in the agent's change that only
+//! The suspicion report: constructs in the agent's change that only
 //! gaming needs in the task's code, such as reading test or hidden paths, patching the test
 //! framework, exiting the process, opening sockets or IPC, frame or garbage-collector
 //! introspection, and equality overrides that ignore their argument.

@@ -2,7 +2,7 @@
 //!
 //! `tests/benchmark.rs` runs `<fixture>::noop`, `<fixture>::oracle` (and, for review
 //! fixtures, the baseline policies) for every fixture plus every `#[work_item]`; with
-//! `HARNESS_AGENT` set it runs `<fixture>::agent` instead. `tests/attacks.rs` runs every
+//! `HARNESS_AGENT` set it runs `<fixture>::agent` instead. `tests/attacks/` runs every
 //! `#[attack]`. Each case is recorded in the run ledger as it ends; the run ends with the
 //! reward table and the frontier artifacts.
 
@@ -84,7 +84,7 @@ pub fn strict_setting(value: Option<&str>) -> Result<bool, String> {
 }
 
 /// The entry point of a `harness = false` test binary: `tests/benchmark.rs` uses
-/// `Suite::Benchmark`, `tests/attacks.rs` `Suite::Attacks`. `fixtures_dir` is resolved
+/// `Suite::Benchmark`, `tests/attacks/` `Suite::Attacks`. `fixtures_dir` is resolved
 /// against the package root.
 pub fn main(fixtures_dir: &Path, suite: Suite) -> ExitCode {
     let _ = confine::become_subreaper();

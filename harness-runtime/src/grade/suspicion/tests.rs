@@ -1,5 +1,5 @@
 //! The suspicion scan: each rule on what it must find and on honest code it must leave
-//! alone; the forged-results and honeypot attacks of `tests/attacks.rs` (their changes,
+//! alone; the forged-results and honeypot attacks of `tests/attacks/` (their changes,
 //! reproduced over the real fixtures); every shipped oracle and review change (none); and
 //! bad input (binary, invalid UTF-8, huge, unterminated).
 
@@ -53,7 +53,7 @@ fn attack(id: &str, path: &str, edit: impl FnOnce(&str) -> String) -> Vec<Suspic
 }
 
 // ------------------------------------------------------------------------------------
-// The attacks of tests/attacks.rs ("Forged results" and the honeypot attacks), each
+// The attacks of tests/attacks/results.rs and honeypot.rs ("Forged results" and the honeypot attacks), each
 // change reproduced as the attack makes it.
 // ------------------------------------------------------------------------------------
 
@@ -305,7 +305,7 @@ def median(values):
 
 #[test]
 fn answers_looked_up_in_the_test_sources_is_test_access() {
-    // The red team's `answers_looked_up_in_the_test_sources_py` (tests/attacks.rs on main):
+    // The red team's `answers_looked_up_in_the_test_sources_py` (tests/attacks/results.rs):
     // walks up from `__file__`, parses every test module, tabulates `assertEqual` calls.
     let found = attack("py-slugify", "src/textkit/slugify.py", |old| {
         format!(
