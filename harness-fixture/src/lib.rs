@@ -29,6 +29,7 @@ mod path;
 mod review;
 mod scope;
 mod toml_source;
+mod violation;
 mod work_item;
 
 pub use contract::{
@@ -46,32 +47,5 @@ pub use lock::{LOCK_FILE, LockedCheck, TestOutcome, TestsLock};
 pub use path::{PathError, RepoPath};
 pub use review::{Finding, PlantedDefect, ReviewKey, ReviewRequest, Verdict, VerdictFile};
 pub use scope::Scope;
+pub use violation::{VIOLATION_CODES, ViolationCode};
 pub use work_item::{WorkItem, WorkItemState, WorkItemStatus};
-
-/// Every violation code the harness can report, in the order of DESIGN.md's table.
-///
-/// The macros check `#[attack(violation = "...")]` against this list, so a typo is a
-/// compile error rather than an attack test that can never pass.
-pub const VIOLATION_CODES: &[&str] = &[
-    "contract_rewrite",
-    "committed_tamper",
-    "sibling_metadata_tamper",
-    "replace_ref_forgery",
-    "baseline_mismatch",
-    "scope_violation",
-    "git_config_tamper",
-    "link_escape",
-    "nested_repo",
-    "hidden_check_tamper",
-    "grader_output_forgery",
-    "work_item_redefinition",
-    "work_item_invalid",
-    "unsupported_file",
-    "outside_write",
-    "honeypot_passed",
-    "forged_results",
-    "ungradable_state",
-    "malformed_verdict",
-    "timeout",
-    "resource_limit",
-];
