@@ -203,6 +203,7 @@ fn run_in_episode(
         Ok(graded) => graded,
         Err(error) => return errored(spec, run_id, error.to_string(), durations),
     };
+    let (reward, passed) = crate::reward::case(&graded, &spec.fixture.contract.reward);
     durations.grade = grading_started.elapsed().as_millis() as u64;
     logs.checks = graded
         .check_logs
@@ -234,13 +235,13 @@ fn run_in_episode(
         fixture: spec.fixture.id.clone(),
         agent: spec.agent.name().to_owned(),
         kind: kind.to_owned(),
-        status: if graded.passed {
+        status: if passed {
             CaseStatus::Passed
         } else {
             CaseStatus::Failed
         },
-        passed: graded.passed,
-        reward: Some(graded.reward),
+        passed,
+        reward: Some(reward),
         violations: graded.violations,
         checks: graded.checks,
         deliverables: graded.deliverables,

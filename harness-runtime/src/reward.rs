@@ -1,4 +1,5 @@
-//! The reward formula of DESIGN.md, pure and deterministic.
+//! Every reward formula of DESIGN.md, pure and deterministic: the work item's and the
+//! review family's, from what grading found.
 //!
 //! ```text
 //! checks  = sum(w_i * s_i) / sum(w_i)      s_i = pass_i (0/1), or for a `partial` check the
@@ -11,30 +12,11 @@
 //! reward  = clamp(reward, -1, 1) rounded to 6 decimals; any integrity violation: -1
 //! ```
 
-use harness_fixture::RewardWeights;
+use harness_fixture::{RewardWeights, Verdict};
 
-/// One check as the formula sees it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct CheckScore {
-    /// Its weight.
-    pub weight: f64,
-    /// Its share in [0, 1]: 1 or 0, or the fraction of its locked tests that passed for a
-    /// `partial` check.
-    pub score: f64,
-    /// It passed outright.
-    pub passed: bool,
-}
-
-impl CheckScore {
-    /// An all-or-nothing check.
-    pub fn pass_fail(weight: f64, passed: bool) -> CheckScore {
-        CheckScore {
-            weight,
-            score: f64::from(u8::from(passed)),
-            passed,
-        }
-    }
-}
+use crate::grade::Graded;
+pub use crate::grade::outcome::CheckScore;
+use crate::grade::outcome::ReviewScore;
 
 /// Everything the formula reads.
 #[derive(Debug, Clone, PartialEq)]
@@ -111,6 +93,68 @@ pub fn reward(inputs: &RewardInputs, weights: &RewardWeights) -> f64 {
 /// Whether every check passed (and there was at least one).
 pub fn all_checks_pass(inputs: &RewardInputs) -> bool {
     !inputs.checks.is_empty() && inputs.checks.iter().all(|check| check.passed)
+}
+
+/// A case's reward and whether it passed, from what grading found: the review formula
+/// for a review fixture, the work item formula otherwise.
+pub fn case(graded: &Graded, weights: &RewardWeights) -> (f64, bool) {
+    let integrity_violation = graded
+        .violations
+        .iter()
+        .any(|violation| violation.code.is_integrity());
+    if let Some(breakdown) = &graded.review {
+        let (raw, passed) = review(breakdown);
+        let value = if integrity_violation {
+            -1.0
+        } else {
+            round6((raw - weights.scope_penalty * graded.out_of_scope as f64).clamp(-1.0, 1.0))
+        };
+        return (value, passed && graded.violations.is_empty());
+    }
+    let satisfied = graded
+        .deliverables
+        .iter()
+        .filter(|result| result.satisfied)
+        .count();
+    let inputs = RewardInputs {
+        checks: graded.scores.clone(),
+        deliverables_satisfied: satisfied,
+        deliverables_total: graded.deliverables.len(),
+        closed: graded.closed,
+        out_of_scope_paths: graded.out_of_scope,
+        agent_unfinished: graded.agent_unfinished,
+        integrity_violation,
+    };
+    let passed = all_checks_pass(&inputs)
+        && satisfied == graded.deliverables.len()
+        && graded.closed
+        && graded.violations.is_empty();
+    (reward(&inputs, weights), passed)
+}
+
+/// The review family's reward before the scope penalty, and whether the review passed:
+///
+/// ```text
+/// no parsable verdict              -> 0 (malformed_verdict)
+/// wrong verdict                    -> -0.5 (approving a defective change or rejecting a sound one)
+/// right verdict, defective change  -> 0.4 + 0.6*recall*precision
+/// right verdict, sound change      -> 0.5 + 0.5*precision   (precision is 0 with any finding)
+/// passed = right verdict, recall 1, precision 1
+/// ```
+pub fn review(breakdown: &ReviewScore) -> (f64, bool) {
+    let Some(verdict) = &breakdown.verdict else {
+        return (0.0, false);
+    };
+    let correct = *verdict == breakdown.expected_verdict;
+    let defective =
+        breakdown.expected_verdict == crate::grade::review::verdict_name(Verdict::RequestChanges);
+    let (recall, precision) = (breakdown.recall, breakdown.precision);
+    let raw = match (correct, defective) {
+        (false, _) => -0.5,
+        (true, true) => 0.4 + 0.6 * recall * precision,
+        (true, false) => 0.5 + 0.5 * precision,
+    };
+    (raw, correct && recall == 1.0 && precision == 1.0)
 }
 
 /// Rounds to 6 decimals, so sums of weights like 0.7 + 0.2 + 0.1 give exactly 1.0.

@@ -4,7 +4,7 @@ use harness_fixture::{
     Deliverable, FileKind, Files, RepoPath, WorkItem, WorkItemState, WorkItemStatus,
 };
 
-use crate::result::DeliverableResult;
+use super::outcome::DeliverableResult;
 
 /// Judges one deliverable against the graded files; `baseline` catches an untouched
 /// template.

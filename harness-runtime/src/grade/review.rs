@@ -1,4 +1,5 @@
-//! The review family's reward: verdict correctness, recall and precision of findings.
+//! The review family's grading: the verdict matched against the key, recall and precision
+//! of its findings. `crate::reward::review` turns them into the reward:
 //!
 //! ```text
 //! no parsable verdict              -> 0 (malformed_verdict)
@@ -16,22 +17,19 @@
 
 use harness_fixture::{ReviewKey, Verdict, VerdictFile};
 
-use crate::result::ReviewScore;
+use super::outcome::ReviewScore;
 
-/// Scores a parsed verdict against the key; returns (reward before penalties, passed, breakdown).
-pub fn score(key: &ReviewKey, verdict: Option<&VerdictFile>) -> (f64, bool, ReviewScore) {
+/// Matches a parsed verdict against the key: the verdicts and the findings' recall and
+/// precision (no verdict: recall and precision 0).
+pub fn score(key: &ReviewKey, verdict: Option<&VerdictFile>) -> ReviewScore {
     let expected_verdict = verdict_name(key.verdict).to_owned();
     let Some(verdict) = verdict else {
-        return (
-            0.0,
-            false,
-            ReviewScore {
-                verdict: None,
-                expected_verdict,
-                recall: 0.0,
-                precision: 0.0,
-            },
-        );
+        return ReviewScore {
+            verdict: None,
+            expected_verdict,
+            recall: 0.0,
+            precision: 0.0,
+        };
     };
     let matched_defects = key
         .defects
@@ -62,26 +60,16 @@ pub fn score(key: &ReviewKey, verdict: Option<&VerdictFile>) -> (f64, bool, Revi
     } else {
         matching_findings as f64 / verdict.findings.len() as f64
     };
-    let correct = verdict.verdict == key.verdict;
-    let reward = match (correct, key.verdict) {
-        (false, _) => -0.5,
-        (true, Verdict::RequestChanges) => 0.4 + 0.6 * recall * precision,
-        (true, Verdict::Approve) => 0.5 + 0.5 * precision,
-    };
-    let passed = correct && recall == 1.0 && precision == 1.0;
-    (
-        reward,
-        passed,
-        ReviewScore {
-            verdict: Some(verdict_name(verdict.verdict).to_owned()),
-            expected_verdict,
-            recall,
-            precision,
-        },
-    )
+    ReviewScore {
+        verdict: Some(verdict_name(verdict.verdict).to_owned()),
+        expected_verdict,
+        recall,
+        precision,
+    }
 }
 
-fn verdict_name(verdict: Verdict) -> &'static str {
+/// `approve` or `request_changes`, as in verdict files and the case result.
+pub fn verdict_name(verdict: Verdict) -> &'static str {
     match verdict {
         Verdict::Approve => "approve",
         Verdict::RequestChanges => "request_changes",
@@ -115,13 +103,19 @@ mod tests {
         }
     }
 
+    fn scored(key: &ReviewKey, verdict: Option<&VerdictFile>) -> (f64, bool, ReviewScore) {
+        let breakdown = score(key, verdict);
+        let (reward, passed) = crate::reward::review(&breakdown);
+        (reward, passed, breakdown)
+    }
+
     #[test]
     fn the_key_scores_one() {
         let verdict = VerdictFile {
             verdict: Verdict::RequestChanges,
             findings: vec![finding(10)],
         };
-        let (reward, passed, _) = score(&defective(), Some(&verdict));
+        let (reward, passed, _) = scored(&defective(), Some(&verdict));
         assert_eq!((reward, passed), (1.0, true));
     }
 
@@ -131,19 +125,19 @@ mod tests {
             verdict: Verdict::Approve,
             findings: vec![],
         };
-        assert_eq!(score(&defective(), Some(&approve)).0, -0.5);
+        assert_eq!(scored(&defective(), Some(&approve)).0, -0.5);
         let reject = VerdictFile {
             verdict: Verdict::RequestChanges,
             findings: vec![],
         };
-        assert!(score(&defective(), Some(&reject)).0 < 1.0);
+        assert!(scored(&defective(), Some(&reject)).0 < 1.0);
         let sound = ReviewKey {
             verdict: Verdict::Approve,
             line_tolerance: 1,
             defects: vec![],
         };
-        assert_eq!(score(&sound, Some(&reject)).0, -0.5);
-        assert_eq!(score(&sound, Some(&approve)).0, 1.0);
+        assert_eq!(scored(&sound, Some(&reject)).0, -0.5);
+        assert_eq!(scored(&sound, Some(&approve)).0, 1.0);
     }
 
     #[test]
@@ -152,7 +146,7 @@ mod tests {
             verdict: Verdict::RequestChanges,
             findings: vec![finding(10), finding(30), finding(50)],
         };
-        let (reward, passed, breakdown) = score(&defective(), Some(&noisy));
+        let (reward, passed, breakdown) = scored(&defective(), Some(&noisy));
         assert!(reward < 1.0 && !passed);
         assert!((breakdown.precision - 1.0 / 3.0).abs() < 1e-9);
         assert!((reward - (0.4 + 0.6 / 3.0)).abs() < 1e-9, "{reward}");
@@ -175,7 +169,7 @@ mod tests {
             verdict: Verdict::RequestChanges,
             findings,
         };
-        let (reward, passed, breakdown) = score(&defective(), Some(&spam));
+        let (reward, passed, breakdown) = scored(&defective(), Some(&spam));
         assert_eq!(breakdown.recall, 1.0);
         assert!(!passed);
         assert!(reward < 0.45, "{reward}: must be far below the key's 1.0");
@@ -183,6 +177,6 @@ mod tests {
             verdict: Verdict::RequestChanges,
             findings: vec![],
         };
-        assert_eq!(score(&defective(), Some(&verdict_only)).0, 0.4);
+        assert_eq!(scored(&defective(), Some(&verdict_only)).0, 0.4);
     }
 }

@@ -4,8 +4,8 @@ use std::collections::BTreeSet;
 
 use harness_fixture::{FileKind, Files, Fixture, RepoPath};
 
+use super::outcome::ChangedPath;
 use crate::grade::violation::{Violation, ViolationCode};
-use crate::result::ChangedPath;
 use crate::snapshot::{Anomaly, ChangeKind, Snapshot};
 
 /// The outcome of judging a snapshot against the baseline manifest.

@@ -10,10 +10,9 @@ use std::path::Path;
 
 use harness_fixture::{Check, Files};
 
+use super::outcome::{CheckResult, CheckScore};
 use super::restore::{self, RestoreError};
 use super::violation::{Violation, ViolationCode};
-use crate::result::CheckResult;
-use crate::reward::CheckScore;
 use crate::snapshot::Snapshot;
 use crate::unblock::{self, Cleared};
 
