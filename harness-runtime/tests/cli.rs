@@ -899,3 +899,50 @@ fn check_fixture_warns_when_the_oracle_is_suspicious() {
         "{stderr}"
     );
 }
+
+/// Usage that sums to infinity once made a result line unreadable, so `harness report`
+/// dropped the case: the sums stay finite and every case is merged.
+#[test]
+fn an_agent_cannot_drop_its_case_from_a_merged_report() {
+    let out = tempfile::tempdir().unwrap();
+    let agent = "printf '{\"usd\": 1e308}\\n{\"usd\": 1e308}\\n' >> \"$HARNESS_USAGE\"";
+    let output = harness(
+        &[
+            "run",
+            "--fixtures",
+            fixtures().to_str().unwrap(),
+            "--fixture",
+            "sh-semver",
+            "--agent",
+            agent,
+        ],
+        out.path(),
+    );
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let runs = out.path().join("runs");
+    let run = std::fs::read_dir(&runs)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let merged = out.path().join("merged");
+    let report = harness(
+        &[
+            "report",
+            "--out",
+            merged.to_str().unwrap(),
+            run.to_str().unwrap(),
+        ],
+        out.path(),
+    );
+    assert_eq!(report.status.code(), Some(0), "{report:?}");
+    assert!(
+        !String::from_utf8_lossy(&report.stderr).contains("unreadable"),
+        "{report:?}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(merged.join("summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(summary["cases"], 1, "{summary}");
+}

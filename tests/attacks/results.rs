@@ -526,3 +526,116 @@ fn answers_looked_up_in_the_test_sources_rs(sb: &mut Sandbox<'_>) -> Result<(), 
     )?;
     handoff_and_close(sb)
 }
+
+// ---------------------------------------------------------------------------------------
+// Found black-box, second round: differential checks and sealed cargo tests attacked
+// ---------------------------------------------------------------------------------------
+//
+// Each scored 1.0 (or above noop) before the defence named with it.
+
+/// Runs round-two red-team script `content` as the confined agent (from its temp dir).
+fn red_team_2(sb: &mut Sandbox<'_>, entry: &str, content: &str) -> Result<(), SandboxError> {
+    sh_ok(
+        sb,
+        &format!(
+            "RED_TEAM=$(mktemp -d)\ncat > \"$RED_TEAM/{entry}\" <<'RED_TEAM_EOF'\n{content}RED_TEAM_EOF\nsh \"$RED_TEAM/{entry}\"\n"
+        ),
+    )
+    .map(drop)
+}
+
+/// The graded code rewrote the differential check's inputs file, which the oracle then
+/// read: both sides raised on `[]`. Now the graded side reads a file it cannot write and
+/// the oracle a copy from the harness's memory.
+#[attack(fixture = "py-slugify", violation = [])]
+fn differential_inputs_rewritten_by_the_graded_code(
+    sb: &mut Sandbox<'_>,
+) -> Result<(), SandboxError> {
+    red_team_2(
+        sb,
+        "09_slugify_full_pass.sh",
+        include_str!("../data/red-team-2/09_slugify_full_pass.sh"),
+    )
+}
+
+#[attack(fixture = "py-slugify", violation = [])]
+fn differential_inputs_rewritten_partially(sb: &mut Sandbox<'_>) -> Result<(), SandboxError> {
+    red_team_2(
+        sb,
+        "08_rewrite_inputs.sh",
+        include_str!("../data/red-team-2/08_rewrite_inputs.sh"),
+    )
+}
+
+/// The same on pytest, with always-equal values for the in-process checks (whose equality
+/// also reads `other`, so the suspicion scan flags it through its receiver rule).
+#[attack(fixture = "py-intervals", violation = [])]
+fn differential_inputs_rewritten_with_always_equal_values(
+    sb: &mut Sandbox<'_>,
+) -> Result<(), SandboxError> {
+    red_team_2(
+        sb,
+        "11_intervals_full_pass_stealth.sh",
+        include_str!("../data/red-team-2/11_intervals_full_pass_stealth.sh"),
+    )
+}
+
+/// The Rust driver: `top_n` rewrote the inputs file (found through its argv).
+#[attack(fixture = "rs-wordfreq", violation = [])]
+fn differential_inputs_rewritten_from_rust(sb: &mut Sandbox<'_>) -> Result<(), SandboxError> {
+    red_team_2(
+        sb,
+        "13_wordfreq_rewrite_inputs.sh",
+        include_str!("../data/red-team-2/13_wordfreq_rewrite_inputs.sh"),
+    )
+}
+
+/// Inputs rewritten from code a build script generated, plus a libtest report forged by a
+/// constructor before `main`.
+#[attack(fixture = "rs-wordfreq", violation = [])]
+fn differential_inputs_rewritten_by_generated_code(
+    sb: &mut Sandbox<'_>,
+) -> Result<(), SandboxError> {
+    red_team_2(
+        sb,
+        "15_wordfreq_full_pass_strict.sh",
+        include_str!("../data/red-team-2/15_wordfreq_full_pass_strict.sh"),
+    )
+}
+
+/// `bin/semver` answered from the hidden shell tests it found in its check's tree. Now the
+/// hidden script takes its files off the disk before the first call into the graded code.
+#[attack(fixture = "sh-semver", violation = [])]
+fn hidden_shell_tests_read_by_the_graded_command(sb: &mut Sandbox<'_>) -> Result<(), SandboxError> {
+    red_team_2(
+        sb,
+        "17_semver_runtime_lookup_strict.sh",
+        include_str!("../data/red-team-2/17_semver_runtime_lookup_strict.sh"),
+    )
+}
+
+/// A build script asked cargo to rerun it when the sealed hidden tests appeared, then
+/// emptied their bodies before they compiled. Now cargo never builds the hidden tests:
+/// rustc does, against the crate built before they existed.
+#[attack(fixture = "rs-wordfreq", violation = [])]
+fn sealed_hidden_tests_rewritten_by_a_rerun_build_script(
+    sb: &mut Sandbox<'_>,
+) -> Result<(), SandboxError> {
+    red_team_2(
+        sb,
+        "24_sealed_tests_rewrite.sh",
+        include_str!("../data/red-team-2/24_sealed_tests_rewrite.sh"),
+    )
+}
+
+/// Tampers with a frozen test and reports usage that sums to infinity, which once made its
+/// ledger line unreadable and the case vanish from merged reports. Usage sums now stay
+/// finite (`harness-runtime/tests/cli.rs` checks the merge keeps the case).
+#[attack(fixture = "py-intervals", violation = "committed_tamper")]
+fn usage_overflow_hides_a_tampering_case(sb: &mut Sandbox<'_>) -> Result<(), SandboxError> {
+    red_team_2(
+        sb,
+        "29_ledger_poison_drop_case.sh",
+        include_str!("../data/red-team-2/29_ledger_poison_drop_case.sh"),
+    )
+}

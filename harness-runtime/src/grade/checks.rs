@@ -78,6 +78,17 @@ pub fn prepare(
 ) -> Result<CheckDirs, ChecksError> {
     let base = grade_root.join(format!("{index}"));
     fs::create_dir(&base).map_err(io("create", &base))?;
+    fresh_dirs(&base, tree, &format!("{}.log", check.name), settings)
+}
+
+/// Fresh HOME, TMPDIR, CARGO_HOME (the harness's cargo config and registry linked in),
+/// target and report dirs under `base` (which exists), for a process run in `tree`.
+pub fn fresh_dirs(
+    base: &Path,
+    tree: &Path,
+    log_name: &str,
+    settings: &Settings,
+) -> Result<CheckDirs, ChecksError> {
     let dirs = CheckDirs {
         tree: tree.to_path_buf(),
         home: base.join("home"),
@@ -85,7 +96,7 @@ pub fn prepare(
         cargo_home: base.join("cargo-home"),
         target: base.join("target"),
         report: base.join("report"),
-        log: base.join(format!("{}.log", check.name)),
+        log: base.join(log_name),
     };
     for dir in [
         &dirs.home,

@@ -154,7 +154,13 @@ pub fn grade(
     Ok(graded)
 }
 
-/// Sums the JSON lines of `HARNESS_USAGE`; lines that do not parse are skipped.
+/// The most tokens one usage line may report.
+const MAX_TOKENS_PER_LINE: f64 = 1e12;
+/// The most dollars one usage line may report.
+const MAX_USD_PER_LINE: f64 = 1e9;
+
+/// Sums the JSON lines of `HARNESS_USAGE`; lines that do not parse are skipped, and sums
+/// stay finite whatever the lines say (a result must always serialise and read back).
 pub fn read_usage(path: &std::path::Path) -> Usage {
     #[derive(serde::Deserialize)]
     struct Line {
@@ -176,19 +182,56 @@ pub fn read_usage(path: &std::path::Path) -> Usage {
         let Ok(parsed) = serde_json::from_str::<Line>(line) else {
             continue;
         };
-        let valid = |value: Option<f64>| value.filter(|value| value.is_finite() && *value >= 0.0);
-        if let Some(tokens) = valid(parsed.input_tokens) {
-            usage.input_tokens += tokens as u64;
+        // Values past these are not usage but an attempt to overflow it (a sum of two
+        // `1e308` is infinite, which JSON cannot hold): such a line is skipped.
+        let valid = |value: Option<f64>, cap: f64| {
+            value.filter(|value| value.is_finite() && (0.0..=cap).contains(value))
+        };
+        if let Some(tokens) = valid(parsed.input_tokens, MAX_TOKENS_PER_LINE) {
+            usage.input_tokens = usage.input_tokens.saturating_add(tokens as u64);
             usage.reported_tokens = true;
         }
-        if let Some(tokens) = valid(parsed.output_tokens) {
-            usage.output_tokens += tokens as u64;
+        if let Some(tokens) = valid(parsed.output_tokens, MAX_TOKENS_PER_LINE) {
+            usage.output_tokens = usage.output_tokens.saturating_add(tokens as u64);
             usage.reported_tokens = true;
         }
-        if let Some(usd) = valid(parsed.usd) {
-            usage.usd += usd;
+        if let Some(usd) = valid(parsed.usd, MAX_USD_PER_LINE) {
+            usage.usd = (usage.usd + usd).min(MAX_USD_PER_LINE * 1e6);
             usage.reported_usd = true;
         }
     }
     usage
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usage_sums_stay_finite_whatever_the_agent_reports() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("usage.jsonl");
+        fs::write(
+            &path,
+            "{\"usd\": 1e308}\n{\"usd\": 1e308}\n{\"usd\": 0.25, \"input_tokens\": 1e30}\n{\"usd\": -1}\n{\"output_tokens\": 7}\nnot json\n",
+        )
+        .unwrap();
+        let usage = read_usage(&path);
+        assert_eq!(usage.usd, 0.25);
+        assert_eq!((usage.input_tokens, usage.output_tokens), (0, 7));
+        let mut many = String::new();
+        for _ in 0..2000 {
+            many.push_str("{\"usd\": 1e9, \"input_tokens\": 1e12}\n");
+        }
+        fs::write(&path, many).unwrap();
+        let usage = read_usage(&path);
+        assert!(usage.usd.is_finite() && usage.usd <= 1e15);
+        assert_eq!(usage.input_tokens, 2_000_000_000_000_000);
+        let json = serde_json::to_string(&usage).unwrap();
+        assert_eq!(
+            serde_json::from_str::<Usage>(&json).unwrap(),
+            usage,
+            "{json}"
+        );
+    }
 }

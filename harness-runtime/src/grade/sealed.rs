@@ -4,11 +4,11 @@
 //!
 //! 1. The graded crate is built (its build script and proc macros run) as the dependency of
 //!    a harness-made package beside the tree, before any hidden file exists anywhere.
-//! 2. The hidden test files are then written into that package as its test targets, with
-//!    the tripwire, and compiled against the already-built crate. They live in a package of
-//!    their own, so adding them does not touch the graded package: cargo has no reason to
-//!    run its build script again (it would, without `rerun-if-changed`, for a file added to
-//!    the package itself).
+//! 2. The hidden test files are then written beside it, with the tripwire, and compiled
+//!    by `rustc` itself against the libraries step 1 built (each passed with `--extern`),
+//!    not by cargo: cargo would check the graded crate's freshness first and could run its
+//!    build script again (a `rerun-if-changed` naming where the hidden tests appear is
+//!    enough, as the black-box red team showed), with the hidden sources on disk.
 //! 3. The harness-made package is deleted, and the test binaries run with the graded tree
 //!    as their working directory: the code under test finds no hidden source to read.
 //!
@@ -43,6 +43,8 @@ pub struct Plan {
     package: String,
     /// Its edition (the hidden tests are compiled in it).
     edition: String,
+    /// Its version (`CARGO_PKG_VERSION` for the hidden tests).
+    version: String,
     /// Its `[dev-dependencies]`, made absolute, as the sealed package's dependencies.
     dev_dependencies: toml::Table,
     /// Hidden test targets: (target name, hidden file, its bytes).
@@ -67,6 +69,11 @@ pub fn plan(check: &Check, tree: &Files, hidden: &Files) -> Option<Plan> {
     let manifest: toml::Table = toml::from_str(&manifest_text).ok()?;
     let package = manifest.get("package")?.as_table()?;
     let name = package.get("name")?.as_str()?.to_owned();
+    let version = package
+        .get("version")
+        .and_then(toml::Value::as_str)
+        .unwrap_or("0.0.0")
+        .to_owned();
     let edition = package
         .get("edition")
         .and_then(toml::Value::as_str)
@@ -119,6 +126,7 @@ pub fn plan(check: &Check, tree: &Files, hidden: &Files) -> Option<Plan> {
     Some(Plan {
         package: name,
         edition,
+        version,
         dev_dependencies,
         targets,
         test_args: after,
@@ -183,25 +191,30 @@ pub fn run(
     };
 
     // 1. The graded crate, built before any hidden file exists.
-    fs::write(&manifest, sealed_manifest(plan, &dirs.tree, false))
-        .map_err(io("write", &manifest))?;
+    fs::write(&manifest, sealed_manifest(plan, &dirs.tree)).map_err(io("write", &manifest))?;
     let build_log = base.join("sealed-build.log");
     let build = process::run(
         settings,
         &spec(
-            cargo(&["build", "--offline"]),
+            cargo(&[
+                "build",
+                "--offline",
+                "--message-format=json-render-diagnostics",
+            ]),
             build_log.clone(),
             env.clone(),
         ),
     )?;
+    let build_text = read_text(&build_log);
     let _ = writeln!(
         log,
-        "sealed hidden tests: the graded crate is built first, the hidden tests after it, and they run with their sources removed\n--- build of the graded crate ---\n{}",
-        read_text(&build_log).trim_end()
+        "sealed hidden tests: the graded crate is built first, the hidden tests after it by rustc, and they run with their sources removed\n--- build of the graded crate ---\n{}",
+        without_messages(&build_text)
     );
     if !build.success() {
         return finish(check, dirs, invocation, build, &log, lock, None);
     }
+    let externs = externs(plan, &build_text);
 
     // 2. The hidden tests, with the tripwire, compiled against it.
     let tests_dir = sealed.join("tests");
@@ -224,35 +237,52 @@ pub fn run(
             .write_to(&file)
             .map_err(io("write", &file))?;
     }
-    fs::write(&manifest, sealed_manifest(plan, &dirs.tree, true))
-        .map_err(io("write", &manifest))?;
+    let binaries = dirs.target.join("sealed-tests");
+    fs::create_dir_all(&binaries).map_err(io("create", &binaries))?;
+    let deps = dirs.target.join("debug").join("deps");
+    let mut rustc_env = env.clone();
+    rustc_env.extend(package_env(plan, &dirs.tree));
     let compile_log = base.join("sealed-compile.log");
-    let mut compile_args = vec![
-        "test",
-        "--offline",
-        "--no-run",
-        "--message-format=json-render-diagnostics",
-    ];
+    let mut compile = None;
+    let mut executables = Vec::new();
     for (target, _, _) in &plan.targets {
-        compile_args.push("--test");
-        compile_args.push(target);
+        let executable = binaries.join(format!("{target}-{:016x}", fresh.next_u64()));
+        let mut argv = vec![
+            "rustc".to_owned(),
+            "--crate-name".to_owned(),
+            target.replace('-', "_"),
+            "--edition".to_owned(),
+            plan.edition.clone(),
+            "--test".to_owned(),
+            tests_dir.join(format!("{target}.rs")).display().to_string(),
+            "-o".to_owned(),
+            executable.display().to_string(),
+            "-L".to_owned(),
+            format!("dependency={}", deps.display()),
+        ];
+        for (name, path) in &externs {
+            argv.push("--extern".to_owned());
+            argv.push(format!("{name}={}", path.display()));
+        }
+        let mut target_env = rustc_env.clone();
+        target_env.push(("CARGO_CRATE_NAME".to_owned(), target.replace('-', "_")));
+        let compiled = process::run(settings, &spec(argv, compile_log.clone(), target_env))?;
+        let _ = writeln!(
+            log,
+            "--- build of the hidden tests `{target}` ---\n{}",
+            read_text(&compile_log).trim_end()
+        );
+        let failed = !compiled.success();
+        compile = Some(match compile {
+            Some(all) => merge_outcomes(all, compiled),
+            None => compiled,
+        });
+        if failed {
+            break;
+        }
+        executables.push((target.clone(), executable));
     }
-    let compile = process::run(
-        settings,
-        &spec(cargo(&compile_args), compile_log.clone(), env.clone()),
-    )?;
-    let compile_text = read_text(&compile_log);
-    let executables = executables(&compile_text);
-    let _ = writeln!(
-        log,
-        "--- build of the hidden tests ---\n{}",
-        compile_text
-            .lines()
-            .filter(|line| !line.starts_with('{'))
-            .collect::<Vec<_>>()
-            .join("\n")
-            .trim_end()
-    );
+    let compile = compile.unwrap_or(build);
     // 3. Their sources are gone before the code under test runs.
     fs::remove_dir_all(&sealed).map_err(io("remove", &sealed))?;
     if !compile.success() {
@@ -334,9 +364,9 @@ fn finish(
     })
 }
 
-/// The harness-made package: the graded crate (and its dev-dependencies) as dependencies,
-/// and, once `with_tests`, the hidden test targets.
-fn sealed_manifest(plan: &Plan, tree: &Path, with_tests: bool) -> String {
+/// The harness-made package: the graded crate (and its dev-dependencies) as dependencies
+/// of an empty library, so building it builds them exactly as the hidden tests link them.
+fn sealed_manifest(plan: &Plan, tree: &Path) -> String {
     let mut dependencies = plan.dev_dependencies.clone();
     for (_, spec) in dependencies.iter_mut() {
         if let Some(path) = spec.get("path").and_then(toml::Value::as_str) {
@@ -369,42 +399,99 @@ fn sealed_manifest(plan: &Plan, tree: &Path, with_tests: bool) -> String {
     root.insert("package".into(), toml::Value::Table(package));
     root.insert("lib".into(), toml::Value::Table(lib));
     root.insert("dependencies".into(), toml::Value::Table(dependencies));
-    if with_tests {
-        let tests = plan
-            .targets
-            .iter()
-            .map(|(name, _, _)| {
-                let mut target = toml::Table::new();
-                target.insert("name".into(), name.clone().into());
-                target.insert("path".into(), format!("tests/{name}.rs").into());
-                toml::Value::Table(target)
-            })
-            .collect();
-        root.insert("test".into(), toml::Value::Array(tests));
-    }
     root.insert("workspace".into(), toml::Value::Table(toml::Table::new()));
     toml::to_string(&root).unwrap_or_default()
 }
 
-/// (test target name, executable) of every test binary cargo's JSON messages report.
-fn executables(messages: &str) -> Vec<(String, PathBuf)> {
-    messages
+/// `--extern name=library` for each direct dependency of the harness-made package (the
+/// graded crate under its library name, each dev-dependency under its key), from cargo's
+/// JSON messages of step 1.
+fn externs(plan: &Plan, messages: &str) -> Vec<(String, PathBuf)> {
+    let artifacts: Vec<(String, String, Vec<PathBuf>)> = messages
         .lines()
         .filter(|line| line.starts_with('{'))
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
         .filter(|message| {
             message.get("reason").and_then(serde_json::Value::as_str) == Some("compiler-artifact")
-                && message
-                    .pointer("/profile/test")
-                    .and_then(serde_json::Value::as_bool)
-                    == Some(true)
         })
         .filter_map(|message| {
-            let name = message.pointer("/target/name")?.as_str()?.to_owned();
-            let executable = message.get("executable")?.as_str()?;
-            Some((name, PathBuf::from(executable)))
+            let package = package_name(message.get("package_id")?.as_str()?)?;
+            let target = message.pointer("/target/name")?.as_str()?.to_owned();
+            let libraries = message
+                .get("filenames")?
+                .as_array()?
+                .iter()
+                .filter_map(serde_json::Value::as_str)
+                .filter(|file| file.ends_with(".rlib") || file.ends_with(".so"))
+                .map(PathBuf::from)
+                .collect();
+            Some((package, target, libraries))
         })
-        .collect()
+        .collect();
+    let mut wanted: Vec<(String, String)> = plan
+        .dev_dependencies
+        .iter()
+        .map(|(key, spec)| {
+            let package = spec
+                .get("package")
+                .and_then(toml::Value::as_str)
+                .unwrap_or(key)
+                .to_owned();
+            (key.replace('-', "_"), package)
+        })
+        .collect();
+    wanted.push((String::new(), plan.package.clone()));
+    let mut externs = Vec::new();
+    for (name, package) in wanted {
+        if let Some((_, target, libraries)) = artifacts
+            .iter()
+            .find(|(found, _, libraries)| *found == package && !libraries.is_empty())
+        {
+            let name = if name.is_empty() {
+                target.clone()
+            } else {
+                name
+            };
+            externs.push((name, libraries[0].clone()));
+        }
+    }
+    externs
+}
+
+/// A package's name from cargo's package id (`path+file:///t/w#wordfreq@0.3.1`,
+/// `path+file:///t/wordfreq#0.3.1`, `registry+https://...#serde@1.0.0`, or the older
+/// `wordfreq 0.3.1 (path+file:///t/w)`).
+fn package_name(id: &str) -> Option<String> {
+    if let Some((url, fragment)) = id.rsplit_once('#') {
+        return match fragment.split_once('@') {
+            Some((name, _)) => Some(name.to_owned()),
+            None => url
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .map(str::to_owned),
+        };
+    }
+    id.split_whitespace().next().map(str::to_owned)
+}
+
+/// The variables cargo gives a crate's compilation that tests read with `env!`.
+fn package_env(plan: &Plan, tree: &Path) -> Vec<(String, String)> {
+    vec![
+        ("CARGO_MANIFEST_DIR".to_owned(), tree.display().to_string()),
+        ("CARGO_PKG_NAME".to_owned(), plan.package.clone()),
+        ("CARGO_PKG_VERSION".to_owned(), plan.version.clone()),
+    ]
+}
+
+/// Cargo's output without its JSON messages.
+fn without_messages(text: &str) -> String {
+    text.lines()
+        .filter(|line| !line.starts_with('{'))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim_end()
+        .to_owned()
 }
 
 /// The first failure wins; durations add up; a timeout or a limit anywhere counts.
@@ -488,17 +575,16 @@ mod tests {
         assert_eq!(plan.targets.len(), 1);
         assert_eq!(plan.targets[0].0, "hidden");
         assert_eq!(plan.test_args, ["--exact"]);
-        let manifest = sealed_manifest(&plan, Path::new("/t/tree"), true);
+        let manifest = sealed_manifest(&plan, Path::new("/t/tree"));
         assert!(
             manifest.contains("[dependencies.word-freq]\npath = \"/t/tree\""),
             "{manifest}"
         );
         assert!(manifest.contains("path = \"/t/tree/helper\""), "{manifest}");
         assert!(
-            manifest.contains("name = \"hidden\"\npath = \"tests/hidden.rs\""),
-            "{manifest}"
+            !manifest.contains("[[test]]"),
+            "the hidden tests are never cargo's"
         );
-        assert!(!sealed_manifest(&plan, Path::new("/t"), false).contains("[[test]]"));
     }
 
     #[test]
@@ -522,13 +608,46 @@ mod tests {
     }
 
     #[test]
-    fn test_executables_come_from_cargo_messages() {
-        let messages = "{\"reason\":\"compiler-artifact\",\"target\":{\"name\":\"hidden\",\"kind\":[\"test\"]},\"profile\":{\"test\":true},\"executable\":\"/t/debug/deps/hidden-1\"}\n\
-             {\"reason\":\"compiler-artifact\",\"target\":{\"name\":\"w\",\"kind\":[\"lib\"]},\"profile\":{\"test\":false},\"executable\":null}\n\
-             warning: unused\n";
+    fn each_direct_dependency_is_linked_under_its_name() {
+        let tree = files(&[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"word-freq\"\nversion = \"0.3.1\"\n[dev-dependencies]\nhelp-er = { path = \"helper\" }\nrenamed = { package = \"other\", path = \"other\" }\n",
+            ),
+            ("src/lib.rs", ""),
+        ]);
+        let hidden = files(&[("tests/hidden.rs", "")]);
+        let plan = plan(&check("cargo test --test hidden"), &tree, &hidden).unwrap();
+        let messages = [
+            r#"{"reason":"compiler-artifact","package_id":"path+file:///t/tree#word-freq@0.3.1","target":{"name":"word_freq","kind":["lib"]},"filenames":["/t/debug/deps/libword_freq-1.rlib","/t/debug/deps/libword_freq-1.rmeta"]}"#,
+            r#"{"reason":"compiler-artifact","package_id":"path+file:///t/tree/helper#help-er@0.1.0","target":{"name":"help_er","kind":["lib"]},"filenames":["/t/debug/deps/libhelp_er-2.rlib"]}"#,
+            r#"{"reason":"compiler-artifact","package_id":"path+file:///t/tree/other#0.2.0","target":{"name":"other","kind":["lib"]},"filenames":["/t/debug/deps/libother-3.rlib"]}"#,
+            r#"{"reason":"build-script-executed","package_id":"path+file:///t/tree#word-freq@0.3.1"}"#,
+            "warning: unused import",
+        ]
+        .join("\n");
+        let mut externs = externs(&plan, &messages);
+        externs.sort();
         assert_eq!(
-            executables(messages),
-            [("hidden".to_owned(), PathBuf::from("/t/debug/deps/hidden-1"))]
+            externs,
+            [
+                (
+                    "help_er".to_owned(),
+                    PathBuf::from("/t/debug/deps/libhelp_er-2.rlib")
+                ),
+                (
+                    "renamed".to_owned(),
+                    PathBuf::from("/t/debug/deps/libother-3.rlib")
+                ),
+                (
+                    "word_freq".to_owned(),
+                    PathBuf::from("/t/debug/deps/libword_freq-1.rlib")
+                ),
+            ]
+        );
+        assert_eq!(
+            package_name("wordfreq 0.3.1 (path+file:///t/w)").as_deref(),
+            Some("wordfreq")
         );
     }
 }

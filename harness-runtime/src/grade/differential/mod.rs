@@ -63,13 +63,17 @@ pub fn run(
         check.name, table.entry, table.count
     );
     let inputs = generate(check, table, dirs, settings, fixture, &base, seed)?;
-    let inputs_file = dirs.report.join("inputs.jsonl");
     let mut text = String::new();
     for input in &inputs {
         text.push_str(&input.to_string());
         text.push('\n');
     }
-    fs::write(&inputs_file, text).map_err(io("write", &inputs_file))?;
+    // The graded side reads its inputs from a file it cannot write (outside every
+    // directory it may write); the oracle gets its own copy, written from the harness's
+    // memory after the graded code is gone. Nothing the graded code does reaches what the
+    // oracle reads.
+    let agent_inputs = base.join("inputs.jsonl");
+    fs::write(&agent_inputs, &text).map_err(io("write", &agent_inputs))?;
 
     // The agent's code first: the expected outputs do not exist yet while it runs.
     let language = table.language().ok_or_else(|| {
@@ -79,38 +83,34 @@ pub fn run(
         ))
     })?;
     let agent_side = Side {
-        tree: dirs.tree.clone(),
+        dirs: dirs.clone(),
         work: dirs.report.clone(),
         target: dirs.target.join("agent"),
     };
-    let agent = call(
-        check,
-        table,
-        language,
-        &agent_side,
-        dirs,
-        settings,
-        &inputs_file,
-    )?;
+    let agent = call(check, table, language, &agent_side, settings, &agent_inputs)?;
     let _ = write!(log, "\n--- the graded code ---\n{}\n", agent.log.trim_end());
 
-    // Then the oracle, over the baseline and the reference solution.
+    // Then the oracle, over the baseline and the reference solution, with directories of
+    // its own (a HOME or CARGO_HOME the graded code wrote to must not configure it).
     let oracle_root = base.join("oracle");
+    fs::create_dir_all(&oracle_root).map_err(io("create", &oracle_root))?;
     let oracle_tree = oracle_root.join("tree");
     write_tree(&oracle_tree, &fixture.repo, &fixture.oracle)?;
+    let oracle_dirs = checks::fresh_dirs(&oracle_root, &oracle_tree, "oracle.log", settings)?;
+    let oracle_inputs = oracle_root.join("inputs.jsonl");
+    fs::write(&oracle_inputs, &text).map_err(io("write", &oracle_inputs))?;
     let oracle_side = Side {
-        tree: oracle_tree,
-        work: oracle_root.clone(),
-        target: dirs.target.join("oracle"),
+        work: oracle_dirs.report.clone(),
+        target: oracle_dirs.target.clone(),
+        dirs: oracle_dirs,
     };
     let oracle = call(
         check,
         table,
         language,
         &oracle_side,
-        dirs,
         settings,
-        &inputs_file,
+        &oracle_inputs,
     )?;
     let expected = oracle.records.map_err(|problem| {
         ChecksError::Fixture(format!(
@@ -208,9 +208,9 @@ pub fn run(
 
 /// Where one side (the graded code or the oracle's) runs.
 struct Side {
-    /// The tree its code is imported or linked from.
-    tree: PathBuf,
-    /// Its driver, outputs and log.
+    /// Its tree (the code imported or linked) and its HOME, TMPDIR and CARGO_HOME.
+    dirs: CheckDirs,
+    /// Its driver, outputs and logs.
     work: PathBuf,
     /// Its cargo target dir (Rust).
     target: PathBuf,
@@ -231,10 +231,10 @@ fn call(
     table: &Differential,
     language: EntryLanguage,
     side: &Side,
-    dirs: &CheckDirs,
     settings: &Settings,
     inputs: &Path,
 ) -> Result<Called, ChecksError> {
+    let dirs = &side.dirs;
     fs::create_dir_all(&side.work).map_err(io("create", &side.work))?;
     fs::create_dir_all(&side.target).map_err(io("create", &side.target))?;
     let outputs = side.work.join("outputs.jsonl");
@@ -246,7 +246,7 @@ fn call(
     ));
     let spec = |argv: Vec<String>, log: PathBuf| ProcessSpec {
         argv,
-        cwd: side.tree.clone(),
+        cwd: dirs.tree.clone(),
         env: env.clone(),
         timeout: Duration::from_secs(check.timeout_s),
         log,
@@ -256,7 +256,7 @@ fn call(
             dirs
         },
         read_write: vec![
-            side.tree.clone(),
+            dirs.tree.clone(),
             side.work.clone(),
             side.target.clone(),
             dirs.home.clone(),
@@ -350,7 +350,7 @@ fn build_rust_driver(
     side: &Side,
     driver: &Path,
 ) -> Result<Result<(), String>, ChecksError> {
-    let manifest = read_text(&side.tree.join("Cargo.toml"));
+    let manifest = read_text(&side.dirs.tree.join("Cargo.toml"));
     let Some((package, lib)) = rust::package_names(&manifest) else {
         return Ok(Err("no [package] in the tree's Cargo.toml".to_owned()));
     };
@@ -366,12 +366,12 @@ fn build_rust_driver(
     let src = driver.join("src");
     fs::create_dir_all(&src).map_err(io("create", &src))?;
     let manifest_path = driver.join("Cargo.toml");
-    fs::write(&manifest_path, rust::manifest(&package, &side.tree))
+    fs::write(&manifest_path, rust::manifest(&package, &side.dirs.tree))
         .map_err(io("write", &manifest_path))?;
     let main_path = src.join("main.rs");
     fs::write(&main_path, main).map_err(io("write", &main_path))?;
     // The graded package's lock, so `--offline` resolves its dependencies the same way.
-    let lock = side.tree.join("Cargo.lock");
+    let lock = side.dirs.tree.join("Cargo.lock");
     if lock.is_file() {
         let copy = driver.join("Cargo.lock");
         fs::copy(&lock, &copy).map_err(io("copy", &copy))?;

@@ -414,6 +414,8 @@ const DISTINCTIVE: &[(&str, SuspicionKind)] = &[
     ("_exit", ProcessExit),
     ("_getframe", Introspection),
     ("_current_frames", Introspection),
+    // `__import__("__main__").__file__`: the runner's own module, by another name.
+    ("__import__", Introspection),
     ("f_back", Introspection),
     ("f_locals", Introspection),
     ("f_globals", Introspection),
@@ -651,6 +653,10 @@ struct Override {
     /// The parameter the body must use (`None`: it has none to use, which is as bad).
     param: Option<String>,
     used: bool,
+    /// An equality must also look at its receiver (`self`): one that compares only the
+    /// other side (`return other is not NotImplemented`) says nothing about `self`.
+    receiver: Option<String>,
+    receiver_used: bool,
     returns_value: bool,
 }
 
@@ -663,6 +669,12 @@ impl Override {
             {
                 self.used = true;
             }
+            // `super().__eq__(other)` looks at the receiver through its class.
+            if let Some(receiver) = &self.receiver
+                && (token.ident() == Some(receiver.as_str()) || token.is_ident("super"))
+            {
+                self.receiver_used = true;
+            }
             if token.is_ident("return")
                 && let Some(next) = tokens.get(index + 1)
                 && !next.is_ident("NotImplemented")
@@ -674,11 +686,16 @@ impl Override {
     }
 
     fn finish(self) -> Option<Hit> {
-        (!self.used && self.returns_value).then(|| Hit {
+        let ignores_receiver = self.receiver.is_some() && !self.receiver_used;
+        (self.returns_value && (!self.used || ignores_receiver)).then(|| Hit {
             kind: AlwaysEqual,
             line: self.line,
             last: self.last,
-            detail: format!("{} ignores its argument", self.name),
+            detail: if self.used {
+                format!("{} ignores its receiver", self.name)
+            } else {
+                format!("{} ignores its argument", self.name)
+            },
         })
     }
 }
@@ -831,10 +848,12 @@ pub(super) fn scan(text: &[u8], info: &FileInfo<'_>) -> Vec<Hit> {
                 if let Some(&dunder) = EQUALITY.iter().find(|dunder| **dunder == name) {
                     let open = head + 2;
                     let (params, after) = parameters(tokens, open);
-                    let param = if dunder == "__hash__" {
-                        params.first().cloned()
+                    let (param, receiver) = if dunder == "__hash__" {
+                        (params.first().cloned(), None)
+                    } else if matches!(dunder, "__eq__" | "__ne__") {
+                        (params.get(1).cloned(), params.first().cloned())
                     } else {
-                        params.get(1).cloned()
+                        (params.get(1).cloned(), None)
                     };
                     let mut pending = Override {
                         indent: statement.indent,
@@ -843,6 +862,8 @@ pub(super) fn scan(text: &[u8], info: &FileInfo<'_>) -> Vec<Hit> {
                         name: dunder,
                         param,
                         used: false,
+                        receiver,
+                        receiver_used: false,
                         returns_value: false,
                     };
                     let body_start = tokens[after.min(tokens.len())..]

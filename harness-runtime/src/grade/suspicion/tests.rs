@@ -518,7 +518,7 @@ fn python_exits_outside_main_are_flagged_inside_main_they_are_not() {
     );
     assert_eq!(
         added_kinds("m.py", "f = getattr(__import__('os'), '_exit')\n"),
-        set(&[ProcessExit])
+        set(&[ProcessExit, Introspection])
     );
     let honest = "import sys\n\n\ndef main(argv=None):\n    args = sys.argv[1:]\n    if not args:\n        sys.exit(2)\n    return 0\n\n\nif __name__ == \"__main__\":\n    import os\n    sys.exit(main())\n    os._exit(1)\n";
     assert_eq!(added("cli.py", honest), []);
@@ -757,6 +757,7 @@ fn python_equality_that_ignores_its_argument() {
         "class A:\n    def __hash__(self):\n        return 0\n",
         "class A:\n    def __contains__(self, item):\n        return True\n",
         "class A:\n    async def __eq__(self, other):\n        return True\n",
+        "class A(list):\n    def __eq__(self, other):\n        return other is not NotImplemented\n",
     ] {
         assert!(
             added_kinds("src/m.py", text).contains(&AlwaysEqual),
