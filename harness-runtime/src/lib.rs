@@ -24,6 +24,7 @@ pub mod ledger;
 pub mod message;
 pub mod meta;
 pub mod outside;
+pub mod plan;
 pub mod process;
 pub mod report;
 pub mod result;

@@ -443,9 +443,9 @@ pub fn audit_summary(report: &crate::audit::AuditReport) -> String {
     line
 }
 
-/// `HARNESS_STRICT` holds something that is neither on nor off.
-pub fn bad_strict_setting(value: &str) -> String {
-    format!("HARNESS_STRICT must be 1 (strict) or 0, not {value:?}")
+/// A stale episode directory (of a process that died) was removed.
+pub fn stale_episode_removed(dir: &std::path::Path) -> String {
+    format!("removed stale episode directory {}", dir.display())
 }
 
 /// The oracle's own change has findings: a strict run would cap an honest solution like it.

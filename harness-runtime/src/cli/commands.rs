@@ -4,9 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, mpsc};
-use std::time::Duration;
 
-use harness_fixture::{Fixture, FixtureKind};
+use harness_fixture::FixtureKind;
 
 use super::args::{ExportArgs, ReportArgs, RunArgs};
 use super::{EXIT_ERROR, EXIT_FAILED, EXIT_OK};
@@ -14,19 +13,33 @@ use crate::agent::Agent;
 use crate::case::{CaseSpec, run_case};
 use crate::ledger::{self, RunDir};
 use crate::message;
+use crate::plan;
 use crate::report;
 use crate::result::{CaseResult, CaseStatus};
 use crate::settings::Settings;
 
 /// `harness run`.
 pub fn run(args: RunArgs) -> u8 {
-    let fixtures = match load_fixtures(&args.fixtures, &args.only) {
-        Ok(fixtures) => fixtures,
+    let typed = plan::Typed {
+        fixtures: args.fixtures.clone(),
+        only: args.only.clone(),
+        agent_timeout: Some(args.agent_timeout),
+        agent_files: args.agent_files.clone(),
+        no_network: args.no_network,
+        no_confine: args.no_confine,
+        strict: args.strict,
+        out: args.out.clone(),
+        sweep: true,
+        ..plan::Typed::default()
+    };
+    let planned = match plan::plan(&typed) {
+        Ok(planned) => planned,
         Err(error) => {
-            message::error(&error);
+            message::error(&error.to_string());
             return EXIT_ERROR;
         }
     };
+    let fixtures = planned.fixtures;
     let lock_problems: Vec<String> = fixtures
         .iter()
         .flat_map(|fixture| fixture.lock_problems())
@@ -37,24 +50,9 @@ pub fn run(args: RunArgs) -> u8 {
             .for_each(|problem| message::error(problem));
         return EXIT_ERROR;
     }
-    let mut settings = Settings::from_env();
-    settings.agent_timeout = Duration::from_secs(args.agent_timeout);
-    settings.no_network = args.no_network;
-    settings.confine = !args.no_confine;
-    settings.strict = args.strict;
-    settings.agent_files = args
-        .agent_files
-        .iter()
-        .filter_map(|path| std::fs::canonicalize(path).ok())
-        .collect();
-    if let Some(out) = &args.out {
-        settings.out_dir = out.clone();
-    }
-    for stale in crate::episode::sweep_stale(&settings.temp_root) {
-        message::note(&format!(
-            "removed stale episode directory {}",
-            stale.display()
-        ));
+    let settings = planned.settings;
+    for stale in &planned.swept {
+        message::note(&message::stale_episode_removed(stale));
     }
     let agent = match args.agent.as_str() {
         "noop" => Agent::Noop,
@@ -63,43 +61,18 @@ pub fn run(args: RunArgs) -> u8 {
             command: command.to_owned(),
         },
     };
-
-    let (run_dir, previous) = match &args.resume {
-        Some(resume) => {
-            let dir = if Path::new(resume).is_dir() {
-                PathBuf::from(resume)
-            } else {
-                settings.out_dir.join("runs").join(resume)
-            };
-            if !dir.is_dir() {
-                message::error(&format!(
-                    "cannot resume {resume}: no run directory at {}",
-                    dir.display()
-                ));
-                return EXIT_ERROR;
-            }
-            let run_dir = RunDir::open(&dir);
-            match run_dir.read() {
-                Ok((results, warnings)) => {
-                    warnings
-                        .iter()
-                        .for_each(|warning| message::warning(warning));
-                    (run_dir, results)
-                }
-                Err(error) => {
-                    message::error(&error.to_string());
-                    return EXIT_ERROR;
-                }
-            }
+    let opened = match plan::open_run(&settings, args.resume.as_deref(), None) {
+        Ok(opened) => opened,
+        Err(error) => {
+            message::error(&error.to_string());
+            return EXIT_ERROR;
         }
-        None => match RunDir::create(&settings.out_dir, &ledger::fresh_run_id()) {
-            Ok(dir) => (dir, Vec::new()),
-            Err(error) => {
-                message::error(&error.to_string());
-                return EXIT_ERROR;
-            }
-        },
     };
+    opened
+        .warnings
+        .iter()
+        .for_each(|warning| message::warning(warning));
+    let (run_dir, previous) = (opened.dir, opened.previous);
 
     let done: BTreeSet<String> = previous
         .iter()
@@ -272,41 +245,6 @@ impl Progress {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
-    }
-}
-
-fn load_fixtures(root: &Path, only: &[String]) -> Result<Vec<Arc<Fixture>>, String> {
-    let dirs = if root.join("repo").is_dir() {
-        vec![root.to_path_buf()]
-    } else {
-        harness_fixture::discover(root).map_err(|error| error.to_string())?
-    };
-    let mut fixtures = Vec::new();
-    let mut problems = Vec::new();
-    for dir in dirs {
-        let id = dir
-            .file_name()
-            .map(|name| name.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if !only.is_empty() && !only.contains(&id) {
-            continue;
-        }
-        match Fixture::load(&dir) {
-            Ok(fixture) => fixtures.push(Arc::new(fixture)),
-            Err(error) => problems.push(error.to_string()),
-        }
-    }
-    for id in only {
-        if !fixtures.iter().any(|fixture| &fixture.id == id)
-            && !problems.iter().any(|problem| problem.contains(id.as_str()))
-        {
-            problems.push(format!("no fixture `{id}` in {}", root.display()));
-        }
-    }
-    if problems.is_empty() {
-        Ok(fixtures)
-    } else {
-        Err(problems.join("\n"))
     }
 }
 

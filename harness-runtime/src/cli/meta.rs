@@ -1,10 +1,7 @@
 //! `harness meta`: resolve the arguments, run the loop, print the history and the frontier.
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::PathBuf;
 use std::time::Duration;
-
-use harness_fixture::Fixture;
 
 use super::args::MetaArgs;
 use super::{EXIT_ERROR, EXIT_OK};
@@ -27,7 +24,8 @@ pub fn meta(args: MetaArgs) -> u8 {
 fn run(args: MetaArgs) -> Result<(), String> {
     let fixtures_dir = std::fs::canonicalize(&args.fixtures)
         .map_err(|error| format!("failed to read {}: {error}", args.fixtures.display()))?;
-    let fixtures = load_fixtures(&fixtures_dir)?;
+    let fixtures =
+        crate::plan::load_fixtures(&fixtures_dir, &[]).map_err(|error| error.to_string())?;
     let dir = args.out.unwrap_or_else(|| default_out_dir().join("meta"));
     std::fs::create_dir_all(&dir)
         .map_err(|error| format!("failed to create {}: {error}", dir.display()))?;
@@ -50,30 +48,6 @@ fn run(args: MetaArgs) -> Result<(), String> {
     print_frontier(&finished.frontier);
     println!("meta directory: {}", options.dir.display());
     Ok(())
-}
-
-fn load_fixtures(root: &Path) -> Result<Vec<Arc<Fixture>>, String> {
-    let dirs = if root.join("repo").is_dir() {
-        vec![root.to_path_buf()]
-    } else {
-        harness_fixture::discover(root).map_err(|error| error.to_string())?
-    };
-    let mut fixtures = Vec::new();
-    let mut problems = Vec::new();
-    for dir in dirs {
-        match Fixture::load(&dir) {
-            Ok(fixture) => fixtures.push(Arc::new(fixture)),
-            Err(error) => problems.push(error.to_string()),
-        }
-    }
-    if !problems.is_empty() {
-        return Err(problems.join("\n"));
-    }
-    if fixtures.is_empty() {
-        return Err(format!("no fixtures in {}", root.display()));
-    }
-    fixtures.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(fixtures)
 }
 
 /// The proposer runs in the meta directory, so a relative path in its command that names an

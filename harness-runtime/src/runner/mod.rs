@@ -9,7 +9,7 @@
 pub mod registry;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
@@ -18,8 +18,9 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use crate::agent::{Agent, ReviewPolicy, confine};
 use crate::case::{CaseOutput, CaseSpec, run_case};
 use crate::grade::violation::ViolationCode;
-use crate::ledger::{self, RunDir};
+use crate::ledger::RunDir;
 use crate::message;
+use crate::plan;
 use crate::report;
 use crate::result::CaseResult;
 use crate::settings::Settings;
@@ -70,74 +71,48 @@ impl RunState {
     }
 }
 
-/// `HARNESS_STRICT`: unset, empty, `0`, `false`, `no` or `off` is off; `1`, `true`, `yes`
-/// or `on` is on (any case); anything else is bad input.
-pub fn strict_setting(value: Option<&str>) -> Result<bool, String> {
-    let Some(value) = value else {
-        return Ok(false);
-    };
-    match value.trim().to_ascii_lowercase().as_str() {
-        "" | "0" | "false" | "no" | "off" => Ok(false),
-        "1" | "true" | "yes" | "on" => Ok(true),
-        _ => Err(message::bad_strict_setting(value)),
-    }
-}
-
 /// The entry point of a `harness = false` test binary: `tests/benchmark.rs` uses
 /// `Suite::Benchmark`, `tests/attacks/` `Suite::Attacks`. `fixtures_dir` is resolved
 /// against the package root.
 pub fn main(fixtures_dir: &Path, suite: Suite) -> ExitCode {
     let _ = confine::become_subreaper();
     let args = Arguments::from_args();
-    let fixtures = match load_fixtures(fixtures_dir) {
-        Ok(fixtures) => fixtures,
+    let listing = args.list;
+    let typed = match plan::Typed::from_env(fixtures_dir, listing) {
+        Ok(typed) => typed,
         Err(error) => {
-            message::error(&error);
+            message::error(&error.to_string());
             return ExitCode::from(2);
         }
     };
-    let listing = args.list;
-    let mut settings = Settings::from_env();
-    if let Some(timeout) = std::env::var("HARNESS_AGENT_TIMEOUT")
-        .ok()
-        .and_then(|value| value.parse::<u64>().ok())
-    {
-        settings.agent_timeout = std::time::Duration::from_secs(timeout);
-    }
-    match strict_setting(std::env::var("HARNESS_STRICT").ok().as_deref()) {
-        Ok(strict) => settings.strict = strict,
+    let planned = match plan::plan(&typed) {
+        Ok(planned) => planned,
         Err(error) => {
-            message::error(&error);
+            message::error(&error.to_string());
             return ExitCode::from(2);
         }
+    };
+    for stale in &planned.swept {
+        message::note(&message::stale_episode_removed(stale));
     }
-    if let Ok(files) = std::env::var("HARNESS_AGENT_FILES") {
-        settings.agent_files = files
-            .split(':')
-            .filter(|path| !path.is_empty())
-            .map(PathBuf::from)
-            .collect();
-    }
-    if !listing {
-        for stale in crate::episode::sweep_stale(&settings.temp_root) {
-            message::note(&format!(
-                "removed stale episode directory {}",
-                stale.display()
-            ));
-        }
-    }
-    let run_id = std::env::var("NEXTEST_RUN_ID").unwrap_or_else(|_| ledger::fresh_run_id());
     let run_dir = if listing {
         None
     } else {
-        match RunDir::create(&settings.out_dir, &run_id) {
-            Ok(dir) => Some(dir),
+        match plan::open_run(
+            &planned.settings,
+            None,
+            std::env::var("NEXTEST_RUN_ID").ok(),
+        ) {
+            Ok(opened) => Some(opened.dir),
             Err(error) => {
                 message::error(&error.to_string());
                 return ExitCode::from(2);
             }
         }
     };
+    let fixtures = planned.fixtures;
+    let settings = planned.settings;
+    let agent_command = typed.agent;
     let state = Arc::new(RunState {
         settings,
         run_dir,
@@ -148,7 +123,7 @@ pub fn main(fixtures_dir: &Path, suite: Suite) -> ExitCode {
         results: Mutex::new(Vec::new()),
     });
     let trials = match suite {
-        Suite::Benchmark => benchmark_trials(&state, &fixtures),
+        Suite::Benchmark => benchmark_trials(&state, &fixtures, agent_command.as_deref()),
         Suite::Attacks => attack_trials(&state),
     };
     let trials = match trials {
@@ -165,28 +140,18 @@ pub fn main(fixtures_dir: &Path, suite: Suite) -> ExitCode {
     conclusion.exit_code()
 }
 
-fn load_fixtures(dir: &Path) -> Result<Vec<Arc<Fixture>>, String> {
-    let dirs = harness_fixture::discover(dir).map_err(|error| error.to_string())?;
-    dirs.iter()
-        .map(|dir| {
-            Fixture::load(dir)
-                .map(Arc::new)
-                .map_err(|error| error.to_string())
-        })
-        .collect()
-}
-
 fn benchmark_trials(
     state: &Arc<RunState>,
     fixtures: &[Arc<Fixture>],
+    agent_command: Option<&str>,
 ) -> Result<Vec<Trial>, String> {
     let mut trials = Vec::new();
-    if let Ok(command) = std::env::var("HARNESS_AGENT") {
+    if let Some(command) = agent_command {
         for fixture in fixtures {
             let spec = CaseSpec::new(
                 fixture.clone(),
                 Agent::Command {
-                    command: command.clone(),
+                    command: command.to_owned(),
                 },
             );
             let state = state.clone();
@@ -409,25 +374,5 @@ fn finish(state: &RunState, suite: Suite) {
     };
     if let Err(error) = report::write_all(&run_dir.dir, root, &all) {
         message::warning(&error.to_string());
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn harness_strict_reads_on_off_and_refuses_the_rest() {
-        assert_eq!(strict_setting(None), Ok(false));
-        for off in ["", "0", "false", "No", "off"] {
-            assert_eq!(strict_setting(Some(off)), Ok(false), "{off}");
-        }
-        for on in ["1", "true", "YES", "on", " 1 "] {
-            assert_eq!(strict_setting(Some(on)), Ok(true), "{on}");
-        }
-        assert_eq!(
-            strict_setting(Some("2")),
-            Err("HARNESS_STRICT must be 1 (strict) or 0, not \"2\"".to_owned())
-        );
     }
 }

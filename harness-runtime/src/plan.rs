@@ -1,0 +1,320 @@
+//! The plan step, shared by `harness run`, the `cargo test` runner and `harness meta`: what
+//! was asked for (typed: arguments, or for the runner its environment) resolved once into
+//! settings and fixtures, stale episodes swept, and the run directory opened.
+//!
+//! As in ripgrep's low and high arguments: [`Typed`] holds the request as given, nothing
+//! resolved; [`plan`] resolves it, and no caller reads the environment or loads fixtures on
+//! its own.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use harness_fixture::Fixture;
+
+use crate::ledger::{self, RunDir};
+use crate::result::CaseResult;
+use crate::settings::Settings;
+
+/// Why a plan could not be made (bad input: exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// Fixtures could not be read or are invalid; every problem, one a line.
+    #[error("{0}")]
+    Fixtures(String),
+    /// A setting in the environment has a value it cannot take.
+    #[error("{name} must be {expected}, not {value:?}")]
+    Setting {
+        /// The variable.
+        name: &'static str,
+        /// What it may be.
+        expected: &'static str,
+        /// What it was.
+        value: String,
+    },
+    /// The run directory could not be made or read.
+    #[error(transparent)]
+    RunDir(#[from] ledger::LedgerError),
+    /// `--resume` named a run that is not there.
+    #[error("cannot resume {name}: no run directory at {}", dir.display())]
+    NoRunToResume {
+        /// What was given.
+        name: String,
+        /// Where it was looked for.
+        dir: PathBuf,
+    },
+}
+
+/// A request as typed, nothing resolved.
+#[derive(Debug, Clone, Default)]
+pub struct Typed {
+    /// A fixtures directory, or one fixture's directory.
+    pub fixtures: PathBuf,
+    /// Only these fixture ids (empty: all).
+    pub only: Vec<String>,
+    /// The agent's budget in seconds.
+    pub agent_timeout: Option<u64>,
+    /// Files the confined agent may read.
+    pub agent_files: Vec<PathBuf>,
+    /// Extra environment for the agent.
+    pub agent_env: Vec<(String, String)>,
+    /// `--no-network`.
+    pub no_network: bool,
+    /// `--no-confine`.
+    pub no_confine: bool,
+    /// `--strict` / `HARNESS_STRICT`.
+    pub strict: bool,
+    /// The output root.
+    pub out: Option<PathBuf>,
+    /// The agent command (`HARNESS_AGENT` for the runner).
+    pub agent: Option<String>,
+    /// Sweep stale episodes (not when only listing cases).
+    pub sweep: bool,
+}
+
+impl Typed {
+    /// The `cargo test` runner's request: the fixtures directory its binary names, and
+    /// `HARNESS_AGENT`, `HARNESS_AGENT_TIMEOUT`, `HARNESS_AGENT_FILES` and `HARNESS_STRICT`.
+    pub fn from_env(fixtures: &Path, listing: bool) -> Result<Typed, PlanError> {
+        let var = |name: &str| std::env::var(name).ok();
+        let agent_timeout = match var("HARNESS_AGENT_TIMEOUT") {
+            None => None,
+            Some(value) => Some(
+                value
+                    .trim()
+                    .parse::<u64>()
+                    .map_err(|_| PlanError::Setting {
+                        name: "HARNESS_AGENT_TIMEOUT",
+                        expected: "a number of seconds",
+                        value,
+                    })?,
+            ),
+        };
+        Ok(Typed {
+            fixtures: fixtures.to_path_buf(),
+            agent_timeout,
+            agent_files: var("HARNESS_AGENT_FILES")
+                .map(|files| {
+                    files
+                        .split(':')
+                        .filter(|path| !path.is_empty())
+                        .map(PathBuf::from)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            strict: strict_setting(var("HARNESS_STRICT").as_deref())?,
+            agent: var("HARNESS_AGENT"),
+            sweep: !listing,
+            ..Typed::default()
+        })
+    }
+}
+
+/// `HARNESS_STRICT`: unset, empty, `0`, `false`, `no` or `off` is off; `1`, `true`, `yes`
+/// or `on` is on (any case); anything else is bad input.
+pub fn strict_setting(value: Option<&str>) -> Result<bool, PlanError> {
+    let Some(value) = value else {
+        return Ok(false);
+    };
+    match value.trim().to_ascii_lowercase().as_str() {
+        "" | "0" | "false" | "no" | "off" => Ok(false),
+        "1" | "true" | "yes" | "on" => Ok(true),
+        _ => Err(PlanError::Setting {
+            name: "HARNESS_STRICT",
+            expected: "1 (strict) or 0",
+            value: value.to_owned(),
+        }),
+    }
+}
+
+/// A resolved plan.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    /// Settings: the environment's defaults with the request applied.
+    pub settings: Settings,
+    /// The fixtures, by id.
+    pub fixtures: Vec<Arc<Fixture>>,
+    /// Stale episode directories of dead processes that were removed.
+    pub swept: Vec<PathBuf>,
+}
+
+/// Resolves `typed`: loads the fixtures, applies the request to the environment's settings,
+/// and sweeps stale episodes.
+pub fn plan(typed: &Typed) -> Result<Planned, PlanError> {
+    let fixtures = load_fixtures(&typed.fixtures, &typed.only)?;
+    let mut settings = Settings::from_env();
+    if let Some(seconds) = typed.agent_timeout {
+        settings.agent_timeout = Duration::from_secs(seconds);
+    }
+    settings.no_network = typed.no_network;
+    settings.confine = !typed.no_confine;
+    settings.strict = typed.strict;
+    // A path that does not exist gives the agent nothing to read.
+    settings.agent_files = typed
+        .agent_files
+        .iter()
+        .filter_map(|path| std::fs::canonicalize(path).ok())
+        .collect();
+    settings.agent_env.extend(typed.agent_env.iter().cloned());
+    if let Some(out) = &typed.out {
+        settings.out_dir = out.clone();
+    }
+    let swept = if typed.sweep {
+        crate::episode::sweep_stale(&settings.temp_root)
+    } else {
+        Vec::new()
+    };
+    Ok(Planned {
+        settings,
+        fixtures,
+        swept,
+    })
+}
+
+/// The fixtures under `root` (every child with a `repo/`), or `root` itself when it is one,
+/// sorted by id; only the ids in `only` when it is not empty. Every problem of every
+/// fixture is reported at once.
+pub fn load_fixtures(root: &Path, only: &[String]) -> Result<Vec<Arc<Fixture>>, PlanError> {
+    let dirs = if root.join("repo").is_dir() {
+        vec![root.to_path_buf()]
+    } else {
+        harness_fixture::discover(root).map_err(|error| PlanError::Fixtures(error.to_string()))?
+    };
+    let mut fixtures = Vec::new();
+    let mut problems = Vec::new();
+    for dir in dirs {
+        let id = dir
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if !only.is_empty() && !only.contains(&id) {
+            continue;
+        }
+        match Fixture::load(&dir) {
+            Ok(fixture) => fixtures.push(Arc::new(fixture)),
+            Err(error) => problems.push(error.to_string()),
+        }
+    }
+    for id in only {
+        if !fixtures.iter().any(|fixture| &fixture.id == id)
+            && !problems.iter().any(|problem| problem.contains(id.as_str()))
+        {
+            problems.push(format!("no fixture `{id}` in {}", root.display()));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(PlanError::Fixtures(problems.join("\n")));
+    }
+    fixtures.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(fixtures)
+}
+
+/// An opened run directory, and what an earlier run already recorded there.
+#[derive(Debug)]
+pub struct OpenedRun {
+    /// The run directory.
+    pub dir: RunDir,
+    /// Results already in its ledger (resumed runs).
+    pub previous: Vec<CaseResult>,
+    /// Ledger lines that could not be read (warnings).
+    pub warnings: Vec<String>,
+}
+
+/// Opens the run directory: `resume` (a run id under the output root, or a run directory)
+/// read back, else a fresh one named `run_id` (nextest's run id for partitions) or a fresh
+/// id.
+pub fn open_run(
+    settings: &Settings,
+    resume: Option<&str>,
+    run_id: Option<String>,
+) -> Result<OpenedRun, PlanError> {
+    match resume {
+        Some(resume) => {
+            let dir = if Path::new(resume).is_dir() {
+                PathBuf::from(resume)
+            } else {
+                settings.out_dir.join("runs").join(resume)
+            };
+            if !dir.is_dir() {
+                return Err(PlanError::NoRunToResume {
+                    name: resume.to_owned(),
+                    dir,
+                });
+            }
+            let dir = RunDir::open(&dir);
+            let (previous, warnings) = dir.read()?;
+            Ok(OpenedRun {
+                dir,
+                previous,
+                warnings,
+            })
+        }
+        None => Ok(OpenedRun {
+            dir: RunDir::create(
+                &settings.out_dir,
+                &run_id.unwrap_or_else(ledger::fresh_run_id),
+            )?,
+            previous: Vec::new(),
+            warnings: Vec::new(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shipped() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
+    }
+
+    #[test]
+    fn one_loader_for_a_directory_of_fixtures_or_one_fixture() {
+        let all = load_fixtures(&shipped(), &[]).unwrap();
+        assert!(all.len() >= 5);
+        assert!(all.windows(2).all(|pair| pair[0].id < pair[1].id));
+        let one = load_fixtures(&shipped().join("sh-semver"), &[]).unwrap();
+        assert_eq!(one.len(), 1);
+        let only = load_fixtures(&shipped(), &["sh-semver".into()]).unwrap();
+        assert_eq!(only[0].id, "sh-semver");
+        let missing = load_fixtures(&shipped(), &["nope".into()]).unwrap_err();
+        assert!(
+            missing.to_string().contains("no fixture `nope`"),
+            "{missing}"
+        );
+    }
+
+    #[test]
+    fn harness_strict_reads_on_off_and_refuses_the_rest() {
+        assert!(!strict_setting(None).unwrap());
+        for off in ["", "0", "false", "No", "off"] {
+            assert!(!strict_setting(Some(off)).unwrap(), "{off}");
+        }
+        for on in ["1", "true", "YES", "on", " 1 "] {
+            assert!(strict_setting(Some(on)).unwrap(), "{on}");
+        }
+        assert_eq!(
+            strict_setting(Some("2")).unwrap_err().to_string(),
+            "HARNESS_STRICT must be 1 (strict) or 0, not \"2\""
+        );
+    }
+
+    #[test]
+    fn the_request_is_applied_to_the_settings() {
+        let typed = Typed {
+            fixtures: shipped().join("sh-semver"),
+            agent_timeout: Some(7),
+            no_network: true,
+            no_confine: true,
+            strict: true,
+            out: Some(PathBuf::from("/tmp/somewhere")),
+            ..Typed::default()
+        };
+        let planned = plan(&typed).unwrap();
+        assert_eq!(planned.settings.agent_timeout, Duration::from_secs(7));
+        assert!(planned.settings.no_network && !planned.settings.confine);
+        assert!(planned.settings.strict);
+        assert_eq!(planned.settings.out_dir, PathBuf::from("/tmp/somewhere"));
+        assert!(planned.swept.is_empty(), "no sweep unless asked");
+    }
+}
