@@ -19,6 +19,7 @@ pub mod audit;
 pub mod case;
 pub mod cli;
 pub mod episode;
+pub mod frontier;
 pub mod grade;
 pub mod ledger;
 pub mod message;

@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use super::args::MetaArgs;
 use super::{EXIT_ERROR, EXIT_OK};
+use crate::frontier::Frontier;
 use crate::message;
 use crate::meta::{self, Options, history::Row};
-use crate::report::frontier::Frontier;
 use crate::settings::{Settings, default_out_dir};
 
 /// `harness meta`.

@@ -13,8 +13,8 @@ use super::candidate::{Candidate, EVAL_DIR};
 use super::history::{self, Outcome, Row};
 use crate::agent::Agent;
 use crate::case::{CaseOutput, CaseSpec, run_case};
+use crate::frontier::Totals;
 use crate::ledger::sanitize;
-use crate::report::frontier::CostUnit;
 use crate::result::CaseStatus;
 use crate::settings::Settings;
 
@@ -54,7 +54,10 @@ pub fn evaluate(
             },
         );
         spec.case = format!("{}::{}", fixture.id, candidate.name);
-        let output = run_case(&spec, &settings, &format!("meta-{iteration}"));
+        let mut output = run_case(&spec, &settings, &format!("meta-{iteration}"));
+        // A candidate's size is its directory (`eval/` excluded), in its results too, so
+        // its frontier here and in a report of the same results count bytes alike.
+        output.result.agent_bytes = candidate.bytes;
         on_case(&output);
         outputs.push(output);
     }
@@ -106,22 +109,11 @@ pub fn evaluate(
     row.score = Some(score);
     row.cases = graded.len();
     row.passed = graded.iter().filter(|result| result.passed).count();
-    if graded.iter().all(|result| result.usage.reported_usd) {
-        row.usd = Some(graded.iter().map(|result| result.usage.usd).sum());
-    }
-    if graded.iter().all(|result| result.usage.reported_tokens) {
-        row.tokens = Some(
-            graded
-                .iter()
-                .map(|result| result.usage.input_tokens + result.usage.output_tokens)
-                .sum(),
-        );
-    }
-    (row.cost, row.cost_unit) = match (row.usd, row.tokens) {
-        (Some(usd), _) => (Some(usd), Some(CostUnit::Usd)),
-        (None, Some(tokens)) => (Some(tokens as f64), Some(CostUnit::Tokens)),
-        (None, None) => (Some(candidate.bytes as f64), Some(CostUnit::Bytes)),
-    };
+    let totals = Totals::of(&graded);
+    row.usd = totals.usd;
+    row.tokens = totals.tokens;
+    let unit = totals.own_unit();
+    (row.cost, row.cost_unit) = (Some(totals.cost(unit)), Some(unit));
     row.delta_vs_parent = manifest
         .parent
         .as_deref()

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::report::frontier::{Candidate as FrontierCandidate, CostUnit, Frontier};
+use crate::frontier::{Candidate as FrontierCandidate, CostUnit, Frontier, Totals};
 
 /// `evolution_summary.jsonl`.
 pub const SUMMARY: &str = "evolution_summary.jsonl";
@@ -79,6 +79,15 @@ pub struct Row {
 }
 
 impl Row {
+    /// What it cost, in every unit it can be told in.
+    pub fn totals(&self) -> Totals {
+        Totals {
+            usd: self.usd,
+            tokens: self.tokens,
+            bytes: self.bytes,
+        }
+    }
+
     /// A row for a candidate refused before evaluation.
     pub fn invalid(iteration: u64, name: &str, reason: String) -> Row {
         Row {
@@ -235,8 +244,8 @@ pub fn read_pending(meta: &Path) -> PendingFile {
     }
 }
 
-/// The frontier over every evaluated row (the first row of a name wins), in one cost unit:
-/// usd if every candidate reported usd, else tokens if every one reported tokens, else bytes.
+/// The frontier over every evaluated row (the first row of a name wins), in the one cost
+/// unit `crate::frontier::unit` picks for them all.
 pub fn frontier(rows: &[Row]) -> Frontier {
     let mut seen = std::collections::BTreeSet::new();
     let evaluated: Vec<&Row> = rows
@@ -244,24 +253,15 @@ pub fn frontier(rows: &[Row]) -> Frontier {
         .filter(|row| row.outcome == Outcome::Evaluated && row.score.is_some())
         .filter(|row| seen.insert(row.name.as_str()))
         .collect();
-    let unit = if !evaluated.is_empty() && evaluated.iter().all(|row| row.usd.is_some()) {
-        CostUnit::Usd
-    } else if !evaluated.is_empty() && evaluated.iter().all(|row| row.tokens.is_some()) {
-        CostUnit::Tokens
-    } else {
-        CostUnit::Bytes
-    };
+    let totals: Vec<Totals> = evaluated.iter().map(|row| row.totals()).collect();
+    let unit = crate::frontier::unit(&totals);
     Frontier::new(
         evaluated
             .into_iter()
             .map(|row| FrontierCandidate {
                 name: row.name.clone(),
                 score: row.score.unwrap_or(f64::NAN),
-                cost: match unit {
-                    CostUnit::Usd => row.usd.unwrap_or(f64::NAN),
-                    CostUnit::Tokens => row.tokens.map_or(f64::NAN, |tokens| tokens as f64),
-                    _ => row.bytes as f64,
-                },
+                cost: row.totals().cost(unit),
                 cost_unit: unit,
                 cases: row.cases,
                 passed: row.passed,

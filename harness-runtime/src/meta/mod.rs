@@ -45,8 +45,9 @@ use harness_fixture::Fixture;
 
 use history::{Outcome, Pending, PendingFile, Row};
 
+use crate::frontier::Frontier;
 use crate::message;
-use crate::report::{self, frontier::Frontier};
+use crate::report;
 use crate::settings::Settings;
 
 /// `signals.json`.

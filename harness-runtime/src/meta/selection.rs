@@ -17,7 +17,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::history::{Outcome, Row};
-use crate::report::frontier::{CostUnit, Frontier};
+use crate::frontier::{CostUnit, Frontier};
 
 /// The six exploitation axes; the hint rotates over them.
 pub const AXES: [&str; 6] = [
@@ -163,7 +163,7 @@ pub fn signals(inputs: Inputs<'_>, rows: &[Row], frontier: &Frontier) -> Signals
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::frontier::Candidate;
+    use crate::frontier::Candidate;
 
     #[test]
     fn axis_hint_rotates_once_per_round_over_six_axes() {

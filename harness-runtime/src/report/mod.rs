@@ -1,7 +1,6 @@
 //! Reports built from case results: the reward table, the frontier (JSON + SVG) and the
 //! summary, written into the run directory and copied to the output root.
 
-pub mod frontier;
 pub mod html;
 pub mod junit;
 pub mod plot;
@@ -11,7 +10,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use frontier::{Candidate, CostUnit, Frontier};
+use crate::frontier::{Candidate, Frontier, Totals};
 
 use crate::result::{CaseResult, CaseStatus};
 
@@ -51,35 +50,20 @@ pub fn frontier(results: &[CaseResult]) -> Frontier {
         }
     }
     by_agent.retain(|_, (graded, _)| !graded.is_empty());
-    let all: Vec<&CaseResult> = by_agent
-        .values()
-        .flat_map(|(graded, _)| graded)
-        .copied()
+    let totals: BTreeMap<&str, Totals> = by_agent
+        .iter()
+        .map(|(agent, (cases, _))| (*agent, Totals::of(cases)))
         .collect();
-    let unit = if !all.is_empty() && all.iter().all(|result| result.usage.reported_usd) {
-        CostUnit::Usd
-    } else if !all.is_empty() && all.iter().all(|result| result.usage.reported_tokens) {
-        CostUnit::Tokens
-    } else {
-        CostUnit::Bytes
-    };
+    let unit = crate::frontier::unit(totals.values());
     let candidates = by_agent
         .into_iter()
         .map(|(agent, (cases, errored))| {
             let score =
                 cases.iter().filter_map(|case| case.reward).sum::<f64>() / cases.len() as f64;
-            let cost = match unit {
-                CostUnit::Usd => cases.iter().map(|case| case.usage.usd).sum::<f64>(),
-                CostUnit::Tokens => cases
-                    .iter()
-                    .map(|case| (case.usage.input_tokens + case.usage.output_tokens) as f64)
-                    .sum(),
-                _ => cases.iter().map(|case| case.agent_bytes).max().unwrap_or(0) as f64,
-            };
             Candidate {
                 name: agent.to_owned(),
                 score: crate::reward::round6(score),
-                cost,
+                cost: totals[agent].cost(unit),
                 cost_unit: unit,
                 cases: cases.len(),
                 passed: cases.iter().filter(|case| case.passed).count(),

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::frontier::{Candidate, Frontier};
+use crate::frontier::{Candidate, Frontier};
 
 /// Width of the rendered SVG, in pixels.
 const WIDTH: u32 = 900;
@@ -334,8 +334,8 @@ fn trim(text: String) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::frontier::CostUnit;
     use super::*;
+    use crate::frontier::CostUnit;
     use proptest::prelude::*;
 
     fn cand(name: &str, score: f64, cost: f64) -> Candidate {

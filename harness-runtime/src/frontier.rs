@@ -1,4 +1,5 @@
-//! The (max score, min cost) Pareto frontier over meta-harness candidates.
+//! The (max score, min cost) Pareto frontier and the cost rule, once: `crate::report` draws
+//! a run's, `crate::meta` selects with its history's.
 //!
 //! `frontier.json` has the fixed shape
 //! `{"candidates": [{"name", "score", "cost", "cost_unit", "cases", "passed", "errored",
@@ -9,6 +10,8 @@
 //! that is at least as good on the other axis.
 
 use std::cmp::Ordering;
+
+use crate::result::CaseResult;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -99,6 +102,70 @@ impl Frontier {
     }
 }
 
+/// What one candidate's cases cost, in every unit it can be told in.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Totals {
+    /// Dollars, when every case reported usd.
+    pub usd: Option<f64>,
+    /// Input + output tokens, when every case reported tokens.
+    pub tokens: Option<u64>,
+    /// The agent's size in bytes (its program: the command and its files, a candidate's
+    /// directory): the largest any case recorded.
+    pub bytes: u64,
+}
+
+impl Totals {
+    /// The totals of `cases` (one candidate's graded cases).
+    pub fn of(cases: &[&CaseResult]) -> Totals {
+        let all = |reported: fn(&CaseResult) -> bool| {
+            !cases.is_empty() && cases.iter().all(|case| reported(case))
+        };
+        Totals {
+            usd: all(|case| case.usage.reported_usd)
+                .then(|| cases.iter().map(|case| case.usage.usd).sum()),
+            tokens: all(|case| case.usage.reported_tokens).then(|| {
+                cases
+                    .iter()
+                    .map(|case| {
+                        case.usage
+                            .input_tokens
+                            .saturating_add(case.usage.output_tokens)
+                    })
+                    .fold(0u64, u64::saturating_add)
+            }),
+            bytes: cases.iter().map(|case| case.agent_bytes).max().unwrap_or(0),
+        }
+    }
+
+    /// The cost in `unit` (NaN when this candidate cannot be told in it).
+    pub fn cost(&self, unit: CostUnit) -> f64 {
+        match unit {
+            CostUnit::Usd => self.usd.unwrap_or(f64::NAN),
+            CostUnit::Tokens => self.tokens.map_or(f64::NAN, |tokens| tokens as f64),
+            CostUnit::Bytes => self.bytes as f64,
+            CostUnit::Seconds => f64::NAN,
+        }
+    }
+
+    /// The best unit this candidate alone can be told in.
+    pub fn own_unit(&self) -> CostUnit {
+        unit([self])
+    }
+}
+
+/// The cost rule, the one place it is written: usd when every candidate reported usd, else
+/// tokens when every one reported tokens, else bytes (every agent has a size).
+pub fn unit<'a>(candidates: impl IntoIterator<Item = &'a Totals>) -> CostUnit {
+    let candidates: Vec<&Totals> = candidates.into_iter().collect();
+    if !candidates.is_empty() && candidates.iter().all(|totals| totals.usd.is_some()) {
+        CostUnit::Usd
+    } else if !candidates.is_empty() && candidates.iter().all(|totals| totals.tokens.is_some()) {
+        CostUnit::Tokens
+    } else {
+        CostUnit::Bytes
+    }
+}
+
 /// Whether `a` strictly Pareto-dominates `b` on (max score, min cost): `a` is at least as good
 /// on both axes and strictly better on at least one. The cost unit is not compared.
 #[must_use]
@@ -179,6 +246,45 @@ fn f64_or_nan<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Erro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn case(agent_bytes: u64, usd: Option<f64>, tokens: Option<u64>) -> CaseResult {
+        let mut result = CaseResult::errored("r", "f::a", "f", "a", "work_item", String::new());
+        result.agent_bytes = agent_bytes;
+        if let Some(usd) = usd {
+            result.usage.usd = usd;
+            result.usage.reported_usd = true;
+        }
+        if let Some(tokens) = tokens {
+            result.usage.input_tokens = tokens;
+            result.usage.reported_tokens = true;
+        }
+        result
+    }
+
+    #[test]
+    fn the_cost_rule_prefers_usd_then_tokens_then_bytes() {
+        let full = [case(10, Some(0.5), Some(7)), case(30, Some(0.25), Some(3))];
+        let totals = Totals::of(&full.iter().collect::<Vec<_>>());
+        assert_eq!(
+            totals,
+            Totals {
+                usd: Some(0.75),
+                tokens: Some(10),
+                bytes: 30
+            }
+        );
+        let tokens_only = Totals::of(&[&case(5, None, Some(4))]);
+        let nothing = Totals::of(&[&case(5, None, None)]);
+        assert_eq!(unit([&totals]), CostUnit::Usd);
+        assert_eq!(unit([&totals, &tokens_only]), CostUnit::Tokens);
+        assert_eq!(unit([&totals, &tokens_only, &nothing]), CostUnit::Bytes);
+        assert_eq!(unit(std::iter::empty()), CostUnit::Bytes);
+        assert_eq!(nothing.cost(CostUnit::Bytes), 5.0);
+        assert!(nothing.cost(CostUnit::Usd).is_nan());
+        // One case without usd takes the candidate out of usd.
+        let mixed = [case(1, Some(1.0), None), case(1, None, None)];
+        assert_eq!(Totals::of(&mixed.iter().collect::<Vec<_>>()).usd, None);
+    }
     use proptest::prelude::*;
 
     fn cand(name: &str, score: f64, cost: f64) -> Candidate {
