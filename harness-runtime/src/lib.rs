@@ -24,7 +24,6 @@ pub mod ledger;
 pub mod message;
 pub mod meta;
 pub mod outside;
-pub mod process;
 pub mod report;
 pub mod result;
 pub mod reward;
@@ -34,7 +33,6 @@ pub mod settings;
 pub mod snapshot;
 #[cfg(test)]
 mod test_support;
-pub mod unblock;
 
 pub use agent::{Agent, AgentFn, ReviewPolicy};
 pub use case::{CaseOutput, CaseSpec, run_case};

@@ -9,13 +9,13 @@
 use std::path::Path;
 
 use harness_fixture::{Check, Files};
+use harness_sandbox::unblock::{self, Cleared};
 
 use super::restore::{self, RestoreError};
 use super::violation::{Violation, ViolationCode};
 use crate::result::CheckResult;
 use crate::reward::CheckScore;
 use crate::snapshot::Snapshot;
-use crate::unblock::{self, Cleared};
 
 /// How many cleared paths are reported one by one; the rest are counted.
 pub const LISTED: usize = 10;
@@ -172,9 +172,9 @@ pub fn not_run(check: &Check, reason: &str) -> (CheckResult, CheckScore) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::agent::confine::flags::{APPEND_ONLY, IMMUTABLE};
     use crate::test_support::files;
-    use crate::unblock::tests::{FlaggableDir, set_flags};
+    use harness_sandbox::flags::{APPEND_ONLY, IMMUTABLE};
+    use harness_sandbox::test_support::{FlaggableDir, set_flags};
     use std::fs;
 
     fn tree_of(root: &Path) -> Files {

@@ -25,8 +25,8 @@
 //! A step that fails is reported to the harness through a pipe, so
 //! [`ConfinedCommand::spawn`] says which one ([`SpawnError::Setup`]); the command never runs.
 //!
-//! Module [`child`] holds the workspace's only `unsafe` code, with [`flags`] (the two
-//! `ioctl`s that read and clear immutable and append-only inode flags). An earlier design
+//! Module [`child`] holds the workspace's only `unsafe` code, with [`crate::flags`] (the
+//! two `ioctl`s that read and clear immutable and append-only inode flags). An earlier design
 //! re-executed the harness binary as a launcher to stay free of `unsafe`; the second `exec`
 //! cost more than everything else in a small episode, and a `fork`-based hook cost time in
 //! proportion to the harness's memory (docs/DESIGN.md, docs/PERFORMANCE.md).
@@ -48,7 +48,6 @@
 //!   and (ABI v6+) signals to them.
 
 mod child;
-pub mod flags;
 
 use std::fmt;
 use std::fs::OpenOptions;

@@ -1,4 +1,4 @@
-//! Confinement against the running kernel: the child setup of `agent::confine::child` (the
+//! Confinement against the running kernel: the child setup of `confine::child` (the
 //! workspace's only `unsafe` code) must apply every step it promises, and report a failed
 //! one without running the command.
 
@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
 use std::time::{Duration, Instant};
 
-use harness_runtime::agent::confine::{
+use harness_sandbox::confine::{
     self, ConfineError, ConfineSpec, ConfinedChild, Confinement, Limits, PidsCgroup, SpawnError,
 };
 
