@@ -1,6 +1,7 @@
 //! Confinement against the running kernel: the child setup of `confine::child` (the
 //! workspace's only `unsafe` code) must apply every step it promises, and report a failed
 //! one without running the command.
+#![forbid(unsafe_code)]
 
 use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;

@@ -8,6 +8,8 @@
 //! harness *neutralises* them (confinement denies a read or write, a daemon is killed)
 //! check the neutralisation themselves and only then make the detectable move, so a
 //! broken defence shows up as a missing violation (or as a reward above noop).
+#![forbid(unsafe_code)]
+
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Duration;
