@@ -13,6 +13,7 @@
 //!   at 100 files, 100) in-scope files rewritten as Python.
 //!
 //! `scripts/bench-table.py` turns criterion's estimates into docs/PERFORMANCE.md's table.
+#![forbid(unsafe_code)]
 
 use std::fs;
 use std::hint::black_box;

@@ -5,6 +5,8 @@
 //! The scripted agents prove the honest side: an agent that changes only in-scope files and
 //! makes the checks pass, passes, however it uses git (commits, branches, tags, notes,
 //! stashes, gc, uncommitted or untracked changes) and whatever build output it leaves.
+#![forbid(unsafe_code)]
+
 use std::path::Path;
 
 use harness_runtime::{Sandbox, SandboxError, work_item};

@@ -5,6 +5,7 @@
 //!
 //! The probe crate is built in `target/macros-rebuild`, so runs after the first reuse the
 //! compiled dependencies.
+#![forbid(unsafe_code)]
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -3,6 +3,7 @@
 //! the worktree, the git dir's files, refs, log, config and objects) and finds neither the
 //! fixture id nor the word "honeypot"; `HARNESS_FIXTURE_ID` is the opaque alias; and the
 //! honeypot's sandbox has the same contract keys, kinds of checks and layout as a work item's.
+#![forbid(unsafe_code)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;

@@ -4,6 +4,7 @@
 //! commit under review).
 //!
 //! Run with `cargo test --test review_family -- --nocapture` to see the reward table.
+#![forbid(unsafe_code)]
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use harness_fixture::{Fixture, FixtureKind};
+use harness_sandbox::unblock::{Cleared, RemoveError};
 
 use crate::agent::{self, Agent};
 use crate::episode::Episode;
@@ -15,7 +16,6 @@ use crate::grade::violation::{Violation, ViolationCode};
 use crate::grade::{self, ungradable};
 use crate::result::{CaseResult, CaseStatus, Durations};
 use crate::settings::Settings;
-use crate::unblock::{Cleared, RemoveError};
 
 /// A case to run.
 #[derive(Debug, Clone)]

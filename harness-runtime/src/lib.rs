@@ -9,10 +9,9 @@
 //! let output = run_case(&CaseSpec::new(fixture, Agent::Oracle), &Settings::from_env(), "demo");
 //! assert_eq!(output.result.reward, Some(1.0));
 //! ```
-// `unsafe` is denied everywhere but in `agent::confine::child` (starting a confined
-// process posix_spawn-style) and `agent::confine::flags` (the inode-flag ioctls), where
-// each use carries a SAFETY comment.
-#![deny(unsafe_code)]
+// `unsafe` lives in one crate only: `harness-sandbox` (starting a confined process
+// posix_spawn-style, the inode-flag ioctls), where each use carries a SAFETY comment.
+#![forbid(unsafe_code)]
 
 pub mod agent;
 pub mod audit;
@@ -26,7 +25,6 @@ pub mod message;
 pub mod meta;
 pub mod outside;
 pub mod plan;
-pub mod process;
 pub mod report;
 pub mod result;
 pub mod reward;
@@ -36,7 +34,6 @@ pub mod settings;
 pub mod snapshot;
 #[cfg(test)]
 mod test_support;
-pub mod unblock;
 
 pub use agent::{Agent, AgentFn, ReviewPolicy};
 pub use case::{CaseOutput, CaseSpec, run_case};

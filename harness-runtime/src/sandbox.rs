@@ -6,10 +6,10 @@ use std::process::Command;
 use std::time::Duration;
 
 use harness_fixture::Contract;
+use harness_sandbox::process;
 
 use crate::agent::{self, agent_environment};
 use crate::episode::Episode;
-use crate::process;
 use crate::settings::Settings;
 
 /// Why a sandbox operation failed. Agents return these as their own failure.

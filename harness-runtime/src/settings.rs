@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::agent::confine::Limits;
+use harness_sandbox::{Limits, RunPolicy};
 
 /// The toolchain locations a check or agent needs even with a fresh `HOME`: rustup proxies
 /// default to `$HOME/.rustup` and pyenv shims to `$HOME/.pyenv`, so both are resolved from
@@ -182,10 +182,20 @@ impl Settings {
         }
     }
 
+    /// How agents and checks are run under these settings (for [`harness_sandbox::run`]).
+    pub fn run_policy(&self) -> RunPolicy {
+        RunPolicy {
+            landlock: self.confine,
+            no_network: self.no_network,
+            max_pids: self.max_pids,
+            output_cap: self.output_cap,
+        }
+    }
+
     /// The confinement agents and checks get under these settings: `landlock-v<N>` when
     /// confinement is on and the kernel has Landlock, else `none`.
     pub fn configured_confinement(&self) -> String {
-        match crate::agent::confine::landlock_abi() {
+        match harness_sandbox::landlock_abi() {
             Some(abi) if self.confine => format!("landlock-v{abi}"),
             _ => "none".to_owned(),
         }
@@ -223,4 +233,11 @@ pub fn default_out_dir() -> PathBuf {
         return PathBuf::from(target).join("harness");
     }
     PathBuf::from("target").join("harness")
+}
+
+impl From<&Settings> for RunPolicy {
+    /// [`Settings::run_policy`].
+    fn from(settings: &Settings) -> RunPolicy {
+        settings.run_policy()
+    }
 }

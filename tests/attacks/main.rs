@@ -8,6 +8,8 @@
 //! harness *neutralises* them (confinement denies a read or write, a daemon is killed)
 //! check the neutralisation themselves and only then make the detectable move, so a
 //! broken defence shows up as a missing violation (or as a reward above noop).
+#![forbid(unsafe_code)]
+
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -44,7 +46,7 @@ fn sh_ok(sb: &mut Sandbox<'_>, script: &str) -> Result<String, SandboxError> {
 /// their confined part only where it does, and say so where it does not (DESIGN: without
 /// confinement a root agent can read and write anywhere; the harness detects what it can).
 fn confinement_available(attack: &str) -> bool {
-    let available = harness_runtime::agent::confine::landlock_abi().is_some();
+    let available = harness_sandbox::landlock_abi().is_some();
     if !available {
         eprintln!("{attack}: this kernel has no Landlock; the confined part is skipped");
     }
@@ -55,7 +57,7 @@ fn confinement_available(attack: &str) -> bool {
 /// that left the agent's session (`RLIMIT_NPROC` does not bind root).
 fn pids_cgroup_available(attack: &str) -> bool {
     let probe = format!("attack-probe-{attack}-{}", std::process::id());
-    let available = harness_runtime::agent::confine::PidsCgroup::create(&probe, 16).is_some();
+    let available = harness_sandbox::PidsCgroup::create(&probe, 16).is_some();
     if !available {
         eprintln!(
             "{attack}: no pids cgroup can be made on this machine; the part it bounds is skipped"

@@ -1,7 +1,6 @@
 //! Agents: `noop`, `oracle`, a Rust function (`#[work_item]`, `#[attack]`), an external
 //! command, and the review family's baseline policies.
 
-pub mod confine;
 mod review_policy;
 pub mod runnable;
 
@@ -12,8 +11,9 @@ use std::time::{Duration, Instant};
 pub use review_policy::ReviewPolicy;
 pub use runnable::NotRunnable;
 
+use harness_sandbox::process::{self, ProcessSpec};
+
 use crate::episode::Episode;
-use crate::process::{self, ProcessSpec};
 use crate::sandbox::Sandbox;
 use crate::settings::Settings;
 

@@ -19,7 +19,7 @@ pub const EXIT_ERROR: u8 = 2;
 
 /// `main` of the `harness` binary.
 pub fn main() -> ExitCode {
-    let _ = crate::agent::confine::become_subreaper();
+    let _ = harness_sandbox::become_subreaper();
     let cli = match args::Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {

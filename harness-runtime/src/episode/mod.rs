@@ -1,6 +1,6 @@
 //! An episode's sandbox: a fresh baseline repository with one commit and a linked worktree
 //! for the agent, in a temporary directory removed by [`Episode::remove`] or on drop (also
-//! on panic), clearing whatever the agent did to keep it (`crate::unblock`).
+//! on panic), clearing whatever the agent did to keep it (`harness_sandbox::unblock`).
 //!
 //! ```text
 //! <episode root>/           harness-owned; never writable by a confined agent
@@ -22,8 +22,7 @@ use std::time::Instant;
 
 use git2::Oid;
 use harness_fixture::{Files, Fixture};
-
-use crate::unblock::{self, Cleared, RemoveError};
+use harness_sandbox::unblock::{self, Cleared, RemoveError};
 
 pub use alias::fixture_alias;
 pub use baseline::{BASELINE_REF, REVIEW_REF};
@@ -285,7 +284,7 @@ fn sweep_stale_cgroups() -> Vec<PathBuf> {
                 || nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok();
             if !alive {
                 // Re-creating takes the leftover over and empties it; dropping kills and removes it.
-                drop(crate::agent::confine::PidsCgroup::create(suffix, 1));
+                drop(harness_sandbox::PidsCgroup::create(suffix, 1));
                 removed.push(entry.path());
             }
         }
@@ -296,8 +295,8 @@ fn sweep_stale_cgroups() -> Vec<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::agent::confine::flags::{APPEND_ONLY, IMMUTABLE};
-    use crate::unblock::tests::{FlaggableDir, set_flags};
+    use harness_sandbox::flags::{APPEND_ONLY, IMMUTABLE};
+    use harness_sandbox::test_support::{FlaggableDir, set_flags};
 
     /// The pid of a process that has exited (and been reaped).
     fn dead_pid() -> u32 {

@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use harness_fixture::{Check, Files, LockedCheck};
+use harness_sandbox::process::{self, ProcessError, ProcessOutcome, ProcessSpec};
 
 use super::invocation::{self, Invocation};
 use super::testreport::{self, ParsedReport};
 use super::tripwire::{self, Fresh};
 use super::verdict::{self, Evidence, Verdict};
-use crate::process::{self, ProcessError, ProcessOutcome, ProcessSpec};
 use crate::settings::Settings;
 
 /// Why a grading tree could not be built (the harness's fault).

@@ -24,13 +24,13 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use harness_fixture::{Check, FileEntry, Files, LockedCheck, RepoPath, ReportFormat};
+use harness_sandbox::process::{self, ProcessOutcome, ProcessSpec};
 
 use super::checks::{self, CheckDirs, CheckRun, ChecksError};
 use super::invocation::Invocation;
 use super::testreport;
 use super::tripwire::{self, Expect, Fresh, Tripwire};
 use super::verdict::{self, Evidence};
-use crate::process::{self, ProcessOutcome, ProcessSpec};
 use crate::settings::Settings;
 
 /// The harness-made package's name (also what its test binaries are named after).

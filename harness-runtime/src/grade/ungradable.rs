@@ -2,19 +2,19 @@
 //! immutable or append-only file (`chattr +i`/`+a`) where the grading tree must be restored,
 //! a worktree the harness cannot read. Such a case is never `errored` (that would let an
 //! agent take itself out of every mean): the harness clears what blocks it
-//! ([`crate::unblock`]), grades, and reports `ungradable_state` (an integrity violation:
+//! ([`harness_sandbox::unblock`]), grades, and reports `ungradable_state` (an integrity violation:
 //! reward -1) with the paths it had to clear. When even that fails, the checks that could
 //! not get a restored tree fail unrun, and the case still ends graded.
 
 use std::path::Path;
 
 use harness_fixture::{Check, Files};
+use harness_sandbox::unblock::{self, Cleared};
 
 use super::outcome::{CheckResult, CheckScore};
 use super::restore::{self, RestoreError};
 use super::violation::{Violation, ViolationCode};
 use crate::snapshot::Snapshot;
-use crate::unblock::{self, Cleared};
 
 /// How many cleared paths are reported one by one; the rest are counted.
 pub const LISTED: usize = 10;
@@ -57,7 +57,7 @@ pub fn cleared_violations(cleared: &[Cleared], base: &Path, when: &str) -> Vec<V
 
 /// The snapshot grading starts from. A worktree that cannot be read as the agent left it is
 /// unblocked and read again (cleared flags are `ungradable_state`; permissions put right are
-/// not, as everywhere in [`crate::unblock`]); one that still cannot be read is graded as
+/// not, as everywhere in [`harness_sandbox::unblock`]); one that still cannot be read is graded as
 /// empty (every baseline file deleted), `ungradable_state` with the error.
 pub fn first_snapshot(
     worktree: &Path,
@@ -171,9 +171,9 @@ pub fn not_run(check: &Check, reason: &str) -> (CheckResult, CheckScore) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::agent::confine::flags::{APPEND_ONLY, IMMUTABLE};
     use crate::test_support::files;
-    use crate::unblock::tests::{FlaggableDir, set_flags};
+    use harness_sandbox::flags::{APPEND_ONLY, IMMUTABLE};
+    use harness_sandbox::test_support::{FlaggableDir, set_flags};
     use std::fs;
 
     fn tree_of(root: &Path) -> Files {

@@ -21,11 +21,11 @@
 //! fails the check without a violation.
 
 use harness_fixture::{LockedCheck, ReportFormat, TestOutcome};
+use harness_sandbox::process::ProcessOutcome;
 use serde::{Deserialize, Serialize};
 
 use super::testreport::{NEXTEST_RUN_GROUP, ParsedReport};
 use super::tripwire::{Expect, Tripwire};
-use crate::process::ProcessOutcome;
 
 /// One test of a check, as recorded in the case result (`checks[].tests`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 
 use libtest_mimic::{Arguments, Failed, Trial};
 
-use crate::agent::{Agent, ReviewPolicy, confine};
+use crate::agent::{Agent, ReviewPolicy};
 use crate::case::{CaseOutput, CaseSpec, run_case};
 use crate::grade::violation::ViolationCode;
 use crate::ledger::RunDir;
@@ -75,7 +75,7 @@ impl RunState {
 /// `Suite::Benchmark`, `tests/attacks/` `Suite::Attacks`. `fixtures_dir` is resolved
 /// against the package root.
 pub fn main(fixtures_dir: &Path, suite: Suite) -> ExitCode {
-    let _ = confine::become_subreaper();
+    let _ = harness_sandbox::become_subreaper();
     let args = Arguments::from_args();
     let listing = args.list;
     let typed = match plan::Typed::from_env(fixtures_dir, listing) {

@@ -23,13 +23,13 @@ use std::time::Duration;
 use harness_fixture::{
     Check, Differential, EntryLanguage, FileEntry, Files, Fixture, RepoPath, TestOutcome,
 };
+use harness_sandbox::process::{self, ProcessOutcome, ProcessSpec};
 use serde_json::Value;
 
 use super::checks::{self, CheckDirs, CheckRun, ChecksError};
 use super::invocation::Invocation;
 use super::tripwire::Fresh;
 use super::verdict::{TestRecord, Verdict};
-use crate::process::{self, ProcessOutcome, ProcessSpec};
 use crate::settings::Settings;
 
 const PYTHON_DRIVER: &str = include_str!("driver.py");

@@ -1,5 +1,6 @@
-//! Running one agent or check process: confined where possible, in its own session,
-//! output captured and capped, a wall-clock budget, and the whole tree killed at the end.
+//! Running one process (an agent command, a check): confined where possible, in its own
+//! session, output captured and capped, a wall-clock budget, and the whole tree killed at
+//! the end.
 
 use std::fs::File;
 use std::io::{Read, Write};
@@ -10,8 +11,22 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::agent::confine::{self, ConfineSpec, Confinement, Limits, PidsCgroup};
-use crate::settings::Settings;
+use crate::confine::{self, ConfineSpec, Confinement, Limits, PidsCgroup};
+
+/// How every process is run, whatever it runs: the caller's configuration (the harness
+/// builds it from its own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunPolicy {
+    /// Confine with Landlock where the kernel has it ([`ConfineSpec::landlock`]).
+    pub landlock: bool,
+    /// Deny TCP bind and connect (Landlock ABI v4+; [`ConfineSpec::no_network`]).
+    pub no_network: bool,
+    /// Most processes (tasks) the process and its descendants may have at once, enforced
+    /// with a pids cgroup where one can be made.
+    pub max_pids: u64,
+    /// Bytes of output kept in the log (the rest is drained and dropped).
+    pub output_cap: u64,
+}
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -136,8 +151,19 @@ fn keep_cgroup(cgroup: PidsCgroup) {
     THREAD_CGROUP.with_borrow_mut(|slot| *slot = Some(cgroup));
 }
 
-/// Runs `spec` to completion (or to its budget) and kills whatever it left behind.
-pub fn run(settings: &Settings, spec: &ProcessSpec) -> Result<ProcessOutcome, ProcessError> {
+/// Runs `spec` under `policy` to completion (or to its budget) and kills whatever it left
+/// behind.
+///
+/// The process tree is also killed when the filesystem of `spec.cwd` gets nearly full (less
+/// than 1 GiB free, or a tenth of a small filesystem; reported as a
+/// [`ProcessOutcome::resource_limit`]): a process that fills it, each file under
+/// `RLIMIT_FSIZE` but many of them (on tmpfs that is memory), is stopped before the machine
+/// runs out. The pids cgroup is made once per calling thread and reused by its next run.
+pub fn run(
+    policy: impl Into<RunPolicy>,
+    spec: &ProcessSpec,
+) -> Result<ProcessOutcome, ProcessError> {
+    let policy = policy.into();
     let io = |action: &'static str, path: &PathBuf| {
         let path = path.clone();
         move |source| ProcessError::Io {
@@ -152,15 +178,15 @@ pub fn run(settings: &Settings, spec: &ProcessSpec) -> Result<ProcessOutcome, Pr
         .try_clone()
         .map_err(io("create a pipe for", &spec.log))?;
 
-    let cgroup = take_cgroup(settings.max_pids);
+    let cgroup = take_cgroup(policy.max_pids);
     // `pids.events` counts refused forks over the cgroup's life.
     let denials_before = cgroup.as_ref().and_then(PidsCgroup::fork_denials);
     let mut confined = ConfineSpec::new(spec.argv.clone(), spec.cwd.clone());
     confined.env = spec.env.clone();
     confined.read_only = spec.read_only.clone();
     confined.read_write = spec.read_write.clone();
-    confined.landlock = settings.confine;
-    confined.no_network = settings.no_network;
+    confined.landlock = policy.landlock;
+    confined.no_network = policy.no_network;
     confined.limits = spec.limits;
     confined.cgroup_procs = cgroup.as_ref().map(PidsCgroup::join_path);
     let mut command = confine::command(&confined)?;
@@ -188,7 +214,7 @@ pub fn run(settings: &Settings, spec: &ProcessSpec) -> Result<ProcessOutcome, Pr
         }
     };
     let pgid = child.id();
-    let cap = settings.output_cap;
+    let cap = policy.output_cap;
     let (drained_tx, drained_rx) = mpsc::channel();
     thread::spawn(move || {
         let tail = drain(reader, log, cap);

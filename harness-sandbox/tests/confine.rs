@@ -1,6 +1,7 @@
-//! Confinement against the running kernel: the child setup of `agent::confine::child` (the
+//! Confinement against the running kernel: the child setup of `confine::child` (the
 //! workspace's only `unsafe` code) must apply every step it promises, and report a failed
 //! one without running the command.
+#![forbid(unsafe_code)]
 
 use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;
@@ -9,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
 use std::time::{Duration, Instant};
 
-use harness_runtime::agent::confine::{
+use harness_sandbox::confine::{
     self, ConfineError, ConfineSpec, ConfinedChild, Confinement, Limits, PidsCgroup, SpawnError,
 };
 

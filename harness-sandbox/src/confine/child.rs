@@ -9,7 +9,7 @@
 //! about 0.9 ms to each spawn here; docs/PERFORMANCE.md).
 //!
 //! This module and the `unsafe` blocks in it are the workspace's only `unsafe` code; each
-//! has a SAFETY comment, and `harness-runtime/tests/confine.rs` checks every step against
+//! has a SAFETY comment, and `harness-sandbox/tests/confine.rs` checks every step against
 //! the kernel.
 
 use std::ffi::{CString, c_char};

@@ -5,7 +5,7 @@
 //! ABI the kernel has; system and toolchain rule paths opened once per process), the pids
 //! cgroup's `cgroup.procs` opened for writing, the resource limits clamped to what may be
 //! set, the `PATH` search, argv and environment as C strings. [`ConfinedCommand::spawn`]
-//! then starts the child the way `posix_spawn` does (module [`child`]), and the child only
+//! then starts the child the way `posix_spawn` does (module `child`), and the child only
 //! makes system calls, in this order:
 //!
 //! 1. resets the harness's signal handlers, moves its streams to 0, 1 and 2 (stdin is
@@ -25,8 +25,12 @@
 //! A step that fails is reported to the harness through a pipe, so
 //! [`ConfinedCommand::spawn`] says which one ([`SpawnError::Setup`]); the command never runs.
 //!
-//! Module [`child`] holds the workspace's only `unsafe` code, with [`flags`] (the two
-//! `ioctl`s that read and clear immutable and append-only inode flags). An earlier design
+//! The parts: `ruleset` builds the Landlock ruleset and probes the ABI ([`landlock_abi`]),
+//! `cgroup` holds [`PidsCgroup`], `group` the process-group functions ([`kill_group`],
+//! [`reap_group`], [`become_subreaper`]), `child` the code between clone and exec.
+//!
+//! Module `child` holds the workspace's only `unsafe` code, with [`crate::flags`] (the
+//! two `ioctl`s that read and clear immutable and append-only inode flags). An earlier design
 //! re-executed the harness binary as a launcher to stay free of `unsafe`; the second `exec`
 //! cost more than everything else in a small episode, and a `fork`-based hook cost time in
 //! proportion to the harness's memory (docs/DESIGN.md, docs/PERFORMANCE.md).
@@ -47,28 +51,27 @@
 //!   `/proc/<pid>/mem`, the `cwd`/`root`/`fd` links of processes outside the sandbox, mounts,
 //!   and (ABI v6+) signals to them.
 
+mod cgroup;
 mod child;
-pub mod flags;
+mod group;
+mod ruleset;
 
 use std::fmt;
 use std::fs::OpenOptions;
 use std::os::fd::{AsFd, OwnedFd};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitStatus;
 use std::str::FromStr;
 use std::sync::OnceLock;
-use std::time::Duration;
 
-use landlock::{
-    ABI, Access, AccessFs, AccessNet, BitFlags, CompatLevel, Compatible, LandlockStatus,
-    PathBeneath, RestrictSelf, Ruleset, RulesetAttr, RulesetCreatedAttr, Scope,
-};
 use nix::errno::Errno;
-use nix::libc;
 use nix::sys::resource::{Resource, getrlimit};
-use nix::sys::signal::{Signal, kill, killpg};
-use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid};
+use nix::sys::wait::WaitPidFlag;
 use nix::unistd::Pid;
+
+pub use cgroup::PidsCgroup;
+pub use group::{become_subreaper, kill_group, reap_group};
+pub use ruleset::landlock_abi;
 
 /// Exit code reported for a command whose confinement could not be set up (it never ran).
 pub const EXIT_CONFINEMENT_FAILED: i32 = 125;
@@ -440,7 +443,7 @@ impl ConfinedChild {
 
 /// Prepares `spec` to run confined: validates it, builds the Landlock ruleset (when
 /// `spec.landlock` and the kernel has Landlock), opens the cgroup and prepares what the
-/// child needs to apply them and exec (see [`child`]).
+/// child needs to apply them and exec (see the module docs).
 pub fn command(spec: &ConfineSpec) -> Result<ConfinedCommand, ConfineError> {
     validate(spec)?;
     if !spec.cwd.is_dir() {
@@ -448,8 +451,8 @@ pub fn command(spec: &ConfineSpec) -> Result<ConfinedCommand, ConfineError> {
             path: spec.cwd.clone(),
         });
     }
-    let (ruleset, confinement) = match spec.landlock.then(probe_abi).flatten() {
-        Some(abi) => landlock_ruleset(spec, abi)?,
+    let (ruleset, confinement) = match spec.landlock.then(ruleset::probe_abi).flatten() {
+        Some(abi) => ruleset::landlock_ruleset(spec, abi)?,
         None => (None, Confinement::None),
     };
     let cgroup = spec
@@ -523,51 +526,6 @@ fn validate(spec: &ConfineSpec) -> Result<(), ConfineError> {
     Ok(())
 }
 
-/// The ruleset for `spec` on a kernel with Landlock `abi`, and what it enforces.
-fn landlock_ruleset(
-    spec: &ConfineSpec,
-    abi: ABI,
-) -> Result<(Option<OwnedFd>, Confinement), ConfineError> {
-    let mut ruleset = Ruleset::default()
-        .set_compatibility(CompatLevel::BestEffort)
-        .handle_access(AccessFs::from_all(abi))?;
-    let network_handled = spec.no_network && abi >= ABI::V4;
-    if network_handled {
-        // TCP bind/connect (and UDP from ABI v10), with no rule allowing any port.
-        ruleset = ruleset.handle_access(AccessNet::from_all(abi))?;
-    }
-    if abi >= ABI::V6 {
-        // No signals to, and no abstract unix sockets of, processes outside the sandbox
-        // (such as the harness).
-        ruleset = ruleset.scope(Scope::from_all(abi))?;
-    }
-    let mut created = ruleset.create()?;
-    let mut granted = std::collections::HashSet::new();
-    for path in &spec.read_only {
-        if granted.insert(path)
-            && let Some(rule) = read_only_rule_path(path)?
-        {
-            let access = AccessFs::from_read(abi);
-            created = created.add_rule(path_rule(&rule.fd, rule.is_dir, access, abi))?;
-        }
-    }
-    for path in &spec.read_write {
-        if let Some(rule) = RulePath::open(path)? {
-            let access = AccessFs::from_all(abi);
-            created = created.add_rule(path_rule(rule.fd, rule.is_dir, access, abi))?;
-        }
-    }
-    let fd: Option<OwnedFd> = created.into();
-    let confinement = match fd {
-        Some(_) => Confinement::Landlock {
-            abi: abi_number(abi),
-            partial: spec.no_network && !network_handled,
-        },
-        None => Confinement::None,
-    };
-    Ok((fd, confinement))
-}
-
 /// `(resource, soft, hard, required)` for each limit, each clamped to the harness's own
 /// hard limit (which only root could raise), so setting them in the child cannot fail for
 /// lack of privilege.
@@ -595,390 +553,4 @@ fn limit_settings(limits: &Limits) -> Vec<(Resource, u64, u64, bool)> {
         settings.push((resource, soft, hard, false));
     }
     settings
-}
-
-/// The Landlock ABI version this kernel supports (capped at the newest one the `landlock`
-/// crate knows), or `None` without Landlock. Probed once, without restricting anything.
-pub fn landlock_abi() -> Option<i32> {
-    probe_abi().map(abi_number)
-}
-
-fn probe_abi() -> Option<ABI> {
-    static ABI: OnceLock<Option<ABI>> = OnceLock::new();
-    *ABI.get_or_init(|| {
-        // With no flags and without no_new_privs, `apply` makes no system call besides the
-        // version probe: nothing is restricted.
-        let status = RestrictSelf::default().no_new_privs(false).apply().ok()?;
-        match status.landlock {
-            LandlockStatus::Available { effective_abi, .. }
-                if effective_abi != ABI::Unsupported =>
-            {
-                Some(effective_abi)
-            }
-            _ => None,
-        }
-    })
-}
-
-fn abi_number(abi: ABI) -> i32 {
-    // `ABI` is non-exhaustive, so it cannot be cast; its `Display` is the number.
-    abi.to_string().parse().unwrap_or(0)
-}
-
-/// Sends `SIGKILL` to the whole process group `pgid` (a confined command's pid), ignoring a group
-/// that is already gone. Ids 0 and 1 (which would mean "our own group" or init) and ids
-/// that are not valid pids are ignored.
-///
-/// A process that calls `setsid`/`setpgid` itself leaves the group: use a [`PidsCgroup`] to
-/// catch those. Call it as soon as the command has ended: once the command is reaped and
-/// no process of the group is left, its pid may in principle be recycled.
-pub fn kill_group(pgid: u32) {
-    let Ok(raw) = i32::try_from(pgid) else {
-        return;
-    };
-    if raw <= 1 {
-        return;
-    }
-    // ESRCH: nothing left; anything else (EPERM) cannot be helped here.
-    let _ = killpg(Pid::from_raw(raw), Signal::SIGKILL);
-}
-
-/// Makes the calling process a child subreaper (`PR_SET_CHILD_SUBREAPER`), best effort:
-/// orphans of confined commands are re-parented to the harness instead of init, so they
-/// stay visible and, once killed, can be collected with [`reap_group`]. Returns whether it
-/// worked.
-pub fn become_subreaper() -> bool {
-    nix::sys::prctl::set_child_subreaper(true).is_ok()
-}
-
-/// Collects, without blocking, the exited children of the calling process that are in
-/// process group `pgid` (orphans re-parented to a subreaper harness), returning how many.
-///
-/// Call it only after the [`std::process::Child`] of that group's leader has been waited
-/// for: the leader is in the group too and would otherwise be reaped here, making
-/// `Child::wait` fail.
-pub fn reap_group(pgid: u32) -> usize {
-    let Ok(raw) = i32::try_from(pgid) else {
-        return 0;
-    };
-    if raw <= 1 {
-        return 0;
-    }
-    let mut reaped = 0;
-    loop {
-        match waitid(
-            Id::PGid(Pid::from_raw(raw)),
-            WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG,
-        ) {
-            Ok(WaitStatus::StillAlive) | Err(_) => return reaped,
-            Ok(_) => reaped += 1,
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// Pids cgroup
-// ---------------------------------------------------------------------------------------
-
-/// A pids cgroup bounding how many processes a confined command may have (the defence
-/// against fork bombs, since `RLIMIT_NPROC` does not bind root), and the way to kill every
-/// process in it, including those that left the process group.
-///
-/// Dropping it kills what is left and removes the cgroup.
-#[derive(Debug)]
-pub struct PidsCgroup {
-    dir: PathBuf,
-    max_pids: u64,
-    /// The file a process writes `0` to to join: `tasks` on cgroup v1, `cgroup.procs` on v2.
-    join_file: &'static str,
-}
-
-impl PidsCgroup {
-    /// Creates (or reuses, after emptying) the cgroup `another-harness-<name>` with
-    /// `pids.max = max_pids`: cgroup v2 where a v2 hierarchy offers the `pids` controller,
-    /// else the v1 `pids` hierarchy. `None` when neither works (no privilege, no controller)
-    /// or `name` is not made of ASCII letters, digits, `-`, `_` and `.`.
-    pub fn create(name: &str, max_pids: u64) -> Option<PidsCgroup> {
-        let valid = !name.is_empty()
-            && name.len() <= 200
-            && !name.starts_with('.')
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-        if !valid {
-            return None;
-        }
-        let leaf = format!("another-harness-{name}");
-        let (v2_roots, v1_roots) = cgroup_roots();
-        for root in v2_roots {
-            if let Some(cgroup) = Self::create_v2(&root, &leaf, max_pids) {
-                return Some(cgroup);
-            }
-        }
-        for root in v1_roots {
-            if let Some(cgroup) = Self::create_in(&root, &leaf, max_pids) {
-                return Some(cgroup);
-            }
-        }
-        None
-    }
-
-    fn create_v2(root: &Path, leaf: &str, max_pids: u64) -> Option<PidsCgroup> {
-        let controllers = std::fs::read_to_string(root.join("cgroup.controllers")).ok()?;
-        if !controllers.split_whitespace().any(|c| c == "pids") {
-            return None;
-        }
-        let subtree = root.join("cgroup.subtree_control");
-        let enabled = std::fs::read_to_string(&subtree).ok()?;
-        if !enabled.split_whitespace().any(|c| c == "pids") {
-            std::fs::write(&subtree, "+pids").ok()?;
-        }
-        Self::create_in(root, leaf, max_pids)
-    }
-
-    fn create_in(root: &Path, leaf: &str, max_pids: u64) -> Option<PidsCgroup> {
-        if !root.join("cgroup.procs").is_file() {
-            return None;
-        }
-        let dir = root.join(leaf);
-        match std::fs::create_dir(&dir) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(_) => return None,
-        }
-        // cgroup v1 also has `tasks`, which moves one thread. Moving a whole process
-        // (`cgroup.procs`) write-locks a global percpu rwsem, which waits for an RCU grace
-        // period unless another migration happened just before: about 9-20 ms per process
-        // on this kind of VM when processes start seconds apart, against under 0.1 ms for
-        // the single-threaded child joining through `tasks` (docs/PERFORMANCE.md).
-        let join_file = if dir.join("tasks").is_file() {
-            "tasks"
-        } else {
-            "cgroup.procs"
-        };
-        let mut cgroup = PidsCgroup {
-            dir,
-            max_pids: 0,
-            join_file,
-        };
-        // A leftover of a crashed run may still hold processes.
-        if !cgroup.kill_all() || !cgroup.set_max_pids(max_pids) {
-            // Dropping removes the directory.
-            return None;
-        }
-        Some(cgroup)
-    }
-
-    /// Sets `pids.max`; returns whether it worked.
-    pub fn set_max_pids(&mut self, max_pids: u64) -> bool {
-        let set = std::fs::write(self.dir.join("pids.max"), max_pids.to_string()).is_ok();
-        if set {
-            self.max_pids = max_pids;
-        }
-        set
-    }
-
-    /// The `pids.max` it was created or last set with.
-    pub fn max_pids(&self) -> u64 {
-        self.max_pids
-    }
-
-    /// The cgroup's directory.
-    pub fn path(&self) -> &Path {
-        &self.dir
-    }
-
-    /// Its `cgroup.procs` (the processes in it).
-    pub fn procs_path(&self) -> PathBuf {
-        self.dir.join("cgroup.procs")
-    }
-
-    /// The file a new, single-threaded process writes `0` to to join, for
-    /// [`ConfineSpec::cgroup_procs`]: `tasks` on cgroup v1 (no wait for an RCU grace
-    /// period), `cgroup.procs` on v2.
-    pub fn join_path(&self) -> PathBuf {
-        self.dir.join(self.join_file)
-    }
-
-    /// The processes in the cgroup now (`None` if it cannot be read).
-    pub fn pids(&self) -> Option<Vec<u32>> {
-        let text = std::fs::read_to_string(self.procs_path()).ok()?;
-        Some(
-            text.split_whitespace()
-                .filter_map(|pid| pid.parse().ok())
-                .collect(),
-        )
-    }
-
-    /// How many forks `pids.max` refused so far (the `max` count of `pids.events`).
-    pub fn fork_denials(&self) -> Option<u64> {
-        let text = std::fs::read_to_string(self.dir.join("pids.events")).ok()?;
-        text.lines().find_map(|line| {
-            let (key, value) = line.split_once(char::is_whitespace)?;
-            (key == "max").then(|| value.trim().parse().ok())?
-        })
-    }
-
-    /// SIGKILLs every process in the cgroup until it is empty (bounded: about two seconds).
-    /// Returns whether it is empty. Killed processes may remain as zombies of their parent
-    /// until reaped; they no longer run.
-    pub fn kill_all(&self) -> bool {
-        // cgroup v2 (Linux 5.14+) kills atomically, fork bombs included.
-        let _ = std::fs::write(self.dir.join("cgroup.kill"), "1");
-        for _ in 0..400 {
-            let Some(pids) = self.pids() else {
-                return false;
-            };
-            if pids.is_empty() {
-                return true;
-            }
-            for pid in pids {
-                if let Ok(raw) = i32::try_from(pid)
-                    && raw > 1
-                {
-                    let _ = kill(Pid::from_raw(raw), Signal::SIGKILL);
-                }
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        self.pids().is_some_and(|pids| pids.is_empty())
-    }
-}
-
-impl Drop for PidsCgroup {
-    fn drop(&mut self) {
-        self.kill_all();
-        for _ in 0..200 {
-            match std::fs::remove_dir(&self.dir) {
-                Ok(()) => return,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
-                Err(_) => std::thread::sleep(Duration::from_millis(5)),
-            }
-        }
-    }
-}
-
-/// Mount points of cgroup v2 hierarchies and of v1 hierarchies with the pids controller,
-/// from `/proc/self/mounts` (read once), falling back to the usual places.
-fn cgroup_roots() -> (Vec<PathBuf>, Vec<PathBuf>) {
-    static ROOTS: OnceLock<(Vec<PathBuf>, Vec<PathBuf>)> = OnceLock::new();
-    ROOTS.get_or_init(read_cgroup_roots).clone()
-}
-
-fn read_cgroup_roots() -> (Vec<PathBuf>, Vec<PathBuf>) {
-    let mut v2 = Vec::new();
-    let mut v1 = Vec::new();
-    if let Ok(mounts) = std::fs::read_to_string("/proc/self/mounts") {
-        for line in mounts.lines() {
-            let fields: Vec<&str> = line.split_whitespace().collect();
-            let [_, mount_point, fstype, options, ..] = fields[..] else {
-                continue;
-            };
-            // Mount points escape spaces as \040; such mounts are not ours to guess.
-            if mount_point.contains('\\') {
-                continue;
-            }
-            match fstype {
-                "cgroup2" => v2.push(PathBuf::from(mount_point)),
-                "cgroup" if options.split(',').any(|o| o == "pids") => {
-                    v1.push(PathBuf::from(mount_point));
-                }
-                _ => {}
-            }
-        }
-    }
-    for (list, fallback) in [
-        (&mut v2, "/sys/fs/cgroup"),
-        (&mut v1, "/sys/fs/cgroup/pids"),
-    ] {
-        let fallback = PathBuf::from(fallback);
-        if !list.contains(&fallback) {
-            list.push(fallback);
-        }
-    }
-    (v2, v1)
-}
-
-/// A rule path opened with `O_PATH` (following symlinks, as the kernel resolves the rule).
-#[derive(Debug)]
-struct RulePath {
-    fd: OwnedFd,
-    is_dir: bool,
-    /// Device and inode, to notice the path now names another file.
-    identity: (u64, u64),
-}
-
-impl RulePath {
-    fn open(path: &Path) -> Result<Option<RulePath>, ConfineError> {
-        use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
-        let opened = OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_PATH)
-            .open(path)
-            .and_then(|file| file.metadata().map(|metadata| (file, metadata)));
-        match opened {
-            Ok((file, metadata)) => Ok(Some(RulePath {
-                fd: file.into(),
-                is_dir: metadata.is_dir(),
-                identity: (metadata.dev(), metadata.ino()),
-            })),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(ConfineError::Io {
-                what: "open landlock rule path",
-                path: path.to_path_buf(),
-                source,
-            }),
-        }
-    }
-}
-
-/// The opened read-only rule paths (system and toolchain dirs, the same for every command),
-/// reused while the path still names the same file: one `stat` per rule instead of an
-/// open, a stat and a close. Paths that did not exist are looked up again every time.
-fn read_only_rule_path(path: &Path) -> Result<Option<std::sync::Arc<RulePath>>, ConfineError> {
-    use std::collections::HashMap;
-    use std::os::unix::fs::MetadataExt;
-    use std::sync::{Arc, Mutex};
-    type Cache = Mutex<HashMap<PathBuf, Arc<RulePath>>>;
-    static CACHE: OnceLock<Cache> = OnceLock::new();
-    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
-    let identity = match std::fs::metadata(path) {
-        Ok(metadata) => (metadata.dev(), metadata.ino()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => {
-            return Err(ConfineError::Io {
-                what: "inspect landlock rule path",
-                path: path.to_path_buf(),
-                source,
-            });
-        }
-    };
-    let cached = cache
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .get(path)
-        .filter(|rule| rule.identity == identity)
-        .cloned();
-    if let Some(rule) = cached {
-        return Ok(Some(rule));
-    }
-    let Some(rule) = RulePath::open(path)?.map(Arc::new) else {
-        return Ok(None);
-    };
-    cache
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .insert(path.to_path_buf(), rule.clone());
-    Ok(Some(rule))
-}
-
-/// A Landlock rule granting `access` beneath `rule`, with the directory-only rights
-/// dropped when it is not a directory (the kernel would reject them).
-fn path_rule<F: AsFd>(fd: F, is_dir: bool, access: BitFlags<AccessFs>, abi: ABI) -> PathBeneath<F> {
-    let access = if is_dir {
-        access
-    } else {
-        access & AccessFs::from_file(abi)
-    };
-    PathBeneath::new(fd, access)
 }

@@ -4,8 +4,8 @@
 //!
 //! A root agent (or code a check runs) with `CAP_LINUX_IMMUTABLE` can set them on anything
 //! it may write, Landlock or not; grading clears them where they stand in its way
-//! (`crate::unblock`). This module holds the two `ioctl` calls, the workspace's only `unsafe`
-//! outside [`super::child`].
+//! ([`crate::unblock`]). This module holds the two `ioctl` calls, the workspace's only
+//! `unsafe` outside `confine::child`.
 //!
 //! The ioctls are declared with a `long` argument but the kernel reads and writes an `int`
 //! (`linux/fs.h`; e2fsprogs' `chattr` passes an `int` too), so an `int` is what is passed.

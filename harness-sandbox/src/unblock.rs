@@ -6,7 +6,7 @@
 //! made unwritable or unreadable.
 //!
 //! The fast path is the plain operation; only when it fails is the tree walked, the flags
-//! cleared (`agent::confine::flags`), the owner's permissions restored, and the operation
+//! cleared ([`crate::flags`]), the owner's permissions restored, and the operation
 //! tried again. Cleared flags are returned, so grading can report them
 //! (`ungradable_state`); permission bits are put right silently: they bind nothing for
 //! root, and honest tools leave read-only directories (Go's module cache).
@@ -17,7 +17,7 @@ use std::os::fd::AsFd;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use crate::agent::confine::flags;
+use crate::flags;
 
 /// A file or directory whose immutable or append-only flag had to be cleared.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -208,7 +208,9 @@ fn unblock_entry(path: &Path, dir: bool) -> Option<Cleared> {
     })
 }
 
-fn open(path: &Path, dir: bool) -> io::Result<File> {
+/// Opens a directory or regular file for reading, without following a symlink and without
+/// blocking (on a FIFO).
+pub(crate) fn open(path: &Path, dir: bool) -> io::Result<File> {
     let mut flags = nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK | nix::libc::O_CLOEXEC;
     if dir {
         flags |= nix::libc::O_DIRECTORY;
@@ -220,53 +222,10 @@ fn open(path: &Path, dir: bool) -> io::Result<File> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-    use crate::agent::confine::flags::{APPEND_ONLY, IMMUTABLE};
-
-    /// A scratch directory where this process can set inode flags (root on tmpfs or ext4),
-    /// removed with [`remove_all`] however a test leaves it; `None` with a note elsewhere.
-    pub(crate) struct FlaggableDir(tempfile::TempDir);
-
-    impl FlaggableDir {
-        pub(crate) fn new() -> Option<FlaggableDir> {
-            for parent in [Path::new("/dev/shm"), &std::env::temp_dir()] {
-                let Ok(dir) = tempfile::tempdir_in(parent) else {
-                    continue;
-                };
-                let probe = dir.path().join("probe");
-                if fs::write(&probe, "x").is_ok() && set_flags(&probe, IMMUTABLE) {
-                    set_flags(&probe, 0);
-                    let _ = fs::remove_file(&probe);
-                    return Some(FlaggableDir(dir));
-                }
-            }
-            eprintln!("inode flags cannot be set here (no CAP_LINUX_IMMUTABLE?); skipped");
-            None
-        }
-
-        pub(crate) fn path(&self) -> &Path {
-            self.0.path()
-        }
-    }
-
-    impl Drop for FlaggableDir {
-        fn drop(&mut self) {
-            let _ = remove_all(self.0.path());
-        }
-    }
-
-    /// Sets exactly `wanted` among the blocking flags of `path` (like `chattr`).
-    pub(crate) fn set_flags(path: &Path, wanted: nix::libc::c_int) -> bool {
-        let dir = fs::symlink_metadata(path).is_ok_and(|meta| meta.is_dir());
-        let Ok(file) = open(path, dir) else {
-            return false;
-        };
-        let Ok(Some(current)) = flags::get(file.as_fd()) else {
-            return false;
-        };
-        flags::set(file.as_fd(), (current & !flags::BLOCKING) | wanted).is_ok()
-    }
+    use crate::flags::{APPEND_ONLY, IMMUTABLE};
+    use crate::test_support::{FlaggableDir, set_flags};
 
     #[test]
     fn a_plain_tree_is_removed_without_clearing_anything() {
