@@ -514,7 +514,7 @@ mod tests {
     fn the_case_line_and_summary_show_the_suspicions() {
         let mut result = suspicious();
         apply_strict(&mut result, || Ok(0.0));
-        let line = crate::message::case_line(&result);
+        let line = crate::message::case_line(&result.view());
         assert!(
             line.contains(
                 "suspicions: network_ipc (strict: reward capped at the fixture's noop reward)"
@@ -525,6 +525,6 @@ mod tests {
             line.contains("\n    suspicion network_ipc src/a.py:3: import socket"),
             "{line}"
         );
-        assert!(!crate::message::case_line(&passed()).contains("suspicion"));
+        assert!(!crate::message::case_line(&passed().view()).contains("suspicion"));
     }
 }

@@ -1,6 +1,44 @@
 //! Every line the harness prints for users, in one voice.
+//!
+//! A leaf: it imports nothing of the crate, so every layer may speak through it. What it
+//! words comes in as plain values or as the small views below, which the owners of the
+//! data build (`CaseResult::view`, `AuditReport::view`).
 
-use crate::result::CaseResult;
+/// What a case's lines say: built by `crate::result::CaseResult::view`.
+#[derive(Debug, Clone, Default)]
+pub struct CaseView<'a> {
+    /// `<fixture>::<agent>` or `attack::<fn>`.
+    pub case: &'a str,
+    /// `passed`, `failed` or `errored`.
+    pub status: &'a str,
+    /// Its reward (none when errored).
+    pub reward: Option<f64>,
+    /// The distinct violation codes, sorted.
+    pub codes: Vec<&'a str>,
+    /// Each violation: code, path, detail.
+    pub violations: Vec<(&'a str, Option<&'a str>, &'a str)>,
+    /// The distinct suspicion kinds, sorted.
+    pub suspicion_kinds: Vec<&'a str>,
+    /// Each suspicion.
+    pub suspicions: Vec<SuspicionView<'a>>,
+    /// A strict run capped its reward.
+    pub strict_capped: bool,
+    /// What went wrong, for an errored case (or the agent's own failure).
+    pub error: Option<&'a str>,
+}
+
+/// One finding of the suspicion report.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SuspicionView<'a> {
+    /// Its kind (`process_exit`, ...).
+    pub kind: &'a str,
+    /// The file.
+    pub path: &'a str,
+    /// The line.
+    pub line: usize,
+    /// The construct, in the harness's words.
+    pub detail: &'a str,
+}
 
 /// `harness: error: ...` on stderr.
 pub fn error(text: &str) {
@@ -12,37 +50,59 @@ pub fn warning(text: &str) {
     eprintln!("harness: warning: {text}");
 }
 
-/// The line a finished case prints: status, reward and violations (with paths).
-pub fn case_line(result: &CaseResult) -> String {
-    let mut line = result.summary();
-    for violation in result.violations.iter().take(8) {
+/// A case's one line: status, reward, violation codes, suspicions, error.
+pub fn case_summary(case: &CaseView<'_>) -> String {
+    let reward = case
+        .reward
+        .map_or_else(|| "-".to_owned(), |reward| format!("{reward:.3}"));
+    let codes = if case.codes.is_empty() {
+        "none".to_owned()
+    } else {
+        case.codes.join(", ")
+    };
+    let mut line = format!(
+        "{}: {}, reward {reward}, violations: {codes}",
+        case.case, case.status
+    );
+    if !case.suspicion_kinds.is_empty() {
         line.push_str(&format!(
-            "\n    {} {}: {}",
-            violation.code,
-            violation.path.as_deref().unwrap_or("-"),
-            violation.detail
+            ", suspicions: {}",
+            case.suspicion_kinds.join(", ")
         ));
+        if case.strict_capped {
+            line.push_str(" (strict: reward capped at the fixture's noop reward)");
+        }
     }
-    if result.violations.len() > 8 {
-        line.push_str(&format!(
-            "\n    ... and {} more",
-            result.violations.len() - 8
-        ));
+    if let Some(error) = case.error {
+        line.push_str(&format!(", error: {error}"));
     }
-    for suspicion in result.suspicions.iter().take(8) {
+    line
+}
+
+/// The line a finished case prints: its summary, then its violations (with paths) and
+/// suspicions.
+pub fn case_line(case: &CaseView<'_>) -> String {
+    let mut line = case_summary(case);
+    for (code, path, detail) in case.violations.iter().take(8) {
+        line.push_str(&format!("\n    {code} {}: {detail}", path.unwrap_or("-")));
+    }
+    if case.violations.len() > 8 {
+        line.push_str(&format!("\n    ... and {} more", case.violations.len() - 8));
+    }
+    for suspicion in case.suspicions.iter().take(8) {
         line.push_str(&format!("\n    {}", suspicion_line(suspicion)));
     }
-    if result.suspicions.len() > 8 {
+    if case.suspicions.len() > 8 {
         line.push_str(&format!(
             "\n    ... and {} more suspicions",
-            result.suspicions.len() - 8
+            case.suspicions.len() - 8
         ));
     }
     line
 }
 
 /// `suspicion process_exit src/app.py:12: os._exit`, one finding of the suspicion report.
-pub fn suspicion_line(suspicion: &crate::grade::suspicion::Suspicion) -> String {
+pub fn suspicion_line(suspicion: &SuspicionView<'_>) -> String {
     let mut line = format!(
         "suspicion {} {}:{}",
         suspicion.kind, suspicion.path, suspicion.line
@@ -51,21 +111,6 @@ pub fn suspicion_line(suspicion: &crate::grade::suspicion::Suspicion) -> String 
         line.push_str(&format!(": {}", suspicion.detail));
     }
     line
-}
-
-/// What a case's one-line summary adds about its suspicion report: the kinds found and,
-/// in a strict run, the cap (empty when there were none).
-pub fn suspicion_summary(result: &CaseResult) -> String {
-    let kinds = result.suspicion_kinds();
-    if kinds.is_empty() {
-        return String::new();
-    }
-    let names: Vec<&str> = kinds.iter().map(|kind| kind.as_str()).collect();
-    let mut text = format!(", suspicions: {}", names.join(", "));
-    if result.strict_capped {
-        text.push_str(" (strict: reward capped at the fixture's noop reward)");
-    }
-    text
 }
 
 /// Why a strict case could not be graded: its fixture's noop reference did not run.
@@ -108,9 +153,10 @@ pub fn weakest_check(fixture: &str, check: &str) -> String {
     )
 }
 
-/// Why a check's tripwire did not show as the honest failure under the oracle.
-pub fn tripwire_not_seen(seen: crate::grade::verdict::TripwireSeen) -> String {
-    let what = match tripwire_word(seen) {
+/// Why a check's tripwire (`missing`, `errored` or `forged`) did not show as the honest
+/// failure under the oracle.
+pub fn tripwire_not_seen(seen: &str) -> String {
+    let what = match seen {
         "missing" => "was not reported",
         "forged" => "was reported passed or skipped",
         other => other,
@@ -122,25 +168,14 @@ pub fn tripwire_not_seen(seen: crate::grade::verdict::TripwireSeen) -> String {
     )
 }
 
-/// One word for what a tripwire showed, as in the case result.
-pub fn tripwire_word(seen: crate::grade::verdict::TripwireSeen) -> &'static str {
-    use crate::grade::verdict::TripwireSeen;
-    match seen {
-        TripwireSeen::Failed => "failed",
-        TripwireSeen::Missing => "missing",
-        TripwireSeen::Errored => "errored",
-        TripwireSeen::Forged => "forged",
-    }
-}
-
 // --- the fixture audit (`check-fixture --audit`) --------------------------------------------
 
-/// Why a fixture of `kind` is not audited.
-pub fn audit_out_of_scope(kind: harness_fixture::FixtureKind) -> String {
+/// Why a fixture of `kind` (`honeypot`, `review`) is not audited.
+pub fn audit_out_of_scope(kind: &str) -> String {
     let kind = match kind {
-        harness_fixture::FixtureKind::Honeypot => "a honeypot",
-        harness_fixture::FixtureKind::Review => "a review fixture",
-        harness_fixture::FixtureKind::WorkItem => "a work item",
+        "honeypot" => "a honeypot",
+        "review" => "a review fixture",
+        _ => "a work item",
     };
     format!("audit skipped: the fixture is {kind}; the audit attacks the checks of work items only")
 }
@@ -276,14 +311,53 @@ fn audit_reward(reward: Option<f64>) -> String {
     reward.map_or_else(|| "-".to_owned(), |reward| format!("{reward:.3}"))
 }
 
+/// What the audit's lines say: built by `crate::audit::AuditReport::view`.
+#[derive(Debug, Clone, Default)]
+pub struct AuditView<'a> {
+    /// The fixture id.
+    pub fixture: &'a str,
+    /// Why it was not audited.
+    pub skipped: Option<&'a str>,
+    /// noop's reward.
+    pub noop: Option<f64>,
+    /// Every strategy, noop first.
+    pub strategies: Vec<StrategyView<'a>>,
+    /// Wall time of the whole audit.
+    pub duration_ms: u64,
+}
+
+/// One strategy's outcome, as the audit's lines say it.
+#[derive(Debug, Clone, Default)]
+pub struct StrategyView<'a> {
+    /// Its name.
+    pub name: &'a str,
+    /// `baseline`, `held`, `let through`, `not applicable` or `errored`.
+    pub verdict: &'a str,
+    /// Its reward.
+    pub reward: Option<f64>,
+    /// Checks that let it through: name, report format, weight.
+    pub let_through: Vec<(&'a str, &'a str, f64)>,
+    /// Checks it passed more of than noop that did not pay: name, weight.
+    pub rose_unpaid: Vec<(&'a str, f64)>,
+    /// Advice lines.
+    pub advice: &'a [String],
+    /// Why it was not run.
+    pub not_applicable: Option<&'a str>,
+    /// What went wrong while it applied itself.
+    pub failed_to_apply: Option<&'a str>,
+    /// Why its case errored.
+    pub error: Option<&'a str>,
+    /// The violation codes its case reported.
+    pub violations: &'a [String],
+}
+
 /// The audit as a table (strategy, reward, noop, verdict, checks let through), then the
 /// advice and notes.
-pub fn audit_table(report: &crate::audit::AuditReport) -> String {
-    use crate::audit::Verdict;
-    if let Some(skipped) = &report.skipped {
+pub fn audit_table(report: &AuditView<'_>) -> String {
+    if let Some(skipped) = report.skipped {
         return format!("{}: {skipped}", report.fixture);
     }
-    let noop = audit_reward(report.noop_reward);
+    let noop = audit_reward(report.noop);
     let rows: Vec<[String; 5]> = report
         .strategies
         .iter()
@@ -294,25 +368,20 @@ pub fn audit_table(report: &crate::audit::AuditReport) -> String {
                 outcome
                     .let_through
                     .iter()
-                    .map(|check| {
-                        format!(
-                            "{} ({}, weight {})",
-                            check.check, check.report, check.weight
-                        )
-                    })
+                    .map(|(check, report, weight)| format!("{check} ({report}, weight {weight})"))
                     .collect::<Vec<_>>()
                     .join(", ")
             };
-            let verdict = match (&outcome.failed_to_apply, outcome.verdict) {
-                (Some(_), Verdict::Held | Verdict::LetThrough) => {
-                    format!("{} (failed to apply)", outcome.verdict.as_str())
+            let verdict = match outcome.failed_to_apply {
+                Some(_) if matches!(outcome.verdict, "held" | "let through") => {
+                    format!("{} (failed to apply)", outcome.verdict)
                 }
-                _ => outcome.verdict.as_str().to_owned(),
+                _ => outcome.verdict.to_owned(),
             };
             [
-                outcome.strategy.name().to_owned(),
+                outcome.name.to_owned(),
                 audit_reward(outcome.reward),
-                if outcome.verdict == Verdict::Baseline {
+                if outcome.verdict == "baseline" {
                     "-".to_owned()
                 } else {
                     noop.clone()
@@ -322,15 +391,38 @@ pub fn audit_table(report: &crate::audit::AuditReport) -> String {
             ]
         })
         .collect();
-    let header = [
-        "strategy",
-        "reward",
-        "noop",
-        "verdict",
-        "checks let through",
-    ];
+    let mut out = vec![format!("audit of {}:", report.fixture)];
+    out.extend(aligned_rows(
+        [
+            "strategy",
+            "reward",
+            "noop",
+            "verdict",
+            "checks let through",
+        ],
+        &rows,
+    ));
+    let advice: Vec<&String> = report
+        .strategies
+        .iter()
+        .flat_map(|outcome| outcome.advice)
+        .collect();
+    if !advice.is_empty() {
+        out.push("advice:".to_owned());
+        out.extend(advice.into_iter().map(|line| format!("  {line}")));
+    }
+    let notes = audit_notes(report);
+    if !notes.is_empty() {
+        out.push("notes:".to_owned());
+        out.extend(notes);
+    }
+    out.join("\n")
+}
+
+/// The table's rows, each column as wide as its widest cell (the last left ragged).
+fn aligned_rows(header: [&str; 5], rows: &[[String; 5]]) -> Vec<String> {
     let mut widths = header.map(str::len);
-    for row in &rows {
+    for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
         }
@@ -351,23 +443,20 @@ pub fn audit_table(report: &crate::audit::AuditReport) -> String {
         .trim_end()
         .to_owned()
     };
-    let mut out = vec![format!("audit of {}:", report.fixture), line(header)];
-    for row in &rows {
+    let mut out = vec![line(header)];
+    for row in rows {
         out.push(line([&row[0], &row[1], &row[2], &row[3], &row[4]]));
     }
-    let advice: Vec<&String> = report
-        .strategies
-        .iter()
-        .flat_map(|outcome| &outcome.advice)
-        .collect();
-    if !advice.is_empty() {
-        out.push("advice:".to_owned());
-        out.extend(advice.into_iter().map(|line| format!("  {line}")));
-    }
+    out
+}
+
+/// The audit's notes: strategies not applicable, held in spite of a rise, failed to apply,
+/// errored, or with violations.
+fn audit_notes(report: &AuditView<'_>) -> Vec<String> {
     let mut notes = Vec::new();
     for outcome in &report.strategies {
-        let name = outcome.strategy.name();
-        if let Some(reason) = &outcome.not_applicable {
+        let name = outcome.name;
+        if let Some(reason) = outcome.not_applicable {
             notes.push(format!("  {name}: not applicable: {reason}"));
         }
         if !outcome.rose_unpaid.is_empty() {
@@ -376,15 +465,15 @@ pub fn audit_table(report: &crate::audit::AuditReport) -> String {
                 outcome
                     .rose_unpaid
                     .iter()
-                    .map(|check| format!("`{}` (weight {})", check.check, check.weight))
+                    .map(|(check, weight)| format!("`{check}` (weight {weight})"))
                     .collect::<Vec<_>>()
                     .join(", ")
             ));
         }
-        if let Some(failure) = &outcome.failed_to_apply {
+        if let Some(failure) = outcome.failed_to_apply {
             notes.push(format!("  {name}: failed to apply: {failure}"));
         }
-        if let Some(error) = &outcome.error {
+        if let Some(error) = outcome.error {
             notes.push(format!("  {name}: errored: {error}"));
         }
         if !outcome.violations.is_empty() {
@@ -394,20 +483,23 @@ pub fn audit_table(report: &crate::audit::AuditReport) -> String {
             ));
         }
     }
-    if !notes.is_empty() {
-        out.push("notes:".to_owned());
-        out.extend(notes);
-    }
-    out.join("\n")
+    notes
 }
 
 /// The audit's summary line: how many strategies ran, how long it took, the outcome.
-pub fn audit_summary(report: &crate::audit::AuditReport) -> String {
-    use crate::audit::Verdict;
+pub fn audit_summary(report: &AuditView<'_>) -> String {
     let seconds = report.duration_ms as f64 / 1000.0;
     let total = report.strategies.len();
-    let ran = report.ran();
-    let not_applicable = total - ran;
+    let named = |verdict: &str| -> Vec<&str> {
+        report
+            .strategies
+            .iter()
+            .filter(|outcome| outcome.verdict == verdict)
+            .map(|outcome| outcome.name)
+            .collect()
+    };
+    let not_applicable = named("not applicable").len();
+    let ran = total - not_applicable;
     let mut line = format!(
         "{}: audit: {ran} of {total} strategies ran in {seconds:.1} s",
         report.fixture
@@ -415,20 +507,14 @@ pub fn audit_summary(report: &crate::audit::AuditReport) -> String {
     if not_applicable > 0 {
         line.push_str(&format!(" ({not_applicable} not applicable)"));
     }
-    let through = report.let_through();
-    let errored: Vec<&str> = report
-        .strategies
-        .iter()
-        .filter(|outcome| outcome.verdict == Verdict::Errored)
-        .map(|outcome| outcome.strategy.name())
-        .collect();
-    let noop = audit_reward(report.noop_reward);
+    let through = named("let through");
+    let errored = named("errored");
+    let noop = audit_reward(report.noop);
     if !through.is_empty() {
-        let names: Vec<&str> = through.iter().map(|strategy| strategy.name()).collect();
         line.push_str(&format!(
             ": refused: {} earn{} more than noop ({noop})",
-            names.join(", "),
-            if names.len() == 1 { "s" } else { "" }
+            through.join(", "),
+            if through.len() == 1 { "s" } else { "" }
         ));
     } else if !errored.is_empty() {
         line.push_str(&format!(
@@ -449,10 +535,7 @@ pub fn stale_episode_removed(dir: &std::path::Path) -> String {
 }
 
 /// The oracle's own change has findings: a strict run would cap an honest solution like it.
-pub fn suspicious_oracle(
-    fixture: &str,
-    suspicions: &[crate::grade::suspicion::Suspicion],
-) -> String {
+pub fn suspicious_oracle(fixture: &str, suspicions: &[SuspicionView<'_>]) -> String {
     let mut text = format!(
         "fixture `{fixture}`: the oracle's change has {} suspicion report finding(s), so a \
          strict run (--strict, HARNESS_STRICT=1) caps an honest solution written like it at \

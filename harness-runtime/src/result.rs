@@ -159,32 +159,43 @@ impl CaseResult {
 
     /// One line for test output: status, reward, violation codes.
     pub fn summary(&self) -> String {
-        let reward = self
-            .reward
-            .map_or_else(|| "-".to_owned(), |reward| format!("{reward:.3}"));
-        let codes: Vec<&str> = self
-            .codes()
-            .into_iter()
-            .map(ViolationCode::as_str)
-            .collect();
-        let codes = if codes.is_empty() {
-            "none".to_owned()
-        } else {
-            codes.join(", ")
-        };
-        let status = match self.status {
-            CaseStatus::Passed => "passed",
-            CaseStatus::Failed => "failed",
-            CaseStatus::Errored => "errored",
-        };
-        let mut line = format!(
-            "{}: {status}, reward {reward}, violations: {codes}",
-            self.case
-        );
-        line.push_str(&crate::message::suspicion_summary(self));
-        if let Some(error) = &self.error {
-            line.push_str(&format!(", error: {error}"));
+        crate::message::case_summary(&self.view())
+    }
+
+    /// What its lines say, for `crate::message`.
+    pub fn view(&self) -> crate::message::CaseView<'_> {
+        crate::message::CaseView {
+            case: &self.case,
+            status: match self.status {
+                CaseStatus::Passed => "passed",
+                CaseStatus::Failed => "failed",
+                CaseStatus::Errored => "errored",
+            },
+            reward: self.reward,
+            codes: self
+                .codes()
+                .into_iter()
+                .map(ViolationCode::as_str)
+                .collect(),
+            violations: self
+                .violations
+                .iter()
+                .map(|violation| {
+                    (
+                        violation.code.as_str(),
+                        violation.path.as_deref(),
+                        violation.detail.as_str(),
+                    )
+                })
+                .collect(),
+            suspicion_kinds: self
+                .suspicion_kinds()
+                .into_iter()
+                .map(|kind| kind.as_str())
+                .collect(),
+            suspicions: self.suspicions.iter().map(Suspicion::view).collect(),
+            strict_capped: self.strict_capped,
+            error: self.error.as_deref(),
         }
-        line
     }
 }

@@ -262,8 +262,8 @@ fn audit_shipped(id: &str) -> harness_runtime::audit::AuditReport {
     let report = audit(&fixture, &Settings::from_env());
     eprintln!(
         "{}\n{}",
-        harness_runtime::message::audit_table(&report),
-        harness_runtime::message::audit_summary(&report)
+        harness_runtime::message::audit_table(&report.view()),
+        harness_runtime::message::audit_summary(&report.view())
     );
     for outcome in &report.strategies {
         let tallies: Vec<String> = outcome

@@ -235,6 +235,40 @@ impl AuditReport {
             .find(|outcome| outcome.strategy == strategy)
     }
 
+    /// What its lines say, for `crate::message`.
+    pub fn view(&self) -> crate::message::AuditView<'_> {
+        crate::message::AuditView {
+            fixture: &self.fixture,
+            skipped: self.skipped.as_deref(),
+            noop: self.noop_reward,
+            strategies: self
+                .strategies
+                .iter()
+                .map(|outcome| crate::message::StrategyView {
+                    name: outcome.strategy.name(),
+                    verdict: outcome.verdict.as_str(),
+                    reward: outcome.reward,
+                    let_through: outcome
+                        .let_through
+                        .iter()
+                        .map(|check| (check.check.as_str(), check.report.as_str(), check.weight))
+                        .collect(),
+                    rose_unpaid: outcome
+                        .rose_unpaid
+                        .iter()
+                        .map(|check| (check.check.as_str(), check.weight))
+                        .collect(),
+                    advice: &outcome.advice,
+                    not_applicable: outcome.not_applicable.as_deref(),
+                    failed_to_apply: outcome.failed_to_apply.as_deref(),
+                    error: outcome.error.as_deref(),
+                    violations: &outcome.violations,
+                })
+                .collect(),
+            duration_ms: self.duration_ms,
+        }
+    }
+
     /// The strategies that earned more than noop.
     pub fn let_through(&self) -> Vec<Strategy> {
         self.strategies
@@ -259,7 +293,9 @@ pub fn audit(fixture: &Arc<Fixture>, settings: &Settings) -> AuditReport {
         duration_ms: 0,
     };
     if fixture.contract.kind != FixtureKind::WorkItem {
-        report.skipped = Some(message::audit_out_of_scope(fixture.contract.kind));
+        report.skipped = Some(message::audit_out_of_scope(crate::case::kind_name(
+            fixture.contract.kind,
+        )));
         report.duration_ms = started.elapsed().as_millis() as u64;
         return report;
     }

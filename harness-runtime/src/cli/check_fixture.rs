@@ -98,7 +98,14 @@ pub fn check_fixture(args: CheckFixtureArgs) -> u8 {
             }
             problems.extend(tripwire_problems(&args.dir, &oracle));
             if repetition == 1 && !oracle.suspicions.is_empty() {
-                message::warning(&message::suspicious_oracle(&fixture.id, &oracle.suspicions));
+                message::warning(&message::suspicious_oracle(
+                    &fixture.id,
+                    &oracle
+                        .suspicions
+                        .iter()
+                        .map(|found| found.view())
+                        .collect::<Vec<_>>(),
+                ));
             }
         }
         let noop = run(&fixture, Agent::Noop, &settings);
@@ -166,13 +173,13 @@ fn audit(fixture: &Arc<Fixture>, settings: &Settings) -> u8 {
         println!(
             "{}: {}",
             fixture.dir.display(),
-            message::audit_out_of_scope(fixture.contract.kind)
+            message::audit_out_of_scope(crate::case::kind_name(fixture.contract.kind))
         );
         return EXIT_OK;
     }
     let report = crate::audit::audit(fixture, settings);
-    println!("{}", message::audit_table(&report));
-    println!("{}", message::audit_summary(&report));
+    println!("{}", message::audit_table(&report.view()));
+    println!("{}", message::audit_summary(&report.view()));
     if report.refused { EXIT_FAILED } else { EXIT_OK }
 }
 
@@ -214,7 +221,7 @@ fn tripwire_problems(dir: &Path, result: &CaseResult) -> Vec<String> {
                     "failed to validate {}: check `{}`: {}",
                     dir.display(),
                     check.name,
-                    message::tripwire_not_seen(seen)
+                    message::tripwire_not_seen(seen.as_str())
                 )
             })
         })

@@ -237,7 +237,7 @@ impl Progress {
                 bar.set_message(result.case.clone());
                 bar.inc(1);
             }
-            None => println!("{}", message::case_line(result)),
+            None => println!("{}", message::case_line(&result.view())),
         }
     }
 

@@ -95,6 +95,18 @@ pub struct Suspicion {
     pub detail: String,
 }
 
+impl Suspicion {
+    /// What its line says, for `crate::message`.
+    pub fn view(&self) -> crate::message::SuspicionView<'_> {
+        crate::message::SuspicionView {
+            kind: self.kind.as_str(),
+            path: &self.path,
+            line: self.line as usize,
+            detail: &self.detail,
+        }
+    }
+}
+
 /// Most findings recorded per case (the rest are counted in the last one's detail).
 pub const MAX_FINDINGS: usize = 200;
 

@@ -51,6 +51,18 @@ pub enum TripwireSeen {
     Forged,
 }
 
+impl TripwireSeen {
+    /// Its name, as in the case result.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TripwireSeen::Failed => "failed",
+            TripwireSeen::Errored => "errored",
+            TripwireSeen::Missing => "missing",
+            TripwireSeen::Forged => "forged",
+        }
+    }
+}
+
 /// Everything a check's verdict reads.
 #[derive(Debug, Clone, Copy)]
 pub struct Evidence<'a> {

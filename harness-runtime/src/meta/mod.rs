@@ -381,7 +381,7 @@ impl State<'_> {
             self.fixtures,
             &self.settings,
             &self.rows,
-            |output| message::note(&format!("  {}", message::case_line(&output.result))),
+            |output| message::note(&format!("  {}", message::case_line(&output.result.view()))),
         )
         .map_err(MetaError::Other)
     }

@@ -167,10 +167,7 @@ fn test_counts(check: &CheckResult) -> String {
         parts.push(format!("score {:.3}", check.score));
     }
     if let Some(tripwire) = check.tripwire {
-        parts.push(format!(
-            "tripwire {}",
-            crate::message::tripwire_word(tripwire)
-        ));
+        parts.push(format!("tripwire {}", tripwire.as_str()));
     }
     parts.join(", ")
 }

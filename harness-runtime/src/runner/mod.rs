@@ -57,7 +57,7 @@ impl RunState {
         {
             message::warning(&format!("{error}"));
         }
-        println!("{}", message::case_line(&output.result));
+        println!("{}", message::case_line(&output.result.view()));
         self.results
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
