@@ -548,7 +548,7 @@ fn editing_the_code_under_review_is_a_scope_violation() {
         let out_of_scope = result
             .changed_paths
             .iter()
-            .filter(|path| path.disposition == "scope_violation")
+            .filter(|path| path.disposition.as_str() == "scope_violation")
             .count();
         assert_eq!(out_of_scope, 2, "{}", result.summary());
         assert!(!result.passed, "{}", result.summary());

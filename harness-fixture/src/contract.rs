@@ -24,6 +24,17 @@ pub enum FixtureKind {
     Honeypot,
 }
 
+impl FixtureKind {
+    /// The name the kind has in TOML and in results: `work_item`, `review`, `honeypot`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FixtureKind::WorkItem => "work_item",
+            FixtureKind::Review => "review",
+            FixtureKind::Honeypot => "honeypot",
+        }
+    }
+}
+
 /// The grading contract, `evaluation/contract.toml` (legacy: `evaluation/<id>.toml`):
 /// everything that decides the grade.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

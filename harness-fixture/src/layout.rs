@@ -137,15 +137,6 @@ pub(crate) fn resolve_kind(
     }
 }
 
-/// The name a kind has in TOML.
-pub(crate) fn kind_name(kind: FixtureKind) -> &'static str {
-    match kind {
-        FixtureKind::WorkItem => "work_item",
-        FixtureKind::Review => "review",
-        FixtureKind::Honeypot => "honeypot",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,7 @@ use crate::contract::{Check, Contract, Differential, EntryLanguage, FixtureKind,
 use crate::error::{FixtureError, Problem};
 use crate::files::{Files, read_tree};
 use crate::ignore_rules::IgnoreRules;
-use crate::layout::{CONTRACT_PATH, FIXTURE_TOML, FixtureConfig, Layout, kind_name, resolve_kind};
+use crate::layout::{CONTRACT_PATH, FIXTURE_TOML, FixtureConfig, Layout, resolve_kind};
 use crate::lock::{LOCK_FILE, TestsLock};
 use crate::path::RepoPath;
 use crate::review::{ReviewKey, ReviewRequest};
@@ -153,8 +153,8 @@ impl Fixture {
                     "kind",
                     format!(
                         "`{}` here but `{}` in repo/{}: declare the kind in one place (fixture.toml keeps it out of the agent's sight)",
-                        kind_name(declared),
-                        kind_name(visible),
+                        declared.as_str(),
+                        visible.as_str(),
                         layout.contract
                     ),
                 ));

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
-use harness_fixture::{Fixture, FixtureKind};
+use harness_fixture::Fixture;
 use harness_sandbox::unblock::{Cleared, RemoveError};
 
 use crate::agent::{self, Agent};
@@ -163,7 +163,7 @@ fn errored(spec: &CaseSpec, run_id: &str, error: String, durations: Durations) -
         &spec.case,
         &spec.fixture.id,
         spec.agent.name(),
-        kind_name(spec.fixture.contract.kind),
+        spec.fixture.contract.kind,
         error,
     );
     result.durations_ms = durations;
@@ -180,7 +180,6 @@ fn run_in_episode(
     run_id: &str,
     episode: &Episode,
 ) -> CaseOutput {
-    let kind = kind_name(spec.fixture.contract.kind);
     let mut durations = Durations {
         prepare: episode.prepare_ms,
         ..Durations::default()
@@ -234,7 +233,7 @@ fn run_in_episode(
         case: spec.case.clone(),
         fixture: spec.fixture.id.clone(),
         agent: spec.agent.name().to_owned(),
-        kind: kind.to_owned(),
+        kind: spec.fixture.contract.kind,
         status: if passed {
             CaseStatus::Passed
         } else {
@@ -248,7 +247,7 @@ fn run_in_episode(
         closure: graded.closure,
         changed_paths: graded.changed_paths,
         durations_ms: durations,
-        confinement,
+        confinement: crate::result::Confinement::from_label(&confinement),
         usage: graded.usage,
         agent_bytes: agent::size_bytes(&spec.agent, &spec.fixture),
         artifacts: graded.artifacts,
@@ -305,15 +304,6 @@ pub fn record_removal(
     result.reward = Some(-1.0);
 }
 
-/// `work_item`, `review`, `honeypot`.
-pub fn kind_name(kind: FixtureKind) -> &'static str {
-    match kind {
-        FixtureKind::WorkItem => "work_item",
-        FixtureKind::Review => "review",
-        FixtureKind::Honeypot => "honeypot",
-    }
-}
-
 const LOG_CAP: u64 = 1 << 20;
 
 fn read_capped(path: PathBuf) -> String {
@@ -335,10 +325,17 @@ fn read_capped(path: PathBuf) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use harness_fixture::FixtureKind;
 
     fn passed() -> CaseResult {
-        let mut result =
-            CaseResult::errored("r", "fx::agent", "fx", "agent", "work_item", String::new());
+        let mut result = CaseResult::errored(
+            "r",
+            "fx::agent",
+            "fx",
+            "agent",
+            FixtureKind::WorkItem,
+            String::new(),
+        );
         result.status = CaseStatus::Passed;
         result.passed = true;
         result.reward = Some(1.0);
@@ -402,7 +399,7 @@ mod tests {
             "fx::agent",
             "fx",
             "agent",
-            "work_item",
+            FixtureKind::WorkItem,
             "disk full".into(),
         );
         record_removal(&mut errored, Path::new("/ep"), Err(failure()));
@@ -471,8 +468,14 @@ mod tests {
         apply_strict(&mut integrity, || panic!("nothing is below -1"));
         assert_eq!(integrity, before);
 
-        let mut errored =
-            CaseResult::errored("r", "fx::agent", "fx", "agent", "work_item", "x".into());
+        let mut errored = CaseResult::errored(
+            "r",
+            "fx::agent",
+            "fx",
+            "agent",
+            FixtureKind::WorkItem,
+            "x".into(),
+        );
         errored.suspicions = suspicious().suspicions;
         let before = errored.clone();
         apply_strict(&mut errored, || {

@@ -248,7 +248,14 @@ mod tests {
     use super::*;
 
     fn case(agent_bytes: u64, usd: Option<f64>, tokens: Option<u64>) -> CaseResult {
-        let mut result = CaseResult::errored("r", "f::a", "f", "a", "work_item", String::new());
+        let mut result = CaseResult::errored(
+            "r",
+            "f::a",
+            "f",
+            "a",
+            harness_fixture::FixtureKind::WorkItem,
+            String::new(),
+        );
         result.agent_bytes = agent_bytes;
         if let Some(usd) = usd {
             result.usage.usd = usd;

@@ -4,9 +4,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::grade::outcome::{ChangedPath, CheckResult, DeliverableResult, ReviewScore, Usage};
+pub use crate::grade::outcome::{
+    ChangedPath, CheckResult, ClosureState, DeliverableResult, Disposition, ReviewScore, Usage,
+};
 use crate::grade::suspicion::{Suspicion, SuspicionKind};
 use crate::grade::violation::{Violation, ViolationCode};
+pub use harness_fixture::FixtureKind;
 
 /// How a case ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,6 +34,48 @@ pub struct Durations {
     pub grade: u64,
 }
 
+/// What confined a case's processes, written `landlock-v<N>` or `none`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum Confinement {
+    /// No kernel confinement.
+    #[default]
+    None,
+    /// Landlock with this ABI version.
+    Landlock(u32),
+}
+
+impl Confinement {
+    /// From the label a process outcome carries (`landlock-v<N>`, `none`); anything else
+    /// is `none`.
+    pub fn from_label(label: &str) -> Confinement {
+        label
+            .strip_prefix("landlock-v")
+            .and_then(|abi| abi.parse().ok())
+            .map_or(Confinement::None, Confinement::Landlock)
+    }
+}
+
+impl From<Confinement> for String {
+    fn from(confinement: Confinement) -> String {
+        match confinement {
+            Confinement::None => "none".to_owned(),
+            Confinement::Landlock(abi) => format!("landlock-v{abi}"),
+        }
+    }
+}
+
+impl TryFrom<String> for Confinement {
+    type Error = String;
+
+    fn try_from(label: String) -> Result<Confinement, String> {
+        match Confinement::from_label(&label) {
+            Confinement::None if label != "none" => Err(format!("unknown confinement `{label}`")),
+            confinement => Ok(confinement),
+        }
+    }
+}
+
 /// One case: what an agent did to one fixture, graded.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CaseResult {
@@ -43,7 +88,7 @@ pub struct CaseResult {
     /// `noop`, `oracle`, `agent`, a function name, or a policy name.
     pub agent: String,
     /// `work_item`, `review` or `honeypot`.
-    pub kind: String,
+    pub kind: FixtureKind,
     /// passed / failed / errored.
     pub status: CaseStatus,
     /// `status == passed`.
@@ -57,13 +102,13 @@ pub struct CaseResult {
     /// Per deliverable.
     pub deliverables: Vec<DeliverableResult>,
     /// `open`, `closed` or `invalid`.
-    pub closure: String,
+    pub closure: ClosureState,
     /// Every path that differs from the baseline, and what happened to it.
     pub changed_paths: Vec<ChangedPath>,
     /// Milliseconds per phase.
     pub durations_ms: Durations,
     /// `landlock-v<N>` or `none`.
-    pub confinement: String,
+    pub confinement: Confinement,
     /// Usage reported by the agent.
     #[serde(default)]
     pub usage: Usage,
@@ -116,7 +161,7 @@ impl CaseResult {
         case: &str,
         fixture: &str,
         agent: &str,
-        kind: &str,
+        kind: FixtureKind,
         error: String,
     ) -> CaseResult {
         CaseResult {
@@ -124,17 +169,17 @@ impl CaseResult {
             case: case.to_owned(),
             fixture: fixture.to_owned(),
             agent: agent.to_owned(),
-            kind: kind.to_owned(),
+            kind,
             status: CaseStatus::Errored,
             passed: false,
             reward: None,
             violations: Vec::new(),
             checks: Vec::new(),
             deliverables: Vec::new(),
-            closure: "open".into(),
+            closure: ClosureState::Open,
             changed_paths: Vec::new(),
             durations_ms: Durations::default(),
-            confinement: "none".into(),
+            confinement: Confinement::None,
             usage: Usage::default(),
             agent_bytes: 0,
             artifacts: BTreeMap::new(),

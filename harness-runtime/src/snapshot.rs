@@ -148,7 +148,8 @@ pub(crate) fn read_file(path: &Path) -> std::io::Result<FileRead> {
 }
 
 /// What changed relative to the manifest.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ChangeKind {
     /// Not in the baseline.
     Added,

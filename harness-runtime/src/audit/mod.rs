@@ -293,9 +293,7 @@ pub fn audit(fixture: &Arc<Fixture>, settings: &Settings) -> AuditReport {
         duration_ms: 0,
     };
     if fixture.contract.kind != FixtureKind::WorkItem {
-        report.skipped = Some(message::audit_out_of_scope(crate::case::kind_name(
-            fixture.contract.kind,
-        )));
+        report.skipped = Some(message::audit_out_of_scope(fixture.contract.kind.as_str()));
         report.duration_ms = started.elapsed().as_millis() as u64;
         return report;
     }
@@ -1208,7 +1206,14 @@ mod tests {
     }
 
     fn case(reward: Option<f64>, scores: &[(&str, f64)]) -> CaseResult {
-        let mut result = CaseResult::errored("audit", "x::y", "x", "y", "work_item", String::new());
+        let mut result = CaseResult::errored(
+            "audit",
+            "x::y",
+            "x",
+            "y",
+            FixtureKind::WorkItem,
+            String::new(),
+        );
         result.status = CaseStatus::Failed;
         result.error = None;
         result.reward = reward;

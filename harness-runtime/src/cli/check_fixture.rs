@@ -173,7 +173,7 @@ fn audit(fixture: &Arc<Fixture>, settings: &Settings) -> u8 {
         println!(
             "{}: {}",
             fixture.dir.display(),
-            message::audit_out_of_scope(crate::case::kind_name(fixture.contract.kind))
+            message::audit_out_of_scope(fixture.contract.kind.as_str())
         );
         return EXIT_OK;
     }

@@ -32,7 +32,9 @@ use crate::outside::OutsideWatch;
 use crate::settings::Settings;
 use crate::snapshot::SnapshotError;
 use integrity::GitDigest;
-use outcome::{ChangedPath, CheckResult, CheckScore, DeliverableResult, ReviewScore, Usage};
+use outcome::{
+    ChangedPath, CheckResult, CheckScore, ClosureState, DeliverableResult, ReviewScore, Usage,
+};
 use violation::Violation;
 
 /// Why grading could not finish (the harness's fault; the case errors).
@@ -67,8 +69,8 @@ pub struct Graded {
     pub checks: Vec<CheckResult>,
     /// Per deliverable.
     pub deliverables: Vec<DeliverableResult>,
-    /// `open`, `closed`, `invalid`.
-    pub closure: String,
+    /// The work item's status as graded.
+    pub closure: ClosureState,
     /// Changed paths and their fate.
     pub changed_paths: Vec<ChangedPath>,
     /// Each check as the reward formula reads it.

@@ -5,6 +5,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::verdict::{TestRecord, TripwireSeen};
+use super::violation::ViolationCode;
+use crate::snapshot::ChangeKind;
 
 /// One check's outcome.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -69,10 +71,10 @@ pub struct ChangedPath {
     /// Repo-relative path.
     pub path: String,
     /// `added`, `modified` or `deleted`.
-    pub change: String,
+    pub change: ChangeKind,
     /// `graded` (reached the grading tree), `artifact` (dropped build output) or the
     /// violation code that kept it out.
-    pub disposition: String,
+    pub disposition: Disposition,
 }
 
 /// Usage the agent reported through `HARNESS_USAGE`, summed.
@@ -124,4 +126,67 @@ impl CheckScore {
             passed,
         }
     }
+}
+
+/// What happened to a changed path: it reached grading, it was dropped as build output, or
+/// a violation kept it out (written as that violation's code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum Disposition {
+    /// It reached the grading tree.
+    Graded,
+    /// New build output the baseline ignores: dropped, never graded.
+    Artifact,
+    /// Kept out by this violation.
+    Rejected(ViolationCode),
+}
+
+impl Disposition {
+    /// `graded`, `artifact`, or the violation's code.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Disposition::Graded => "graded",
+            Disposition::Artifact => "artifact",
+            Disposition::Rejected(code) => code.as_str(),
+        }
+    }
+}
+
+impl std::fmt::Display for Disposition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<Disposition> for String {
+    fn from(disposition: Disposition) -> String {
+        disposition.as_str().to_owned()
+    }
+}
+
+impl TryFrom<String> for Disposition {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Disposition, String> {
+        match text.as_str() {
+            "graded" => Ok(Disposition::Graded),
+            "artifact" => Ok(Disposition::Artifact),
+            code => ViolationCode::parse(code)
+                .map(Disposition::Rejected)
+                .ok_or_else(|| format!("unknown disposition `{code}`")),
+        }
+    }
+}
+
+/// The work item's status as graded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClosureState {
+    /// Open (also every review, which has no work item).
+    #[default]
+    Open,
+    /// Closed.
+    Closed,
+    /// Missing, a symlink, or it does not parse (counted as open).
+    Invalid,
 }

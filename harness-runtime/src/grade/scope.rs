@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use harness_fixture::{FileKind, Files, Fixture, RepoPath};
 
-use super::outcome::ChangedPath;
+use super::outcome::{ChangedPath, Disposition};
 use crate::grade::violation::{Violation, ViolationCode};
 use crate::snapshot::{Anomaly, ChangeKind, Snapshot};
 
@@ -40,8 +40,8 @@ pub fn judge(fixture: &Fixture, manifest: &Files, snapshot: &Snapshot) -> Judged
             artifacts.insert(path);
             judged.changed_paths.push(ChangedPath {
                 path: path.to_string(),
-                change: change.as_str().into(),
-                disposition: "artifact".into(),
+                change,
+                disposition: Disposition::Artifact,
             });
             continue;
         }
@@ -85,19 +85,19 @@ pub fn judge(fixture: &Fixture, manifest: &Files, snapshot: &Snapshot) -> Judged
                     path.as_str(),
                     format!("{} ({})", detail, change.as_str()),
                 ));
-                code.as_str().to_owned()
+                Disposition::Rejected(code)
             }
             None => {
                 match snapshot.files.get(path) {
                     Some(entry) => judged.graded.insert(path.clone(), entry.to_file_entry()),
                     None => judged.graded.remove(path),
                 };
-                "graded".to_owned()
+                Disposition::Graded
             }
         };
         judged.changed_paths.push(ChangedPath {
             path: path.to_string(),
-            change: change.as_str().into(),
+            change,
             disposition,
         });
     }

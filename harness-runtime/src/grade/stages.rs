@@ -10,7 +10,7 @@ use harness_fixture::{FileKind, Files, Fixture, FixtureKind, RepoPath, VerdictFi
 use super::checks::{self, ChecksError};
 use super::deliverables::{self, Closure};
 use super::integrity::{self, GitDigest};
-use super::outcome::{CheckResult, CheckScore, DeliverableResult, ReviewScore};
+use super::outcome::{CheckResult, CheckScore, ClosureState, DeliverableResult, ReviewScore};
 use super::scope::Judged;
 use super::violation::{Violation, ViolationCode};
 use super::{Before, GradeError, Graded, differential, review, sealed, tripwire, ungradable};
@@ -95,9 +95,9 @@ pub(super) fn agent_budget(agent: &AgentRun, settings: &Settings) -> Vec<Violati
 
 /// Closure: the work item's status as graded (`open`, `closed`, `invalid`), whether it is
 /// closed, and its violations. A review has no work item: open.
-pub(super) fn closure(fixture: &Fixture, graded: &Files) -> (String, bool, Vec<Violation>) {
+pub(super) fn closure(fixture: &Fixture, graded: &Files) -> (ClosureState, bool, Vec<Violation>) {
     if fixture.contract.kind == FixtureKind::Review {
-        return ("open".to_owned(), false, Vec::new());
+        return (ClosureState::Open, false, Vec::new());
     }
     let path = fixture.work_item_path();
     let closure = deliverables::closure(path, graded);
@@ -114,11 +114,12 @@ pub(super) fn closure(fixture: &Fixture, graded: &Files) -> (String, bool, Vec<V
             format!("the work item carries contract keys: {}", keys.join(", ")),
         )],
     };
-    (
-        closure.as_str().to_owned(),
-        matches!(closure, Closure::Closed),
-        violations,
-    )
+    let state = match closure {
+        Closure::Open => ClosureState::Open,
+        Closure::Closed => ClosureState::Closed,
+        Closure::Invalid(_) | Closure::Redefines(_) => ClosureState::Invalid,
+    };
+    (state, state == ClosureState::Closed, violations)
 }
 
 /// The trees the checks run in: the graded files, plus for a hidden check the hidden
@@ -467,13 +468,13 @@ mod tests {
         let fixture = self::fixture("sh-semver");
         let item = fixture.work_item_path().as_str().to_owned();
         let open = closure(&fixture, &fixture.repo);
-        assert_eq!((open.0.as_str(), open.1), ("open", false));
+        assert_eq!((open.0, open.1), (ClosureState::Open, false));
         let text = String::from_utf8_lossy(&fixture.repo[fixture.work_item_path()].content)
             .replace("status = \"open\"", "status = \"closed\"");
         let closed = closure(&fixture, &with(&fixture.repo, &item, &text));
-        assert_eq!((closed.0.as_str(), closed.1), ("closed", true));
+        assert_eq!((closed.0, closed.1), (ClosureState::Closed, true));
         let broken = closure(&fixture, &with(&fixture.repo, &item, "status = "));
-        assert_eq!(broken.0, "invalid");
+        assert_eq!(broken.0, ClosureState::Invalid);
         assert_eq!(codes(&broken.2), [ViolationCode::WorkItemInvalid]);
         let redefined = closure(
             &fixture,
@@ -486,7 +487,7 @@ mod tests {
         assert_eq!(codes(&redefined.2), [ViolationCode::WorkItemRedefinition]);
         // A review has no work item to close.
         let review = self::fixture("rv-sh-off-by-one");
-        assert_eq!(closure(&review, &review.repo).0, "open");
+        assert_eq!(closure(&review, &review.repo).0, ClosureState::Open);
     }
 
     #[test]

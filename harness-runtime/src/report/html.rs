@@ -217,7 +217,7 @@ mod tests {
             "py-slugify::agent",
             "py-slugify",
             "agent",
-            "work_item",
+            harness_fixture::FixtureKind::WorkItem,
             String::new(),
         );
         result.status = crate::result::CaseStatus::Failed;
