@@ -28,13 +28,14 @@ pub mod plan;
 pub mod report;
 pub mod result;
 pub mod reward;
+pub mod rng;
 pub mod runner;
-pub mod sandbox;
 pub mod settings;
 pub mod snapshot;
 #[cfg(test)]
 mod test_support;
 
+pub use agent::sandbox::{self, Sandbox, SandboxError, ShOutput};
 pub use agent::{Agent, AgentFn, ReviewPolicy};
 pub use case::{CaseOutput, CaseSpec, run_case};
 pub use grade::violation::{Violation, ViolationCode};
@@ -43,7 +44,6 @@ pub use harness_fixture::{
     WORK_ITEM_PATH,
 };
 pub use result::{CaseResult, CaseStatus};
-pub use sandbox::{Sandbox, SandboxError, ShOutput};
 pub use settings::Settings;
 
 #[doc(hidden)]

@@ -163,6 +163,9 @@ pub fn round6(value: f64) -> f64 {
 }
 
 #[cfg(test)]
+mod review_scores;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;

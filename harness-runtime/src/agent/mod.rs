@@ -3,6 +3,7 @@
 
 mod review_policy;
 pub mod runnable;
+pub mod sandbox;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -14,8 +15,8 @@ pub use runnable::NotRunnable;
 use harness_sandbox::process::{self, ProcessSpec};
 
 use crate::episode::Episode;
-use crate::sandbox::Sandbox;
 use crate::settings::Settings;
+use sandbox::Sandbox;
 
 /// A scripted agent or attack: a Rust function over the sandbox. Errors are the agent's
 /// own failure, reported in the case result, not a harness error.

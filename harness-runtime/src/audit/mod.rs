@@ -35,10 +35,10 @@ use harness_fixture::{Contract, Fixture, FixtureKind, RepoPath, Scope};
 use serde::{Deserialize, Serialize};
 
 use crate::agent::Agent;
+use crate::agent::sandbox::Sandbox;
 use crate::case::{CaseSpec, run_case};
 use crate::message;
 use crate::result::{CaseResult, CaseStatus};
-use crate::sandbox::Sandbox;
 use crate::settings::Settings;
 
 /// A gaming strategy of the audit.

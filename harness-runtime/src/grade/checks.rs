@@ -10,8 +10,9 @@ use harness_sandbox::process::{self, ProcessError, ProcessOutcome, ProcessSpec};
 
 use super::invocation::{self, Invocation};
 use super::testreport::{self, ParsedReport};
-use super::tripwire::{self, Fresh};
+use super::tripwire;
 use super::verdict::{self, Evidence, Verdict};
+use crate::rng::Fresh;
 use crate::settings::Settings;
 
 /// Why a grading tree could not be built (the harness's fault).

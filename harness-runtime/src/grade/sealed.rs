@@ -29,8 +29,9 @@ use harness_sandbox::process::{self, ProcessOutcome, ProcessSpec};
 use super::checks::{self, CheckDirs, CheckRun, ChecksError};
 use super::invocation::Invocation;
 use super::testreport;
-use super::tripwire::{self, Expect, Fresh, Tripwire};
+use super::tripwire::{self, Expect, Tripwire};
 use super::verdict::{self, Evidence};
+use crate::rng::Fresh;
 use crate::settings::Settings;
 
 /// The harness-made package's name (also what its test binaries are named after).

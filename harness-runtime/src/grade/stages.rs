@@ -13,7 +13,7 @@ use super::integrity::{self, GitDigest};
 use super::outcome::{CheckResult, CheckScore, ClosureState, DeliverableResult, ReviewScore};
 use super::scope::Judged;
 use super::violation::{Violation, ViolationCode};
-use super::{Before, GradeError, Graded, differential, review, sealed, tripwire, ungradable};
+use super::{Before, GradeError, Graded, differential, review, sealed, ungradable};
 use crate::agent::AgentRun;
 use crate::episode::Episode;
 use crate::outside::{self, OutsideWatch};
@@ -168,7 +168,7 @@ pub(super) fn checks(
     }
     let mut watch = inspected.outside;
     let mut current = Some(inspected.snapshot);
-    let mut fresh = tripwire::Fresh::unpredictable();
+    let mut fresh = crate::rng::Fresh::unpredictable();
     let lock = fixture.lock.as_ref().filter(|_| !settings.recording_lock);
     // Set once the tree cannot be restored even after clearing what blocked it: the checks
     // left fail unrun (`ungradable_state` says why), and the case is still graded.

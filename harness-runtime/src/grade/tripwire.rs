@@ -29,6 +29,8 @@ use std::path::Path;
 
 use harness_fixture::{Check, FileKind, Files, RepoPath, ReportFormat};
 
+use crate::rng::Fresh;
+
 /// What the grading expects to see of an installed tripwire.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Expect {
@@ -76,44 +78,6 @@ impl Tripwire {
             file.write_all(code.as_bytes())?;
         }
         Ok(())
-    }
-}
-
-/// A small deterministic generator seeded per episode (splitmix64).
-#[derive(Debug, Clone)]
-pub struct Fresh(u64);
-
-impl Fresh {
-    /// Seeded from `seed`.
-    pub fn new(seed: u64) -> Fresh {
-        Fresh(seed)
-    }
-
-    /// A seed nobody outside the harness can predict.
-    pub fn unpredictable() -> Fresh {
-        use std::hash::{BuildHasher, Hasher};
-        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-        hasher.write_u128(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |elapsed| elapsed.as_nanos()),
-        );
-        hasher.write_u32(std::process::id());
-        Fresh(hasher.finish())
-    }
-
-    /// The next number.
-    pub fn next_u64(&mut self) -> u64 {
-        self.next()
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        crate::meta::selection::splitmix64(self.0)
-    }
-
-    fn below(&mut self, bound: usize) -> usize {
-        (self.next() % bound.max(1) as u64) as usize
     }
 }
 

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::history::{Outcome, Row};
 use crate::frontier::{CostUnit, Frontier};
+pub use crate::rng::splitmix64;
 
 /// The six exploitation axes; the hint rotates over them.
 pub const AXES: [&str; 6] = [
@@ -75,14 +76,6 @@ pub struct FrontierRow {
 /// The axis hint of `iteration` (1-based; 0 gets the first axis).
 pub fn axis_hint(iteration: u64) -> &'static str {
     AXES[(iteration.saturating_sub(1) % AXES.len() as u64) as usize]
-}
-
-/// splitmix64's output function applied to `x` (a bijection on u64).
-pub fn splitmix64(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 /// The RNG seed of `iteration` under `seed`: distinct iterations (and seeds) get unrelated

@@ -28,8 +28,8 @@ use serde_json::Value;
 
 use super::checks::{self, CheckDirs, CheckRun, ChecksError};
 use super::invocation::Invocation;
-use super::tripwire::Fresh;
 use super::verdict::{TestRecord, Verdict};
+use crate::rng::Fresh;
 use crate::settings::Settings;
 
 const PYTHON_DRIVER: &str = include_str!("driver.py");
