@@ -62,14 +62,16 @@ struct ModuleFile {
     path: PathBuf,
     module: Vec<String>,
     syntax: syn::File,
+    /// Declared under `#[cfg(test)]` (itself or an enclosing module): unit tests.
+    test_only: bool,
 }
 
 /// Every file of the crate rooted at `root`, found by following `mod name;` declarations
 /// (so templates kept next to the code, like a driver's source, are not modules).
 fn module_files(root: &Path) -> Vec<ModuleFile> {
     let mut files = Vec::new();
-    let mut pending = vec![(root.to_path_buf(), Vec::new())];
-    while let Some((path, module)) = pending.pop() {
+    let mut pending = vec![(root.to_path_buf(), Vec::new(), false)];
+    while let Some((path, module, test_only)) = pending.pop() {
         let syntax = parse(&path);
         let owns_dir = path
             .file_name()
@@ -80,29 +82,36 @@ fn module_files(root: &Path) -> Vec<ModuleFile> {
         } else {
             path.with_extension("")
         };
-        declared_modules(&syntax.items, &dir, &module, &mut pending);
+        declared_modules(&syntax.items, &dir, &module, test_only, &mut pending);
         files.push(ModuleFile {
             path,
             module,
             syntax,
+            test_only,
         });
     }
     files
 }
 
+type Pending = Vec<(PathBuf, Vec<String>, bool)>;
+
 fn declared_modules(
     items: &[syn::Item],
     dir: &Path,
     module: &[String],
-    pending: &mut Vec<(PathBuf, Vec<String>)>,
+    test_only: bool,
+    pending: &mut Pending,
 ) {
     for item in items {
         let syn::Item::Mod(item) = item else { continue };
         let name = item.ident.to_string();
         let mut child = module.to_vec();
         child.push(name.clone());
+        let test_only = test_only || is_test_only(&item.attrs);
         match &item.content {
-            Some((_, items)) => declared_modules(items, &dir.join(&name), &child, pending),
+            Some((_, items)) => {
+                declared_modules(items, &dir.join(&name), &child, test_only, pending);
+            }
             None => {
                 let flat = dir.join(format!("{name}.rs"));
                 let nested = dir.join(&name).join("mod.rs");
@@ -112,14 +121,20 @@ fn declared_modules(
                     "`mod {name};` in {} has no file",
                     dir.display()
                 );
-                pending.push((file, child));
+                pending.push((file, child, test_only));
             }
         }
     }
 }
 
-fn is_test_file(path: &Path) -> bool {
-    path.file_name().is_some_and(|name| name == "tests.rs")
+/// `#[cfg(test)]`.
+fn is_test_only(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|attr| {
+        attr.path().is_ident("cfg")
+            && attr
+                .parse_args::<syn::Ident>()
+                .is_ok_and(|ident| ident == "test")
+    })
 }
 
 fn parse(path: &Path) -> syn::File {
@@ -447,7 +462,7 @@ fn runtime_modules_have_no_import_cycles() {
 fn source_files_stay_under_the_line_limit() {
     let mut long = Vec::new();
     for file in crate_roots().iter().flat_map(|root| module_files(root)) {
-        if is_test_file(&file.path) {
+        if file.test_only {
             continue;
         }
         let lines = fs::read_to_string(&file.path)
