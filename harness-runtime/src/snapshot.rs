@@ -201,6 +201,14 @@ impl Snapshot {
                 .anomalies
                 .push(Anomaly::WorktreeLink(".git".into()));
         }
+        let to_read = snapshot.walk(worktree)?;
+        snapshot.read_contents(worktree, to_read)?;
+        Ok(snapshot)
+    }
+
+    /// Lists `worktree`: directories, symlinks and anomalies are recorded as found; the
+    /// regular files to read are returned.
+    fn walk(&mut self, worktree: &Path) -> Result<Vec<(RepoPath, PathBuf)>, SnapshotError> {
         let mut to_read: Vec<(RepoPath, PathBuf)> = Vec::new();
         let mut pending = vec![(worktree.to_path_buf(), String::new())];
         while let Some((dir, prefix)) = pending.pop() {
@@ -216,18 +224,18 @@ impl Snapshot {
                 let name = entry.file_name();
                 let full = entry.path();
                 let Some(name) = name.to_str() else {
-                    snapshot.anomalies.push(Anomaly::NonUtf8(format!(
+                    self.anomalies.push(Anomaly::NonUtf8(format!(
                         "{prefix}{}",
                         name.to_string_lossy()
                     )));
-                    snapshot.strays.push(full);
+                    self.strays.push(full);
                     continue;
                 };
                 let relative = format!("{prefix}{name}");
                 if name == ".git" {
                     if !prefix.is_empty() {
-                        snapshot.anomalies.push(Anomaly::NestedGit(relative));
-                        snapshot.strays.push(full);
+                        self.anomalies.push(Anomaly::NestedGit(relative));
+                        self.strays.push(full);
                     }
                     continue;
                 }
@@ -238,13 +246,13 @@ impl Snapshot {
                     source,
                 })?;
                 if file_type.is_dir() {
-                    snapshot.dirs.push(relative.clone());
+                    self.dirs.push(relative.clone());
                     pending.push((full, format!("{relative}/")));
                     continue;
                 }
                 let Ok(path) = RepoPath::parse(&relative) else {
-                    snapshot.anomalies.push(Anomaly::NonUtf8(relative));
-                    snapshot.strays.push(full);
+                    self.anomalies.push(Anomaly::NonUtf8(relative));
+                    self.strays.push(full);
                     continue;
                 };
                 if file_type.is_file() {
@@ -255,8 +263,8 @@ impl Snapshot {
                         source,
                     })?;
                     let Some(target) = target.to_str() else {
-                        snapshot.anomalies.push(Anomaly::NonUtf8(relative));
-                        snapshot.strays.push(full);
+                        self.anomalies.push(Anomaly::NonUtf8(relative));
+                        self.strays.push(full);
                         continue;
                     };
                     let entry = SnapshotEntry {
@@ -264,14 +272,23 @@ impl Snapshot {
                         content: target.as_bytes().to_vec(),
                         nlink: 1,
                     };
-                    snapshot.files.insert(path, entry);
+                    self.files.insert(path, entry);
                 } else {
-                    snapshot.anomalies.push(Anomaly::Special(relative));
-                    snapshot.strays.push(full);
+                    self.anomalies.push(Anomaly::Special(relative));
+                    self.strays.push(full);
                 }
             }
         }
-        // Contents are read in parallel: on a large tree, reading dominates the snapshot.
+        Ok(to_read)
+    }
+
+    /// Reads the regular files found by [`Snapshot::walk`].
+    fn read_contents(
+        &mut self,
+        worktree: &Path,
+        to_read: Vec<(RepoPath, PathBuf)>,
+    ) -> Result<(), SnapshotError> {
+        // Contents are read in parallel: on a large tree, reading dominates the self.
         // Below a few hundred files a second thread costs more than it saves.
         let threads = std::thread::available_parallelism()
             .map_or(1, usize::from)
@@ -303,20 +320,20 @@ impl Snapshot {
             for (regular, (path, full)) in part?.into_iter().zip(found.by_ref()) {
                 match regular {
                     FileRead::Read(entry) => {
-                        snapshot.files.insert(path, entry);
+                        self.files.insert(path, entry);
                     }
                     FileRead::TooLarge => {
-                        snapshot.anomalies.push(Anomaly::TooLarge(path.to_string()));
-                        snapshot.strays.push(full);
+                        self.anomalies.push(Anomaly::TooLarge(path.to_string()));
+                        self.strays.push(full);
                     }
                     FileRead::Changed => {
-                        snapshot.anomalies.push(Anomaly::Special(path.to_string()));
-                        snapshot.strays.push(full);
+                        self.anomalies.push(Anomaly::Special(path.to_string()));
+                        self.strays.push(full);
                     }
                 }
             }
         }
-        Ok(snapshot)
+        Ok(())
     }
 
     /// A unified diff of the snapshot against `manifest`, capped at 1 MiB (for the report).

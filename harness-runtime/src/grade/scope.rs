@@ -34,66 +34,28 @@ pub fn judge(fixture: &Fixture, manifest: &Files, snapshot: &Snapshot) -> Judged
     let mut artifacts: BTreeSet<&RepoPath> = BTreeSet::new();
 
     for (path, change) in snapshot.changes(manifest) {
-        let in_baseline = manifest.contains_key(path);
-        if change == ChangeKind::Added && fixture.ignore_rules.is_ignored(path) {
+        let disposition = if change == ChangeKind::Added && fixture.ignore_rules.is_ignored(path) {
             // Honest build output (target/, __pycache__/): dropped, never graded.
             artifacts.insert(path);
-            judged.changed_paths.push(ChangedPath {
-                path: path.to_string(),
-                change,
-                disposition: Disposition::Artifact,
-            });
-            continue;
-        }
-        let code = if path == fixture.contract_path() {
-            Some((
-                ViolationCode::ContractRewrite,
-                "the frozen contract changed",
-            ))
-        } else if hidden.contains(path) {
-            Some((
-                ViolationCode::HiddenCheckTamper,
-                "a hidden check's path was created or changed",
-            ))
-        } else if path.file_name() == ".gitmodules" && change != ChangeKind::Deleted {
-            Some((ViolationCode::NestedRepo, "a submodule was declared"))
-        } else if in_baseline && fixture.scope.is_frozen(path, true) {
-            Some((
-                ViolationCode::CommittedTamper,
-                "a frozen baseline file was modified or deleted",
-            ))
-        } else if !fixture.scope.allows(path) {
-            Some((ViolationCode::ScopeViolation, "outside scope.allow"))
-        } else if change != ChangeKind::Deleted
-            && snapshot
-                .files
-                .get(path)
-                .is_some_and(|entry| entry.kind == FileKind::Symlink)
+            Disposition::Artifact
+        } else if let Some((code, detail)) =
+            change_violation(fixture, manifest, snapshot, &hidden, path, change)
         {
-            link_violation(fixture, manifest, snapshot, &hidden, path)
-                .map(|detail| (ViolationCode::LinkEscape, detail))
+            if code == ViolationCode::ScopeViolation {
+                judged.out_of_scope += 1;
+            }
+            judged.violations.push(Violation::at(
+                code,
+                path.as_str(),
+                format!("{} ({})", detail, change.as_str()),
+            ));
+            Disposition::Rejected(code)
         } else {
-            None
-        };
-        let disposition = match code {
-            Some((code, detail)) => {
-                if code == ViolationCode::ScopeViolation {
-                    judged.out_of_scope += 1;
-                }
-                judged.violations.push(Violation::at(
-                    code,
-                    path.as_str(),
-                    format!("{} ({})", detail, change.as_str()),
-                ));
-                Disposition::Rejected(code)
-            }
-            None => {
-                match snapshot.files.get(path) {
-                    Some(entry) => judged.graded.insert(path.clone(), entry.to_file_entry()),
-                    None => judged.graded.remove(path),
-                };
-                Disposition::Graded
-            }
+            match snapshot.files.get(path) {
+                Some(entry) => judged.graded.insert(path.clone(), entry.to_file_entry()),
+                None => judged.graded.remove(path),
+            };
+            Disposition::Graded
         };
         judged.changed_paths.push(ChangedPath {
             path: path.to_string(),
@@ -116,48 +78,91 @@ pub fn judge(fixture: &Fixture, manifest: &Files, snapshot: &Snapshot) -> Judged
             }
         }
     }
-    for anomaly in &snapshot.anomalies {
-        let (code, path, detail) = match anomaly {
-            Anomaly::Special(path) => (
-                ViolationCode::UnsupportedFile,
-                path,
-                "fifo, socket or device",
-            ),
-            Anomaly::NonUtf8(path) => (
-                ViolationCode::UnsupportedFile,
-                path,
-                "file name is not UTF-8",
-            ),
-            Anomaly::NestedGit(path) => {
-                let under_artifact = RepoPath::parse(path)
-                    .is_ok_and(|repo_path| fixture.ignore_rules.is_ignored(&repo_path));
-                if under_artifact {
-                    continue;
-                }
-                (ViolationCode::NestedRepo, path, "nested git repository")
-            }
-            Anomaly::WorktreeLink(path) => (
-                ViolationCode::SiblingMetadataTamper,
-                path,
-                "the worktree's .git link was changed",
-            ),
-            Anomaly::TooLarge(path) => (
-                ViolationCode::ResourceLimit,
-                path,
-                "file exceeds the per-file size budget",
-            ),
-        };
-        if let Anomaly::Special(path) | Anomaly::NonUtf8(path) = anomaly
-            && RepoPath::parse(path)
-                .is_ok_and(|repo_path| fixture.ignore_rules.is_ignored(&repo_path))
-        {
-            continue;
-        }
-        judged
-            .violations
-            .push(Violation::at(code, path.as_str(), detail));
-    }
+    judged.violations.extend(
+        snapshot
+            .anomalies
+            .iter()
+            .filter_map(|anomaly| anomaly_violation(fixture, anomaly)),
+    );
     judged
+}
+
+/// The violation a change of `path` commits, if any, with why (first rule that applies:
+/// the contract, hidden paths, submodules, frozen files, scope, then links).
+fn change_violation(
+    fixture: &Fixture,
+    manifest: &Files,
+    snapshot: &Snapshot,
+    hidden: &BTreeSet<RepoPath>,
+    path: &RepoPath,
+    change: ChangeKind,
+) -> Option<(ViolationCode, &'static str)> {
+    if path == fixture.contract_path() {
+        Some((
+            ViolationCode::ContractRewrite,
+            "the frozen contract changed",
+        ))
+    } else if hidden.contains(path) {
+        Some((
+            ViolationCode::HiddenCheckTamper,
+            "a hidden check's path was created or changed",
+        ))
+    } else if path.file_name() == ".gitmodules" && change != ChangeKind::Deleted {
+        Some((ViolationCode::NestedRepo, "a submodule was declared"))
+    } else if manifest.contains_key(path) && fixture.scope.is_frozen(path, true) {
+        Some((
+            ViolationCode::CommittedTamper,
+            "a frozen baseline file was modified or deleted",
+        ))
+    } else if !fixture.scope.allows(path) {
+        Some((ViolationCode::ScopeViolation, "outside scope.allow"))
+    } else if change != ChangeKind::Deleted
+        && snapshot
+            .files
+            .get(path)
+            .is_some_and(|entry| entry.kind == FileKind::Symlink)
+    {
+        link_violation(fixture, manifest, snapshot, hidden, path)
+            .map(|detail| (ViolationCode::LinkEscape, detail))
+    } else {
+        None
+    }
+}
+
+/// The violation a snapshot anomaly is; none for fifos, odd names and nested repositories
+/// under ignored build output.
+fn anomaly_violation(fixture: &Fixture, anomaly: &Anomaly) -> Option<Violation> {
+    let ignored = |path: &str| {
+        RepoPath::parse(path).is_ok_and(|repo_path| fixture.ignore_rules.is_ignored(&repo_path))
+    };
+    let (code, path, detail) = match anomaly {
+        Anomaly::Special(path) => (
+            ViolationCode::UnsupportedFile,
+            path,
+            "fifo, socket or device",
+        ),
+        Anomaly::NonUtf8(path) => (
+            ViolationCode::UnsupportedFile,
+            path,
+            "file name is not UTF-8",
+        ),
+        Anomaly::NestedGit(path) => (ViolationCode::NestedRepo, path, "nested git repository"),
+        Anomaly::WorktreeLink(path) => (
+            ViolationCode::SiblingMetadataTamper,
+            path,
+            "the worktree's .git link was changed",
+        ),
+        Anomaly::TooLarge(path) => (
+            ViolationCode::ResourceLimit,
+            path,
+            "file exceeds the per-file size budget",
+        ),
+    };
+    let exempt = matches!(
+        anomaly,
+        Anomaly::Special(_) | Anomaly::NonUtf8(_) | Anomaly::NestedGit(_)
+    ) && ignored(path);
+    (!exempt).then(|| Violation::at(code, path.as_str(), detail))
 }
 
 /// Why a new or changed symlink is a `link_escape`, if it is: it leaves the tree, or it

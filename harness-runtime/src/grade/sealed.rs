@@ -34,6 +34,8 @@ use super::verdict::{self, Evidence};
 use crate::rng::Fresh;
 use crate::settings::Settings;
 
+mod manifest;
+
 /// The harness-made package's name (also what its test binaries are named after).
 const PACKAGE: &str = "harness-sealed-tests";
 
@@ -144,196 +146,264 @@ pub fn run(
     lock: Option<&LockedCheck>,
     fresh: &mut Fresh,
 ) -> Result<CheckRun, ChecksError> {
-    let base = dirs
-        .log
-        .parent()
-        .map_or_else(|| dirs.report.clone(), Path::to_path_buf);
-    let sealed = base.join("sealed");
-    fs::create_dir_all(&sealed).map_err(io("create", &sealed))?;
-    let lib = sealed.join("lib.rs");
-    fs::write(&lib, "").map_err(io("write", &lib))?;
-    let lock_file = dirs.tree.join("Cargo.lock");
-    if lock_file.is_file() {
-        let copy = sealed.join("Cargo.lock");
-        fs::copy(&lock_file, &copy).map_err(io("copy", &copy))?;
-    }
-    let manifest = sealed.join("Cargo.toml");
+    let mut session = Session::open(check, plan, dirs, settings)?;
     let invocation = Invocation {
         format: ReportFormat::Libtest,
         argv: check.run.clone(),
         junit: None,
     };
-    let mut log = String::new();
-    let spec = |argv: Vec<String>, log: PathBuf, env: Vec<(String, String)>| ProcessSpec {
-        argv,
-        cwd: dirs.tree.clone(),
-        env,
-        timeout: Duration::from_secs(check.timeout_s),
-        log,
-        read_only: settings.toolchain.read_only_dirs(),
-        read_write: vec![
-            dirs.tree.clone(),
-            sealed.clone(),
-            dirs.home.clone(),
-            dirs.tmp.clone(),
-            dirs.cargo_home.clone(),
-            dirs.target.clone(),
-            PathBuf::from("/dev/null"),
-        ],
-        limits: settings.check_limits,
-    };
-    let env = checks::environment(dirs, settings);
-    let cargo = |args: &[&str]| -> Vec<String> {
-        let mut argv = vec!["cargo".to_owned()];
-        argv.extend(args.iter().map(|arg| (*arg).to_owned()));
-        argv.push("--manifest-path".to_owned());
-        argv.push(manifest.display().to_string());
-        argv
-    };
-
     // 1. The graded crate, built before any hidden file exists.
-    fs::write(&manifest, sealed_manifest(plan, &dirs.tree)).map_err(io("write", &manifest))?;
-    let build_log = base.join("sealed-build.log");
-    let build = process::run(
-        settings,
-        &spec(
-            cargo(&[
-                "build",
-                "--offline",
-                "--message-format=json-render-diagnostics",
-            ]),
-            build_log.clone(),
-            env.clone(),
-        ),
-    )?;
-    let build_text = read_text(&build_log);
-    let _ = writeln!(
-        log,
-        "sealed hidden tests: the graded crate is built first, the hidden tests after it by rustc, and they run with their sources removed\n--- build of the graded crate ---\n{}",
-        without_messages(&build_text)
-    );
+    let (build, messages) = session.build_graded()?;
     if !build.success() {
-        return finish(check, dirs, invocation, build, &log, lock, None);
+        return finish(check, dirs, invocation, build, &session.log, lock, None);
     }
-    let externs = externs(plan, &build_text);
-
     // 2. The hidden tests, with the tripwire, compiled against it.
-    let tests_dir = sealed.join("tests");
-    fs::create_dir_all(&tests_dir).map_err(io("create", &tests_dir))?;
-    let mut sources = String::new();
-    for (_, _, content) in &plan.targets {
-        sources.push_str(&String::from_utf8_lossy(content));
-    }
-    let name = tripwire::fresh_test_name(&sources, fresh);
-    let tripwire = Tripwire {
-        expect: Expect::PerBinary { name: name.clone() },
-        appends: Vec::new(),
-    };
-    let appended = tripwire::rust_tripwire(&name, fresh);
-    for (target, _, content) in &plan.targets {
-        let file = tests_dir.join(format!("{target}.rs"));
-        let mut bytes = content.clone();
-        bytes.extend_from_slice(appended.as_bytes());
-        FileEntry::regular(bytes)
-            .write_to(&file)
-            .map_err(io("write", &file))?;
-    }
-    let binaries = dirs.target.join("sealed-tests");
-    fs::create_dir_all(&binaries).map_err(io("create", &binaries))?;
-    let deps = dirs.target.join("debug").join("deps");
-    let mut rustc_env = env.clone();
-    rustc_env.extend(package_env(plan, &dirs.tree));
-    let compile_log = base.join("sealed-compile.log");
-    let mut compile = None;
-    let mut executables = Vec::new();
-    for (target, _, _) in &plan.targets {
-        let executable = binaries.join(format!("{target}-{:016x}", fresh.next_u64()));
-        let mut argv = vec![
-            "rustc".to_owned(),
-            "--crate-name".to_owned(),
-            target.replace('-', "_"),
-            "--edition".to_owned(),
-            plan.edition.clone(),
-            "--test".to_owned(),
-            tests_dir.join(format!("{target}.rs")).display().to_string(),
-            "-o".to_owned(),
-            executable.display().to_string(),
-            "-L".to_owned(),
-            format!("dependency={}", deps.display()),
-        ];
-        for (name, path) in &externs {
-            argv.push("--extern".to_owned());
-            argv.push(format!("{name}={}", path.display()));
-        }
-        let mut target_env = rustc_env.clone();
-        target_env.push(("CARGO_CRATE_NAME".to_owned(), target.replace('-', "_")));
-        let compiled = process::run(settings, &spec(argv, compile_log.clone(), target_env))?;
-        let _ = writeln!(
-            log,
-            "--- build of the hidden tests `{target}` ---\n{}",
-            read_text(&compile_log).trim_end()
-        );
-        let failed = !compiled.success();
-        compile = Some(match compile {
-            Some(all) => merge_outcomes(all, compiled),
-            None => compiled,
-        });
-        if failed {
-            break;
-        }
-        executables.push((target.clone(), executable));
-    }
+    let tripwire = session.write_hidden(fresh)?;
+    let externs = manifest::externs(plan, &messages);
+    let (compile, executables) = session.compile_hidden(&externs, fresh)?;
     let compile = compile.unwrap_or(build);
     // 3. Their sources are gone before the code under test runs.
-    fs::remove_dir_all(&sealed).map_err(io("remove", &sealed))?;
-    if !compile.success() {
-        return finish(
-            check,
-            dirs,
-            invocation,
-            compile,
-            &log,
-            lock,
-            Some(&tripwire),
-        );
-    }
-
-    let mut outcome = compile;
-    outcome.duration = Duration::ZERO;
-    let mut env = env;
-    env.push((
-        "CARGO_MANIFEST_DIR".to_owned(),
-        dirs.tree.display().to_string(),
-    ));
-    for (target, path, _) in &plan.targets {
-        let Some(executable) = executables
-            .iter()
-            .find(|(name, _)| name == target)
-            .map(|(_, executable)| executable.clone())
-        else {
-            continue;
-        };
-        let run_log = base.join(format!("sealed-run-{target}.log"));
-        let mut argv = vec![executable.display().to_string()];
-        argv.extend(plan.test_args.iter().cloned());
-        let ran = process::run(settings, &spec(argv, run_log.clone(), env.clone()))?;
-        let _ = write!(
-            log,
-            "     Running {path} ({})\n{}",
-            executable.display(),
-            read_text(&run_log)
-        );
-        outcome = merge_outcomes(outcome, ran);
-    }
+    fs::remove_dir_all(&session.sealed).map_err(io("remove", &session.sealed))?;
+    let outcome = if compile.success() {
+        session.run_tests(compile, &executables)?
+    } else {
+        compile
+    };
     finish(
         check,
         dirs,
         invocation,
         outcome,
-        &log,
+        &session.log,
         lock,
         Some(&tripwire),
     )
+}
+
+/// The test binaries built: (target name, executable).
+type Executables = Vec<(String, PathBuf)>;
+
+/// One sealed run's places and the log it assembles.
+struct Session<'a> {
+    check: &'a Check,
+    plan: &'a Plan,
+    dirs: &'a CheckDirs,
+    settings: &'a Settings,
+    /// Where the logs go (beside the check's log).
+    base: PathBuf,
+    /// The harness-made package, deleted before the tests run.
+    sealed: PathBuf,
+    /// The check's environment.
+    env: Vec<(String, String)>,
+    log: String,
+}
+
+impl<'a> Session<'a> {
+    /// Creates the harness-made package's directory, with the tree's `Cargo.lock`.
+    fn open(
+        check: &'a Check,
+        plan: &'a Plan,
+        dirs: &'a CheckDirs,
+        settings: &'a Settings,
+    ) -> Result<Session<'a>, ChecksError> {
+        let base = dirs
+            .log
+            .parent()
+            .map_or_else(|| dirs.report.clone(), Path::to_path_buf);
+        let sealed = base.join("sealed");
+        fs::create_dir_all(&sealed).map_err(io("create", &sealed))?;
+        let lib = sealed.join("lib.rs");
+        fs::write(&lib, "").map_err(io("write", &lib))?;
+        let lock_file = dirs.tree.join("Cargo.lock");
+        if lock_file.is_file() {
+            let copy = sealed.join("Cargo.lock");
+            fs::copy(&lock_file, &copy).map_err(io("copy", &copy))?;
+        }
+        Ok(Session {
+            check,
+            plan,
+            dirs,
+            settings,
+            base,
+            sealed,
+            env: checks::environment(dirs, settings),
+            log: String::new(),
+        })
+    }
+
+    /// A confined process in the graded tree, writing only the check's own directories.
+    fn spec(&self, argv: Vec<String>, log: PathBuf, env: Vec<(String, String)>) -> ProcessSpec {
+        let dirs = self.dirs;
+        ProcessSpec {
+            argv,
+            cwd: dirs.tree.clone(),
+            env,
+            timeout: Duration::from_secs(self.check.timeout_s),
+            log,
+            read_only: self.settings.toolchain.read_only_dirs(),
+            read_write: vec![
+                dirs.tree.clone(),
+                self.sealed.clone(),
+                dirs.home.clone(),
+                dirs.tmp.clone(),
+                dirs.cargo_home.clone(),
+                dirs.target.clone(),
+                PathBuf::from("/dev/null"),
+            ],
+            limits: self.settings.check_limits,
+        }
+    }
+
+    /// Step 1: `cargo build` of the harness-made package; its outcome and cargo's output
+    /// (JSON messages included, for [`manifest::externs`]).
+    fn build_graded(&mut self) -> Result<(ProcessOutcome, String), ChecksError> {
+        let manifest = self.sealed.join("Cargo.toml");
+        fs::write(
+            &manifest,
+            manifest::sealed_manifest(self.plan, &self.dirs.tree),
+        )
+        .map_err(io("write", &manifest))?;
+        let argv = [
+            "cargo",
+            "build",
+            "--offline",
+            "--message-format=json-render-diagnostics",
+            "--manifest-path",
+        ]
+        .map(str::to_owned)
+        .into_iter()
+        .chain([manifest.display().to_string()])
+        .collect();
+        let build_log = self.base.join("sealed-build.log");
+        let build = process::run(
+            self.settings,
+            &self.spec(argv, build_log.clone(), self.env.clone()),
+        )?;
+        let messages = read_text(&build_log);
+        let _ = writeln!(
+            self.log,
+            "sealed hidden tests: the graded crate is built first, the hidden tests after it by rustc, and they run with their sources removed\n--- build of the graded crate ---\n{}",
+            manifest::without_messages(&messages)
+        );
+        Ok((build, messages))
+    }
+
+    /// Step 2a: the hidden test files, each with the same freshly named tripwire appended.
+    fn write_hidden(&self, fresh: &mut Fresh) -> Result<Tripwire, ChecksError> {
+        let tests_dir = self.sealed.join("tests");
+        fs::create_dir_all(&tests_dir).map_err(io("create", &tests_dir))?;
+        let mut sources = String::new();
+        for (_, _, content) in &self.plan.targets {
+            sources.push_str(&String::from_utf8_lossy(content));
+        }
+        let name = tripwire::fresh_test_name(&sources, fresh);
+        let appended = tripwire::rust_tripwire(&name, fresh);
+        for (target, _, content) in &self.plan.targets {
+            let file = tests_dir.join(format!("{target}.rs"));
+            let mut bytes = content.clone();
+            bytes.extend_from_slice(appended.as_bytes());
+            FileEntry::regular(bytes)
+                .write_to(&file)
+                .map_err(io("write", &file))?;
+        }
+        Ok(Tripwire {
+            expect: Expect::PerBinary { name },
+            appends: Vec::new(),
+        })
+    }
+
+    /// Step 2b: each hidden target compiled by rustc against the step-1 libraries, until
+    /// one fails. The merged outcome (`None` without targets) and the executables built.
+    fn compile_hidden(
+        &mut self,
+        externs: &[(String, PathBuf)],
+        fresh: &mut Fresh,
+    ) -> Result<(Option<ProcessOutcome>, Executables), ChecksError> {
+        let binaries = self.dirs.target.join("sealed-tests");
+        fs::create_dir_all(&binaries).map_err(io("create", &binaries))?;
+        let deps = self.dirs.target.join("debug").join("deps");
+        let mut rustc_env = self.env.clone();
+        rustc_env.extend(manifest::package_env(self.plan, &self.dirs.tree));
+        let compile_log = self.base.join("sealed-compile.log");
+        let mut compile: Option<ProcessOutcome> = None;
+        let mut executables = Vec::new();
+        for (target, _, _) in &self.plan.targets {
+            let executable = binaries.join(format!("{target}-{:016x}", fresh.next_u64()));
+            let crate_name = target.replace('-', "_");
+            let source = self.sealed.join("tests").join(format!("{target}.rs"));
+            let mut argv: Vec<String> = vec![
+                "rustc".to_owned(),
+                "--crate-name".to_owned(),
+                crate_name.clone(),
+                "--edition".to_owned(),
+                self.plan.edition.clone(),
+                "--test".to_owned(),
+                source.display().to_string(),
+                "-o".to_owned(),
+                executable.display().to_string(),
+                "-L".to_owned(),
+                format!("dependency={}", deps.display()),
+            ];
+            for (name, path) in externs {
+                argv.push("--extern".to_owned());
+                argv.push(format!("{name}={}", path.display()));
+            }
+            let mut target_env = rustc_env.clone();
+            target_env.push(("CARGO_CRATE_NAME".to_owned(), crate_name));
+            let spec = self.spec(argv, compile_log.clone(), target_env);
+            let compiled = process::run(self.settings, &spec)?;
+            let _ = writeln!(
+                self.log,
+                "--- build of the hidden tests `{target}` ---\n{}",
+                read_text(&compile_log).trim_end()
+            );
+            let failed = !compiled.success();
+            compile = Some(match compile {
+                Some(all) => merge_outcomes(all, compiled),
+                None => compiled,
+            });
+            if failed {
+                break;
+            }
+            executables.push((target.clone(), executable));
+        }
+        Ok((compile, executables))
+    }
+
+    /// Step 3: each test binary run in the graded tree; the outcomes merged into `compile`'s.
+    fn run_tests(
+        &mut self,
+        compile: ProcessOutcome,
+        executables: &[(String, PathBuf)],
+    ) -> Result<ProcessOutcome, ChecksError> {
+        let mut outcome = compile;
+        outcome.duration = Duration::ZERO;
+        let mut env = self.env.clone();
+        env.push((
+            "CARGO_MANIFEST_DIR".to_owned(),
+            self.dirs.tree.display().to_string(),
+        ));
+        for (target, path, _) in &self.plan.targets {
+            let Some((_, executable)) = executables.iter().find(|(name, _)| name == target) else {
+                continue;
+            };
+            let run_log = self.base.join(format!("sealed-run-{target}.log"));
+            let mut argv = vec![executable.display().to_string()];
+            argv.extend(self.plan.test_args.iter().cloned());
+            let ran = process::run(
+                self.settings,
+                &self.spec(argv, run_log.clone(), env.clone()),
+            )?;
+            let _ = write!(
+                self.log,
+                "     Running {path} ({})\n{}",
+                executable.display(),
+                read_text(&run_log)
+            );
+            outcome = merge_outcomes(outcome, ran);
+        }
+        Ok(outcome)
+    }
 }
 
 /// Judges the run from the assembled log and writes it as the check's log.
@@ -363,136 +433,6 @@ fn finish(
         verdict,
         seed: None,
     })
-}
-
-/// The harness-made package: the graded crate (and its dev-dependencies) as dependencies
-/// of an empty library, so building it builds them exactly as the hidden tests link them.
-fn sealed_manifest(plan: &Plan, tree: &Path) -> String {
-    let mut dependencies = plan.dev_dependencies.clone();
-    for (_, spec) in dependencies.iter_mut() {
-        if let Some(path) = spec.get("path").and_then(toml::Value::as_str) {
-            let absolute = tree.join(path).display().to_string();
-            if let Some(table) = spec.as_table_mut() {
-                table.insert("path".into(), toml::Value::String(absolute));
-            }
-        }
-    }
-    let mut graded = toml::Table::new();
-    graded.insert(
-        "path".into(),
-        toml::Value::String(tree.display().to_string()),
-    );
-    dependencies.insert(plan.package.clone(), toml::Value::Table(graded));
-    let mut package = toml::Table::new();
-    package.insert("name".into(), PACKAGE.into());
-    package.insert("version".into(), "0.0.0".into());
-    package.insert("edition".into(), plan.edition.clone().into());
-    package.insert("publish".into(), false.into());
-    package.insert("autotests".into(), false.into());
-    package.insert("autobins".into(), false.into());
-    package.insert("autoexamples".into(), false.into());
-    package.insert("autobenches".into(), false.into());
-    let mut lib = toml::Table::new();
-    lib.insert("path".into(), "lib.rs".into());
-    lib.insert("test".into(), false.into());
-    lib.insert("doctest".into(), false.into());
-    let mut root = toml::Table::new();
-    root.insert("package".into(), toml::Value::Table(package));
-    root.insert("lib".into(), toml::Value::Table(lib));
-    root.insert("dependencies".into(), toml::Value::Table(dependencies));
-    root.insert("workspace".into(), toml::Value::Table(toml::Table::new()));
-    toml::to_string(&root).unwrap_or_default()
-}
-
-/// `--extern name=library` for each direct dependency of the harness-made package (the
-/// graded crate under its library name, each dev-dependency under its key), from cargo's
-/// JSON messages of step 1.
-fn externs(plan: &Plan, messages: &str) -> Vec<(String, PathBuf)> {
-    let artifacts: Vec<(String, String, Vec<PathBuf>)> = messages
-        .lines()
-        .filter(|line| line.starts_with('{'))
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|message| {
-            message.get("reason").and_then(serde_json::Value::as_str) == Some("compiler-artifact")
-        })
-        .filter_map(|message| {
-            let package = package_name(message.get("package_id")?.as_str()?)?;
-            let target = message.pointer("/target/name")?.as_str()?.to_owned();
-            let libraries = message
-                .get("filenames")?
-                .as_array()?
-                .iter()
-                .filter_map(serde_json::Value::as_str)
-                .filter(|file| file.ends_with(".rlib") || file.ends_with(".so"))
-                .map(PathBuf::from)
-                .collect();
-            Some((package, target, libraries))
-        })
-        .collect();
-    let mut wanted: Vec<(String, String)> = plan
-        .dev_dependencies
-        .iter()
-        .map(|(key, spec)| {
-            let package = spec
-                .get("package")
-                .and_then(toml::Value::as_str)
-                .unwrap_or(key)
-                .to_owned();
-            (key.replace('-', "_"), package)
-        })
-        .collect();
-    wanted.push((String::new(), plan.package.clone()));
-    let mut externs = Vec::new();
-    for (name, package) in wanted {
-        if let Some((_, target, libraries)) = artifacts
-            .iter()
-            .find(|(found, _, libraries)| *found == package && !libraries.is_empty())
-        {
-            let name = if name.is_empty() {
-                target.clone()
-            } else {
-                name
-            };
-            externs.push((name, libraries[0].clone()));
-        }
-    }
-    externs
-}
-
-/// A package's name from cargo's package id (`path+file:///t/w#wordfreq@0.3.1`,
-/// `path+file:///t/wordfreq#0.3.1`, `registry+https://...#serde@1.0.0`, or the older
-/// `wordfreq 0.3.1 (path+file:///t/w)`).
-fn package_name(id: &str) -> Option<String> {
-    if let Some((url, fragment)) = id.rsplit_once('#') {
-        return match fragment.split_once('@') {
-            Some((name, _)) => Some(name.to_owned()),
-            None => url
-                .trim_end_matches('/')
-                .rsplit('/')
-                .next()
-                .map(str::to_owned),
-        };
-    }
-    id.split_whitespace().next().map(str::to_owned)
-}
-
-/// The variables cargo gives a crate's compilation that tests read with `env!`.
-fn package_env(plan: &Plan, tree: &Path) -> Vec<(String, String)> {
-    vec![
-        ("CARGO_MANIFEST_DIR".to_owned(), tree.display().to_string()),
-        ("CARGO_PKG_NAME".to_owned(), plan.package.clone()),
-        ("CARGO_PKG_VERSION".to_owned(), plan.version.clone()),
-    ]
-}
-
-/// Cargo's output without its JSON messages.
-fn without_messages(text: &str) -> String {
-    text.lines()
-        .filter(|line| !line.starts_with('{'))
-        .collect::<Vec<_>>()
-        .join("\n")
-        .trim_end()
-        .to_owned()
 }
 
 /// The first failure wins; durations add up; a timeout or a limit anywhere counts.

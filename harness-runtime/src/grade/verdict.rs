@@ -100,8 +100,6 @@ pub struct Verdict {
 /// Judges one check run.
 pub fn judge(evidence: &Evidence<'_>) -> Verdict {
     let process = evidence.process;
-    let finished =
-        !process.timed_out && process.resource_limit.is_none() && process.exit_code.is_some();
     if evidence.format == ReportFormat::Exit {
         let passed = process.success();
         return Verdict {
@@ -114,35 +112,21 @@ pub fn judge(evidence: &Evidence<'_>) -> Verdict {
         };
     }
     let report = evidence.report;
-    let is_tripwire = |id: &str| {
-        evidence
-            .tripwire
-            .is_some_and(|tripwire| tripwire.matches(id))
-    };
     let tests: Vec<TestRecord> = report
         .tests
         .iter()
-        .filter(|test| !is_tripwire(&test.id))
+        .filter(|test| {
+            !evidence
+                .tripwire
+                .is_some_and(|tripwire| tripwire.matches(&test.id))
+        })
         .map(|test| TestRecord {
             id: test.id.clone(),
             outcome: test.outcome,
         })
         .collect();
     let mut forged = Vec::new();
-
-    // The tripwire, and which groups must carry one.
-    let tripwire_groups: Vec<usize> = match evidence.tripwire.map(|tripwire| &tripwire.expect) {
-        Some(Expect::PerBinary { .. }) => report
-            .groups
-            .iter()
-            .enumerate()
-            .filter(|(_, group)| {
-                !group.name.starts_with("doctest:") && group.name != NEXTEST_RUN_GROUP
-            })
-            .map(|(index, _)| index)
-            .collect(),
-        _ => Vec::new(),
-    };
+    let tripwire_groups = tripwire_groups(report, evidence.tripwire);
     let exited_zero = process.exit_code == Some(0);
     let summary_ok = report.groups.iter().enumerate().any(|(index, group)| {
         group.summary.as_ref().is_some_and(|summary| summary.ok)
@@ -150,100 +134,19 @@ pub fn judge(evidence: &Evidence<'_>) -> Verdict {
     });
     let claims_success = exited_zero || summary_ok;
     let tripwire = evidence.tripwire.map(|tripwire| {
-        // (where, outcome) of every tripwire the run had to report.
-        let expected: Vec<(String, Option<TestOutcome>)> = match &tripwire.expect {
-            Expect::Single { .. } => vec![(
-                "in this run".to_owned(),
-                report
-                    .tests
-                    .iter()
-                    .find(|test| tripwire.matches(&test.id))
-                    .map(|test| test.outcome),
-            )],
-            Expect::PerBinary { name } => tripwire_groups
-                .iter()
-                .map(|&index| {
-                    let outcome = report
-                        .tests
-                        .iter()
-                        .find(|test| test.group == index && tripwire.matches(&test.id))
-                        .map(|test| test.outcome);
-                    (format!("`{name}` of {}", report.groups[index].name), outcome)
-                })
-                .collect(),
-        };
-        let mut seen = if expected.is_empty() {
-            TripwireSeen::Missing
-        } else {
-            TripwireSeen::Failed
-        };
-        for (place, outcome) in expected {
-            let next = match outcome {
-                Some(TestOutcome::Failed) => TripwireSeen::Failed,
-                Some(TestOutcome::Errored) => TripwireSeen::Errored,
-                Some(outcome @ (TestOutcome::Passed | TestOutcome::Skipped)) => {
-                    forged.push(format!(
-                        "the tripwire test {place} was reported {}: it fails whatever the code does",
-                        outcome.as_str()
-                    ));
-                    TripwireSeen::Forged
-                }
-                None => TripwireSeen::Missing,
-            };
-            seen = seen.max(next);
-        }
-        seen
-    });
-    if let Some(seen) = tripwire {
+        let seen = tripwire_seen(report, tripwire, &tripwire_groups, &mut forged);
         if seen == TripwireSeen::Missing && claims_success {
             forged.push("the tripwire test is missing while the runner claims success".to_owned());
         }
         if exited_zero && matches!(seen, TripwireSeen::Failed | TripwireSeen::Errored) {
             forged.push("the runner exited 0 although its tripwire test failed".to_owned());
         }
-    }
-
-    // The lock.
-    let mut missing = Vec::new();
-    let mut locked_passed = 0usize;
-    let mut locked_passed_reported = 0usize;
-    let mut locked_passed_all = true;
-    if let Some(lock) = evidence.lock {
-        let mut skipped = Vec::new();
-        for (id, locked) in lock.counted() {
-            let reported = report.outcome(id);
-            if locked == TestOutcome::Passed {
-                locked_passed += 1;
-                if reported == Some(TestOutcome::Passed) {
-                    locked_passed_reported += 1;
-                } else {
-                    locked_passed_all = false;
-                }
-                if reported == Some(TestOutcome::Skipped) {
-                    skipped.push(id.to_owned());
-                }
-            }
-            if locked != TestOutcome::Skipped && reported.is_none() {
-                missing.push(id.to_owned());
-            }
-        }
-        if claims_success && !missing.is_empty() {
-            forged.push(format!(
-                "{} locked test{} missing while the runner claims success: {}",
-                missing.len(),
-                if missing.len() == 1 { " is" } else { "s are" },
-                preview(&missing)
-            ));
-        }
-        if claims_success && !skipped.is_empty() {
-            forged.push(format!(
-                "{} test{} locked as passed reported skipped while the runner claims success: {}",
-                skipped.len(),
-                if skipped.len() == 1 { "" } else { "s" },
-                preview(&skipped)
-            ));
-        }
-    }
+        seen
+    });
+    let lock = evidence
+        .lock
+        .map(|lock| LockTally::of(lock, report, claims_success, &mut forged))
+        .unwrap_or_default();
     for group in report.overclaiming_groups() {
         forged.push(format!(
             "the summary of {} claims more passed tests than it reported",
@@ -257,28 +160,28 @@ pub fn judge(evidence: &Evidence<'_>) -> Verdict {
     forged.dedup();
 
     let flaky = |id: &str| evidence.lock.is_some_and(|lock| lock.is_flaky(id));
-    let any_failure = tests.iter().any(|test| {
-        matches!(test.outcome, TestOutcome::Failed | TestOutcome::Errored) && !flaky(&test.id)
-    });
+    let failing =
+        |test: &&TestRecord| matches!(test.outcome, TestOutcome::Failed | TestOutcome::Errored);
+    let any_failure = tests.iter().filter(failing).any(|test| !flaky(&test.id));
     // A failing flaky test fails its runner too: its exit status then says nothing.
-    let flaky_failure = tests.iter().any(|test| {
-        matches!(test.outcome, TestOutcome::Failed | TestOutcome::Errored) && flaky(&test.id)
-    });
+    let flaky_failure = tests.iter().filter(failing).any(|test| flaky(&test.id));
     let exit_agrees = match tripwire {
         Some(_) => !exited_zero,
         None => exited_zero || flaky_failure,
     };
+    let finished =
+        !process.timed_out && process.resource_limit.is_none() && process.exit_code.is_some();
     let passed = forged.is_empty()
         && finished
         && exit_agrees
-        && locked_passed_all
+        && lock.passed_all
         && !any_failure
         && tripwire.is_none_or(|seen| seen == TripwireSeen::Failed)
         && !tests.is_empty();
     let score = if !forged.is_empty() {
         0.0
-    } else if evidence.partial && locked_passed > 0 {
-        locked_passed_reported as f64 / locked_passed as f64
+    } else if evidence.partial && lock.passed > 0 {
+        lock.passed_reported as f64 / lock.passed as f64
     } else {
         f64::from(u8::from(passed))
     };
@@ -288,7 +191,154 @@ pub fn judge(evidence: &Evidence<'_>) -> Verdict {
         forged,
         tests,
         tripwire,
-        missing,
+        missing: lock.missing,
+    }
+}
+
+/// The report groups that must each carry a tripwire: every test binary of a per-binary
+/// tripwire (doctests and nextest's run summary aside); none otherwise.
+fn tripwire_groups(report: &ParsedReport, tripwire: Option<&Tripwire>) -> Vec<usize> {
+    match tripwire.map(|tripwire| &tripwire.expect) {
+        Some(Expect::PerBinary { .. }) => report
+            .groups
+            .iter()
+            .enumerate()
+            .filter(|(_, group)| {
+                !group.name.starts_with("doctest:") && group.name != NEXTEST_RUN_GROUP
+            })
+            .map(|(index, _)| index)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// What the run showed of its tripwire: the worst of every place it had to be reported.
+/// A tripwire reported passed or skipped is forged (it fails whatever the code does).
+fn tripwire_seen(
+    report: &ParsedReport,
+    tripwire: &Tripwire,
+    groups: &[usize],
+    forged: &mut Vec<String>,
+) -> TripwireSeen {
+    // (where, outcome) of every tripwire the run had to report.
+    let expected: Vec<(String, Option<TestOutcome>)> = match &tripwire.expect {
+        Expect::Single { .. } => vec![(
+            "in this run".to_owned(),
+            report
+                .tests
+                .iter()
+                .find(|test| tripwire.matches(&test.id))
+                .map(|test| test.outcome),
+        )],
+        Expect::PerBinary { name } => groups
+            .iter()
+            .map(|&index| {
+                let outcome = report
+                    .tests
+                    .iter()
+                    .find(|test| test.group == index && tripwire.matches(&test.id))
+                    .map(|test| test.outcome);
+                (
+                    format!("`{name}` of {}", report.groups[index].name),
+                    outcome,
+                )
+            })
+            .collect(),
+    };
+    let mut seen = if expected.is_empty() {
+        TripwireSeen::Missing
+    } else {
+        TripwireSeen::Failed
+    };
+    for (place, outcome) in expected {
+        let next = match outcome {
+            Some(TestOutcome::Failed) => TripwireSeen::Failed,
+            Some(TestOutcome::Errored) => TripwireSeen::Errored,
+            Some(outcome @ (TestOutcome::Passed | TestOutcome::Skipped)) => {
+                forged.push(format!(
+                    "the tripwire test {place} was reported {}: it fails whatever the code does",
+                    outcome.as_str()
+                ));
+                TripwireSeen::Forged
+            }
+            None => TripwireSeen::Missing,
+        };
+        seen = seen.max(next);
+    }
+    seen
+}
+
+/// The report held against the lock.
+#[derive(Debug)]
+struct LockTally {
+    /// Locked ids (not skipped, not flaky) the runner did not report.
+    missing: Vec<String>,
+    /// Tests locked as passed.
+    passed: usize,
+    /// Of those, reported passed.
+    passed_reported: usize,
+    /// Every test locked as passed was reported passed.
+    passed_all: bool,
+}
+
+impl Default for LockTally {
+    /// No lock: nothing is expected.
+    fn default() -> LockTally {
+        LockTally {
+            missing: Vec::new(),
+            passed: 0,
+            passed_reported: 0,
+            passed_all: true,
+        }
+    }
+}
+
+impl LockTally {
+    /// Tallies `report` against `lock`. A runner that claims success while locked tests are
+    /// missing, or while tests locked as passed are reported skipped, forged its results.
+    fn of(
+        lock: &LockedCheck,
+        report: &ParsedReport,
+        claims_success: bool,
+        forged: &mut Vec<String>,
+    ) -> LockTally {
+        let mut tally = LockTally::default();
+        let mut skipped = Vec::new();
+        for (id, locked) in lock.counted() {
+            let reported = report.outcome(id);
+            if locked == TestOutcome::Passed {
+                tally.passed += 1;
+                if reported == Some(TestOutcome::Passed) {
+                    tally.passed_reported += 1;
+                } else {
+                    tally.passed_all = false;
+                }
+                if reported == Some(TestOutcome::Skipped) {
+                    skipped.push(id.to_owned());
+                }
+            }
+            if locked != TestOutcome::Skipped && reported.is_none() {
+                tally.missing.push(id.to_owned());
+            }
+        }
+        let missing = &tally.missing;
+        if claims_success && !missing.is_empty() {
+            forged.push(format!(
+                "{} locked test{} missing while the runner claims success: {}",
+                missing.len(),
+                if missing.len() == 1 { " is" } else { "s are" },
+                preview(missing)
+            ));
+        }
+        if claims_success && !skipped.is_empty() {
+            forged.push(format!(
+                "{} test{} locked as passed reported skipped while the runner claims success: {}",
+                skipped.len(),
+                if skipped.len() == 1 { "" } else { "s" },
+                preview(&skipped)
+            ));
+        }
+        tally
     }
 }
 

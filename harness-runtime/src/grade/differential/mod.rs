@@ -90,15 +90,70 @@ pub fn run(
     let agent = call(check, table, language, &agent_side, settings, &agent_inputs)?;
     let _ = write!(log, "\n--- the graded code ---\n{}\n", agent.log.trim_end());
 
-    // Then the oracle, over the baseline and the reference solution, with directories of
-    // its own (a HOME or CARGO_HOME the graded code wrote to must not configure it).
+    let expected = oracle_records(check, table, language, settings, fixture, &base, &text)?;
+
+    let actual = agent.records.unwrap_or_else(|problem| {
+        let _ = writeln!(log, "the graded code gave no results: {problem}");
+        BTreeMap::new()
+    });
+    let (tests, failed) = compare_all(&inputs, &expected, &actual, table, &mut log);
+    fs::write(&dirs.log, &log).map_err(io("write", &dirs.log))?;
+
+    let outcome = agent.outcome;
+    let finished = !outcome.timed_out && outcome.resource_limit.is_none();
+    let passed = finished && failed == 0 && !tests.is_empty();
+    let score = if check.partial && !tests.is_empty() {
+        (tests.len() - failed) as f64 / tests.len() as f64
+    } else {
+        f64::from(u8::from(passed))
+    };
+    let mut outcome = outcome;
+    outcome.output_tail = tail(&log, 30);
+    Ok(CheckRun {
+        outcome,
+        invocation: Invocation {
+            format: harness_fixture::ReportFormat::Differential,
+            argv: Vec::new(),
+            junit: None,
+        },
+        verdict: Verdict {
+            passed,
+            score,
+            forged: Vec::new(),
+            tests,
+            tripwire: None,
+            missing: Vec::new(),
+        },
+        seed: Some(seed),
+    })
+}
+
+/// The oracle's records for the inputs (`text`, one JSON array per line: they hold no
+/// newline): its code runs
+/// over the baseline and the reference solution, with directories of its own (a HOME or
+/// CARGO_HOME the graded code wrote to must not configure it). An oracle that fails, or
+/// answers fewer inputs than it was given, is the fixture's fault.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one call site; the pieces are unrelated"
+)]
+fn oracle_records(
+    check: &Check,
+    table: &Differential,
+    language: EntryLanguage,
+    settings: &Settings,
+    fixture: &Fixture,
+    base: &Path,
+    text: &str,
+) -> Result<BTreeMap<usize, Value>, ChecksError> {
+    let input_count = text.lines().count();
     let oracle_root = base.join("oracle");
     fs::create_dir_all(&oracle_root).map_err(io("create", &oracle_root))?;
     let oracle_tree = oracle_root.join("tree");
     write_tree(&oracle_tree, &fixture.repo, &fixture.oracle)?;
     let oracle_dirs = checks::fresh_dirs(&oracle_root, &oracle_tree, "oracle.log", settings)?;
     let oracle_inputs = oracle_root.join("inputs.jsonl");
-    fs::write(&oracle_inputs, &text).map_err(io("write", &oracle_inputs))?;
+    fs::write(&oracle_inputs, text).map_err(io("write", &oracle_inputs))?;
     let oracle_side = Side {
         work: oracle_dirs.report.clone(),
         target: oracle_dirs.target.clone(),
@@ -119,20 +174,27 @@ pub fn run(
             oracle.log.trim_end()
         ))
     })?;
-    if expected.len() < inputs.len() {
+    if expected.len() < input_count {
         return Err(ChecksError::Fixture(format!(
             "check `{}`: the oracle's code answered {} of {} inputs\n{}",
             check.name,
             expected.len(),
-            inputs.len(),
+            input_count,
             oracle.log.trim_end()
         )));
     }
+    Ok(expected)
+}
 
-    let actual = agent.records.unwrap_or_else(|problem| {
-        let _ = writeln!(log, "the graded code gave no results: {problem}");
-        BTreeMap::new()
-    });
+/// Compares each input's records as data: the per-test records, how many failed, and the
+/// first failures written to `log`.
+fn compare_all(
+    inputs: &[Value],
+    expected: &BTreeMap<usize, Value>,
+    actual: &BTreeMap<usize, Value>,
+    table: &Differential,
+    log: &mut String,
+) -> (Vec<TestRecord>, usize) {
     let mut tests = Vec::with_capacity(inputs.len());
     let mut failures = String::new();
     let mut failed = 0;
@@ -175,35 +237,7 @@ pub fn run(
             failed - SHOWN_FAILURES
         );
     }
-    fs::write(&dirs.log, &log).map_err(io("write", &dirs.log))?;
-
-    let outcome = agent.outcome;
-    let finished = !outcome.timed_out && outcome.resource_limit.is_none();
-    let passed = finished && failed == 0 && !tests.is_empty();
-    let score = if check.partial && !tests.is_empty() {
-        (tests.len() - failed) as f64 / tests.len() as f64
-    } else {
-        f64::from(u8::from(passed))
-    };
-    let mut outcome = outcome;
-    outcome.output_tail = tail(&log, 30);
-    Ok(CheckRun {
-        outcome,
-        invocation: Invocation {
-            format: harness_fixture::ReportFormat::Differential,
-            argv: Vec::new(),
-            junit: None,
-        },
-        verdict: Verdict {
-            passed,
-            score,
-            forged: Vec::new(),
-            tests,
-            tripwire: None,
-            missing: Vec::new(),
-        },
-        seed: Some(seed),
-    })
+    (tests, failed)
 }
 
 /// Where one side (the graded code or the oracle's) runs.

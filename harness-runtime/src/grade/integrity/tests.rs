@@ -1,4 +1,4 @@
-use super::*;
+use super::digest::parse_config;
 
 #[test]
 fn config_parser_reads_sections_subsections_and_includes() {

@@ -1,3 +1,4 @@
+use super::manifest::{externs, package_name, sealed_manifest};
 use super::*;
 
 fn files(list: &[(&str, &str)]) -> Files {
