@@ -4,14 +4,14 @@
 
 use std::fs::File;
 use std::io::{Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::confine::{self, ConfineSpec, Confinement, Limits, PidsCgroup};
+use crate::confine::{self, ConfineSpec, Confinement, Limits, PidsCgroup, SpawnError};
 
 /// How every process is run, whatever it runs: the caller's configuration (the harness
 /// builds it from its own).
@@ -181,37 +181,14 @@ pub fn run(
     let cgroup = take_cgroup(policy.max_pids);
     // `pids.events` counts refused forks over the cgroup's life.
     let denials_before = cgroup.as_ref().and_then(PidsCgroup::fork_denials);
-    let mut confined = ConfineSpec::new(spec.argv.clone(), spec.cwd.clone());
-    confined.env = spec.env.clone();
-    confined.read_only = spec.read_only.clone();
-    confined.read_write = spec.read_write.clone();
-    confined.landlock = policy.landlock;
-    confined.no_network = policy.no_network;
-    confined.limits = spec.limits;
-    confined.cgroup_procs = cgroup.as_ref().map(PidsCgroup::join_path);
-    let mut command = confine::command(&confined)?;
+    let mut command = confine::command(&confine_spec(spec, &policy, cgroup.as_ref()))?;
     let confinement = command.confinement();
     command.stdout(writer).stderr(writer_clone);
 
     let started = Instant::now();
     let mut child = match command.spawn() {
         Ok(child) => child,
-        Err(error) => {
-            // As a shell would report it: 127 not found, 126 not executable, and 125 when
-            // confinement could not be set up (the command never ran).
-            let message = format!("another-harness: {error}\n");
-            let _ = (&log).write_all(message.as_bytes());
-            return Ok(ProcessOutcome {
-                exit_code: Some(error.exit_code()),
-                signal: None,
-                timed_out: false,
-                resource_limit: None,
-                duration: started.elapsed(),
-                confinement: Confinement::None.label(),
-                output_tail: message,
-                spawn_error: Some(error.to_string()),
-            });
-        }
+        Err(error) => return Ok(spawn_failed(&log, &error, started)),
     };
     let pgid = child.id();
     let cap = policy.output_cap;
@@ -224,37 +201,13 @@ pub fn run(
     thread::spawn(move || {
         let _ = status_tx.send(child.wait());
     });
-    // Wait for the process, waking every tick to check the filesystem it writes to: an
-    // agent that fills it (each file under RLIMIT_FSIZE, but many of them; on tmpfs that
-    // is memory) is stopped before the machine runs out.
-    let deadline = started + spec.timeout;
-    let mut filled = false;
-    let (status, timed_out) = loop {
-        let now = Instant::now();
-        let tick = deadline
-            .saturating_duration_since(now)
-            .min(FILL_CHECK_INTERVAL);
-        match status_rx.recv_timeout(tick) {
-            Ok(status) => break (status, false),
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
-                break (Err(std::io::Error::other("waiter thread vanished")), false);
-            }
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                let over_time = Instant::now() >= deadline;
-                filled = !over_time && filesystem_nearly_full(&spec.cwd);
-                if over_time || filled {
-                    confine::kill_group(pgid);
-                    if let Some(cgroup) = &cgroup {
-                        cgroup.kill_all();
-                    }
-                    let status = status_rx
-                        .recv()
-                        .unwrap_or_else(|_| Err(std::io::Error::other("waiter thread vanished")));
-                    break (status, over_time);
-                }
-            }
-        }
-    };
+    let (status, timed_out, filled) = wait_watching(
+        &status_rx,
+        started + spec.timeout,
+        &spec.cwd,
+        pgid,
+        cgroup.as_ref(),
+    );
     let duration = started.elapsed();
     // Nothing the process started may outlive it.
     confine::kill_group(pgid);
@@ -274,23 +227,102 @@ pub fn run(
     let status = status.ok();
     let exit_code = status.and_then(|status| status.code());
     let signal = status.and_then(|status| std::os::unix::process::ExitStatusExt::signal(&status));
-    let resource_limit = match signal {
-        Some(SIGXFSZ) => Some("file size budget exceeded".to_owned()),
-        Some(SIGXCPU) => Some("cpu budget exceeded".to_owned()),
-        _ if fork_denied => Some("process budget exceeded".to_owned()),
-        _ if filled => Some("the episode's filesystem is nearly full".to_owned()),
-        _ => None,
-    };
     Ok(ProcessOutcome {
         exit_code,
         signal,
         timed_out,
-        resource_limit,
+        resource_limit: resource_limit(signal, fork_denied, filled),
         duration,
         confinement: confinement.label(),
         output_tail,
         spawn_error: None,
     })
+}
+
+/// What the confining layer needs of `spec` under `policy`, joining `cgroup` if there is one.
+fn confine_spec(
+    spec: &ProcessSpec,
+    policy: &RunPolicy,
+    cgroup: Option<&PidsCgroup>,
+) -> ConfineSpec {
+    let mut confined = ConfineSpec::new(spec.argv.clone(), spec.cwd.clone());
+    confined.env = spec.env.clone();
+    confined.read_only = spec.read_only.clone();
+    confined.read_write = spec.read_write.clone();
+    confined.landlock = policy.landlock;
+    confined.no_network = policy.no_network;
+    confined.limits = spec.limits;
+    confined.cgroup_procs = cgroup.map(PidsCgroup::join_path);
+    confined
+}
+
+/// The outcome of a command that never ran, reported as a shell would: 127 not found, 126
+/// not executable, and 125 when confinement could not be set up. The reason goes to `log`.
+fn spawn_failed(log: &File, error: &SpawnError, started: Instant) -> ProcessOutcome {
+    let message = format!("another-harness: {error}\n");
+    let _ = (&*log).write_all(message.as_bytes());
+    ProcessOutcome {
+        exit_code: Some(error.exit_code()),
+        signal: None,
+        timed_out: false,
+        resource_limit: None,
+        duration: started.elapsed(),
+        confinement: Confinement::None.label(),
+        output_tail: message,
+        spawn_error: Some(error.to_string()),
+    }
+}
+
+/// Waits for the process's status, waking every tick to check the filesystem it writes to:
+/// past `deadline`, or when `cwd`'s filesystem is nearly full, its group and cgroup are
+/// killed. The status, whether it timed out, and whether the filesystem filled.
+fn wait_watching(
+    status_rx: &mpsc::Receiver<std::io::Result<ExitStatus>>,
+    deadline: Instant,
+    cwd: &Path,
+    pgid: u32,
+    cgroup: Option<&PidsCgroup>,
+) -> (std::io::Result<ExitStatus>, bool, bool) {
+    loop {
+        let tick = deadline
+            .saturating_duration_since(Instant::now())
+            .min(FILL_CHECK_INTERVAL);
+        match status_rx.recv_timeout(tick) {
+            Ok(status) => return (status, false, false),
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                return (
+                    Err(std::io::Error::other("waiter thread vanished")),
+                    false,
+                    false,
+                );
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                let over_time = Instant::now() >= deadline;
+                let filled = !over_time && filesystem_nearly_full(cwd);
+                if over_time || filled {
+                    confine::kill_group(pgid);
+                    if let Some(cgroup) = cgroup {
+                        cgroup.kill_all();
+                    }
+                    let status = status_rx
+                        .recv()
+                        .unwrap_or_else(|_| Err(std::io::Error::other("waiter thread vanished")));
+                    return (status, over_time, filled);
+                }
+            }
+        }
+    }
+}
+
+/// Which budget ended the process, if one did.
+fn resource_limit(signal: Option<i32>, fork_denied: bool, filled: bool) -> Option<String> {
+    match signal {
+        Some(SIGXFSZ) => Some("file size budget exceeded".to_owned()),
+        Some(SIGXCPU) => Some("cpu budget exceeded".to_owned()),
+        _ if fork_denied => Some("process budget exceeded".to_owned()),
+        _ if filled => Some("the episode's filesystem is nearly full".to_owned()),
+        _ => None,
+    }
 }
 
 /// Copies up to `cap` bytes into the log, drains the rest, and returns the last lines.

@@ -64,83 +64,91 @@ pub fn render(results: &[CaseResult], frontier_svg: &str, run_dirs: &[&Path]) ->
     page.push_str(frontier_svg);
     page.push_str("\n<h2>Details</h2>\n");
     for result in &rows {
-        page.push_str(&format!(
-            "<section id=\"{}\"><h3>{}</h3>\n",
-            sanitize(&result.case),
-            escape(&result.case)
-        ));
-        if let Some(error) = &result.error {
-            page.push_str(&format!("<p>error: {}</p>\n", escape(error)));
-        }
-        if !result.violations.is_empty() {
-            page.push_str("<ul>\n");
-            for violation in &result.violations {
-                page.push_str(&format!(
-                    "<li><code>{}</code> {}: {}</li>\n",
-                    violation.code,
-                    escape(violation.path.as_deref().unwrap_or("-")),
-                    escape(&violation.detail)
-                ));
-            }
-            page.push_str("</ul>\n");
-        }
-        if !result.suspicions.is_empty() {
-            page.push_str(&format!(
-                "<p>suspicion report{}:</p>\n<ul class=\"suspicions\">\n",
-                if result.strict_capped {
-                    " (strict: the reward was capped at the fixture's noop reward)"
-                } else {
-                    " (evidence; the reward is unchanged unless the run is strict)"
-                }
-            ));
-            for suspicion in &result.suspicions {
-                page.push_str(&format!(
-                    "<li><code>{}</code> {}:{}: {}</li>\n",
-                    suspicion.kind,
-                    escape(&suspicion.path),
-                    suspicion.line,
-                    escape(&suspicion.detail)
-                ));
-            }
-            page.push_str("</ul>\n");
-        }
-        let case_dir = run_dirs
-            .iter()
-            .map(|dir| dir.join("cases").join(sanitize(&result.case)))
-            .find(|dir| dir.is_dir());
-        for check in &result.checks {
-            let log = case_dir
-                .as_ref()
-                .and_then(|dir| {
-                    fs::read_to_string(
-                        dir.join("checks")
-                            .join(format!("{}.log", sanitize(&check.name))),
-                    )
-                    .ok()
-                })
-                .unwrap_or_else(|| check.output_tail.clone());
-            page.push_str(&format!(
-                "<details><summary>check {} ({}; {})</summary>\n{}<pre>{}</pre></details>\n",
-                escape(&check.name),
-                if check.passed { "passed" } else { "failed" },
-                escape(&test_counts(check)),
-                tests_table(check),
-                escape(&tail(&log, 200))
-            ));
-        }
-        if let Some(diff) = case_dir
-            .as_ref()
-            .and_then(|dir| fs::read_to_string(dir.join("diff.patch")).ok())
-            .filter(|diff| !diff.is_empty())
-        {
-            page.push_str(&format!(
-                "<details><summary>diff</summary><pre>{}</pre></details>\n",
-                escape(&tail(&diff, 400))
-            ));
-        }
-        page.push_str("</section>\n");
+        page.push_str(&case_section(result, run_dirs));
     }
     page.push_str("</body></html>\n");
+    page
+}
+
+/// One case's details: its error, violations, suspicions, each check's tests and log, and
+/// its diff.
+fn case_section(result: &CaseResult, run_dirs: &[&Path]) -> String {
+    let mut page = String::new();
+    page.push_str(&format!(
+        "<section id=\"{}\"><h3>{}</h3>\n",
+        sanitize(&result.case),
+        escape(&result.case)
+    ));
+    if let Some(error) = &result.error {
+        page.push_str(&format!("<p>error: {}</p>\n", escape(error)));
+    }
+    if !result.violations.is_empty() {
+        page.push_str("<ul>\n");
+        for violation in &result.violations {
+            page.push_str(&format!(
+                "<li><code>{}</code> {}: {}</li>\n",
+                violation.code,
+                escape(violation.path.as_deref().unwrap_or("-")),
+                escape(&violation.detail)
+            ));
+        }
+        page.push_str("</ul>\n");
+    }
+    if !result.suspicions.is_empty() {
+        page.push_str(&format!(
+            "<p>suspicion report{}:</p>\n<ul class=\"suspicions\">\n",
+            if result.strict_capped {
+                " (strict: the reward was capped at the fixture's noop reward)"
+            } else {
+                " (evidence; the reward is unchanged unless the run is strict)"
+            }
+        ));
+        for suspicion in &result.suspicions {
+            page.push_str(&format!(
+                "<li><code>{}</code> {}:{}: {}</li>\n",
+                suspicion.kind,
+                escape(&suspicion.path),
+                suspicion.line,
+                escape(&suspicion.detail)
+            ));
+        }
+        page.push_str("</ul>\n");
+    }
+    let case_dir = run_dirs
+        .iter()
+        .map(|dir| dir.join("cases").join(sanitize(&result.case)))
+        .find(|dir| dir.is_dir());
+    for check in &result.checks {
+        let log = case_dir
+            .as_ref()
+            .and_then(|dir| {
+                fs::read_to_string(
+                    dir.join("checks")
+                        .join(format!("{}.log", sanitize(&check.name))),
+                )
+                .ok()
+            })
+            .unwrap_or_else(|| check.output_tail.clone());
+        page.push_str(&format!(
+            "<details><summary>check {} ({}; {})</summary>\n{}<pre>{}</pre></details>\n",
+            escape(&check.name),
+            if check.passed { "passed" } else { "failed" },
+            escape(&test_counts(check)),
+            tests_table(check),
+            escape(&tail(&log, 200))
+        ));
+    }
+    if let Some(diff) = case_dir
+        .as_ref()
+        .and_then(|dir| fs::read_to_string(dir.join("diff.patch")).ok())
+        .filter(|diff| !diff.is_empty())
+    {
+        page.push_str(&format!(
+            "<details><summary>diff</summary><pre>{}</pre></details>\n",
+            escape(&tail(&diff, 400))
+        ));
+    }
+    page.push_str("</section>\n");
     page
 }
 

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -68,29 +69,7 @@ pub fn frontier_svg(
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(PlotError::draw)?;
 
-        let caption = format!(
-            "Pareto frontier: score vs cost ({} candidate{}, {} on the frontier)",
-            frontier.candidates.len(),
-            if frontier.candidates.len() == 1 {
-                ""
-            } else {
-                "s"
-            },
-            frontier.pareto.len()
-        );
-        let mut notes = Vec::new();
-        if frontier.candidates.is_empty() {
-            notes.push("no candidates".to_owned());
-        }
-        if hidden > 0 {
-            notes.push(format!(
-                "{hidden} candidate{} with a non-finite score or cost not shown",
-                if hidden == 1 { "" } else { "s" }
-            ));
-        }
-        if let Some((name, _)) = reference.filter(|_| reference_line.is_none()) {
-            notes.push(format!("reference {name} has a non-finite score"));
-        }
+        let (caption, notes) = headings(frontier, hidden, reference, reference_line);
         let area = root
             .margin(12, 0, 0, 0)
             .titled(&caption, ("sans-serif", 24))
@@ -124,29 +103,12 @@ pub fn frontier_svg(
             .map_err(PlotError::draw)?;
 
         if let Some((name, score)) = reference_line {
-            let level = score.clamp(y_lo, y_hi);
-            let style = ShapeStyle::from(&REFERENCE).stroke_width(1);
-            chart
-                .draw_series(DashedLineSeries::new(
-                    [(x_lo, level), (x_hi, level)],
-                    6,
-                    4,
-                    style,
-                ))
-                .map_err(PlotError::draw)?
-                .label(format!("reference: {name}"))
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], style));
-            let font = ("sans-serif", 16)
-                .into_font()
-                .color(&REFERENCE)
-                .pos(Pos::new(HPos::Right, VPos::Bottom));
-            chart
-                .draw_series(std::iter::once(Text::new(
-                    format!("{name} ({})", format_tick(score)),
-                    (x_hi, level),
-                    font,
-                )))
-                .map_err(PlotError::draw)?;
+            draw_reference(
+                &mut chart,
+                (name, score),
+                score.clamp(y_lo, y_hi),
+                (x_lo, x_hi),
+            )?;
         }
 
         // Clamped into the axis ranges: plotters overflows mapping a point far outside them.
@@ -165,25 +127,7 @@ pub fn frontier_svg(
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], style));
         }
 
-        let mut stacked: HashMap<(u64, u64), i32> = HashMap::new();
-        let points = placed.iter().map(|&(c, (x, y))| {
-            let slot = stacked.entry((bits(x), bits(y))).or_insert(0);
-            let offset = *slot;
-            *slot = slot.saturating_add(1);
-            let on_front = frontier.pareto.contains(&c.name);
-            let color = if on_front { FRONT } else { DOMINATED };
-            EmptyElement::at((x, y))
-                + Circle::new((0, 0), 4, ShapeStyle::from(&color).filled())
-                + Text::new(
-                    label(c),
-                    (6, (-4i32).saturating_sub(LABEL_STEP.saturating_mul(offset))),
-                    ("sans-serif", 15)
-                        .into_font()
-                        .color(&BLACK)
-                        .pos(Pos::new(HPos::Left, VPos::Bottom)),
-                )
-        });
-        chart.draw_series(points).map_err(PlotError::draw)?;
+        draw_points(&mut chart, frontier, &placed)?;
 
         if has_legend {
             chart
@@ -199,6 +143,103 @@ pub fn frontier_svg(
         root.present().map_err(PlotError::draw)?;
     }
     Ok(svg)
+}
+
+/// The plot's caption and its notes (what could not be shown).
+fn headings(
+    frontier: &Frontier,
+    hidden: usize,
+    reference: Option<(&str, f64)>,
+    reference_line: Option<(&str, f64)>,
+) -> (String, Vec<String>) {
+    let caption = format!(
+        "Pareto frontier: score vs cost ({} candidate{}, {} on the frontier)",
+        frontier.candidates.len(),
+        if frontier.candidates.len() == 1 {
+            ""
+        } else {
+            "s"
+        },
+        frontier.pareto.len()
+    );
+    let mut notes = Vec::new();
+    if frontier.candidates.is_empty() {
+        notes.push("no candidates".to_owned());
+    }
+    if hidden > 0 {
+        notes.push(format!(
+            "{hidden} candidate{} with a non-finite score or cost not shown",
+            if hidden == 1 { "" } else { "s" }
+        ));
+    }
+    if let Some((name, _)) = reference.filter(|_| reference_line.is_none()) {
+        notes.push(format!("reference {name} has a non-finite score"));
+    }
+    (caption, notes)
+}
+
+type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// The reference as a dashed line at `level` (its score, kept inside the y range) across
+/// the x range, labelled with its name and score at its right end.
+fn draw_reference(
+    chart: &mut Chart<'_, '_>,
+    (name, score): (&str, f64),
+    level: f64,
+    (x_lo, x_hi): (f64, f64),
+) -> Result<(), PlotError> {
+    let style = ShapeStyle::from(&REFERENCE).stroke_width(1);
+    chart
+        .draw_series(DashedLineSeries::new(
+            [(x_lo, level), (x_hi, level)],
+            6,
+            4,
+            style,
+        ))
+        .map_err(PlotError::draw)?
+        .label(format!("reference: {name}"))
+        .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], style));
+    let font = ("sans-serif", 16)
+        .into_font()
+        .color(&REFERENCE)
+        .pos(Pos::new(HPos::Right, VPos::Bottom));
+    chart
+        .draw_series(std::iter::once(Text::new(
+            format!("{name} ({})", format_tick(score)),
+            (x_hi, level),
+            font,
+        )))
+        .map_err(PlotError::draw)?;
+    Ok(())
+}
+
+/// Every placed candidate as a labelled point; labels of points drawn at the same place
+/// are stacked so they stay readable.
+fn draw_points(
+    chart: &mut Chart<'_, '_>,
+    frontier: &Frontier,
+    placed: &[(&Candidate, (f64, f64))],
+) -> Result<(), PlotError> {
+    let mut stacked: HashMap<(u64, u64), i32> = HashMap::new();
+    let points = placed.iter().map(|&(c, (x, y))| {
+        let slot = stacked.entry((bits(x), bits(y))).or_insert(0);
+        let offset = *slot;
+        *slot = slot.saturating_add(1);
+        let on_front = frontier.pareto.contains(&c.name);
+        let color = if on_front { FRONT } else { DOMINATED };
+        EmptyElement::at((x, y))
+            + Circle::new((0, 0), 4, ShapeStyle::from(&color).filled())
+            + Text::new(
+                label(c),
+                (6, (-4i32).saturating_sub(LABEL_STEP.saturating_mul(offset))),
+                ("sans-serif", 15)
+                    .into_font()
+                    .color(&BLACK)
+                    .pos(Pos::new(HPos::Left, VPos::Bottom)),
+            )
+    });
+    chart.draw_series(points).map_err(PlotError::draw)?;
+    Ok(())
 }
 
 /// A candidate's label: its name, and for one whose score leaves out errored cases, how
