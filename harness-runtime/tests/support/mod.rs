@@ -7,6 +7,8 @@
 
 use std::path::Path;
 
+pub mod runs;
+
 /// Copies a directory tree (regular files and directories).
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
