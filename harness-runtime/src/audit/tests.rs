@@ -1,5 +1,10 @@
 #![allow(clippy::unwrap_used, reason = "tests fail loudly")]
 
+use harness_fixture::Contract;
+
+use super::agents::handoff_note;
+use super::baseline::looks_like_a_test;
+use super::plan::{Edit, Plan, PythonLookup, panic_text, plan};
 use super::*;
 
 fn fixture(id: &str) -> Fixture {
