@@ -10,7 +10,8 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use super::{FileInfo, Hit, SuspicionKind, forges_runner_output, string_hits};
+use super::text::{forges_runner_output, string_hits};
+use super::{FileInfo, Hit, SuspicionKind};
 
 use SuspicionKind::{
     AlwaysEqual, FrameworkPatch, Introspection, NetworkIpc, ProcessExit, TestAccess,

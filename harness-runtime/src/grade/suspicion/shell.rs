@@ -10,7 +10,9 @@
 
 use std::collections::BTreeSet;
 
-use super::{FileInfo, Hit, SuspicionKind, forges_runner_output, shebang, string_hits};
+use super::language::shebang;
+use super::text::{forges_runner_output, string_hits};
+use super::{FileInfo, Hit, SuspicionKind};
 
 use SuspicionKind::{FrameworkPatch, Introspection, NetworkIpc, ProcessExit, TestAccess};
 
