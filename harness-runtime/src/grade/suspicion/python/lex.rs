@@ -101,6 +101,21 @@ impl<'a> Lexer<'a> {
         Some(std::mem::take(&mut self.current))
     }
 
+    /// The width of the indentation at the start of a line (tabs to multiples of 8).
+    fn indentation(&mut self) -> usize {
+        let mut width = 0;
+        while let Some(&byte) = self.text.get(self.pos) {
+            match byte {
+                b' ' => width += 1,
+                b'\t' => width = (width / 8 + 1) * 8,
+                b'\x0c' => width = 0,
+                _ => break,
+            }
+            self.pos += 1;
+        }
+        width
+    }
+
     fn string(&mut self, quote: u8) {
         let start_line = self.line;
         let triple = self.text.get(self.pos + 1) == Some(&quote)
@@ -166,17 +181,7 @@ impl Iterator for Lexer<'_> {
             if self.at_line_start {
                 self.at_line_start = false;
                 if self.depth == 0 && self.current.tokens.is_empty() {
-                    let mut width = 0;
-                    while let Some(&byte) = self.text.get(self.pos) {
-                        match byte {
-                            b' ' => width += 1,
-                            b'\t' => width = (width / 8 + 1) * 8,
-                            b'\x0c' => width = 0,
-                            _ => break,
-                        }
-                        self.pos += 1;
-                    }
-                    self.line_indent = width;
+                    self.line_indent = self.indentation();
                 }
                 continue;
             }
