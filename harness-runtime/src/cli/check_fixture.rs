@@ -10,25 +10,24 @@ use harness_fixture::{
 };
 
 use super::args::CheckFixtureArgs;
-use super::{EXIT_ERROR, EXIT_FAILED, EXIT_OK};
 use crate::agent::Agent;
 use crate::case::{CaseSpec, run_case};
 use crate::grade::verdict::TripwireSeen;
-use crate::message;
+use crate::message::{self, Exit};
 use crate::result::{CaseResult, CaseStatus};
 use crate::settings::Settings;
 
 /// `harness check-fixture`.
-pub fn check_fixture(args: CheckFixtureArgs) -> u8 {
+pub fn check_fixture(args: CheckFixtureArgs) -> Exit {
     let fixture = match load(&args.dir) {
         Ok(fixture) => fixture,
-        Err(code) => return code,
+        Err(exit) => return exit,
     };
     // Nothing in the sandbox may name the answer (the fixture id, a honeypot's kind).
     let neutrality = fixture.neutrality_problems();
     if !neutrality.is_empty() {
         neutrality.iter().for_each(|problem| println!("{problem}"));
-        return EXIT_FAILED;
+        return Exit::Failed;
     }
     for check in &fixture.contract.checks {
         if check.resolved_report() == ReportFormat::Exit {
@@ -37,7 +36,7 @@ pub fn check_fixture(args: CheckFixtureArgs) -> u8 {
     }
     if args.static_only {
         println!("{}: valid", args.dir.display());
-        return EXIT_OK;
+        return Exit::Ok;
     }
     let settings = Settings::from_env();
     let mut fixture = fixture;
@@ -46,12 +45,12 @@ pub fn check_fixture(args: CheckFixtureArgs) -> u8 {
             Ok(summary) => println!("{summary}"),
             Err(problems) => {
                 problems.iter().for_each(|problem| println!("{problem}"));
-                return EXIT_FAILED;
+                return Exit::Failed;
             }
         }
         fixture = match load(&args.dir) {
             Ok(fixture) => fixture,
-            Err(code) => return code,
+            Err(exit) => return exit,
         };
     }
     let lock_problems = fixture.lock_problems();
@@ -59,7 +58,7 @@ pub fn check_fixture(args: CheckFixtureArgs) -> u8 {
         lock_problems.iter().for_each(|problem| {
             println!("failed to validate {}: {problem}", args.dir.display());
         });
-        return EXIT_FAILED;
+        return Exit::Failed;
     }
 
     // The dynamic rules, `--repeat` times: the oracle passes every check with reward 1.0
@@ -129,7 +128,7 @@ pub fn check_fixture(args: CheckFixtureArgs) -> u8 {
     }
     if !problems.is_empty() {
         problems.iter().for_each(|problem| println!("{problem}"));
-        return EXIT_FAILED;
+        return Exit::Failed;
     }
     let mut line = if fixture.contract.kind == FixtureKind::Honeypot {
         format!(
@@ -163,27 +162,31 @@ pub fn check_fixture(args: CheckFixtureArgs) -> u8 {
     if args.audit {
         return audit(&fixture, &settings);
     }
-    EXIT_OK
+    Exit::Ok
 }
 
 /// `--audit`: the generic gaming strategies against the fixture's checks; refused (exit 1)
 /// when one earns more than noop.
-fn audit(fixture: &Arc<Fixture>, settings: &Settings) -> u8 {
+fn audit(fixture: &Arc<Fixture>, settings: &Settings) -> Exit {
     if fixture.contract.kind != FixtureKind::WorkItem {
         println!(
             "{}: {}",
             fixture.dir.display(),
             message::audit_out_of_scope(fixture.contract.kind.as_str())
         );
-        return EXIT_OK;
+        return Exit::Ok;
     }
     let report = crate::audit::audit(fixture, settings);
     println!("{}", message::audit_table(&report.view()));
     println!("{}", message::audit_summary(&report.view()));
-    if report.refused { EXIT_FAILED } else { EXIT_OK }
+    if report.refused {
+        Exit::Failed
+    } else {
+        Exit::Ok
+    }
 }
 
-fn load(dir: &Path) -> Result<Arc<Fixture>, u8> {
+fn load(dir: &Path) -> Result<Arc<Fixture>, Exit> {
     match Fixture::load(dir) {
         Ok(fixture) => Ok(Arc::new(fixture)),
         Err(error) => {
@@ -191,9 +194,9 @@ fn load(dir: &Path) -> Result<Arc<Fixture>, u8> {
                 println!("{problem}");
             }
             Err(if error.is_unreadable() {
-                EXIT_ERROR
+                Exit::Error
             } else {
-                EXIT_FAILED
+                Exit::Failed
             })
         }
     }

@@ -8,18 +8,17 @@ use std::sync::{Arc, Mutex, mpsc};
 use harness_fixture::FixtureKind;
 
 use super::args::{ExportArgs, ReportArgs, RunArgs};
-use super::{EXIT_ERROR, EXIT_FAILED, EXIT_OK};
 use crate::agent::Agent;
 use crate::case::{CaseSpec, run_case};
 use crate::ledger::{self, RunDir};
-use crate::message;
+use crate::message::{self, Exit};
 use crate::plan;
 use crate::report;
 use crate::result::{CaseResult, CaseStatus};
 use crate::settings::Settings;
 
 /// `harness run`.
-pub fn run(args: RunArgs) -> u8 {
+pub fn run(args: RunArgs) -> Exit {
     let typed = plan::Typed {
         fixtures: args.fixtures.clone(),
         only: args.only.clone(),
@@ -36,7 +35,7 @@ pub fn run(args: RunArgs) -> u8 {
         Ok(planned) => planned,
         Err(error) => {
             message::error(&error.to_string());
-            return EXIT_ERROR;
+            return Exit::Error;
         }
     };
     let fixtures = planned.fixtures;
@@ -48,7 +47,7 @@ pub fn run(args: RunArgs) -> u8 {
         lock_problems
             .iter()
             .for_each(|problem| message::error(problem));
-        return EXIT_ERROR;
+        return Exit::Error;
     }
     let settings = planned.settings;
     for stale in &planned.swept {
@@ -65,7 +64,7 @@ pub fn run(args: RunArgs) -> u8 {
         Ok(opened) => opened,
         Err(error) => {
             message::error(&error.to_string());
-            return EXIT_ERROR;
+            return Exit::Error;
         }
     };
     opened
@@ -131,7 +130,7 @@ pub fn run(args: RunArgs) -> u8 {
         let text = serde_json::to_string_pretty(&json).expect("results always serialise");
         if let Err(error) = std::fs::write(path, text) {
             message::error(&format!("failed to write {}: {error}", path.display()));
-            return EXIT_ERROR;
+            return Exit::Error;
         }
     }
     if !all_recorded
@@ -139,11 +138,11 @@ pub fn run(args: RunArgs) -> u8 {
             .iter()
             .any(|result| result.status == CaseStatus::Errored)
     {
-        EXIT_ERROR
+        Exit::Error
     } else if results.iter().all(|result| result.passed) {
-        EXIT_OK
+        Exit::Ok
     } else {
-        EXIT_FAILED
+        Exit::Failed
     }
 }
 
@@ -249,7 +248,7 @@ impl Progress {
 }
 
 /// `harness report`.
-pub fn report(args: ReportArgs) -> u8 {
+pub fn report(args: ReportArgs) -> Exit {
     let out = args
         .out
         .clone()
@@ -266,7 +265,7 @@ pub fn report(args: ReportArgs) -> u8 {
                     "failed to read {}: {error}",
                     out.join("runs").display()
                 ));
-                return EXIT_ERROR;
+                return Exit::Error;
             }
         }
     } else {
@@ -277,16 +276,16 @@ pub fn report(args: ReportArgs) -> u8 {
             print!("{}", report::table::render(&results));
             let sources: Vec<&Path> = runs.iter().map(PathBuf::as_path).collect();
             match report::write_merged(&out, &out, &results, &sources) {
-                Ok(_) => EXIT_OK,
+                Ok(_) => Exit::Ok,
                 Err(error) => {
                     message::error(&error.to_string());
-                    EXIT_ERROR
+                    Exit::Error
                 }
             }
         }
         Err(error) => {
             message::error(&error);
-            EXIT_ERROR
+            Exit::Error
         }
     }
 }
@@ -327,12 +326,12 @@ pub fn merge(runs: &[PathBuf]) -> Result<Vec<CaseResult>, String> {
 }
 
 /// `harness export --format atropos`.
-pub fn export(args: ExportArgs) -> u8 {
+pub fn export(args: ExportArgs) -> Exit {
     let (results, warnings) = match ledger::read_ledger(&args.run.join("ledger.jsonl")) {
         Ok(read) => read,
         Err(error) => {
             message::error(&error.to_string());
-            return EXIT_ERROR;
+            return Exit::Error;
         }
     };
     warnings
@@ -369,10 +368,10 @@ pub fn export(args: ExportArgs) -> u8 {
             .map_err(|error| format!("failed to write to stdout: {error}")),
     };
     match written {
-        Ok(()) => EXIT_OK,
+        Ok(()) => Exit::Ok,
         Err(error) => {
             message::error(&error);
-            EXIT_ERROR
+            Exit::Error
         }
     }
 }

@@ -4,19 +4,18 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::args::MetaArgs;
-use super::{EXIT_ERROR, EXIT_OK};
 use crate::frontier::Frontier;
-use crate::message;
+use crate::message::{self, Exit};
 use crate::meta::{self, Options, history::Row};
 use crate::settings::{Settings, default_out_dir};
 
 /// `harness meta`.
-pub fn meta(args: MetaArgs) -> u8 {
+pub fn meta(args: MetaArgs) -> Exit {
     match run(args) {
-        Ok(()) => EXIT_OK,
+        Ok(()) => Exit::Ok,
         Err(error) => {
             message::error(&error);
-            EXIT_ERROR
+            Exit::Error
         }
     }
 }

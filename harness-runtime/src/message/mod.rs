@@ -13,7 +13,46 @@ pub use audit::*;
 pub use check_fixture::*;
 pub use run::*;
 
+// --- exit codes ---------------------------------------------------------------------------
+
+/// How a command ends, as its exit code: decided once, where the command returns. Here, in
+/// the leaf every layer may use, because the `cargo test` runner (below the CLI) ends with
+/// it too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Exit {
+    /// Code 0. `run`: every case passed. `check-fixture`: the fixture is valid (and accepted by
+    /// `--audit`, or out of its scope). `report`, `export`, `meta`: done. `--help` and
+    /// `--version` too.
+    Ok = 0,
+    /// Code 1. `run`: some case failed and none errored. `check-fixture`: the fixture is
+    /// invalid, or refused by `--audit`.
+    Failed = 1,
+    /// Code 2. `run`: bad input, a case errored, or a result that could not be recorded.
+    /// `check-fixture`: the fixture is unreadable. `report`, `export`, `meta`: an error.
+    /// A command line clap refuses. A `cargo test` runner that cannot start (its
+    /// `HARNESS_*` environment, the fixtures, the run directory, a `#[work_item]` or
+    /// `#[attack]` naming an unknown fixture); once started it ends with libtest's code.
+    Error = 2,
+}
+
+impl From<Exit> for std::process::ExitCode {
+    fn from(exit: Exit) -> std::process::ExitCode {
+        std::process::ExitCode::from(exit as u8)
+    }
+}
+
 // --- printing ----------------------------------------------------------------------------
+
+/// A line on stdout.
+pub fn out(line: &str) {
+    println!("{line}");
+}
+
+/// Text on stdout as it is (a table that ends its own lines).
+pub fn out_text(text: &str) {
+    print!("{text}");
+}
 
 /// `harness: error: ...` on stderr.
 pub fn error(text: &str) {

@@ -19,7 +19,7 @@ use crate::agent::{Agent, ReviewPolicy};
 use crate::case::{CaseOutput, CaseSpec, run_case};
 use crate::grade::violation::ViolationCode;
 use crate::ledger::RunDir;
-use crate::message;
+use crate::message::{self, Exit};
 use crate::plan;
 use crate::report;
 use crate::result::CaseResult;
@@ -82,14 +82,14 @@ pub fn main(fixtures_dir: &Path, suite: Suite) -> ExitCode {
         Ok(typed) => typed,
         Err(error) => {
             message::error(&error.to_string());
-            return ExitCode::from(2);
+            return Exit::Error.into();
         }
     };
     let planned = match plan::plan(&typed) {
         Ok(planned) => planned,
         Err(error) => {
             message::error(&error.to_string());
-            return ExitCode::from(2);
+            return Exit::Error.into();
         }
     };
     for stale in &planned.swept {
@@ -106,7 +106,7 @@ pub fn main(fixtures_dir: &Path, suite: Suite) -> ExitCode {
             Ok(opened) => Some(opened.dir),
             Err(error) => {
                 message::error(&error.to_string());
-                return ExitCode::from(2);
+                return Exit::Error.into();
             }
         }
     };
@@ -130,7 +130,7 @@ pub fn main(fixtures_dir: &Path, suite: Suite) -> ExitCode {
         Ok(trials) => trials,
         Err(error) => {
             message::error(&error);
-            return ExitCode::from(2);
+            return Exit::Error.into();
         }
     };
     let conclusion = libtest_mimic::run(&args, trials);
