@@ -1,7 +1,7 @@
 //! The subcommands, thin over the library.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, mpsc};
 
@@ -81,10 +81,7 @@ pub fn run(args: RunArgs) -> Exit {
     let mut specs = Vec::new();
     for fixture in &fixtures {
         if matches!(agent, Agent::Oracle) && fixture.contract.kind == FixtureKind::Honeypot {
-            message::note(&format!(
-                "{}: a honeypot has no oracle; skipped",
-                fixture.id
-            ));
+            message::note(&message::honeypot_no_oracle(&fixture.id));
             continue;
         }
         for repetition in 1..=args.repeat {
@@ -112,24 +109,24 @@ pub fn run(args: RunArgs) -> Exit {
         .collect();
     results.extend(fresh);
     results.sort_by(|a, b| a.case.cmp(&b.case));
-    print!("\n{}", report::table::render(&results));
+    message::out_text(&message::table_after_cases(&report::table::render(
+        &results,
+    )));
     if let Err(error) = report::write_all(&run_dir.dir, &settings.out_dir, &results) {
         message::warning(&error.to_string());
     }
-    println!(
-        "{}",
-        message::throughput(fresh_count, elapsed, jobs, peak_rss_mib())
-    );
-    println!(
-        "run {} recorded in {}",
-        run_dir.run_id,
-        run_dir.dir.display()
-    );
+    message::out(&message::throughput(
+        fresh_count,
+        elapsed,
+        jobs,
+        peak_rss_mib(),
+    ));
+    message::out(&message::run_recorded(&run_dir.run_id, &run_dir.dir));
     if let Some(path) = &args.json {
         let json = serde_json::json!({"run_id": run_dir.run_id, "cases": results});
         let text = serde_json::to_string_pretty(&json).expect("results always serialise");
         if let Err(error) = std::fs::write(path, text) {
-            message::error(&format!("failed to write {}: {error}", path.display()));
+            message::error(&message::failed_to_write(path, error));
             return Exit::Error;
         }
     }
@@ -236,7 +233,7 @@ impl Progress {
                 bar.set_message(result.case.clone());
                 bar.inc(1);
             }
-            None => println!("{}", message::case_line(&result.view())),
+            None => message::out(&message::case_line(&result.view())),
         }
     }
 
@@ -261,10 +258,7 @@ pub fn report(args: ReportArgs) -> Exit {
                 .filter(|path| path.is_dir())
                 .collect(),
             Err(error) => {
-                message::error(&format!(
-                    "failed to read {}: {error}",
-                    out.join("runs").display()
-                ));
+                message::error(&message::failed_to_read(&out.join("runs"), error));
                 return Exit::Error;
             }
         }
@@ -273,7 +267,7 @@ pub fn report(args: ReportArgs) -> Exit {
     };
     match merge(&runs) {
         Ok(results) => {
-            print!("{}", report::table::render(&results));
+            message::out_text(&report::table::render(&results));
             let sources: Vec<&Path> = runs.iter().map(PathBuf::as_path).collect();
             match report::write_merged(&out, &out, &results, &sources) {
                 Ok(_) => Exit::Ok,
@@ -297,7 +291,7 @@ pub fn merge(runs: &[PathBuf]) -> Result<Vec<CaseResult>, String> {
     for run in runs {
         let ledger = run.join("ledger.jsonl");
         if !ledger.is_file() {
-            return Err(format!("{} has no ledger.jsonl", run.display()));
+            return Err(message::run_without_ledger(run));
         }
         let (results, warnings) =
             ledger::read_ledger(&ledger).map_err(|error| error.to_string())?;
@@ -310,11 +304,10 @@ pub fn merge(runs: &[PathBuf]) -> Result<Vec<CaseResult>, String> {
                     || known.reward != result.reward
                     || known.codes() != result.codes()
                 {
-                    return Err(format!(
-                        "case {} disagrees between runs: {} vs {}",
-                        result.case,
-                        known.summary(),
-                        result.summary()
+                    return Err(message::runs_disagree(
+                        &result.case,
+                        &known.summary(),
+                        &result.summary(),
                     ));
                 }
                 continue;
@@ -361,11 +354,10 @@ pub fn export(args: ExportArgs) -> Exit {
         out.push('\n');
     }
     let written = match &args.output {
-        Some(path) => std::fs::write(path, out)
-            .map_err(|error| format!("failed to write {}: {error}", path.display())),
-        None => std::io::stdout()
-            .write_all(out.as_bytes())
-            .map_err(|error| format!("failed to write to stdout: {error}")),
+        Some(path) => {
+            std::fs::write(path, out).map_err(|error| message::failed_to_write(path, error))
+        }
+        None => message::out_data(&out).map_err(message::stdout_write_failed),
     };
     match written {
         Ok(()) => Exit::Ok,

@@ -13,6 +13,9 @@ pub use audit::*;
 pub use check_fixture::*;
 pub use run::*;
 
+use std::fmt::Display;
+use std::path::Path;
+
 // --- exit codes ---------------------------------------------------------------------------
 
 /// How a command ends, as its exit code: decided once, where the command returns. Here, in
@@ -54,6 +57,13 @@ pub fn out_text(text: &str) {
     print!("{text}");
 }
 
+/// Data on stdout as it is (`harness export`'s JSON lines), where a closed pipe is an error
+/// to report rather than a panic.
+pub fn out_data(data: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    std::io::stdout().write_all(data.as_bytes())
+}
+
 /// `harness: error: ...` on stderr.
 pub fn error(text: &str) {
     eprintln!("harness: error: {text}");
@@ -67,6 +77,28 @@ pub fn warning(text: &str) {
 /// `harness: note: ...` on stderr.
 pub fn note(text: &str) {
     eprintln!("harness: note: {text}");
+}
+
+// --- files -------------------------------------------------------------------------------
+
+/// `failed to read <path>: <error>`.
+pub fn failed_to_read(path: &Path, error: impl Display) -> String {
+    format!("failed to read {}: {error}", path.display())
+}
+
+/// `failed to write <path>: <error>`.
+pub fn failed_to_write(path: &Path, error: impl Display) -> String {
+    format!("failed to write {}: {error}", path.display())
+}
+
+/// `failed to create <path>: <error>`.
+pub fn failed_to_create(path: &Path, error: impl Display) -> String {
+    format!("failed to create {}: {error}", path.display())
+}
+
+/// `failed to resolve <path>: <error>`.
+pub fn failed_to_resolve(path: &Path, error: impl Display) -> String {
+    format!("failed to resolve {}: {error}", path.display())
 }
 
 // --- a case's lines (`harness run`, `cargo test`, `harness meta`) ---------------------------
@@ -180,6 +212,6 @@ pub fn strict_noop_failed(fixture: &str, error: &str) -> String {
 // --- episodes ----------------------------------------------------------------------------
 
 /// A stale episode directory (of a process that died) was removed.
-pub fn stale_episode_removed(dir: &std::path::Path) -> String {
+pub fn stale_episode_removed(dir: &Path) -> String {
     format!("removed stale episode directory {}", dir.display())
 }
