@@ -7,10 +7,12 @@
 
 mod audit;
 mod check_fixture;
+mod meta;
 mod run;
 
 pub use audit::*;
 pub use check_fixture::*;
+pub use meta::*;
 pub use run::*;
 
 use std::fmt::Display;
