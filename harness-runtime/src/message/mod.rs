@@ -9,11 +9,13 @@ mod audit;
 mod check_fixture;
 mod meta;
 mod run;
+mod runner;
 
 pub use audit::*;
 pub use check_fixture::*;
 pub use meta::*;
 pub use run::*;
+pub use runner::*;
 
 use std::fmt::Display;
 use std::path::Path;
@@ -212,6 +214,11 @@ pub fn strict_noop_failed(fixture: &str, error: &str) -> String {
 }
 
 // --- episodes ----------------------------------------------------------------------------
+
+/// A stale episode directory could not be removed (a later run tries again).
+pub fn stale_episode_not_removed(error: impl Display) -> String {
+    format!("stale episode directory not removed: {error}")
+}
 
 /// A stale episode directory (of a process that died) was removed.
 pub fn stale_episode_removed(dir: &Path) -> String {
