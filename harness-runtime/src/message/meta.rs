@@ -1,6 +1,7 @@
 //! `harness meta`: the loop's notes and warnings as it runs, the reasons a listed candidate
 //! is refused, then the history table, the frontier and the meta directory on stdout.
 
+use std::fmt::Display;
 use std::path::Path;
 
 use super::{CaseView, case_line};
@@ -56,6 +57,14 @@ pub struct FrontierView<'a> {
 }
 
 // --- the loop, as it runs (notes and warnings) ---------------------------------------------
+
+/// A row of `evolution_summary.jsonl` that does not parse: skipped.
+pub fn meta_row_unreadable(history: &Path, line: usize, error: impl Display) -> String {
+    format!(
+        "{}:{line}: skipped a row that does not parse: {error}",
+        history.display()
+    )
+}
 
 /// `pending_eval.json` could not be read at the start; the loop goes on without it.
 pub fn meta_pending_ignored(path: &Path, why: &str) -> String {

@@ -41,6 +41,14 @@ pub fn run_recorded(run_id: &str, dir: &Path) -> String {
 
 // --- harness report ------------------------------------------------------------------------
 
+/// A line of a run's ledger that does not parse (a torn write): skipped.
+pub fn ledger_line_unreadable(ledger: &Path, line: usize, error: impl Display) -> String {
+    format!(
+        "{}:{line}: ignoring an unreadable ledger line ({error})",
+        ledger.display()
+    )
+}
+
 /// A run directory given to `harness report` has no ledger.
 pub fn run_without_ledger(run: &Path) -> String {
     format!("{} has no ledger.jsonl", run.display())

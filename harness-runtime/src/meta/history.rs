@@ -178,11 +178,9 @@ pub fn read(meta: &Path) -> Result<(Vec<Row>, Vec<String>), HistoryError> {
         }
         match serde_json::from_str::<Row>(line) {
             Ok(row) => rows.push(row),
-            Err(error) => warnings.push(format!(
-                "{}:{}: skipped a row that does not parse: {error}",
-                path.display(),
-                index + 1
-            )),
+            Err(error) => {
+                warnings.push(crate::message::meta_row_unreadable(&path, index + 1, error))
+            }
         }
     }
     Ok((rows, warnings))
