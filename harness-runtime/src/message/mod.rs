@@ -1,9 +1,13 @@
-//! Every line the harness prints for users, in one voice.
+//! Every line the harness prints for users, in one voice: each is a function here, named
+//! for the event it reports, and this is the only module that prints (`out`, `out_text` and
+//! `out_data` on stdout; `error`, `warning`, `note` on stderr), which `tests/voice.rs`
+//! checks. How a command ends is an [`Exit`].
 //!
 //! A leaf: it imports nothing of the crate, so every layer may speak through it. What it
 //! words comes in as plain values or as the small views below, which the owners of the
-//! data build (`CaseResult::view`, `AuditReport::view`). The submodules group the lines by
-//! command; their functions are re-exported here (`message::audit_table`, ...).
+//! data build (`CaseResult::view`, `AuditReport::view`, `Row::view`, ...). The submodules
+//! group the lines by command; their functions are re-exported here
+//! (`message::audit_table`, ...).
 
 mod audit;
 mod check_fixture;
