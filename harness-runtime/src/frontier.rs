@@ -41,6 +41,21 @@ pub struct Candidate {
     pub incomplete: bool,
 }
 
+impl Candidate {
+    /// What its frontier line says (`message::meta_frontier_line`).
+    pub fn view(&self) -> crate::message::FrontierView<'_> {
+        crate::message::FrontierView {
+            name: &self.name,
+            score: self.score,
+            errored: self.errored,
+            incomplete: self.incomplete,
+            cost: self.cost,
+            passed: self.passed,
+            cases: self.cases,
+        }
+    }
+}
+
 /// The unit a frontier's costs are measured in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

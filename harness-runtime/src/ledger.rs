@@ -145,10 +145,10 @@ pub fn read_ledger(path: &Path) -> Result<(Vec<CaseResult>, Vec<String>), Ledger
                 results.retain(|known| known.case != result.case);
                 results.push(result);
             }
-            Err(error) => warnings.push(format!(
-                "{}:{}: ignoring an unreadable ledger line ({error})",
-                path.display(),
-                number + 1
+            Err(error) => warnings.push(crate::message::ledger_line_unreadable(
+                path,
+                number + 1,
+                error,
             )),
         }
     }

@@ -10,25 +10,26 @@ use harness_fixture::{
 };
 
 use super::args::CheckFixtureArgs;
-use super::{EXIT_ERROR, EXIT_FAILED, EXIT_OK};
 use crate::agent::Agent;
 use crate::case::{CaseSpec, run_case};
 use crate::grade::verdict::TripwireSeen;
-use crate::message;
+use crate::message::{self, Exit};
 use crate::result::{CaseResult, CaseStatus};
 use crate::settings::Settings;
 
 /// `harness check-fixture`.
-pub fn check_fixture(args: CheckFixtureArgs) -> u8 {
+pub fn check_fixture(args: CheckFixtureArgs) -> Exit {
     let fixture = match load(&args.dir) {
         Ok(fixture) => fixture,
-        Err(code) => return code,
+        Err(exit) => return exit,
     };
     // Nothing in the sandbox may name the answer (the fixture id, a honeypot's kind).
     let neutrality = fixture.neutrality_problems();
     if !neutrality.is_empty() {
-        neutrality.iter().for_each(|problem| println!("{problem}"));
-        return EXIT_FAILED;
+        neutrality
+            .iter()
+            .for_each(|problem| message::out(&problem.to_string()));
+        return Exit::Failed;
     }
     for check in &fixture.contract.checks {
         if check.resolved_report() == ReportFormat::Exit {
@@ -36,30 +37,30 @@ pub fn check_fixture(args: CheckFixtureArgs) -> u8 {
         }
     }
     if args.static_only {
-        println!("{}: valid", args.dir.display());
-        return EXIT_OK;
+        message::out(&message::fixture_valid_static(&args.dir));
+        return Exit::Ok;
     }
     let settings = Settings::from_env();
     let mut fixture = fixture;
     if args.write_lock {
         match write_lock(&fixture, &settings) {
-            Ok(summary) => println!("{summary}"),
+            Ok(summary) => message::out(&summary),
             Err(problems) => {
-                problems.iter().for_each(|problem| println!("{problem}"));
-                return EXIT_FAILED;
+                problems.iter().for_each(|problem| message::out(problem));
+                return Exit::Failed;
             }
         }
         fixture = match load(&args.dir) {
             Ok(fixture) => fixture,
-            Err(code) => return code,
+            Err(exit) => return exit,
         };
     }
     let lock_problems = fixture.lock_problems();
     if !lock_problems.is_empty() {
         lock_problems.iter().for_each(|problem| {
-            println!("failed to validate {}: {problem}", args.dir.display());
+            message::out(&message::validation_failed(&args.dir, problem));
         });
-        return EXIT_FAILED;
+        return Exit::Failed;
     }
 
     // The dynamic rules, `--repeat` times: the oracle passes every check with reward 1.0
@@ -71,28 +72,20 @@ pub fn check_fixture(args: CheckFixtureArgs) -> u8 {
     for repetition in 1..=repeat {
         let mut settings = settings.clone();
         settings.repeat_index = (repeat > 1).then_some(repetition);
-        let label = |agent: &str| {
-            if repeat > 1 {
-                format!("{agent} (run {repetition} of {repeat})")
-            } else {
-                agent.to_owned()
-            }
-        };
+        let label = |agent: &str| message::agent_run_label(agent, repetition, repeat);
         if fixture.contract.kind != FixtureKind::Honeypot {
             let oracle = run(&fixture, Agent::Oracle, &settings);
             outcomes.record("oracle", repetition, &oracle);
             if !(oracle.passed && oracle.reward == Some(1.0)) {
-                problems.push(format!(
-                    "failed to validate {}: {}: must pass with reward 1.0; {}",
-                    args.dir.display(),
-                    label("oracle"),
-                    oracle.summary()
+                problems.push(message::oracle_not_perfect(
+                    &args.dir,
+                    &label("oracle"),
+                    &oracle.summary(),
                 ));
                 for check in oracle.checks.iter().filter(|check| !check.passed) {
-                    problems.push(format!(
-                        "    check `{}` failed:\n{}",
-                        check.name,
-                        indent(&check.output_tail)
+                    problems.push(message::check_failed_output(
+                        &check.name,
+                        &check.output_tail,
                     ));
                 }
             }
@@ -111,89 +104,66 @@ pub fn check_fixture(args: CheckFixtureArgs) -> u8 {
         let noop = run(&fixture, Agent::Noop, &settings);
         outcomes.record("noop", repetition, &noop);
         if noop.passed || noop.reward >= Some(1.0) || noop.status == CaseStatus::Errored {
-            problems.push(format!(
-                "failed to validate {}: {}: must fail below the oracle; {}",
-                args.dir.display(),
-                label("noop"),
-                noop.summary()
+            problems.push(message::noop_not_below(
+                &args.dir,
+                &label("noop"),
+                &noop.summary(),
             ));
         }
         noop_reward = noop.reward;
     }
     let (flaky, quarantined) = outcomes.flaky(fixture.lock.as_ref());
     for (check, id, seen) in &flaky {
-        problems.push(format!(
-            "failed to validate {}: check `{check}`: test `{id}` is flaky ({seen}): list it under `flaky` in [checks.{check}] of {LOCK_FILE}, or make it deterministic",
-            args.dir.display()
-        ));
+        problems.push(message::flaky_test(&args.dir, check, id, seen, LOCK_FILE));
     }
     if !problems.is_empty() {
-        problems.iter().for_each(|problem| println!("{problem}"));
-        return EXIT_FAILED;
+        problems.iter().for_each(|problem| message::out(problem));
+        return Exit::Failed;
     }
-    let mut line = if fixture.contract.kind == FixtureKind::Honeypot {
-        format!(
-            "{}: valid (honeypot, noop {})",
-            args.dir.display(),
-            noop_reward.unwrap_or_default()
-        )
-    } else {
-        format!(
-            "{}: valid (oracle 1.0, noop {})",
-            args.dir.display(),
-            noop_reward.unwrap_or_default()
-        )
-    };
-    if repeat > 1 {
-        line.push_str(&format!("; {repeat} runs each"));
-    }
-    if !quarantined.is_empty() {
-        line.push_str(&format!(
-            "; {} flaky test{} not counted: {}",
-            quarantined.len(),
-            if quarantined.len() == 1 { "" } else { "s" },
-            quarantined
-                .iter()
-                .map(|(check, id)| format!("{check}: {id}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
-    println!("{line}");
+    message::out(&message::fixture_valid(
+        &args.dir,
+        fixture.contract.kind == FixtureKind::Honeypot,
+        noop_reward.unwrap_or_default(),
+        repeat,
+        &quarantined,
+    ));
     if args.audit {
         return audit(&fixture, &settings);
     }
-    EXIT_OK
+    Exit::Ok
 }
 
 /// `--audit`: the generic gaming strategies against the fixture's checks; refused (exit 1)
 /// when one earns more than noop.
-fn audit(fixture: &Arc<Fixture>, settings: &Settings) -> u8 {
+fn audit(fixture: &Arc<Fixture>, settings: &Settings) -> Exit {
     if fixture.contract.kind != FixtureKind::WorkItem {
-        println!(
-            "{}: {}",
-            fixture.dir.display(),
-            message::audit_out_of_scope(fixture.contract.kind.as_str())
-        );
-        return EXIT_OK;
+        message::out(&message::audit_skipped(
+            &fixture.dir,
+            fixture.contract.kind.as_str(),
+        ));
+        return Exit::Ok;
     }
     let report = crate::audit::audit(fixture, settings);
-    println!("{}", message::audit_table(&report.view()));
-    println!("{}", message::audit_summary(&report.view()));
-    if report.refused { EXIT_FAILED } else { EXIT_OK }
+    message::out(&message::audit_table(&report.view()));
+    message::out(&message::audit_summary(&report.view()));
+    if report.refused {
+        Exit::Failed
+    } else {
+        Exit::Ok
+    }
 }
 
-fn load(dir: &Path) -> Result<Arc<Fixture>, u8> {
+fn load(dir: &Path) -> Result<Arc<Fixture>, Exit> {
     match Fixture::load(dir) {
         Ok(fixture) => Ok(Arc::new(fixture)),
         Err(error) => {
             for problem in error.problems() {
-                println!("{problem}");
+                message::out(&problem.to_string());
             }
             Err(if error.is_unreadable() {
-                EXIT_ERROR
+                Exit::Error
             } else {
-                EXIT_FAILED
+                Exit::Failed
             })
         }
     }
@@ -216,14 +186,8 @@ fn tripwire_problems(dir: &Path, result: &CaseResult) -> Vec<String> {
         .iter()
         .filter_map(|check| {
             let seen = check.tripwire?;
-            (seen != TripwireSeen::Failed).then(|| {
-                format!(
-                    "failed to validate {}: check `{}`: {}",
-                    dir.display(),
-                    check.name,
-                    message::tripwire_not_seen(seen.as_str())
-                )
-            })
+            (seen != TripwireSeen::Failed)
+                .then(|| message::tripwire_problem(dir, &check.name, seen.as_str()))
         })
         .collect()
 }
@@ -241,11 +205,12 @@ fn write_lock(fixture: &Arc<Fixture>, settings: &Settings) -> Result<String, Vec
         (Agent::Oracle, "oracle")
     };
     let result = run(fixture, agent, &recording);
-    let dir = fixture.dir.display();
     if result.status == CaseStatus::Errored {
-        return Err(vec![format!(
-            "failed to write {dir}/{LOCK_FILE}: {name}: {}",
-            result.summary()
+        return Err(vec![message::lock_reference_errored(
+            &fixture.dir,
+            LOCK_FILE,
+            name,
+            &result.summary(),
         )]);
     }
     let mut problems = tripwire_problems(&fixture.dir, &result);
@@ -256,11 +221,13 @@ fn write_lock(fixture: &Arc<Fixture>, settings: &Settings) -> Result<String, Vec
             continue;
         }
         if reported.tests.is_empty() {
-            problems.push(format!(
-                "failed to write {dir}/{LOCK_FILE}: check `{}` reported no tests under the {name} (as `{}`); its output ends:\n{}",
-                check.name,
+            problems.push(message::lock_check_without_tests(
+                &fixture.dir,
+                LOCK_FILE,
+                &check.name,
+                name,
                 format.as_str(),
-                indent(&reported.output_tail)
+                &reported.output_tail,
             ));
             continue;
         }
@@ -290,21 +257,13 @@ fn write_lock(fixture: &Arc<Fixture>, settings: &Settings) -> Result<String, Vec
     let temporary = fixture.dir.join(format!(".{LOCK_FILE}.tmp"));
     std::fs::write(&temporary, lock.render())
         .and_then(|()| std::fs::rename(&temporary, &path))
-        .map_err(|error| vec![format!("failed to write {}: {error}", path.display())])?;
-    let counts: Vec<String> = lock
+        .map_err(|error| vec![message::failed_to_write(&path, error)])?;
+    let counts: Vec<(&str, usize)> = lock
         .checks
         .iter()
-        .map(|(check, locked)| format!("{check} {}", locked.tests.len()))
+        .map(|(check, locked)| (check.as_str(), locked.tests.len()))
         .collect();
-    Ok(format!(
-        "wrote {} from the {name}: {}",
-        path.display(),
-        if counts.is_empty() {
-            "no check reports per-test results".to_owned()
-        } else {
-            format!("tests per check: {}", counts.join(", "))
-        }
-    ))
+    Ok(message::lock_written(&path, name, &counts))
 }
 
 /// Every test outcome seen per (agent, check, id), by repetition.
@@ -347,28 +306,12 @@ impl Outcomes {
                 listed.insert((check.clone(), id.clone()));
                 continue;
             }
-            let seen = by_outcome
+            let seen: Vec<(&str, Vec<u32>)> = by_outcome
                 .iter()
-                .map(|(outcome, runs)| {
-                    let runs: Vec<String> = runs.iter().map(u32::to_string).collect();
-                    format!("{} in run {}", outcome.as_str(), runs.join(", "))
-                })
-                .collect::<Vec<_>>()
-                .join("; ");
-            unlisted.push((check.clone(), id.clone(), format!("{agent}: {seen}")));
+                .map(|(outcome, runs)| (outcome.as_str(), runs.iter().copied().collect()))
+                .collect();
+            unlisted.push((check.clone(), id.clone(), message::flaky_seen(agent, &seen)));
         }
         (unlisted, listed.into_iter().collect())
     }
-}
-
-fn indent(text: &str) -> String {
-    text.lines()
-        .rev()
-        .take(20)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .map(|line| format!("        {line}"))
-        .collect::<Vec<_>>()
-        .join("\n")
 }

@@ -1,25 +1,24 @@
 //! The subcommands, thin over the library.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, mpsc};
 
 use harness_fixture::FixtureKind;
 
 use super::args::{ExportArgs, ReportArgs, RunArgs};
-use super::{EXIT_ERROR, EXIT_FAILED, EXIT_OK};
 use crate::agent::Agent;
 use crate::case::{CaseSpec, run_case};
 use crate::ledger::{self, RunDir};
-use crate::message;
+use crate::message::{self, Exit};
 use crate::plan;
 use crate::report;
 use crate::result::{CaseResult, CaseStatus};
 use crate::settings::Settings;
 
 /// `harness run`.
-pub fn run(args: RunArgs) -> u8 {
+pub fn run(args: RunArgs) -> Exit {
     let typed = plan::Typed {
         fixtures: args.fixtures.clone(),
         only: args.only.clone(),
@@ -36,7 +35,7 @@ pub fn run(args: RunArgs) -> u8 {
         Ok(planned) => planned,
         Err(error) => {
             message::error(&error.to_string());
-            return EXIT_ERROR;
+            return Exit::Error;
         }
     };
     let fixtures = planned.fixtures;
@@ -48,7 +47,7 @@ pub fn run(args: RunArgs) -> u8 {
         lock_problems
             .iter()
             .for_each(|problem| message::error(problem));
-        return EXIT_ERROR;
+        return Exit::Error;
     }
     let settings = planned.settings;
     for stale in &planned.swept {
@@ -65,7 +64,7 @@ pub fn run(args: RunArgs) -> u8 {
         Ok(opened) => opened,
         Err(error) => {
             message::error(&error.to_string());
-            return EXIT_ERROR;
+            return Exit::Error;
         }
     };
     opened
@@ -82,10 +81,7 @@ pub fn run(args: RunArgs) -> u8 {
     let mut specs = Vec::new();
     for fixture in &fixtures {
         if matches!(agent, Agent::Oracle) && fixture.contract.kind == FixtureKind::Honeypot {
-            message::note(&format!(
-                "{}: a honeypot has no oracle; skipped",
-                fixture.id
-            ));
+            message::note(&message::honeypot_no_oracle(&fixture.id));
             continue;
         }
         for repetition in 1..=args.repeat {
@@ -113,25 +109,25 @@ pub fn run(args: RunArgs) -> u8 {
         .collect();
     results.extend(fresh);
     results.sort_by(|a, b| a.case.cmp(&b.case));
-    print!("\n{}", report::table::render(&results));
+    message::out_text(&message::table_after_cases(&report::table::render(
+        &results,
+    )));
     if let Err(error) = report::write_all(&run_dir.dir, &settings.out_dir, &results) {
         message::warning(&error.to_string());
     }
-    println!(
-        "{}",
-        message::throughput(fresh_count, elapsed, jobs, peak_rss_mib())
-    );
-    println!(
-        "run {} recorded in {}",
-        run_dir.run_id,
-        run_dir.dir.display()
-    );
+    message::out(&message::throughput(
+        fresh_count,
+        elapsed,
+        jobs,
+        peak_rss_mib(),
+    ));
+    message::out(&message::run_recorded(&run_dir.run_id, &run_dir.dir));
     if let Some(path) = &args.json {
         let json = serde_json::json!({"run_id": run_dir.run_id, "cases": results});
         let text = serde_json::to_string_pretty(&json).expect("results always serialise");
         if let Err(error) = std::fs::write(path, text) {
-            message::error(&format!("failed to write {}: {error}", path.display()));
-            return EXIT_ERROR;
+            message::error(&message::failed_to_write(path, error));
+            return Exit::Error;
         }
     }
     if !all_recorded
@@ -139,11 +135,11 @@ pub fn run(args: RunArgs) -> u8 {
             .iter()
             .any(|result| result.status == CaseStatus::Errored)
     {
-        EXIT_ERROR
+        Exit::Error
     } else if results.iter().all(|result| result.passed) {
-        EXIT_OK
+        Exit::Ok
     } else {
-        EXIT_FAILED
+        Exit::Failed
     }
 }
 
@@ -237,7 +233,7 @@ impl Progress {
                 bar.set_message(result.case.clone());
                 bar.inc(1);
             }
-            None => println!("{}", message::case_line(&result.view())),
+            None => message::out(&message::case_line(&result.view())),
         }
     }
 
@@ -249,7 +245,7 @@ impl Progress {
 }
 
 /// `harness report`.
-pub fn report(args: ReportArgs) -> u8 {
+pub fn report(args: ReportArgs) -> Exit {
     let out = args
         .out
         .clone()
@@ -262,11 +258,8 @@ pub fn report(args: ReportArgs) -> u8 {
                 .filter(|path| path.is_dir())
                 .collect(),
             Err(error) => {
-                message::error(&format!(
-                    "failed to read {}: {error}",
-                    out.join("runs").display()
-                ));
-                return EXIT_ERROR;
+                message::error(&message::failed_to_read(&out.join("runs"), error));
+                return Exit::Error;
             }
         }
     } else {
@@ -274,19 +267,19 @@ pub fn report(args: ReportArgs) -> u8 {
     };
     match merge(&runs) {
         Ok(results) => {
-            print!("{}", report::table::render(&results));
+            message::out_text(&report::table::render(&results));
             let sources: Vec<&Path> = runs.iter().map(PathBuf::as_path).collect();
             match report::write_merged(&out, &out, &results, &sources) {
-                Ok(_) => EXIT_OK,
+                Ok(_) => Exit::Ok,
                 Err(error) => {
                     message::error(&error.to_string());
-                    EXIT_ERROR
+                    Exit::Error
                 }
             }
         }
         Err(error) => {
             message::error(&error);
-            EXIT_ERROR
+            Exit::Error
         }
     }
 }
@@ -298,7 +291,7 @@ pub fn merge(runs: &[PathBuf]) -> Result<Vec<CaseResult>, String> {
     for run in runs {
         let ledger = run.join("ledger.jsonl");
         if !ledger.is_file() {
-            return Err(format!("{} has no ledger.jsonl", run.display()));
+            return Err(message::run_without_ledger(run));
         }
         let (results, warnings) =
             ledger::read_ledger(&ledger).map_err(|error| error.to_string())?;
@@ -311,11 +304,10 @@ pub fn merge(runs: &[PathBuf]) -> Result<Vec<CaseResult>, String> {
                     || known.reward != result.reward
                     || known.codes() != result.codes()
                 {
-                    return Err(format!(
-                        "case {} disagrees between runs: {} vs {}",
-                        result.case,
-                        known.summary(),
-                        result.summary()
+                    return Err(message::runs_disagree(
+                        &result.case,
+                        &known.summary(),
+                        &result.summary(),
                     ));
                 }
                 continue;
@@ -327,12 +319,12 @@ pub fn merge(runs: &[PathBuf]) -> Result<Vec<CaseResult>, String> {
 }
 
 /// `harness export --format atropos`.
-pub fn export(args: ExportArgs) -> u8 {
+pub fn export(args: ExportArgs) -> Exit {
     let (results, warnings) = match ledger::read_ledger(&args.run.join("ledger.jsonl")) {
         Ok(read) => read,
         Err(error) => {
             message::error(&error.to_string());
-            return EXIT_ERROR;
+            return Exit::Error;
         }
     };
     warnings
@@ -362,17 +354,16 @@ pub fn export(args: ExportArgs) -> u8 {
         out.push('\n');
     }
     let written = match &args.output {
-        Some(path) => std::fs::write(path, out)
-            .map_err(|error| format!("failed to write {}: {error}", path.display())),
-        None => std::io::stdout()
-            .write_all(out.as_bytes())
-            .map_err(|error| format!("failed to write to stdout: {error}")),
+        Some(path) => {
+            std::fs::write(path, out).map_err(|error| message::failed_to_write(path, error))
+        }
+        None => message::out_data(&out).map_err(message::stdout_write_failed),
     };
     match written {
-        Ok(()) => EXIT_OK,
+        Ok(()) => Exit::Ok,
         Err(error) => {
             message::error(&error);
-            EXIT_ERROR
+            Exit::Error
         }
     }
 }

@@ -4,33 +4,31 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::args::MetaArgs;
-use super::{EXIT_ERROR, EXIT_OK};
 use crate::frontier::Frontier;
-use crate::message;
+use crate::message::{self, Exit};
 use crate::meta::{self, Options, history::Row};
 use crate::settings::{Settings, default_out_dir};
 
 /// `harness meta`.
-pub fn meta(args: MetaArgs) -> u8 {
+pub fn meta(args: MetaArgs) -> Exit {
     match run(args) {
-        Ok(()) => EXIT_OK,
+        Ok(()) => Exit::Ok,
         Err(error) => {
             message::error(&error);
-            EXIT_ERROR
+            Exit::Error
         }
     }
 }
 
 fn run(args: MetaArgs) -> Result<(), String> {
     let fixtures_dir = std::fs::canonicalize(&args.fixtures)
-        .map_err(|error| format!("failed to read {}: {error}", args.fixtures.display()))?;
+        .map_err(|error| message::failed_to_read(&args.fixtures, error))?;
     let fixtures =
         crate::plan::load_fixtures(&fixtures_dir, &[]).map_err(|error| error.to_string())?;
     let dir = args.out.unwrap_or_else(|| default_out_dir().join("meta"));
-    std::fs::create_dir_all(&dir)
-        .map_err(|error| format!("failed to create {}: {error}", dir.display()))?;
-    let dir = std::fs::canonicalize(&dir)
-        .map_err(|error| format!("failed to resolve {}: {error}", dir.display()))?;
+    std::fs::create_dir_all(&dir).map_err(|error| message::failed_to_create(&dir, error))?;
+    let dir =
+        std::fs::canonicalize(&dir).map_err(|error| message::failed_to_resolve(&dir, error))?;
     let options = Options {
         dir,
         fixtures_dir,
@@ -46,7 +44,7 @@ fn run(args: MetaArgs) -> Result<(), String> {
     let finished = meta::run(&options, &fixtures, &settings).map_err(|error| error.to_string())?;
     print_rows(&finished.rows);
     print_frontier(&finished.frontier);
-    println!("meta directory: {}", options.dir.display());
+    message::out(&message::meta_directory(&options.dir));
     Ok(())
 }
 
@@ -78,34 +76,9 @@ fn absolutize(command: &str) -> String {
 }
 
 fn print_rows(rows: &[Row]) {
-    println!(
-        "{:>4}  {:<24} {:<24} {:>8} {:>7} {:>10} {:<6} {:>8} {:>8}  outcome",
-        "iter", "candidate", "parent", "score", "errored", "cost", "unit", "delta", "time_s"
-    );
+    message::out(&message::meta_table_header());
     for row in rows {
-        let opt = |value: Option<f64>, digits: usize| {
-            value.map_or_else(|| "-".to_owned(), |value| format!("{value:.digits$}"))
-        };
-        println!(
-            "{:>4}  {:<24} {:<24} {:>8} {:>7} {:>10} {:<6} {:>8} {:>8.1}  {}",
-            row.iteration,
-            row.name,
-            row.parent.as_deref().unwrap_or("-"),
-            opt(row.score, 3),
-            row.errored,
-            row.cost.map_or_else(|| "-".to_owned(), meta::format_cost),
-            row.cost_unit.map_or("-", |unit| unit.as_str()),
-            row.delta_vs_parent
-                .map_or_else(|| "-".to_owned(), |delta| format!("{delta:+.3}")),
-            row.timing_s,
-            match row.outcome {
-                meta::history::Outcome::Evaluated => "evaluated".to_owned(),
-                meta::history::Outcome::Errored =>
-                    format!("errored: {}", row.reason.as_deref().unwrap_or_default()),
-                meta::history::Outcome::Invalid =>
-                    format!("invalid: {}", row.reason.as_deref().unwrap_or_default()),
-            }
-        );
+        message::out(&message::meta_table_row(&row.view()));
     }
 }
 
@@ -114,26 +87,13 @@ fn print_frontier(frontier: &Frontier) {
         .candidates
         .first()
         .map_or("bytes", |candidate| candidate.cost_unit.as_str());
-    println!("frontier (score up, cost in {unit} down):");
+    message::out(&message::meta_frontier_header(unit));
     for name in &frontier.pareto {
         if let Some(candidate) = frontier.candidates.iter().find(|c| &c.name == name) {
-            println!(
-                "  {:<24} score {:.3} ({} errored{})  cost {}  {}/{} passed",
-                candidate.name,
-                candidate.score,
-                candidate.errored,
-                if candidate.incomplete {
-                    ", incomplete"
-                } else {
-                    ""
-                },
-                meta::format_cost(candidate.cost),
-                candidate.passed,
-                candidate.cases
-            );
+            message::out(&message::meta_frontier_line(&candidate.view()));
         }
     }
     if frontier.pareto.is_empty() {
-        println!("  (no candidate evaluated)");
+        message::out(&message::meta_frontier_empty());
     }
 }

@@ -1,5 +1,5 @@
 //! The `harness` command line: `args` parses, `commands` runs; the exit code is decided
-//! once, at the end (0 all passed / valid, 1 some failed / invalid, 2 bad input or errored).
+//! once, at the end, as an [`Exit`] (what each code means per command is there).
 
 pub mod args;
 pub mod check_fixture;
@@ -10,12 +10,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// Every case passed; the fixture is valid; the command did its job.
-pub const EXIT_OK: u8 = 0;
-/// Some case failed; the fixture is invalid.
-pub const EXIT_FAILED: u8 = 1;
-/// Bad input, an unreadable fixture, or a case errored.
-pub const EXIT_ERROR: u8 = 2;
+use crate::message::Exit;
 
 /// `main` of the `harness` binary.
 pub fn main() -> ExitCode {
@@ -24,19 +19,20 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
-            return ExitCode::from(if error.use_stderr() {
-                EXIT_ERROR
+            return if error.use_stderr() {
+                Exit::Error
             } else {
-                EXIT_OK
-            });
+                Exit::Ok
+            }
+            .into();
         }
     };
-    let code = match cli.command {
+    let exit = match cli.command {
         args::Command::Run(run) => commands::run(run),
         args::Command::CheckFixture(check) => check_fixture::check_fixture(check),
         args::Command::Report(report) => commands::report(report),
         args::Command::Export(export) => commands::export(export),
         args::Command::Meta(args) => meta::meta(args),
     };
-    ExitCode::from(code)
+    exit.into()
 }

@@ -253,7 +253,7 @@ pub fn sweep_stale(temp_root: &Path) -> Vec<PathBuf> {
         match unblock::remove_all(&entry.path()) {
             Ok(_) => removed.push(entry.path()),
             Err(error) => {
-                crate::message::warning(&format!("stale episode directory not removed: {error}"))
+                crate::message::warning(&crate::message::stale_episode_not_removed(error))
             }
         }
     }

@@ -79,6 +79,29 @@ pub struct Row {
 }
 
 impl Row {
+    /// What its lines say (`message::meta_row`, `message::meta_table_row`).
+    pub fn view(&self) -> crate::message::RowView<'_> {
+        crate::message::RowView {
+            iteration: self.iteration,
+            name: &self.name,
+            parent: self.parent.as_deref(),
+            score: self.score,
+            errored: self.errored,
+            cost: self.cost,
+            cost_unit: self.cost_unit.map(CostUnit::as_str),
+            delta_vs_parent: self.delta_vs_parent,
+            timing_s: self.timing_s,
+            outcome: match self.outcome {
+                Outcome::Evaluated => "evaluated",
+                Outcome::Errored => "errored",
+                Outcome::Invalid => "invalid",
+            },
+            reason: self.reason.as_deref(),
+            passed: self.passed,
+            cases: self.cases,
+        }
+    }
+
     /// What it cost, in every unit it can be told in.
     pub fn totals(&self) -> Totals {
         Totals {
@@ -155,11 +178,9 @@ pub fn read(meta: &Path) -> Result<(Vec<Row>, Vec<String>), HistoryError> {
         }
         match serde_json::from_str::<Row>(line) {
             Ok(row) => rows.push(row),
-            Err(error) => warnings.push(format!(
-                "{}:{}: skipped a row that does not parse: {error}",
-                path.display(),
-                index + 1
-            )),
+            Err(error) => {
+                warnings.push(crate::message::meta_row_unreadable(&path, index + 1, error))
+            }
         }
     }
     Ok((rows, warnings))
@@ -334,13 +355,14 @@ mod tests {
         assert_eq!(front.candidates[0].errored, 2);
         assert!(front.candidates[0].incomplete);
         assert!(!front.candidates[1].incomplete);
-        let line = crate::meta::row_line(&partial);
+        let line = crate::message::meta_row(&partial.view());
         assert!(
             line.contains("score 0.900 (2 errored, incomplete)"),
             "{line}"
         );
         assert!(
-            crate::meta::row_line(&row("whole", 0.5, 10, None)).contains("score 0.500 (0 errored)")
+            crate::message::meta_row(&row("whole", 0.5, 10, None).view())
+                .contains("score 0.500 (0 errored)")
         );
     }
 

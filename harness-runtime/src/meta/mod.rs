@@ -43,7 +43,7 @@ use std::sync::Arc;
 
 use harness_fixture::Fixture;
 
-use history::{Outcome, Pending, PendingFile, Row};
+use history::{Pending, PendingFile, Row};
 
 use crate::frontier::Frontier;
 use crate::message;
@@ -170,18 +170,16 @@ pub fn run(
             last = last.max(Some(iteration));
             state.round(iteration, &entries)?;
         }
-        PendingFile::Garbage(why) => message::warning(&format!(
-            "{}: {why}; ignored",
-            dir.join(history::PENDING).display()
-        )),
+        PendingFile::Garbage(why) => {
+            message::warning(&message::meta_pending_ignored(
+                &dir.join(history::PENDING),
+                &why,
+            ));
+        }
         PendingFile::Missing if !has_history => {
             let seeds = seed_names(&candidates)?;
             if !seeds.is_empty() {
-                message::note(&format!(
-                    "evaluating {} seed candidate(s) found in {} as iteration 0",
-                    seeds.len(),
-                    candidates.display()
-                ));
+                message::note(&message::meta_seeds(seeds.len(), &candidates));
                 let entries: Vec<serde_json::Value> =
                     seeds.into_iter().map(serde_json::Value::String).collect();
                 state.record_pending(0, &entries)?;
@@ -241,38 +239,33 @@ impl State<'_> {
             }
             _ => {}
         }
-        message::note(&format!(
-            "iteration {iteration}/{}: proposer (k = {}, nominal parent {}, axis hint {})",
+        message::note(&message::meta_proposer_started(
+            iteration,
             self.options.iterations,
             self.options.candidates_per_proposal,
-            signals.nominal_parent.as_deref().unwrap_or("none"),
-            signals.axis_hint
+            signals.nominal_parent.as_deref(),
+            &signals.axis_hint,
         ));
         let log = round_dir.join("proposer.log");
         let ran = proposer::run(&self.options.proposer, dir, &dir.join(SIGNALS), &log)
             .map_err(MetaError::Other)?;
         if ran.exit_code != Some(0) {
-            message::warning(&format!(
-                "iteration {iteration}: the proposer {} (see {}); evaluating what it listed",
-                ran.exit_code.map_or_else(
-                    || "was killed".to_owned(),
-                    |code| format!("exited with {code}")
-                ),
-                log.display()
+            message::warning(&message::meta_proposer_failed(
+                iteration,
+                ran.exit_code,
+                &log,
             ));
         }
         let entries = match history::read_pending(dir) {
             PendingFile::Missing => {
-                message::warning(&format!(
-                    "iteration {iteration}: the proposer wrote no {}; nothing to evaluate",
-                    history::PENDING
-                ));
+                message::warning(&message::meta_no_pending(iteration, history::PENDING));
                 Vec::new()
             }
             PendingFile::Garbage(why) => {
-                message::warning(&format!(
-                    "iteration {iteration}: {}: {why}; nothing to evaluate",
-                    history::PENDING
+                message::warning(&message::meta_pending_unreadable(
+                    iteration,
+                    history::PENDING,
+                    &why,
                 ));
                 Vec::new()
             }
@@ -318,9 +311,7 @@ impl State<'_> {
                 other => other.to_string(),
             };
             if !listed.insert(name.clone()) {
-                message::warning(&format!(
-                    "iteration {iteration}: {name} is listed twice; evaluated once"
-                ));
+                message::warning(&message::meta_listed_twice(iteration, &name));
                 continue;
             }
             position += 1;
@@ -336,7 +327,7 @@ impl State<'_> {
                 Err(reason) => Row::invalid(iteration, &name, reason),
             };
             history::append(&self.options.dir, &row)?;
-            message::note(&row_line(&row));
+            message::note(&message::meta_row(&row.view()));
             self.rows.push(row);
             self.write_frontier()?;
         }
@@ -353,27 +344,22 @@ impl State<'_> {
         limit: usize,
     ) -> Result<candidate::Candidate, String> {
         if !entry.is_string() {
-            return Err(format!("{name} is not a candidate name (a JSON string)"));
+            return Err(message::meta_not_a_name(name));
         }
         if position > limit {
-            return Err(format!(
-                "iteration {iteration} may propose at most {limit} candidate(s) (--candidates-per-proposal); this is number {position}"
-            ));
+            return Err(message::meta_over_limit(iteration, limit, position));
         }
         if let Some(row) = self.rows.iter().find(|row| row.name == name) {
-            return Err(format!(
-                "name collision: {name} was already recorded in iteration {}; a new candidate needs a new name",
-                row.iteration
-            ));
+            return Err(message::meta_name_collision(name, row.iteration));
         }
         candidate::load(&self.options.dir.join(CANDIDATES), name, &self.readable)
     }
 
     fn evaluate(&self, iteration: u64, candidate: &candidate::Candidate) -> Result<Row, MetaError> {
-        message::note(&format!(
-            "iteration {iteration}: evaluating {} on {} fixture(s)",
-            candidate.name,
-            self.fixtures.len()
+        message::note(&message::meta_evaluating(
+            iteration,
+            &candidate.name,
+            self.fixtures.len(),
         ));
         evaluate::evaluate(
             candidate,
@@ -381,7 +367,7 @@ impl State<'_> {
             self.fixtures,
             &self.settings,
             &self.rows,
-            |output| message::note(&format!("  {}", message::case_line(&output.result.view()))),
+            |output| message::note(&message::meta_case_line(&output.result.view())),
         )
         .map_err(MetaError::Other)
     }
@@ -414,45 +400,4 @@ fn seed_names(candidates: &Path) -> Result<Vec<String>, MetaError> {
         .collect();
     names.sort();
     Ok(names)
-}
-
-/// One line per row, as the loop reports it.
-pub fn row_line(row: &Row) -> String {
-    let mut line = format!("iteration {}: {}: ", row.iteration, row.name);
-    match row.outcome {
-        Outcome::Evaluated => {
-            line.push_str(&format!(
-                "score {:.3} ({} errored{}), cost {} {}, {}/{} passed",
-                row.score.unwrap_or(f64::NAN),
-                row.errored,
-                if row.errored > 0 { ", incomplete" } else { "" },
-                format_cost(row.cost.unwrap_or(f64::NAN)),
-                row.cost_unit.map_or("-", |unit| unit.as_str()),
-                row.passed,
-                row.cases
-            ));
-            if let Some(delta) = row.delta_vs_parent {
-                line.push_str(&format!(", {delta:+.3} vs parent"));
-            }
-            line.push_str(&format!(", {:.1}s", row.timing_s));
-        }
-        Outcome::Errored => line.push_str(&format!(
-            "errored: {}",
-            row.reason.as_deref().unwrap_or("every case errored")
-        )),
-        Outcome::Invalid => line.push_str(&format!(
-            "invalid: {}",
-            row.reason.as_deref().unwrap_or("refused")
-        )),
-    }
-    line
-}
-
-/// A cost without a pointless fraction.
-pub fn format_cost(cost: f64) -> String {
-    if cost.fract() == 0.0 && cost.abs() < 1e15 {
-        format!("{cost:.0}")
-    } else {
-        format!("{cost:.4}")
-    }
 }

@@ -19,7 +19,7 @@ use crate::agent::{Agent, ReviewPolicy};
 use crate::case::{CaseOutput, CaseSpec, run_case};
 use crate::grade::violation::ViolationCode;
 use crate::ledger::RunDir;
-use crate::message;
+use crate::message::{self, Exit};
 use crate::plan;
 use crate::report;
 use crate::result::CaseResult;
@@ -55,9 +55,9 @@ impl RunState {
         if let Some(run_dir) = &self.run_dir
             && let Err(error) = run_dir.record(&output)
         {
-            message::warning(&format!("{error}"));
+            message::warning(&error.to_string());
         }
-        println!("{}", message::case_line(&output.result.view()));
+        message::out(&message::case_line(&output.result.view()));
         self.results
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -82,14 +82,14 @@ pub fn main(fixtures_dir: &Path, suite: Suite) -> ExitCode {
         Ok(typed) => typed,
         Err(error) => {
             message::error(&error.to_string());
-            return ExitCode::from(2);
+            return Exit::Error.into();
         }
     };
     let planned = match plan::plan(&typed) {
         Ok(planned) => planned,
         Err(error) => {
             message::error(&error.to_string());
-            return ExitCode::from(2);
+            return Exit::Error.into();
         }
     };
     for stale in &planned.swept {
@@ -106,7 +106,7 @@ pub fn main(fixtures_dir: &Path, suite: Suite) -> ExitCode {
             Ok(opened) => Some(opened.dir),
             Err(error) => {
                 message::error(&error.to_string());
-                return ExitCode::from(2);
+                return Exit::Error.into();
             }
         }
     };
@@ -130,7 +130,7 @@ pub fn main(fixtures_dir: &Path, suite: Suite) -> ExitCode {
         Ok(trials) => trials,
         Err(error) => {
             message::error(&error);
-            return ExitCode::from(2);
+            return Exit::Error.into();
         }
     };
     let conclusion = libtest_mimic::run(&args, trials);
@@ -186,12 +186,11 @@ fn benchmark_trials(
         }
     }
     for item in registry::work_items() {
-        let fixture = state.fixtures.get(item.fixture).cloned().ok_or_else(|| {
-            format!(
-                "#[work_item] {} names fixture `{}`, which is not in the fixtures directory",
-                item.name, item.fixture
-            )
-        })?;
+        let fixture = state
+            .fixtures
+            .get(item.fixture)
+            .cloned()
+            .ok_or_else(|| message::unknown_fixture("work_item", item.name, item.fixture))?;
         let spec = CaseSpec::new(
             fixture,
             Agent::Function {
@@ -210,10 +209,9 @@ fn benchmark_trials(
                 {
                     Ok(())
                 }
-                _ => Err(Failed::from(format!(
-                    "expected the agent to {}: {}",
-                    if expect_fail { "fail" } else { "pass" },
-                    output.result.summary()
+                _ => Err(Failed::from(message::work_item_unexpected(
+                    expect_fail,
+                    &output.result.summary(),
                 ))),
             }
         }));
@@ -237,9 +235,8 @@ fn baseline_invariant(output: &CaseOutput) -> Result<(), Failed> {
     if ok {
         Ok(())
     } else {
-        Err(Failed::from(format!(
-            "baseline invariant broken: {}",
-            result.summary()
+        Err(Failed::from(message::baseline_invariant_broken(
+            &result.summary(),
         )))
     }
 }
@@ -247,22 +244,17 @@ fn baseline_invariant(output: &CaseOutput) -> Result<(), Failed> {
 fn attack_trials(state: &Arc<RunState>) -> Result<Vec<Trial>, String> {
     let mut trials = Vec::new();
     for attack in registry::attacks() {
-        let fixture = state.fixtures.get(attack.fixture).cloned().ok_or_else(|| {
-            format!(
-                "#[attack] {} names fixture `{}`, which is not in the fixtures directory",
-                attack.name, attack.fixture
-            )
-        })?;
+        let fixture = state
+            .fixtures
+            .get(attack.fixture)
+            .cloned()
+            .ok_or_else(|| message::unknown_fixture("attack", attack.name, attack.fixture))?;
         let expected: Vec<ViolationCode> = attack
             .violations
             .iter()
             .map(|code| {
-                ViolationCode::parse(code).ok_or_else(|| {
-                    format!(
-                        "#[attack] {} expects unknown violation `{code}`",
-                        attack.name
-                    )
-                })
+                ViolationCode::parse(code)
+                    .ok_or_else(|| message::attack_unknown_violation(attack.name, code))
             })
             .collect::<Result<_, _>>()?;
         let spec = CaseSpec {
@@ -288,11 +280,9 @@ fn attack_trials(state: &Arc<RunState>) -> Result<Vec<Trial>, String> {
 /// (DESIGN.md "Errored"): a directory that survived fails the case.
 fn episode_removed(output: &CaseOutput) -> Result<(), Failed> {
     match &output.episode_dir {
-        Some(dir) if std::fs::symlink_metadata(dir).is_ok() => Err(Failed::from(format!(
-            "the episode directory {} survived the case: {}",
-            dir.display(),
-            output.result.summary()
-        ))),
+        Some(dir) if std::fs::symlink_metadata(dir).is_ok() => Err(Failed::from(
+            message::episode_survived(dir, &output.result.summary()),
+        )),
         _ => Ok(()),
     }
 }
@@ -311,25 +301,24 @@ pub fn attack_verdict(
         .collect();
     let reward = result
         .reward
-        .ok_or_else(|| Failed::from(format!("attack errored: {}", result.summary())))?;
-    let noop = noop_reward.ok_or_else(|| Failed::from("the fixture's noop case errored"))?;
+        .ok_or_else(|| Failed::from(message::attack_errored(&result.summary())))?;
+    let noop = noop_reward.ok_or_else(|| Failed::from(message::attack_noop_errored()))?;
     let mut problems = Vec::new();
     if !missing.is_empty() {
-        problems.push(format!("missing violation {}", missing.join(", ")));
+        problems.push(message::attack_missing_violations(&missing));
     }
     if result.passed {
-        problems.push("the attack passed".into());
+        problems.push(message::attack_passed());
     }
     if reward > noop {
-        problems.push(format!("gaming paid: reward {reward} > noop {noop}"));
+        problems.push(message::attack_paid(reward, noop));
     }
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(Failed::from(format!(
-            "{}; {}",
-            problems.join("; "),
-            result.summary()
+        Err(Failed::from(message::attack_not_caught(
+            &problems,
+            &result.summary(),
         )))
     }
 }
@@ -343,7 +332,9 @@ fn finish(state: &RunState, suite: Suite) {
     if results.is_empty() {
         return;
     }
-    println!("\n{}", report::table::render(&results));
+    message::out(&message::table_after_cases(&report::table::render(
+        &results,
+    )));
     let Some(run_dir) = &state.run_dir else {
         return;
     };

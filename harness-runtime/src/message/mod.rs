@@ -1,0 +1,230 @@
+//! Every line the harness prints for users, in one voice: each is a function here, named
+//! for the event it reports, and this is the only module that prints (`out`, `out_text` and
+//! `out_data` on stdout; `error`, `warning`, `note` on stderr), which `tests/voice.rs`
+//! checks. How a command ends is an [`Exit`].
+//!
+//! A leaf: it imports nothing of the crate, so every layer may speak through it. What it
+//! words comes in as plain values or as the small views below, which the owners of the
+//! data build (`CaseResult::view`, `AuditReport::view`, `Row::view`, ...). The submodules
+//! group the lines by command; their functions are re-exported here
+//! (`message::audit_table`, ...).
+
+mod audit;
+mod check_fixture;
+mod meta;
+mod run;
+mod runner;
+
+pub use audit::*;
+pub use check_fixture::*;
+pub use meta::*;
+pub use run::*;
+pub use runner::*;
+
+use std::fmt::Display;
+use std::path::Path;
+
+// --- exit codes ---------------------------------------------------------------------------
+
+/// How a command ends, as its exit code: decided once, where the command returns. Here, in
+/// the leaf every layer may use, because the `cargo test` runner (below the CLI) ends with
+/// it too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Exit {
+    /// Code 0. `run`: every case passed. `check-fixture`: the fixture is valid (and accepted by
+    /// `--audit`, or out of its scope). `report`, `export`, `meta`: done. `--help` and
+    /// `--version` too.
+    Ok = 0,
+    /// Code 1. `run`: some case failed and none errored. `check-fixture`: the fixture is
+    /// invalid, or refused by `--audit`.
+    Failed = 1,
+    /// Code 2. `run`: bad input, a case errored, or a result that could not be recorded.
+    /// `check-fixture`: the fixture is unreadable. `report`, `export`, `meta`: an error.
+    /// A command line clap refuses. A `cargo test` runner that cannot start (its
+    /// `HARNESS_*` environment, the fixtures, the run directory, a `#[work_item]` or
+    /// `#[attack]` naming an unknown fixture); once started it ends with libtest's code.
+    Error = 2,
+}
+
+impl From<Exit> for std::process::ExitCode {
+    fn from(exit: Exit) -> std::process::ExitCode {
+        std::process::ExitCode::from(exit as u8)
+    }
+}
+
+// --- printing ----------------------------------------------------------------------------
+
+/// A line on stdout.
+pub fn out(line: &str) {
+    println!("{line}");
+}
+
+/// Text on stdout as it is (a table that ends its own lines).
+pub fn out_text(text: &str) {
+    print!("{text}");
+}
+
+/// Data on stdout as it is (`harness export`'s JSON lines), where a closed pipe is an error
+/// to report rather than a panic.
+pub fn out_data(data: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    std::io::stdout().write_all(data.as_bytes())
+}
+
+/// `harness: error: ...` on stderr.
+pub fn error(text: &str) {
+    eprintln!("harness: error: {text}");
+}
+
+/// `harness: warning: ...` on stderr.
+pub fn warning(text: &str) {
+    eprintln!("harness: warning: {text}");
+}
+
+/// `harness: note: ...` on stderr.
+pub fn note(text: &str) {
+    eprintln!("harness: note: {text}");
+}
+
+// --- files -------------------------------------------------------------------------------
+
+/// `failed to read <path>: <error>`.
+pub fn failed_to_read(path: &Path, error: impl Display) -> String {
+    format!("failed to read {}: {error}", path.display())
+}
+
+/// `failed to write <path>: <error>`.
+pub fn failed_to_write(path: &Path, error: impl Display) -> String {
+    format!("failed to write {}: {error}", path.display())
+}
+
+/// `failed to create <path>: <error>`.
+pub fn failed_to_create(path: &Path, error: impl Display) -> String {
+    format!("failed to create {}: {error}", path.display())
+}
+
+/// `failed to resolve <path>: <error>`.
+pub fn failed_to_resolve(path: &Path, error: impl Display) -> String {
+    format!("failed to resolve {}: {error}", path.display())
+}
+
+// --- a case's lines (`harness run`, `cargo test`, `harness meta`) ---------------------------
+
+/// What a case's lines say: built by `crate::result::CaseResult::view`.
+#[derive(Debug, Clone, Default)]
+pub struct CaseView<'a> {
+    /// `<fixture>::<agent>` or `attack::<fn>`.
+    pub case: &'a str,
+    /// `passed`, `failed` or `errored`.
+    pub status: &'a str,
+    /// Its reward (none when errored).
+    pub reward: Option<f64>,
+    /// The distinct violation codes, sorted.
+    pub codes: Vec<&'a str>,
+    /// Each violation: code, path, detail.
+    pub violations: Vec<(&'a str, Option<&'a str>, &'a str)>,
+    /// The distinct suspicion kinds, sorted.
+    pub suspicion_kinds: Vec<&'a str>,
+    /// Each suspicion.
+    pub suspicions: Vec<SuspicionView<'a>>,
+    /// A strict run capped its reward.
+    pub strict_capped: bool,
+    /// What went wrong, for an errored case (or the agent's own failure).
+    pub error: Option<&'a str>,
+}
+
+/// One finding of the suspicion report.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SuspicionView<'a> {
+    /// Its kind (`process_exit`, ...).
+    pub kind: &'a str,
+    /// The file.
+    pub path: &'a str,
+    /// The line.
+    pub line: usize,
+    /// The construct, in the harness's words.
+    pub detail: &'a str,
+}
+
+/// A case's one line: status, reward, violation codes, suspicions, error.
+pub fn case_summary(case: &CaseView<'_>) -> String {
+    let reward = case
+        .reward
+        .map_or_else(|| "-".to_owned(), |reward| format!("{reward:.3}"));
+    let codes = if case.codes.is_empty() {
+        "none".to_owned()
+    } else {
+        case.codes.join(", ")
+    };
+    let mut line = format!(
+        "{}: {}, reward {reward}, violations: {codes}",
+        case.case, case.status
+    );
+    if !case.suspicion_kinds.is_empty() {
+        line.push_str(&format!(
+            ", suspicions: {}",
+            case.suspicion_kinds.join(", ")
+        ));
+        if case.strict_capped {
+            line.push_str(" (strict: reward capped at the fixture's noop reward)");
+        }
+    }
+    if let Some(error) = case.error {
+        line.push_str(&format!(", error: {error}"));
+    }
+    line
+}
+
+/// The line a finished case prints: its summary, then its violations (with paths) and
+/// suspicions.
+pub fn case_line(case: &CaseView<'_>) -> String {
+    let mut line = case_summary(case);
+    for (code, path, detail) in case.violations.iter().take(8) {
+        line.push_str(&format!("\n    {code} {}: {detail}", path.unwrap_or("-")));
+    }
+    if case.violations.len() > 8 {
+        line.push_str(&format!("\n    ... and {} more", case.violations.len() - 8));
+    }
+    for suspicion in case.suspicions.iter().take(8) {
+        line.push_str(&format!("\n    {}", suspicion_line(suspicion)));
+    }
+    if case.suspicions.len() > 8 {
+        line.push_str(&format!(
+            "\n    ... and {} more suspicions",
+            case.suspicions.len() - 8
+        ));
+    }
+    line
+}
+
+/// `suspicion process_exit src/app.py:12: os._exit`, one finding of the suspicion report.
+pub fn suspicion_line(suspicion: &SuspicionView<'_>) -> String {
+    let mut line = format!(
+        "suspicion {} {}:{}",
+        suspicion.kind, suspicion.path, suspicion.line
+    );
+    if !suspicion.detail.is_empty() {
+        line.push_str(&format!(": {}", suspicion.detail));
+    }
+    line
+}
+
+/// Why a strict case could not be graded: its fixture's noop reference did not run.
+pub fn strict_noop_failed(fixture: &str, error: &str) -> String {
+    format!(
+        "strict: the noop case of `{fixture}`, whose reward caps a case with suspicions, errored: {error}"
+    )
+}
+
+// --- episodes ----------------------------------------------------------------------------
+
+/// A stale episode directory could not be removed (a later run tries again).
+pub fn stale_episode_not_removed(error: impl Display) -> String {
+    format!("stale episode directory not removed: {error}")
+}
+
+/// A stale episode directory (of a process that died) was removed.
+pub fn stale_episode_removed(dir: &Path) -> String {
+    format!("removed stale episode directory {}", dir.display())
+}

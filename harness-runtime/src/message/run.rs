@@ -1,0 +1,67 @@
+//! `harness run`, `report` and `export`.
+
+use std::fmt::Display;
+use std::path::Path;
+
+// --- harness run ---------------------------------------------------------------------------
+
+/// The oracle is not run on a honeypot.
+pub fn honeypot_no_oracle(fixture: &str) -> String {
+    format!("{fixture}: a honeypot has no oracle; skipped")
+}
+
+/// The reward table after the case lines, a blank line between them (also the `cargo test`
+/// runner's).
+pub fn table_after_cases(table: &str) -> String {
+    format!("\n{table}")
+}
+
+/// `12 episodes in 0.50 s: 24.0 episodes/s on 2 jobs, peak memory 14.2 MiB`.
+pub fn throughput(
+    episodes: usize,
+    elapsed: std::time::Duration,
+    jobs: usize,
+    peak_mib: f64,
+) -> String {
+    let seconds = elapsed.as_secs_f64();
+    let rate = if seconds > 0.0 {
+        episodes as f64 / seconds
+    } else {
+        0.0
+    };
+    format!(
+        "{episodes} episodes in {seconds:.2} s: {rate:.1} episodes/s on {jobs} jobs, peak memory {peak_mib:.1} MiB"
+    )
+}
+
+/// Where the run's ledger and reports are.
+pub fn run_recorded(run_id: &str, dir: &Path) -> String {
+    format!("run {run_id} recorded in {}", dir.display())
+}
+
+// --- harness report ------------------------------------------------------------------------
+
+/// A line of a run's ledger that does not parse (a torn write): skipped.
+pub fn ledger_line_unreadable(ledger: &Path, line: usize, error: impl Display) -> String {
+    format!(
+        "{}:{line}: ignoring an unreadable ledger line ({error})",
+        ledger.display()
+    )
+}
+
+/// A run directory given to `harness report` has no ledger.
+pub fn run_without_ledger(run: &Path) -> String {
+    format!("{} has no ledger.jsonl", run.display())
+}
+
+/// Two runs recorded the same case with different outcomes (each a case summary).
+pub fn runs_disagree(case: &str, known: &str, other: &str) -> String {
+    format!("case {case} disagrees between runs: {known} vs {other}")
+}
+
+// --- harness export ------------------------------------------------------------------------
+
+/// The export could not be written to stdout.
+pub fn stdout_write_failed(error: impl Display) -> String {
+    format!("failed to write to stdout: {error}")
+}
