@@ -5,6 +5,10 @@
 //!   inline `crate::`/`super::` path counts, in code, tests and macro bodies alike.
 //! - No source file reaches 600 lines and no function 120 (tests moved out of line count
 //!   as tests: files named `tests.rs`, or under a `tests/` directory).
+//! - One voice for users: `message` is the only module of harness-runtime that prints.
+//!   Every other module words a line through a `message` function and prints it through
+//!   `message::out`, `out_text`, `error`, `warning` or `note`; no `println!`, `print!`,
+//!   `eprintln!` or `eprint!` elsewhere (test code aside), macro bodies searched too.
 #![forbid(unsafe_code)]
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -14,6 +18,7 @@ use std::path::{Path, PathBuf};
 use proc_macro2::{TokenStream, TokenTree};
 use syn::visit::Visit;
 
+const PRINTING: [&str; 4] = ["println", "print", "eprintln", "eprint"];
 const MAX_FILE_LINES: usize = 600;
 const MAX_FUNCTION_LINES: usize = 120;
 const LAYERS_MARKER: &str =
@@ -555,5 +560,178 @@ fn the_import_check_sees_use_lines_inline_paths_and_macro_bodies() {
         found,
         ["case", "episode", "grade", "message", "reward", "settings"],
         "`super::sibling` stays in `case`; the string `crate::fake` is no import"
+    );
+}
+
+fn item_attrs(item: &syn::Item) -> &[syn::Attribute] {
+    use syn::Item;
+    match item {
+        Item::Const(item) => &item.attrs,
+        Item::Enum(item) => &item.attrs,
+        Item::ExternCrate(item) => &item.attrs,
+        Item::Fn(item) => &item.attrs,
+        Item::ForeignMod(item) => &item.attrs,
+        Item::Impl(item) => &item.attrs,
+        Item::Macro(item) => &item.attrs,
+        Item::Mod(item) => &item.attrs,
+        Item::Static(item) => &item.attrs,
+        Item::Struct(item) => &item.attrs,
+        Item::Trait(item) => &item.attrs,
+        Item::TraitAlias(item) => &item.attrs,
+        Item::Type(item) => &item.attrs,
+        Item::Union(item) => &item.attrs,
+        Item::Use(item) => &item.attrs,
+        _ => &[],
+    }
+}
+
+/// The printing macro calls of one file, each as `name!` in `fn <enclosing>`.
+#[derive(Default)]
+struct Calls {
+    function: String,
+    found: Vec<String>,
+}
+
+impl Calls {
+    fn record(&mut self, name: &str) {
+        let place = if self.function.is_empty() {
+            "outside a function".to_owned()
+        } else {
+            format!("in fn {}", self.function)
+        };
+        self.found.push(format!("{name}! {place}"));
+    }
+
+    /// `name!` inside the tokens another macro was given.
+    fn search_tokens(&mut self, tokens: TokenStream) {
+        let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+        for (index, token) in tokens.iter().enumerate() {
+            match token {
+                TokenTree::Ident(ident) if PRINTING.contains(&ident.to_string().as_str()) => {
+                    if let Some(TokenTree::Punct(punct)) = tokens.get(index + 1)
+                        && punct.as_char() == '!'
+                    {
+                        self.record(&ident.to_string());
+                    }
+                }
+                TokenTree::Group(group) => self.search_tokens(group.stream()),
+                _ => {}
+            }
+        }
+    }
+
+    fn in_function(&mut self, name: String, visit: impl FnOnce(&mut Self)) {
+        let outer = std::mem::replace(&mut self.function, name);
+        visit(self);
+        self.function = outer;
+    }
+}
+
+impl<'ast> Visit<'ast> for Calls {
+    fn visit_item(&mut self, item: &'ast syn::Item) {
+        if !is_test_only(item_attrs(item)) {
+            syn::visit::visit_item(self, item);
+        }
+    }
+
+    fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
+        self.in_function(item.sig.ident.to_string(), |calls| {
+            syn::visit::visit_item_fn(calls, item);
+        });
+    }
+
+    fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
+        if !is_test_only(&item.attrs) {
+            self.in_function(item.sig.ident.to_string(), |calls| {
+                syn::visit::visit_impl_item_fn(calls, item);
+            });
+        }
+    }
+
+    fn visit_trait_item_fn(&mut self, item: &'ast syn::TraitItemFn) {
+        if !is_test_only(&item.attrs) {
+            self.in_function(item.sig.ident.to_string(), |calls| {
+                syn::visit::visit_trait_item_fn(calls, item);
+            });
+        }
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        if let Some(last) = mac.path.segments.last()
+            && PRINTING.contains(&last.ident.to_string().as_str())
+        {
+            self.record(&last.ident.to_string());
+        }
+        self.search_tokens(mac.tokens.clone());
+        syn::visit::visit_macro(self, mac);
+    }
+}
+
+fn printing_calls(file: &syn::File) -> Vec<String> {
+    let mut calls = Calls::default();
+    calls.visit_file(file);
+    calls.found
+}
+
+#[test]
+fn only_the_message_module_prints() {
+    let src = root().join("harness-runtime/src");
+    let mut files = module_files(&src.join("lib.rs"));
+    files.extend(module_files(&src.join("bin/harness.rs")));
+    let (message, rest): (Vec<ModuleFile>, Vec<ModuleFile>) = files
+        .into_iter()
+        .filter(|file| !file.test_only)
+        .partition(|file| file.module.first().is_some_and(|top| top == "message"));
+    assert!(rest.len() > 50, "modules found: {}", rest.len());
+    let mut offenders: Vec<String> = rest
+        .iter()
+        .flat_map(|file| {
+            printing_calls(&file.syntax)
+                .into_iter()
+                .map(|call| format!("{}: {call}", file.path.display()))
+        })
+        .collect();
+    offenders.sort();
+    assert!(
+        offenders.is_empty(),
+        "print through `message` (a function per line, printed by message::out, out_text, \
+         error, warning or note), not directly:\n{}",
+        offenders.join("\n")
+    );
+    assert!(
+        message
+            .iter()
+            .any(|file| !printing_calls(&file.syntax).is_empty()),
+        "the check sees the message module's own printing"
+    );
+}
+
+#[test]
+fn the_check_finds_calls_in_code_and_in_macro_tokens_but_not_in_strings_or_tests() {
+    let file = syn::parse_file(
+        r##"
+        fn speaks() { println!("a"); }
+        struct S;
+        impl S { fn also(&self) { let _ = vec![std::eprint!("b")]; } }
+        macro_rules! loud { () => { print!("c") }; }
+        fn quiet() -> &'static str { r#"println!("d")"# }
+        // eprintln!("e")
+        #[cfg(test)]
+        mod tests { fn t() { println!("f"); } }
+        impl S {
+            #[cfg(test)]
+            fn helper(&self) { eprintln!("g"); }
+        }
+        "##,
+    )
+    .unwrap();
+    let found = printing_calls(&file);
+    assert_eq!(
+        found,
+        [
+            "println! in fn speaks",
+            "eprint! in fn also",
+            "print! outside a function",
+        ]
     );
 }

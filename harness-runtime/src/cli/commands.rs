@@ -78,22 +78,7 @@ pub fn run(args: RunArgs) -> Exit {
         .filter(|result| result.status != CaseStatus::Errored)
         .map(|result| result.case.clone())
         .collect();
-    let mut specs = Vec::new();
-    for fixture in &fixtures {
-        if matches!(agent, Agent::Oracle) && fixture.contract.kind == FixtureKind::Honeypot {
-            message::note(&message::honeypot_no_oracle(&fixture.id));
-            continue;
-        }
-        for repetition in 1..=args.repeat {
-            let mut spec = CaseSpec::new(fixture.clone(), agent.clone());
-            if args.repeat > 1 {
-                spec.case = format!("{}#{repetition}", spec.case);
-            }
-            if !done.contains(&spec.case) {
-                specs.push(spec);
-            }
-        }
-    }
+    let specs = case_specs(&fixtures, &agent, args.repeat, &done);
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
@@ -130,6 +115,39 @@ pub fn run(args: RunArgs) -> Exit {
             return Exit::Error;
         }
     }
+    run_exit(all_recorded, &results)
+}
+
+/// The cases to run: each fixture (but a honeypot for the oracle, which has none) `repeat`
+/// times, less those a resumed run already graded.
+fn case_specs(
+    fixtures: &[Arc<harness_fixture::Fixture>],
+    agent: &Agent,
+    repeat: u32,
+    done: &BTreeSet<String>,
+) -> Vec<CaseSpec> {
+    let mut specs = Vec::new();
+    for fixture in fixtures {
+        if matches!(agent, Agent::Oracle) && fixture.contract.kind == FixtureKind::Honeypot {
+            message::note(&message::honeypot_no_oracle(&fixture.id));
+            continue;
+        }
+        for repetition in 1..=repeat {
+            let mut spec = CaseSpec::new(fixture.clone(), agent.clone());
+            if repeat > 1 {
+                spec.case = format!("{}#{repetition}", spec.case);
+            }
+            if !done.contains(&spec.case) {
+                specs.push(spec);
+            }
+        }
+    }
+    specs
+}
+
+/// `harness run`'s exit: an error when a result went unrecorded or a case errored, else
+/// failed unless every case passed.
+fn run_exit(all_recorded: bool, results: &[CaseResult]) -> Exit {
     if !all_recorded
         || results
             .iter()

@@ -1,6 +1,6 @@
 //! Every line the harness prints for users, in one voice: each is a function here, named
 //! for the event it reports, and this is the only module that prints (`out`, `out_text` and
-//! `out_data` on stdout; `error`, `warning`, `note` on stderr), which `tests/voice.rs`
+//! `out_data` on stdout; `error`, `warning`, `note` on stderr), which `tests/structure.rs`
 //! checks. How a command ends is an [`Exit`].
 //!
 //! A leaf: it imports nothing of the crate, so every layer may speak through it. What it
