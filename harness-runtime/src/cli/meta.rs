@@ -6,29 +6,75 @@ use std::time::Duration;
 use super::args::MetaArgs;
 use crate::frontier::Frontier;
 use crate::message::{self, Exit};
-use crate::meta::{self, Options, history::Row};
+use crate::meta::{self, MetaError, Options, history::Row};
+use crate::plan::PlanError;
 use crate::settings::{Settings, default_out_dir};
+
+/// Why `harness meta` failed: its arguments, or the loop itself.
+#[derive(Debug, thiserror::Error)]
+enum MetaCommandError {
+    /// `--fixtures` could not be resolved.
+    #[error("failed to read {}: {source}", path.display())]
+    ReadFixtures {
+        /// As given.
+        path: PathBuf,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The fixtures could not be loaded.
+    #[error(transparent)]
+    Fixtures(#[from] PlanError),
+    /// The meta directory could not be created.
+    #[error("failed to create {}: {source}", path.display())]
+    CreateOut {
+        /// As given (or the default).
+        path: PathBuf,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The meta directory could not be resolved.
+    #[error("failed to resolve {}: {source}", path.display())]
+    ResolveOut {
+        /// As given (or the default).
+        path: PathBuf,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The loop stopped early.
+    #[error(transparent)]
+    Meta(#[from] MetaError),
+}
 
 /// `harness meta`.
 pub fn meta(args: MetaArgs) -> Exit {
     match run(args) {
         Ok(()) => Exit::Ok,
         Err(error) => {
-            message::error(&error);
+            message::error(&error.to_string());
             Exit::Error
         }
     }
 }
 
-fn run(args: MetaArgs) -> Result<(), String> {
-    let fixtures_dir = std::fs::canonicalize(&args.fixtures)
-        .map_err(|error| message::failed_to_read(&args.fixtures, error))?;
-    let fixtures =
-        crate::plan::load_fixtures(&fixtures_dir, &[]).map_err(|error| error.to_string())?;
+fn run(args: MetaArgs) -> Result<(), MetaCommandError> {
+    let fixtures_dir =
+        std::fs::canonicalize(&args.fixtures).map_err(|source| MetaCommandError::ReadFixtures {
+            path: args.fixtures.clone(),
+            source,
+        })?;
+    let fixtures = crate::plan::load_fixtures(&fixtures_dir, &[])?;
     let dir = args.out.unwrap_or_else(|| default_out_dir().join("meta"));
-    std::fs::create_dir_all(&dir).map_err(|error| message::failed_to_create(&dir, error))?;
-    let dir =
-        std::fs::canonicalize(&dir).map_err(|error| message::failed_to_resolve(&dir, error))?;
+    std::fs::create_dir_all(&dir).map_err(|source| MetaCommandError::CreateOut {
+        path: dir.clone(),
+        source,
+    })?;
+    let dir = std::fs::canonicalize(&dir).map_err(|source| MetaCommandError::ResolveOut {
+        path: dir.clone(),
+        source,
+    })?;
     let options = Options {
         dir,
         fixtures_dir,
@@ -41,7 +87,7 @@ fn run(args: MetaArgs) -> Result<(), String> {
     };
     let mut settings = Settings::from_env();
     settings.agent_timeout = Duration::from_secs(args.agent_timeout);
-    let finished = meta::run(&options, &fixtures, &settings).map_err(|error| error.to_string())?;
+    let finished = meta::run(&options, &fixtures, &settings)?;
     print_rows(&finished.rows);
     print_frontier(&finished.frontier);
     message::out(&message::meta_directory(&options.dir));

@@ -159,27 +159,6 @@ pub fn meta_row(row: &RowView<'_>) -> String {
     line
 }
 
-// --- why a listed candidate is refused (its `invalid` row's reason) ------------------------
-
-/// A `pending_eval.json` entry that is not a JSON string.
-pub fn meta_not_a_name(entry: &str) -> String {
-    format!("{entry} is not a candidate name (a JSON string)")
-}
-
-/// More candidates listed than `--candidates-per-proposal` allows.
-pub fn meta_over_limit(iteration: u64, limit: usize, position: usize) -> String {
-    format!(
-        "iteration {iteration} may propose at most {limit} candidate(s) (--candidates-per-proposal); this is number {position}"
-    )
-}
-
-/// A name that already has a row.
-pub fn meta_name_collision(name: &str, recorded: u64) -> String {
-    format!(
-        "name collision: {name} was already recorded in iteration {recorded}; a new candidate needs a new name"
-    )
-}
-
 // --- the result, on stdout -----------------------------------------------------------------
 
 /// The history table's header.

@@ -99,16 +99,6 @@ pub fn failed_to_write(path: &Path, error: impl Display) -> String {
     format!("failed to write {}: {error}", path.display())
 }
 
-/// `failed to create <path>: <error>`.
-pub fn failed_to_create(path: &Path, error: impl Display) -> String {
-    format!("failed to create {}: {error}", path.display())
-}
-
-/// `failed to resolve <path>: <error>`.
-pub fn failed_to_resolve(path: &Path, error: impl Display) -> String {
-    format!("failed to resolve {}: {error}", path.display())
-}
-
 // --- a case's lines (`harness run`, `cargo test`, `harness meta`) ---------------------------
 
 /// What a case's lines say: built by `crate::result::CaseResult::view`.

@@ -34,6 +34,205 @@ pub struct Manifest {
     pub hypothesis: Option<String>,
 }
 
+/// Why a listed candidate cannot be evaluated: the reason its `invalid` row records.
+#[derive(Debug, thiserror::Error)]
+pub enum CandidateError {
+    /// The pending list's entry is not a JSON string.
+    #[error("{entry} is not a candidate name (a JSON string)")]
+    NotAName {
+        /// The entry, as JSON.
+        entry: String,
+    },
+    /// More candidates listed than `--candidates-per-proposal` allows.
+    #[error(
+        "iteration {iteration} may propose at most {limit} candidate(s) (--candidates-per-proposal); this is number {position}"
+    )]
+    OverLimit {
+        /// The round.
+        iteration: u64,
+        /// k.
+        limit: usize,
+        /// Where in the list this one stands (from 1).
+        position: usize,
+    },
+    /// The name already has a row.
+    #[error(
+        "name collision: {name} was already recorded in iteration {recorded}; a new candidate needs a new name"
+    )]
+    NameCollision {
+        /// The name.
+        name: String,
+        /// The iteration of its row.
+        recorded: u64,
+    },
+    /// The name is empty.
+    #[error("the name is empty")]
+    EmptyName,
+    /// The name starts with something other than a letter or digit.
+    #[error(
+        "the name `{name}` must start with a letter or digit (names are directories under candidates/)"
+    )]
+    NameStart {
+        /// The name.
+        name: String,
+    },
+    /// The name is longer than 64 characters.
+    #[error("the name is longer than {NAME_CAP} characters")]
+    NameTooLong,
+    /// The name holds a character other than `[A-Za-z0-9._-]`.
+    #[error("the name `{name}` holds `{bad}`; only letters, digits, `.`, `_` and `-` are allowed")]
+    NameCharacter {
+        /// The name.
+        name: String,
+        /// The first character refused.
+        bad: char,
+    },
+    /// `candidates/<name>` does not exist.
+    #[error("no candidate directory candidates/{name}")]
+    Missing {
+        /// The name.
+        name: String,
+    },
+    /// `candidates/<name>` is a symlink.
+    #[error("candidates/{name} is a symlink, not a directory")]
+    Symlink {
+        /// The name.
+        name: String,
+    },
+    /// `candidates/<name>` is a file or something else.
+    #[error("candidates/{name} is not a directory")]
+    NotADirectory {
+        /// The name.
+        name: String,
+    },
+    /// `candidates/<name>` could not be resolved.
+    #[error("failed to resolve candidates/{name}: {source}")]
+    Resolve {
+        /// The name.
+        name: String,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A directory inside the candidate could not be listed.
+    #[error("failed to list {}: {source}", path.display())]
+    List {
+        /// Where, relative to the candidate directory.
+        path: PathBuf,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file inside the candidate could not be inspected.
+    #[error("failed to inspect {}: {source}", path.display())]
+    Inspect {
+        /// Where, relative to the candidate directory.
+        path: PathBuf,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A symlink inside the candidate could not be read.
+    #[error("failed to read link {}: {source}", path.display())]
+    ReadLink {
+        /// Where, relative to the candidate directory.
+        path: PathBuf,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A symlink inside the candidate points outside it.
+    #[error(
+        "path escapes the candidate directory: {} -> {}",
+        path.display(),
+        target.display()
+    )]
+    Escapes {
+        /// The link, relative to the candidate directory.
+        path: PathBuf,
+        /// Where it points.
+        target: PathBuf,
+    },
+    /// A FIFO, socket or device inside the candidate.
+    #[error("{} is not a regular file, directory or symlink", path.display())]
+    SpecialFile {
+        /// Where, relative to the candidate directory.
+        path: PathBuf,
+    },
+    /// `candidate.toml` is missing.
+    #[error("no {MANIFEST} in candidates/{name}")]
+    NoManifest {
+        /// The name.
+        name: String,
+    },
+    /// `candidate.toml` is a directory, symlink or special file.
+    #[error("candidates/{name}/{MANIFEST} is not a regular file")]
+    ManifestNotAFile {
+        /// The name.
+        name: String,
+    },
+    /// `candidate.toml` is longer than 64 KiB.
+    #[error("candidates/{name}/{MANIFEST} is larger than {MANIFEST_CAP} bytes")]
+    ManifestTooLarge {
+        /// The name.
+        name: String,
+    },
+    /// `candidate.toml` could not be read.
+    #[error("failed to read candidates/{name}/{MANIFEST}: {source}")]
+    ReadManifest {
+        /// The name.
+        name: String,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// `candidate.toml` does not parse.
+    #[error("candidates/{name}/{MANIFEST}: {source}")]
+    Manifest {
+        /// The name.
+        name: String,
+        /// Cause.
+        #[source]
+        source: ManifestError,
+    },
+    /// The command names an existing file outside the candidate and the toolchain.
+    #[error(
+        "the command names {}, outside the candidate directory (use $HARNESS_CANDIDATE_DIR/... for the candidate's own files)",
+        path.display()
+    )]
+    CommandOutside {
+        /// The file, resolved.
+        path: PathBuf,
+    },
+}
+
+/// Why `candidate.toml` does not parse.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    /// The file is not UTF-8.
+    #[error("not UTF-8")]
+    NotUtf8(#[source] std::str::Utf8Error),
+    /// The file is not TOML, or not a manifest.
+    #[error("{}", toml_summary(.0))]
+    Toml(#[source] toml::de::Error),
+    /// `command` is blank.
+    #[error("`command` is empty")]
+    EmptyCommand,
+}
+
+/// toml's text is "<where>", a source excerpt, then "<what>": keep the first and last.
+fn toml_summary(error: &toml::de::Error) -> String {
+    let text = error.to_string();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .collect();
+    match (lines.first(), lines.last()) {
+        (Some(first), Some(last)) if lines.len() > 1 => format!("{first}: {last}"),
+        _ => text.trim().to_owned(),
+    }
+}
+
 /// A validated candidate, ready to evaluate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
@@ -49,27 +248,28 @@ pub struct Candidate {
 
 /// Whether `name` is acceptable as a candidate directory name: 1 to 64 characters of
 /// `[A-Za-z0-9._-]`, starting with a letter or digit (so never `.`, `..` or a path).
-pub fn valid_name(name: &str) -> Result<(), String> {
+pub fn valid_name(name: &str) -> Result<(), CandidateError> {
     let mut chars = name.chars();
     match chars.next() {
-        None => return Err("the name is empty".into()),
+        None => return Err(CandidateError::EmptyName),
         Some(first) if !first.is_ascii_alphanumeric() => {
-            return Err(format!(
-                "the name `{name}` must start with a letter or digit (names are directories under candidates/)"
-            ));
+            return Err(CandidateError::NameStart {
+                name: name.to_owned(),
+            });
         }
         Some(_) => {}
     }
     if name.len() > NAME_CAP {
-        return Err(format!("the name is longer than {NAME_CAP} characters"));
+        return Err(CandidateError::NameTooLong);
     }
     if let Some(bad) = name
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || "._-".contains(*c)))
     {
-        return Err(format!(
-            "the name `{name}` holds `{bad}`; only letters, digits, `.`, `_` and `-` are allowed"
-        ));
+        return Err(CandidateError::NameCharacter {
+            name: name.to_owned(),
+            bad,
+        });
     }
     Ok(())
 }
@@ -77,40 +277,48 @@ pub fn valid_name(name: &str) -> Result<(), String> {
 /// Validates `candidates/<name>/`. `readable` lists directories every agent may read anyway
 /// (the toolchain): a command naming an existing file elsewhere outside the candidate is
 /// refused, because the harness grants a command read access to the files it names.
-pub fn load(candidates: &Path, name: &str, readable: &[PathBuf]) -> Result<Candidate, String> {
+pub fn load(
+    candidates: &Path,
+    name: &str,
+    readable: &[PathBuf],
+) -> Result<Candidate, CandidateError> {
     valid_name(name)?;
+    let owned = || name.to_owned();
     let dir = candidates.join(name);
     let meta = match fs::symlink_metadata(&dir) {
         Ok(meta) => meta,
-        Err(_) => return Err(format!("no candidate directory candidates/{name}")),
+        Err(_) => return Err(CandidateError::Missing { name: owned() }),
     };
     if meta.file_type().is_symlink() {
-        return Err(format!("candidates/{name} is a symlink, not a directory"));
+        return Err(CandidateError::Symlink { name: owned() });
     }
     if !meta.is_dir() {
-        return Err(format!("candidates/{name} is not a directory"));
+        return Err(CandidateError::NotADirectory { name: owned() });
     }
-    let dir = fs::canonicalize(&dir)
-        .map_err(|error| format!("failed to resolve candidates/{name}: {error}"))?;
+    let dir = fs::canonicalize(&dir).map_err(|source| CandidateError::Resolve {
+        name: owned(),
+        source,
+    })?;
     let bytes = walk(&dir, &dir, true)?;
     let manifest_path = dir.join(MANIFEST);
     let manifest = match fs::symlink_metadata(&manifest_path) {
-        Err(_) => return Err(format!("no {MANIFEST} in candidates/{name}")),
+        Err(_) => return Err(CandidateError::NoManifest { name: owned() }),
         Ok(meta) if !meta.is_file() => {
-            return Err(format!(
-                "candidates/{name}/{MANIFEST} is not a regular file"
-            ));
+            return Err(CandidateError::ManifestNotAFile { name: owned() });
         }
         Ok(meta) if meta.len() > MANIFEST_CAP => {
-            return Err(format!(
-                "candidates/{name}/{MANIFEST} is larger than {MANIFEST_CAP} bytes"
-            ));
+            return Err(CandidateError::ManifestTooLarge { name: owned() });
         }
-        Ok(_) => parse_manifest(
-            &fs::read(&manifest_path)
-                .map_err(|error| format!("failed to read candidates/{name}/{MANIFEST}: {error}"))?,
-        )
-        .map_err(|error| format!("candidates/{name}/{MANIFEST}: {error}"))?,
+        Ok(_) => parse_manifest(&fs::read(&manifest_path).map_err(|source| {
+            CandidateError::ReadManifest {
+                name: owned(),
+                source,
+            }
+        })?)
+        .map_err(|source| CandidateError::Manifest {
+            name: owned(),
+            source,
+        })?,
     };
     check_command(&manifest.command, &dir, readable)?;
     Ok(Candidate {
@@ -122,22 +330,11 @@ pub fn load(candidates: &Path, name: &str, readable: &[PathBuf]) -> Result<Candi
 }
 
 /// Parses `candidate.toml`: `command` is required and must not be blank.
-pub fn parse_manifest(bytes: &[u8]) -> Result<Manifest, String> {
-    let text = std::str::from_utf8(bytes).map_err(|_| "not UTF-8".to_owned())?;
-    let manifest: Manifest = toml::from_str(text).map_err(|error| {
-        // toml's text is "<where>", a source excerpt, then "<what>": keep the first and last.
-        let text = error.to_string();
-        let lines: Vec<&str> = text
-            .lines()
-            .filter(|line| !line.trim().is_empty())
-            .collect();
-        match (lines.first(), lines.last()) {
-            (Some(first), Some(last)) if lines.len() > 1 => format!("{first}: {last}"),
-            _ => text.trim().to_owned(),
-        }
-    })?;
+pub fn parse_manifest(bytes: &[u8]) -> Result<Manifest, ManifestError> {
+    let text = std::str::from_utf8(bytes).map_err(ManifestError::NotUtf8)?;
+    let manifest: Manifest = toml::from_str(text).map_err(ManifestError::Toml)?;
     if manifest.command.trim().is_empty() {
-        return Err("`command` is empty".into());
+        return Err(ManifestError::EmptyCommand);
     }
     Ok(manifest)
 }
@@ -145,34 +342,35 @@ pub fn parse_manifest(bytes: &[u8]) -> Result<Manifest, String> {
 /// Sums the size of `dir`'s files, refusing symlinks that leave `root`, special files, and
 /// anything that cannot be read. `eval/` at the top is skipped (the harness owns it) unless it
 /// is a symlink, which is refused like any other escape.
-fn walk(root: &Path, dir: &Path, top: bool) -> Result<u64, String> {
-    let rel = |path: &Path| {
-        path.strip_prefix(root)
-            .unwrap_or(path)
-            .display()
-            .to_string()
+fn walk(root: &Path, dir: &Path, top: bool) -> Result<u64, CandidateError> {
+    let rel = |path: &Path| path.strip_prefix(root).unwrap_or(path).to_path_buf();
+    let list = |source| CandidateError::List {
+        path: rel(dir),
+        source,
     };
-    let listing =
-        fs::read_dir(dir).map_err(|error| format!("failed to list {}: {error}", rel(dir)))?;
+    let listing = fs::read_dir(dir).map_err(list)?;
     let mut entries: Vec<_> = listing
         .map(|entry| entry.map(|entry| entry.path()))
         .collect::<Result<_, _>>()
-        .map_err(|error| format!("failed to list {}: {error}", rel(dir)))?;
+        .map_err(list)?;
     entries.sort();
     let mut bytes = 0;
     for path in entries {
-        let meta = fs::symlink_metadata(&path)
-            .map_err(|error| format!("failed to inspect {}: {error}", rel(&path)))?;
+        let meta = fs::symlink_metadata(&path).map_err(|source| CandidateError::Inspect {
+            path: rel(&path),
+            source,
+        })?;
         let kind = meta.file_type();
         if kind.is_symlink() {
-            let target = fs::read_link(&path)
-                .map_err(|error| format!("failed to read link {}: {error}", rel(&path)))?;
+            let target = fs::read_link(&path).map_err(|source| CandidateError::ReadLink {
+                path: rel(&path),
+                source,
+            })?;
             if escapes(root, &path, &target) {
-                return Err(format!(
-                    "path escapes the candidate directory: {} -> {}",
-                    rel(&path),
-                    target.display()
-                ));
+                return Err(CandidateError::Escapes {
+                    path: rel(&path),
+                    target,
+                });
             }
             bytes += target.as_os_str().len() as u64;
         } else if kind.is_dir() {
@@ -183,10 +381,7 @@ fn walk(root: &Path, dir: &Path, top: bool) -> Result<u64, String> {
         } else if kind.is_file() {
             bytes += meta.len();
         } else {
-            return Err(format!(
-                "{} is not a regular file, directory or symlink",
-                rel(&path)
-            ));
+            return Err(CandidateError::SpecialFile { path: rel(&path) });
         }
     }
     Ok(bytes)
@@ -220,7 +415,7 @@ fn escapes(root: &Path, link: &Path, target: &Path) -> bool {
 /// Refuses a command that names an existing file outside the candidate directory and the
 /// toolchain: the harness lets a confined agent read the files its command names, so such a
 /// name would open, say, a fixture's answer key to the candidate.
-fn check_command(command: &str, dir: &Path, readable: &[PathBuf]) -> Result<(), String> {
+fn check_command(command: &str, dir: &Path, readable: &[PathBuf]) -> Result<(), CandidateError> {
     for word in command.split_whitespace() {
         let word = word.trim_matches(|c| c == '\'' || c == '"');
         if !word.contains('/') {
@@ -232,10 +427,7 @@ fn check_command(command: &str, dir: &Path, readable: &[PathBuf]) -> Result<(), 
         if path.starts_with(dir) || readable.iter().any(|root| path.starts_with(root)) {
             continue;
         }
-        return Err(format!(
-            "the command names {}, outside the candidate directory (use $HARNESS_CANDIDATE_DIR/... for the candidate's own files)",
-            path.display()
-        ));
+        return Err(CandidateError::CommandOutside { path });
     }
     Ok(())
 }
@@ -270,11 +462,13 @@ mod tests {
         assert!(
             parse_manifest(b"parent = \"a\"")
                 .unwrap_err()
+                .to_string()
                 .contains("command")
         );
         assert!(
             parse_manifest(b"command = \"  \"")
                 .unwrap_err()
+                .to_string()
                 .contains("empty")
         );
         assert!(parse_manifest(b"command = \"x\"\ncomand = \"y\"").is_err());
@@ -303,6 +497,7 @@ mod tests {
         assert!(
             load(root.path(), "abs", &[])
                 .unwrap_err()
+                .to_string()
                 .contains("escapes")
         );
 
@@ -312,6 +507,7 @@ mod tests {
         assert!(
             load(root.path(), "rel", &[])
                 .unwrap_err()
+                .to_string()
                 .contains("escapes")
         );
 
@@ -320,6 +516,7 @@ mod tests {
         assert!(
             load(root.path(), "evil-eval", &[])
                 .unwrap_err()
+                .to_string()
                 .contains("escapes")
         );
 
@@ -327,17 +524,20 @@ mod tests {
         assert!(
             load(root.path(), "file", &[])
                 .unwrap_err()
+                .to_string()
                 .contains("not a directory")
         );
         std::os::unix::fs::symlink(root.path().join("rel"), root.path().join("alias")).unwrap();
         assert!(
             load(root.path(), "alias", &[])
                 .unwrap_err()
+                .to_string()
                 .contains("symlink")
         );
         assert!(
             load(root.path(), "missing", &[])
                 .unwrap_err()
+                .to_string()
                 .contains("no candidate")
         );
         assert!(load(root.path(), "../x", &[]).is_err());
@@ -346,6 +546,7 @@ mod tests {
         assert!(
             load(root.path(), "empty", &[])
                 .unwrap_err()
+                .to_string()
                 .contains(MANIFEST)
         );
     }
@@ -363,6 +564,7 @@ mod tests {
         assert!(
             load(root.path(), "peek", &[])
                 .unwrap_err()
+                .to_string()
                 .contains("outside")
         );
         assert!(load(root.path(), "peek", &[root.path().to_path_buf()]).is_ok());

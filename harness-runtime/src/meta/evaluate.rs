@@ -21,6 +21,42 @@ use crate::settings::Settings;
 /// The variable naming the candidate's directory in its agent's environment.
 pub const CANDIDATE_DIR_VAR: &str = "HARNESS_CANDIDATE_DIR";
 
+/// Why a candidate's traces could not be written. How the candidate behaves is graded, never
+/// one of these.
+#[derive(Debug, thiserror::Error)]
+pub enum EvaluateError {
+    /// A previous `eval/` could not be removed.
+    #[error("failed to clear {}: {source}", path.display())]
+    Clear {
+        /// Where.
+        path: PathBuf,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A trace's directory could not be created.
+    #[error("failed to create {}: {source}", path.display())]
+    CreateDir {
+        /// Where.
+        path: PathBuf,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A log, the diff or the trajectory could not be written.
+    #[error("failed to write {}: {source}", path.display())]
+    WriteTrace {
+        /// Where.
+        path: PathBuf,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A case's `result.json` could not be written.
+    #[error(transparent)]
+    WriteResult(#[from] crate::report::ReportError),
+}
+
 /// Evaluates `candidate` on `fixtures` and returns its summary row (not yet appended).
 /// `rows` is the history so far (for the parent's score). Errors are trace-writing
 /// failures only; how the candidate behaves is graded, never an error.
@@ -31,7 +67,7 @@ pub fn evaluate(
     settings: &Settings,
     rows: &[Row],
     mut on_case: impl FnMut(&CaseOutput),
-) -> Result<Row, String> {
+) -> Result<Row, EvaluateError> {
     let eval = candidate.dir.join(EVAL_DIR);
     clear(&eval)?;
     let mut settings = settings.clone();
@@ -124,23 +160,27 @@ pub fn evaluate(
 }
 
 /// Removes a previous (interrupted, or proposer-planted) `eval/` without following links.
-fn clear(eval: &Path) -> Result<(), String> {
+fn clear(eval: &Path) -> Result<(), EvaluateError> {
     let result = match fs::symlink_metadata(eval) {
         Err(_) => Ok(()),
         Ok(meta) if meta.is_dir() => fs::remove_dir_all(eval),
         Ok(_) => fs::remove_file(eval),
     };
-    result.map_err(|error| format!("failed to clear {}: {error}", eval.display()))
+    result.map_err(|source| EvaluateError::Clear {
+        path: eval.to_path_buf(),
+        source,
+    })
 }
 
-fn write_traces(dir: &Path, output: &CaseOutput) -> Result<(), String> {
+fn write_traces(dir: &Path, output: &CaseOutput) -> Result<(), EvaluateError> {
     let write = |path: PathBuf, content: &[u8]| {
         if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)
-                .map_err(|error| format!("failed to create {}: {error}", parent.display()))?;
+            fs::create_dir_all(parent).map_err(|source| EvaluateError::CreateDir {
+                path: parent.to_path_buf(),
+                source,
+            })?;
         }
-        fs::write(&path, content)
-            .map_err(|error| format!("failed to write {}: {error}", path.display()))
+        fs::write(&path, content).map_err(|source| EvaluateError::WriteTrace { path, source })
     };
     write(dir.join("agent.log"), output.logs.agent.as_bytes())?;
     for (name, log) in &output.logs.checks {
@@ -157,8 +197,8 @@ fn write_traces(dir: &Path, output: &CaseOutput) -> Result<(), String> {
         )?;
     }
     let json = serde_json::to_vec_pretty(&output.result).expect("a case result always serialises");
-    crate::report::write_atomically(&dir.join("result.json"), &json)
-        .map_err(|error| error.to_string())
+    crate::report::write_atomically(&dir.join("result.json"), &json)?;
+    Ok(())
 }
 
 /// `'...'` with embedded quotes escaped, for `sh`.

@@ -102,9 +102,12 @@ pub enum MetaError {
     /// The frontier could not be written.
     #[error(transparent)]
     Report(#[from] report::ReportError),
-    /// A trace could not be written, or the proposer could not be started.
-    #[error("{0}")]
-    Other(String),
+    /// The proposer could not be started.
+    #[error(transparent)]
+    Proposer(#[from] proposer::ProposerError),
+    /// A candidate's traces could not be written.
+    #[error(transparent)]
+    Evaluate(#[from] evaluate::EvaluateError),
 }
 
 fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> MetaError + 'a {
@@ -247,8 +250,7 @@ impl State<'_> {
             &signals.axis_hint,
         ));
         let log = round_dir.join("proposer.log");
-        let ran = proposer::run(&self.options.proposer, dir, &dir.join(SIGNALS), &log)
-            .map_err(MetaError::Other)?;
+        let ran = proposer::run(&self.options.proposer, dir, &dir.join(SIGNALS), &log)?;
         if ran.exit_code != Some(0) {
             message::warning(&message::meta_proposer_failed(
                 iteration,
@@ -324,7 +326,7 @@ impl State<'_> {
             }
             let row = match self.judge(iteration, entry, &name, position, limit) {
                 Ok(candidate) => self.evaluate(iteration, &candidate)?,
-                Err(reason) => Row::invalid(iteration, &name, reason),
+                Err(reason) => Row::invalid(iteration, &name, reason.to_string()),
             };
             history::append(&self.options.dir, &row)?;
             message::note(&message::meta_row(&row.view()));
@@ -342,15 +344,24 @@ impl State<'_> {
         name: &str,
         position: usize,
         limit: usize,
-    ) -> Result<candidate::Candidate, String> {
+    ) -> Result<candidate::Candidate, candidate::CandidateError> {
         if !entry.is_string() {
-            return Err(message::meta_not_a_name(name));
+            return Err(candidate::CandidateError::NotAName {
+                entry: name.to_owned(),
+            });
         }
         if position > limit {
-            return Err(message::meta_over_limit(iteration, limit, position));
+            return Err(candidate::CandidateError::OverLimit {
+                iteration,
+                limit,
+                position,
+            });
         }
         if let Some(row) = self.rows.iter().find(|row| row.name == name) {
-            return Err(message::meta_name_collision(name, row.iteration));
+            return Err(candidate::CandidateError::NameCollision {
+                name: name.to_owned(),
+                recorded: row.iteration,
+            });
         }
         candidate::load(&self.options.dir.join(CANDIDATES), name, &self.readable)
     }
@@ -369,7 +380,7 @@ impl State<'_> {
             &self.rows,
             |output| message::note(&message::meta_case_line(&output.result.view())),
         )
-        .map_err(MetaError::Other)
+        .map_err(MetaError::from)
     }
 
     fn write_frontier(&self) -> Result<(), MetaError> {
