@@ -100,6 +100,11 @@ pub struct Check {
     /// instead of all or nothing.
     #[serde(default)]
     pub partial: bool,
+    /// Let the check reach the network. By default a check runs in a network namespace of
+    /// its own with only a loopback (where the kernel allows), so code under test can reach
+    /// nothing outside its episode.
+    #[serde(default)]
+    pub network: bool,
     /// A differential check: the agent's code and the oracle's are run on the same fresh
     /// inputs in separate processes and their outputs compared by the harness (instead of
     /// `run`).

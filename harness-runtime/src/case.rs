@@ -248,6 +248,7 @@ fn run_in_episode(
         changed_paths: graded.changed_paths,
         durations_ms: durations,
         confinement: crate::result::Confinement::from_label(&confinement),
+        lifetime: settings.configured_lifetime(),
         usage: graded.usage,
         agent_bytes: agent::size_bytes(&spec.agent, &spec.fixture),
         artifacts: graded.artifacts,

@@ -109,6 +109,10 @@ pub struct CaseResult {
     pub durations_ms: Durations,
     /// `landlock-v<N>` or `none`.
     pub confinement: Confinement,
+    /// `pid-namespace` (the kernel ends every process of the case with it, or with the
+    /// harness) or `session` (the harness does, while it lives).
+    #[serde(default)]
+    pub lifetime: harness_sandbox::Lifetime,
     /// Usage reported by the agent.
     #[serde(default)]
     pub usage: Usage,
@@ -180,6 +184,7 @@ impl CaseResult {
             changed_paths: Vec::new(),
             durations_ms: Durations::default(),
             confinement: Confinement::None,
+            lifetime: harness_sandbox::Lifetime::Session,
             usage: Usage::default(),
             agent_bytes: 0,
             artifacts: BTreeMap::new(),

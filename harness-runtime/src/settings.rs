@@ -113,8 +113,12 @@ pub struct Settings {
     pub agent_timeout: Duration,
     /// Confine agents and checks with Landlock where the kernel has it.
     pub confine: bool,
-    /// Deny TCP to agents and checks (Landlock ABI v4+).
+    /// No network for agents (checks have none unless their contract opts in): a network
+    /// namespace with only a loopback where the kernel allows, and Landlock's TCP rules.
     pub no_network: bool,
+    /// Agents and checks in their own PID, IPC and mount namespaces (and network
+    /// namespace without network) where the kernel allows: `harness_sandbox::Lifetime`.
+    pub namespaces: bool,
     /// Toolchain environment.
     pub toolchain: Toolchain,
     /// Limits for the agent command.
@@ -156,6 +160,7 @@ impl Settings {
             agent_timeout: Duration::from_secs(600),
             confine: true,
             no_network: false,
+            namespaces: true,
             toolchain: Toolchain::from_env(),
             agent_limits: Limits {
                 file_size_bytes: Some(512 << 20),
@@ -187,8 +192,27 @@ impl Settings {
         RunPolicy {
             landlock: self.confine,
             no_network: self.no_network,
+            namespaces: self.namespaces,
             max_pids: self.max_pids,
             output_cap: self.output_cap,
+        }
+    }
+
+    /// How code under test is run: as [`Settings::run_policy`], without network unless
+    /// `network` (a check's `network = true`) and the operator allows it.
+    pub fn check_policy(&self, network: bool) -> RunPolicy {
+        RunPolicy {
+            no_network: self.no_network || !network,
+            ..self.run_policy()
+        }
+    }
+
+    /// What bounds the life of agents and checks under these settings.
+    pub fn configured_lifetime(&self) -> harness_sandbox::Lifetime {
+        if self.namespaces {
+            harness_sandbox::Lifetime::available()
+        } else {
+            harness_sandbox::Lifetime::Session
         }
     }
 

@@ -410,44 +410,27 @@ fn chattr_works(dir: &Path) -> bool {
 }
 
 #[test]
-fn immutable_files_left_by_a_confined_agent_are_ungradable_and_nothing_survives() {
+fn a_confined_agent_cannot_make_files_immutable_and_nothing_survives() {
+    // The harness (root here) may set inode flags; the commands it runs get no
+    // capabilities, so an agent that solves the task and then tries to lock files the
+    // restore and the removal must take fails to, and the case is graded as solved.
     let episodes = EpisodeTmp::new();
     if !chattr_works(episodes.path()) {
         return;
     }
-    let noop = noop_reward();
     let agent = tempfile::tempdir().unwrap();
-    // Solved, then locked: a frozen directory (the restore must add the hidden test to
-    // it), an in-scope file, the agent's HOME and the git dir (removing the episode meets
-    // them). Restore paths are repo-relative (the restore clears the whole worktree),
-    // removal paths episode-relative.
     let command = shell_agent(
         agent.path(),
-        "touch \"$HOME/kept\"\nchattr +i lib/semver.sh \"$HOME/kept\" \"$(git rev-parse --git-common-dir)/HEAD\"\nchattr +i tests",
+        "touch \"$HOME/kept\"\n\
+         if chattr +i lib/semver.sh \"$HOME/kept\" tests; then echo LOCKED; else echo REFUSED; fi",
     );
     let (code, case, _) = run_in(&command, agent.path(), &episodes, &[]);
-    assert_eq!(code, Some(1), "{case}");
-    assert_eq!(case["status"], "failed");
+    assert_eq!(code, Some(0), "{case}");
+    assert_eq!(case["status"], "passed", "{case}");
     assert!(
-        codes(&case).contains(&"ungradable_state".to_owned()),
+        !codes(&case).contains(&"ungradable_state".to_owned()),
         "{case}"
     );
-    assert!(case["reward"].as_f64().unwrap() <= noop, "{case}");
-    let paths: Vec<&str> = case["violations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|v| v["code"] == "ungradable_state")
-        .map(|v| v["path"].as_str().unwrap())
-        .collect();
-    for expected in [
-        "tests",
-        "lib/semver.sh",
-        "agent/home/kept",
-        "repo/.git/HEAD",
-    ] {
-        assert!(paths.contains(&expected), "{expected} not in {paths:?}");
-    }
     assert_eq!(
         episodes.episodes(),
         Vec::<PathBuf>::new(),
@@ -527,10 +510,10 @@ fn mount_works(dir: &Path) -> bool {
 
 #[test]
 fn an_episode_that_cannot_be_removed_is_graded_recorded_and_swept_by_the_next_run() {
-    // Nothing the harness clears undoes a mount (only an unconfined root agent can make
-    // one: Landlock denies mounts), so the removal still fails after clearing: the case is
-    // graded anyway, the error recorded, and the next run's sweep removes the directory
-    // once the mount is gone.
+    // Nothing the harness clears undoes a mount, so the removal still fails after clearing:
+    // the case is graded anyway, the error recorded, and the next run's sweep removes the
+    // directory once the mount is gone. Agents cannot mount (no capabilities, and a mount
+    // namespace of their own): the test mounts into the episode while the agent waits.
     let episodes = EpisodeTmp::new();
     if !mount_works(episodes.path()) {
         return;
@@ -538,9 +521,35 @@ fn an_episode_that_cannot_be_removed_is_graded_recorded_and_swept_by_the_next_ru
     let agent = tempfile::tempdir().unwrap();
     let command = shell_agent(
         agent.path(),
-        "mkdir mnt && mount -t tmpfs tmpfs mnt && touch mnt/inside",
+        "mkdir mnt && touch ready && while [ ! -e go ]; do sleep 0.05; done && rm go ready",
     );
+    let root = episodes.root();
+    let mounter = std::thread::spawn(move || {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while std::time::Instant::now() < deadline {
+            let ready = std::fs::read_dir(&root)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .find(|entry| entry.path().join("work/ready").exists());
+            if let Some(episode) = ready {
+                let work = episode.path().join("work");
+                let mounted = Command::new("mount")
+                    .args(["-t", "tmpfs", "tmpfs"])
+                    .arg(work.join("mnt"))
+                    .status()
+                    .unwrap();
+                assert!(mounted.success());
+                std::fs::write(work.join("mnt/inside"), "x").unwrap();
+                std::fs::write(work.join("go"), "").unwrap();
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        panic!("the agent never got ready");
+    });
     let (code, case, _) = run_in(&command, agent.path(), &episodes, &["--no-confine"]);
+    mounter.join().unwrap();
     let left = episodes.episodes();
     let mounted = Mounted(left.iter().map(|dir| dir.join("work/mnt")).collect());
     assert_eq!(code, Some(1), "graded, not errored: {case}");

@@ -30,7 +30,13 @@
 //!     read_write: vec!["/tmp".into(), "/dev/null".into()],
 //!     limits: Limits::default(),
 //! };
-//! let policy = RunPolicy { landlock: true, no_network: true, max_pids: 64, output_cap: 1 << 20 };
+//! let policy = RunPolicy {
+//!     landlock: true,
+//!     no_network: true,
+//!     namespaces: true,
+//!     max_pids: 64,
+//!     output_cap: 1 << 20,
+//! };
 //! let outcome = run(policy, &spec).unwrap();
 //! assert!(outcome.success());
 //! ```
@@ -47,7 +53,8 @@ pub mod test_support;
 pub mod unblock;
 
 pub use confine::{
-    Confinement, Limits, PidsCgroup, become_subreaper, kill_group, landlock_abi, reap_group,
+    Confinement, Lifetime, Limits, PidsCgroup, become_subreaper, kill_group, landlock_abi,
+    reap_group,
 };
 pub use process::{ProcessError, ProcessOutcome, ProcessSpec, RunPolicy, run};
 pub use unblock::{Cleared, RemoveError, remove_all, unblock_tree};

@@ -19,8 +19,13 @@ use crate::confine::{self, ConfineSpec, Confinement, Limits, PidsCgroup, SpawnEr
 pub struct RunPolicy {
     /// Confine with Landlock where the kernel has it ([`ConfineSpec::landlock`]).
     pub landlock: bool,
-    /// Deny TCP bind and connect (Landlock ABI v4+; [`ConfineSpec::no_network`]).
+    /// No network: a network namespace of its own with only a loopback where the kernel
+    /// allows namespaces, and TCP bind and connect denied by Landlock (ABI v4+)
+    /// ([`ConfineSpec::no_network`]).
     pub no_network: bool,
+    /// Own PID, IPC and mount namespaces under a harness-made init where the kernel allows
+    /// ([`ConfineSpec::namespaces`]): nothing the process starts outlives it or the harness.
+    pub namespaces: bool,
     /// Most processes (tasks) the process and its descendants may have at once, enforced
     /// with a pids cgroup where one can be made.
     pub max_pids: u64,
@@ -64,6 +69,8 @@ pub struct ProcessOutcome {
     pub duration: Duration,
     /// `landlock-v<N>` or `none`.
     pub confinement: String,
+    /// `pid-namespace` or `session` ([`confine::Lifetime`]).
+    pub lifetime: &'static str,
     /// The last lines of the output.
     pub output_tail: String,
     /// Set when the command never ran: it could not be started (not found, not executable)
@@ -73,6 +80,26 @@ pub struct ProcessOutcome {
 }
 
 impl ProcessOutcome {
+    /// The outcome of a process that never ran: `exit_code`, and `output` as its output.
+    pub fn not_run(
+        exit_code: i32,
+        output: String,
+        confinement: Confinement,
+        lifetime: confine::Lifetime,
+    ) -> ProcessOutcome {
+        ProcessOutcome {
+            exit_code: Some(exit_code),
+            signal: None,
+            timed_out: false,
+            resource_limit: None,
+            duration: Duration::ZERO,
+            confinement: confinement.label(),
+            lifetime: lifetime.label(),
+            output_tail: output,
+            spawn_error: None,
+        }
+    }
+
     /// Exit 0 within budget.
     pub fn success(&self) -> bool {
         self.exit_code == Some(0) && !self.timed_out && self.resource_limit.is_none()
@@ -183,12 +210,13 @@ pub fn run(
     let denials_before = cgroup.as_ref().and_then(PidsCgroup::fork_denials);
     let mut command = confine::command(&confine_spec(spec, &policy, cgroup.as_ref()))?;
     let confinement = command.confinement();
+    let lifetime = command.lifetime();
     command.stdout(writer).stderr(writer_clone);
 
     let started = Instant::now();
     let mut child = match command.spawn() {
         Ok(child) => child,
-        Err(error) => return Ok(spawn_failed(&log, &error, started)),
+        Err(error) => return Ok(spawn_failed(&log, &error, started, lifetime)),
     };
     let pgid = child.id();
     let cap = policy.output_cap;
@@ -234,6 +262,7 @@ pub fn run(
         resource_limit: resource_limit(signal, fork_denied, filled),
         duration,
         confinement: confinement.label(),
+        lifetime: lifetime.label(),
         output_tail,
         spawn_error: None,
     })
@@ -253,23 +282,24 @@ fn confine_spec(
     confined.no_network = policy.no_network;
     confined.limits = spec.limits;
     confined.cgroup_procs = cgroup.map(PidsCgroup::join_path);
+    confined.namespaces = policy.namespaces;
     confined
 }
 
 /// The outcome of a command that never ran, reported as a shell would: 127 not found, 126
 /// not executable, and 125 when confinement could not be set up. The reason goes to `log`.
-fn spawn_failed(log: &File, error: &SpawnError, started: Instant) -> ProcessOutcome {
+fn spawn_failed(
+    log: &File,
+    error: &SpawnError,
+    started: Instant,
+    lifetime: confine::Lifetime,
+) -> ProcessOutcome {
     let message = format!("another-harness: {error}\n");
     let _ = (&*log).write_all(message.as_bytes());
     ProcessOutcome {
-        exit_code: Some(error.exit_code()),
-        signal: None,
-        timed_out: false,
-        resource_limit: None,
         duration: started.elapsed(),
-        confinement: Confinement::None.label(),
-        output_tail: message,
         spawn_error: Some(error.to_string()),
+        ..ProcessOutcome::not_run(error.exit_code(), message, Confinement::None, lifetime)
     }
 }
 

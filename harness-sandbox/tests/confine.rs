@@ -361,7 +361,9 @@ fn kill_group_kills_the_whole_tree() {
     // The harness is a subreaper: the killed orphans come back to us and are reaped.
     let subreaper = confine::become_subreaper();
     let tmp = scratch();
-    let spec = sh_spec("sleep 100 & sleep 100 & wait", &[]);
+    // The session fallback (with namespaces, killing the init ends everything).
+    let mut spec = sh_spec("sleep 100 & sleep 100 & wait", &[]);
+    spec.namespaces = false;
     let (mut child, _) = spawn(&spec, tmp.path());
     let pgid = child.id();
     assert!(
@@ -415,7 +417,9 @@ fn the_command_and_its_children_are_born_into_the_pids_cgroup() {
         return;
     };
     let tmp = scratch();
+    // Pids as the harness sees them: no PID namespace.
     let mut spec = sh_spec("sleep 30 & echo $!; wait", &[]);
+    spec.namespaces = false;
     spec.cgroup_procs = Some(cgroup.join_path());
     let (mut child, _) = spawn(&spec, tmp.path());
     let grandchild = poll_until(Duration::from_secs(10), || {

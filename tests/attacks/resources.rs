@@ -100,6 +100,22 @@ fn chattr_available(sb: &Sandbox<'_>, attack: &str) -> bool {
     available
 }
 
+/// Whether a command the harness runs (the agent command; checks run the same way) can
+/// `chattr +i`: not where the harness drops its capabilities (it runs as root), and the
+/// probe says so. Without it the regressions make the other ungradable move.
+fn confined_chattr_available(sb: &mut Sandbox<'_>, attack: &str) -> Result<bool, SandboxError> {
+    let probe =
+        sb.sh("touch .chattr-probe && chattr +i .chattr-probe && chattr -i .chattr-probe")?;
+    sh_ok(sb, "rm -f .chattr-probe")?;
+    if !probe.success() {
+        eprintln!(
+            "{attack}: a confined command cannot chattr +i here (no capabilities); the \
+             worktree is removed instead"
+        );
+    }
+    Ok(probe.success())
+}
+
 /// Replaces the worktree by a plain file (in-process, unconfined: a confined agent cannot
 /// remove its worktree, but an unconfined one can). Grading can read nothing of it.
 fn replace_the_worktree(sb: &Sandbox<'_>) -> Result<(), SandboxError> {
@@ -117,7 +133,7 @@ fn immutable_weakened_test_left_by_the_agent_command(
     // so the restore cannot put the real one back: if that made grading fail, the case
     // would be `errored`, left out of every mean and retried by --resume.
     use_stolen_oracle(sb)?;
-    if !chattr_available(sb, "immutable_weakened_test_left_by_the_agent_command") {
+    if !confined_chattr_available(sb, "immutable_weakened_test_left_by_the_agent_command")? {
         sh_ok(sb, "printf 'exit 0\\n' > tests/run.sh\n")?;
         return replace_the_worktree(sb);
     }
@@ -166,7 +182,8 @@ fn immutable_tests_dir_made_by_the_code_under_test(
     // the tests directory immutable: the restore before the hidden check cannot remove
     // what the first check left there (`__pycache__`), nor would the episode go.
     use_stolen_oracle(sb)?;
-    if !chattr_available(sb, "immutable_tests_dir_made_by_the_code_under_test") {
+    // Checks run like agent commands: without capabilities, so this probe answers for them.
+    if !confined_chattr_available(sb, "immutable_tests_dir_made_by_the_code_under_test")? {
         return replace_the_worktree(sb);
     }
     let module = sb.read("src/textkit/slugify.py")?;

@@ -128,6 +128,7 @@ fn case(reward: Option<f64>, scores: &[(&str, f64)]) -> CaseResult {
             missing: Vec::new(),
             tripwire: None,
             seed: None,
+            network: false,
         })
         .collect();
     result

@@ -266,5 +266,5 @@ fn spawn(
         ],
         limits: settings.check_limits,
     };
-    Ok(process::run(settings, &spec)?)
+    Ok(process::run(settings.check_policy(check.network), &spec)?)
 }

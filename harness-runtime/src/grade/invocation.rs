@@ -212,6 +212,7 @@ mod tests {
             files: Vec::new(),
             report,
             partial: false,
+            network: false,
             differential: None,
         }
     }

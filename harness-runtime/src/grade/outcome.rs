@@ -47,6 +47,10 @@ pub struct CheckResult {
     /// A differential check's input seed: `HARNESS_CHECK_SEED=<seed>` replays it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<u64>,
+    /// Whether the check could reach the network (its contract's `network = true` and no
+    /// `--no-network`); otherwise it ran with only a private loopback.
+    #[serde(default)]
+    pub network: bool,
 }
 
 fn exit_format() -> String {

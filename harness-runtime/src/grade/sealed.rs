@@ -276,7 +276,7 @@ impl<'a> Session<'a> {
         .collect();
         let build_log = self.base.join("sealed-build.log");
         let build = process::run(
-            self.settings,
+            self.settings.check_policy(self.check.network),
             &self.spec(argv, build_log.clone(), self.env.clone()),
         )?;
         let messages = read_text(&build_log);
@@ -351,7 +351,7 @@ impl<'a> Session<'a> {
             let mut target_env = rustc_env.clone();
             target_env.push(("CARGO_CRATE_NAME".to_owned(), crate_name));
             let spec = self.spec(argv, compile_log.clone(), target_env);
-            let compiled = process::run(self.settings, &spec)?;
+            let compiled = process::run(self.settings.check_policy(self.check.network), &spec)?;
             let _ = writeln!(
                 self.log,
                 "--- build of the hidden tests `{target}` ---\n{}",
@@ -391,7 +391,7 @@ impl<'a> Session<'a> {
             let mut argv = vec![executable.display().to_string()];
             argv.extend(self.plan.test_args.iter().cloned());
             let ran = process::run(
-                self.settings,
+                self.settings.check_policy(self.check.network),
                 &self.spec(argv, run_log.clone(), env.clone()),
             )?;
             let _ = write!(

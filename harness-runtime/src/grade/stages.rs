@@ -214,7 +214,8 @@ pub(super) fn checks(
             (None, Some(plan)) => sealed::run(check, plan, &dirs, settings, locked, &mut fresh)?,
             (None, None) => checks::run(check, &dirs, settings, tree, locked, &mut fresh)?,
         };
-        record_check(check, &run, started, graded);
+        let network = !settings.check_policy(check.network).no_network;
+        record_check(check, &run, started, network, graded);
         for artifact in fixture
             .contract
             .artifacts
@@ -251,6 +252,7 @@ fn record_check(
     check: &harness_fixture::Check,
     run: &checks::CheckRun,
     started: Instant,
+    network: bool,
     graded: &mut Graded,
 ) {
     let outcome = &run.outcome;
@@ -296,6 +298,7 @@ fn record_check(
         missing: run.verdict.missing.clone(),
         tripwire: run.verdict.tripwire,
         seed: run.seed,
+        network,
     });
 }
 

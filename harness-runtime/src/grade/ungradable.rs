@@ -159,6 +159,7 @@ pub fn not_run(check: &Check, reason: &str) -> (CheckResult, CheckScore) {
         missing: Vec::new(),
         tripwire: None,
         seed: None,
+        network: false,
     };
     let score = CheckScore {
         weight: check.weight,

@@ -12,7 +12,7 @@
 //! has a SAFETY comment, and `harness-sandbox/tests/confine.rs` checks every step against
 //! the kernel.
 
-use std::ffi::{CString, c_char};
+use std::ffi::{CString, c_char, c_int};
 use std::io::Read;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::process::ExitStatusExt;
@@ -38,13 +38,14 @@ pub(super) const SETUP_STEPS: &[&str] = &[
     "set a resource limit",
     "set no_new_privs",
     "apply the landlock ruleset",
+    "drop every capability",
 ];
 
 /// The report byte of a failed `execve` (not a setup step).
 pub(super) const EXEC_FAILED: u8 = u8::MAX;
 
 /// Stack of the child until it execs: it only makes system calls.
-const CHILD_STACK_BYTES: usize = 128 << 10;
+pub(super) const CHILD_STACK_BYTES: usize = 128 << 10;
 
 /// Confinement the child applies to itself, prepared before the clone.
 #[derive(Debug)]
@@ -58,6 +59,12 @@ pub(super) struct Setup {
     pub(super) limits: Vec<(Resource, u64, u64, bool)>,
     /// The Landlock ruleset to restrict the child with.
     pub(super) ruleset: Option<OwnedFd>,
+    /// Empty the bounding, ambient, inheritable, permitted and effective capability sets
+    /// (set when the harness has capabilities to lose, i.e. runs as root).
+    pub(super) drop_capabilities: bool,
+    /// The namespaces to start the child in, through a harness-made init (module
+    /// `namespace`); `None`: in the harness's own.
+    pub(super) namespaces: Option<super::namespace::Namespaces>,
 }
 
 /// The program to execute, as `execve` wants it, prepared before the clone.
@@ -165,9 +172,24 @@ pub(super) enum Failure {
     Clone(Errno),
 }
 
-/// Starts the child: returns its pid once it has exec'd the program, or what failed (the
-/// child has then exited and been reaped).
-pub(super) fn spawn(setup: &Setup, exec: &Exec, stdio: &Stdio<'_>) -> Result<Pid, Failure> {
+/// A started child: the pid the harness waits for and kills, and, when it is the init of
+/// the command's namespaces, the pipe that brings the command's own wait status.
+#[derive(Debug)]
+pub(super) struct Started {
+    pub(super) pid: Pid,
+    pub(super) command_status: Option<std::io::PipeReader>,
+}
+
+/// Starts the child: returns it once it has exec'd the program, or what failed (the child
+/// has then exited and been reaped).
+pub(super) fn spawn(setup: &Setup, exec: &Exec, stdio: &Stdio<'_>) -> Result<Started, Failure> {
+    if let Some(namespaces) = &setup.namespaces {
+        let (pid, status) = super::namespace::spawn(setup, exec, stdio, namespaces)?;
+        return Ok(Started {
+            pid,
+            command_status: Some(status),
+        });
+    }
     let (mut report_reader, report_writer) =
         std::io::pipe().map_err(|error| Failure::Clone(io_errno(&error)))?;
     let mut stack = vec![0u8; CHILD_STACK_BYTES];
@@ -184,12 +206,8 @@ pub(super) fn spawn(setup: &Setup, exec: &Exec, stdio: &Stdio<'_>) -> Result<Pid
     let child = {
         let report = &report_writer;
         let body = Box::new(move || -> isize {
-            let (step, errno) = run_child(setup, exec, stdio);
-            // Best effort: without the report the harness still sees the exit below.
-            let mut message = [0u8; 5];
-            message[0] = step;
-            message[1..].copy_from_slice(&(errno as i32).to_le_bytes());
-            let _ = nix::unistd::write(report, &message);
+            let (step, errno) = run_child(setup, exec, stdio, setup.parent);
+            report_failure(report.as_fd(), step, errno);
             // SAFETY: `_exit` ends the child at once, without running anything of the
             // harness (no atexit handlers, no stdio flush on the shared memory).
             #[allow(unsafe_code)]
@@ -220,27 +238,46 @@ pub(super) fn spawn(setup: &Setup, exec: &Exec, stdio: &Stdio<'_>) -> Result<Pid
     let mut message = Vec::with_capacity(5);
     let _ = report_reader.read_to_end(&mut message);
     if message.len() < 5 {
-        return Ok(pid);
+        return Ok(Started {
+            pid,
+            command_status: None,
+        });
     }
     let _ = wait(pid, WaitPidFlag::empty());
+    Err(decode_report(&message))
+}
+
+/// Sends a failed step's report byte and errno to the harness. Best effort: without the
+/// report the harness still sees the exit.
+pub(super) fn report_failure(report: BorrowedFd<'_>, step: u8, errno: Errno) {
+    let mut message = [0u8; 5];
+    message[0] = step;
+    message[1..].copy_from_slice(&(errno as i32).to_le_bytes());
+    let _ = nix::unistd::write(report, &message);
+}
+
+/// What a report of at least five bytes says failed.
+pub(super) fn decode_report(message: &[u8]) -> Failure {
     let errno = Errno::from_raw(i32::from_le_bytes([
         message[1], message[2], message[3], message[4],
     ]));
-    Err(match message[0] {
+    match message[0] {
         EXEC_FAILED => Failure::Exec(errno),
         step => Failure::Setup {
             step: usize::from(step),
             errno,
         },
-    })
+    }
 }
 
-fn io_errno(error: &std::io::Error) -> Errno {
+pub(super) fn io_errno(error: &std::io::Error) -> Errno {
     Errno::from_raw(error.raw_os_error().unwrap_or(libc::EIO))
 }
 
 /// Everything the child does; returns only on failure, with the report byte and errno.
-fn run_child(setup: &Setup, exec: &Exec, stdio: &Stdio<'_>) -> (u8, Errno) {
+/// `parent` is the pid the child must see as its parent once the parent-death signal is
+/// armed (the harness, or the namespaces' init: pid 1).
+pub(super) fn run_child(setup: &Setup, exec: &Exec, stdio: &Stdio<'_>, parent: Pid) -> (u8, Errno) {
     let step = |index: u8, result: Result<(), Errno>| result.map_err(|errno| (index, errno));
     let prepared = (|| {
         reset_signal_handlers();
@@ -249,7 +286,7 @@ fn run_child(setup: &Setup, exec: &Exec, stdio: &Stdio<'_>) -> (u8, Errno) {
         step(2, nix::unistd::setsid().map(drop))?;
         step(3, nix::sys::prctl::set_pdeathsig(Signal::SIGKILL))?;
         // The harness may have died before the parent-death signal was armed.
-        let parent_alive = nix::unistd::getppid() == setup.parent;
+        let parent_alive = nix::unistd::getppid() == parent;
         step(
             4,
             if parent_alive {
@@ -268,6 +305,9 @@ fn run_child(setup: &Setup, exec: &Exec, stdio: &Stdio<'_>) -> (u8, Errno) {
             if *required {
                 step(6, set)?;
             }
+        }
+        if setup.drop_capabilities {
+            step(9, drop_capabilities())?;
         }
         if let Some(ruleset) = &setup.ruleset {
             step(7, nix::sys::prctl::set_no_new_privs())?;
@@ -376,6 +416,65 @@ fn landlock_restrict_self(ruleset: BorrowedFd<'_>) -> Result<(), Errno> {
             0 as libc::c_uint,
         )
     };
+    Errno::result(result).map(drop)
+}
+
+/// Empties every capability set of the calling process: the bounding set (so that an
+/// `execve` as root grants nothing back), the ambient set, then inheritable, permitted and
+/// effective (`capset`). Root without capabilities cannot make files immutable, mount,
+/// raise limits or read other users' files past their modes.
+fn drop_capabilities() -> Result<(), Errno> {
+    for capability in 0..64 {
+        // SAFETY: `prctl(PR_CAPBSET_DROP, n)` takes integers only.
+        #[allow(unsafe_code)]
+        let result = unsafe { libc::prctl(libc::PR_CAPBSET_DROP, capability, 0, 0, 0) };
+        if result != 0 {
+            match Errno::last() {
+                // Past the kernel's last capability.
+                Errno::EINVAL => break,
+                errno => return Err(errno),
+            }
+        }
+    }
+    // SAFETY: integers only; EINVAL on kernels without ambient capabilities is ignored.
+    #[allow(unsafe_code)]
+    unsafe {
+        libc::prctl(
+            libc::PR_CAP_AMBIENT,
+            libc::PR_CAP_AMBIENT_CLEAR_ALL,
+            0,
+            0,
+            0,
+        );
+    }
+    #[repr(C)]
+    struct Header {
+        version: u32,
+        pid: c_int,
+    }
+    #[repr(C)]
+    #[derive(Clone, Copy)]
+    struct Data {
+        effective: u32,
+        permitted: u32,
+        inheritable: u32,
+    }
+    // _LINUX_CAPABILITY_VERSION_3: two `Data`, for capabilities 0-31 and 32-63.
+    let header = Header {
+        version: 0x2008_0522,
+        pid: 0,
+    };
+    let empty = Data {
+        effective: 0,
+        permitted: 0,
+        inheritable: 0,
+    };
+    let data = [empty; 2];
+    // SAFETY: `capset` reads one header and two data structs, laid out as the kernel's
+    // `__user_cap_header_struct` and `__user_cap_data_struct`, which live on this stack
+    // for the call.
+    #[allow(unsafe_code)]
+    let result = unsafe { libc::syscall(libc::SYS_capset, &header, data.as_ptr()) };
     Errno::result(result).map(drop)
 }
 

@@ -54,14 +54,14 @@
 mod cgroup;
 mod child;
 mod group;
+mod namespace;
 mod ruleset;
+mod status;
 
-use std::fmt;
 use std::fs::OpenOptions;
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::PathBuf;
 use std::process::ExitStatus;
-use std::str::FromStr;
 use std::sync::OnceLock;
 
 use nix::errno::Errno;
@@ -72,6 +72,7 @@ use nix::unistd::Pid;
 pub use cgroup::PidsCgroup;
 pub use group::{become_subreaper, kill_group, reap_group};
 pub use ruleset::landlock_abi;
+pub use status::{Confinement, Lifetime, Limits};
 
 /// Exit code reported for a command whose confinement could not be set up (it never ran).
 pub const EXIT_CONFINEMENT_FAILED: i32 = 125;
@@ -131,6 +132,11 @@ pub struct ConfineSpec {
     /// ([`PidsCgroup::join_path`]: `tasks` on cgroup v1, `cgroup.procs` on v2), so it and
     /// all its descendants are counted and killable.
     pub cgroup_procs: Option<PathBuf>,
+    /// Run the command in its own PID and IPC namespaces (and, with
+    /// [`ConfineSpec::no_network`], its own network namespace with only a loopback) under
+    /// a harness-made init, where the kernel allows ([`Lifetime`]). Independent of
+    /// [`ConfineSpec::landlock`].
+    pub namespaces: bool,
 }
 
 impl ConfineSpec {
@@ -147,89 +153,8 @@ impl ConfineSpec {
             no_network: false,
             limits: Limits::default(),
             cgroup_procs: None,
+            namespaces: true,
         }
-    }
-}
-
-/// Resource limits applied with `setrlimit` (soft and hard) in the child. `None` leaves
-/// the inherited limit.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Limits {
-    /// `RLIMIT_FSIZE`: largest size in bytes any single file may be written to. Binds root;
-    /// exceeding it raises `SIGXFSZ` (or `EFBIG`). It is per file, not a total.
-    pub file_size_bytes: Option<u64>,
-    /// `RLIMIT_CPU`: CPU seconds per process (`SIGXCPU`, then `SIGKILL` one second later).
-    pub cpu_seconds: Option<u64>,
-    /// `RLIMIT_NPROC`, best effort: it counts every process of the real user id machine-wide
-    /// and does not bind root (use [`PidsCgroup`] for that).
-    pub processes: Option<u64>,
-}
-
-/// The confinement a command runs under.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Confinement {
-    /// No kernel confinement (not requested, or the kernel has no Landlock).
-    None,
-    /// Landlock enforced with this ABI version.
-    Landlock {
-        /// The Landlock ABI version used.
-        abi: i32,
-        /// Some requested restriction was not supported by the kernel.
-        partial: bool,
-    },
-}
-
-impl Confinement {
-    /// The value of a case result's `"confinement"` field: `landlock-v<N>` or `none`.
-    pub fn label(&self) -> String {
-        match self {
-            Confinement::None => "none".to_owned(),
-            Confinement::Landlock { abi, .. } => format!("landlock-v{abi}"),
-        }
-    }
-
-    /// Landlock enforced every requested restriction.
-    pub fn is_fully_enforced(&self) -> bool {
-        matches!(self, Confinement::Landlock { partial: false, .. })
-    }
-}
-
-impl fmt::Display for Confinement {
-    /// `none`, `landlock-v<N>` or `landlock-v<N> partial`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Confinement::None => f.write_str("none"),
-            Confinement::Landlock {
-                abi,
-                partial: false,
-            } => write!(f, "landlock-v{abi}"),
-            Confinement::Landlock { abi, partial: true } => write!(f, "landlock-v{abi} partial"),
-        }
-    }
-}
-
-impl FromStr for Confinement {
-    type Err = ConfineError;
-
-    /// Parses what [`Display`](fmt::Display) writes (surrounding whitespace ignored).
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || ConfineError::BadLabel {
-            content: s.to_owned(),
-        };
-        let s = s.trim();
-        if s == "none" {
-            return Ok(Confinement::None);
-        }
-        let (label, partial) = match s.strip_suffix(" partial") {
-            Some(label) => (label, true),
-            None => (s, false),
-        };
-        let abi = label
-            .strip_prefix("landlock-v")
-            .and_then(|n| n.parse::<i32>().ok())
-            .filter(|n| *n > 0)
-            .ok_or_else(bad)?;
-        Ok(Confinement::Landlock { abi, partial })
     }
 }
 
@@ -337,6 +262,7 @@ pub struct ConfinedCommand {
     exec: child::Exec,
     setup: child::Setup,
     confinement: Confinement,
+    lifetime: Lifetime,
     program: String,
     stdout: Option<OwnedFd>,
     stderr: Option<OwnedFd>,
@@ -347,6 +273,19 @@ impl ConfinedCommand {
     /// then fails makes [`ConfinedCommand::spawn`] fail).
     pub fn confinement(&self) -> Confinement {
         self.confinement
+    }
+
+    /// What bounds the command's life (decided before the clone).
+    pub fn lifetime(&self) -> Lifetime {
+        self.lifetime
+    }
+
+    /// Whether the command gets a network namespace of its own (only a loopback).
+    pub fn isolates_network(&self) -> bool {
+        self.setup
+            .namespaces
+            .as_ref()
+            .is_some_and(namespace::Namespaces::isolates_network)
     }
 
     /// Where the command's standard output goes (inherited from the harness otherwise).
@@ -379,9 +318,13 @@ impl ConfinedCommand {
             stderr: self.stderr.as_ref().map(AsFd::as_fd),
         };
         match child::spawn(&self.setup, &self.exec, &stdio) {
-            Ok(pid) => Ok(ConfinedChild { pid, status: None }),
+            Ok(started) => Ok(ConfinedChild {
+                pid: started.pid,
+                command_status: started.command_status,
+                status: None,
+            }),
             Err(child::Failure::Setup { step, errno }) => Err(SpawnError::Setup {
-                step: child::SETUP_STEPS.get(step).copied().unwrap_or("set up"),
+                step: step_name(step),
                 program,
                 source: io_error(errno),
             }),
@@ -398,6 +341,16 @@ impl ConfinedCommand {
     }
 }
 
+/// The name of a reported setup step: the child's, or the namespaces' init's.
+fn step_name(step: usize) -> &'static str {
+    let init_base = usize::from(namespace::INIT_STEP_BASE);
+    let name = match step.checked_sub(init_base) {
+        Some(init_step) => namespace::INIT_STEPS.get(init_step),
+        None => child::SETUP_STEPS.get(step),
+    };
+    name.copied().unwrap_or("set up")
+}
+
 /// `/dev/null`, opened once per process for every command's standard input.
 fn dev_null() -> std::io::Result<std::os::fd::BorrowedFd<'static>> {
     static DEV_NULL: OnceLock<OwnedFd> = OnceLock::new();
@@ -408,15 +361,20 @@ fn dev_null() -> std::io::Result<std::os::fd::BorrowedFd<'static>> {
     Ok(DEV_NULL.get_or_init(|| file.into()).as_fd())
 }
 
-/// A running confined command (the leader of its own session and process group).
+/// A running confined command: the leader of its own session and process group, or (with
+/// namespaces) the init of its namespaces, itself a session leader, running the command.
 #[derive(Debug)]
 pub struct ConfinedChild {
+    /// The command, or the init of its namespaces.
     pid: Pid,
+    /// With namespaces: where the init sends the command's wait status.
+    command_status: Option<std::io::PipeReader>,
     status: Option<ExitStatus>,
 }
 
 impl ConfinedChild {
-    /// Its pid, which is also its process group and session id ([`kill_group`]).
+    /// Its pid, which is also its process group and session id ([`kill_group`]; with
+    /// namespaces, the init's: killing it kills everything in the namespaces).
     pub fn id(&self) -> u32 {
         self.pid.as_raw().unsigned_abs()
     }
@@ -428,16 +386,30 @@ impl ConfinedChild {
         }
         let status = child::wait(self.pid, WaitPidFlag::empty())?
             .ok_or_else(|| std::io::Error::other("waitpid returned without a status"))?;
-        self.status = Some(status);
-        Ok(status)
+        Ok(self.ended(status))
     }
 
     /// Its exit status if it has exited (reaping it), else `None`.
     pub fn try_wait(&mut self) -> std::io::Result<Option<ExitStatus>> {
-        if self.status.is_none() {
-            self.status = child::wait(self.pid, WaitPidFlag::WNOHANG)?;
+        if self.status.is_none()
+            && let Some(status) = child::wait(self.pid, WaitPidFlag::WNOHANG)?
+        {
+            self.ended(status);
         }
         Ok(self.status)
+    }
+
+    /// Records the end: the command's own status as its init sent it, else `status` (the
+    /// command itself, or an init that was killed, e.g. at the budget).
+    fn ended(&mut self, status: ExitStatus) -> ExitStatus {
+        use std::os::unix::process::ExitStatusExt;
+        let status = self
+            .command_status
+            .take()
+            .and_then(|mut reader| namespace::command_status(&mut reader))
+            .map_or(status, ExitStatus::from_raw);
+        self.status = Some(status);
+        status
     }
 }
 
@@ -476,6 +448,16 @@ pub fn command(spec: &ConfineSpec) -> Result<ConfinedCommand, ConfineError> {
             value: spec.argv.join(" "),
         }
     })?;
+    let namespaces = spec
+        .namespaces
+        .then(namespace::support)
+        .flatten()
+        .map(|support| namespace::Namespaces::new(support, spec.no_network));
+    let lifetime = if namespaces.is_some() {
+        Lifetime::PidNamespace
+    } else {
+        Lifetime::Session
+    };
     Ok(ConfinedCommand {
         exec,
         setup: child::Setup {
@@ -483,11 +465,30 @@ pub fn command(spec: &ConfineSpec) -> Result<ConfinedCommand, ConfineError> {
             cgroup,
             limits: limit_settings(&spec.limits),
             ruleset,
+            drop_capabilities: has_capabilities()
+                || namespaces.as_ref().is_some_and(|n| n.in_user_namespace()),
+            namespaces,
         },
         confinement,
+        lifetime,
         program: spec.argv[0].clone(),
         stdout: None,
         stderr: None,
+    })
+}
+
+/// Whether this process has any effective capability (typically: it runs as root), which
+/// its commands would otherwise inherit.
+fn has_capabilities() -> bool {
+    static HAS: OnceLock<bool> = OnceLock::new();
+    *HAS.get_or_init(|| {
+        std::fs::read_to_string("/proc/self/status").is_ok_and(|status| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix("CapEff:"))
+                .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
+                .is_some_and(|caps| caps != 0)
+        })
     })
 }
 

@@ -23,6 +23,7 @@ use std::time::Duration;
 use harness_fixture::{
     Check, Differential, EntryLanguage, FileEntry, Files, Fixture, RepoPath, TestOutcome,
 };
+use harness_sandbox::Confinement;
 use harness_sandbox::process::{self, ProcessOutcome, ProcessSpec};
 use serde_json::Value;
 
@@ -333,7 +334,7 @@ fn call(
             }
             let build_log = side.work.join("build.log");
             let build = process::run(
-                settings,
+                settings.check_policy(check.network),
                 &spec(
                     vec![
                         "cargo".to_owned(),
@@ -366,7 +367,10 @@ fn call(
         }
     };
     let run_log = side.work.join("run.log");
-    let outcome = process::run(settings, &spec(argv, run_log.clone()))?;
+    let outcome = process::run(
+        settings.check_policy(check.network),
+        &spec(argv, run_log.clone()),
+    )?;
     let log = read_text(&run_log);
     let records = read_records(&outputs);
     Ok(Called {
@@ -451,7 +455,7 @@ fn generate(
     env.push(("HARNESS_CHECK_COUNT".to_owned(), table.count.to_string()));
     let log = work.join("generator.log");
     let outcome = process::run(
-        settings,
+        settings.check_policy(check.network),
         &ProcessSpec {
             argv,
             cwd: work.clone(),
@@ -577,16 +581,12 @@ fn tail(text: &str, lines: usize) -> String {
 }
 
 fn failed_outcome(problem: &str, settings: &Settings) -> ProcessOutcome {
-    ProcessOutcome {
-        exit_code: Some(1),
-        signal: None,
-        timed_out: false,
-        resource_limit: None,
-        duration: Duration::ZERO,
-        confinement: settings.configured_confinement(),
-        output_tail: problem.to_owned(),
-        spawn_error: None,
-    }
+    let confinement = settings
+        .configured_confinement()
+        .parse()
+        .unwrap_or(Confinement::None);
+    let lifetime = settings.configured_lifetime();
+    ProcessOutcome::not_run(1, problem.to_owned(), confinement, lifetime)
 }
 
 fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> ChecksError + 'a {

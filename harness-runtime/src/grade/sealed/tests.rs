@@ -17,6 +17,7 @@ fn check(run: &str) -> Check {
         files: vec!["tests/hidden.rs".into()],
         report: ReportFormat::Auto,
         partial: false,
+        network: false,
         differential: None,
     }
 }

@@ -18,6 +18,7 @@ fn check(run: &str, files: &[&str]) -> Check {
         files: files.iter().map(|file| (*file).to_owned()).collect(),
         report: ReportFormat::Auto,
         partial: false,
+        network: false,
         differential: None,
     }
 }

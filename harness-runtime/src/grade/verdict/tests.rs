@@ -10,6 +10,7 @@ fn process(exit: Option<i32>) -> ProcessOutcome {
         resource_limit: None,
         duration: Duration::ZERO,
         confinement: "none".into(),
+        lifetime: "session",
         output_tail: String::new(),
         spawn_error: None,
     }
