@@ -72,6 +72,9 @@ fn normalise(text: &str) -> String {
             Some(("output_tail", "\"<output>\""))
         } else if value_of("confinement").is_some() {
             Some(("confinement", "\"<confinement>\""))
+        } else if value_of("lifetime").is_some() {
+            // What the kernel allows: `pid-namespace` or `session`.
+            Some(("lifetime", "\"<lifetime>\""))
         } else {
             None
         };

@@ -50,6 +50,9 @@ pub fn run(args: RunArgs) -> Exit {
         return Exit::Error;
     }
     let settings = planned.settings;
+    if settings.configured_lifetime() == harness_sandbox::Lifetime::Session {
+        message::warning(&message::no_namespaces());
+    }
     for stale in &planned.swept {
         message::note(&message::stale_episode_removed(stale));
     }

@@ -5,6 +5,14 @@ use std::path::Path;
 
 // --- harness run ---------------------------------------------------------------------------
 
+/// The kernel refused namespaces: processes are bounded by what the harness kills.
+pub fn no_namespaces() -> String {
+    "the kernel refused PID, IPC and network namespaces here: agents and checks run in \
+     sessions the harness kills while it lives (\"lifetime\": \"session\"); a harness killed \
+     with SIGKILL may leave their processes behind, and --no-network only denies TCP"
+        .to_owned()
+}
+
 /// The oracle is not run on a honeypot.
 pub fn honeypot_no_oracle(fixture: &str) -> String {
     format!("{fixture}: a honeypot has no oracle; skipped")
