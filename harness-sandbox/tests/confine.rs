@@ -462,11 +462,8 @@ fn pids_cgroup_bounds_a_fork_bomb() {
         pids.len(),
         cgroup.fork_denials()
     );
-    assert!(
-        !pids.is_empty() && pids.len() <= 50,
-        "{} processes",
-        pids.len()
-    );
+    // Possibly none left: a shell whose fork failed may exit, and its namespace with it.
+    assert!(pids.len() <= 50, "{} processes", pids.len());
     assert!(cgroup.kill_all(), "processes left in the cgroup");
     assert_eq!(cgroup.pids(), Some(Vec::new()));
     let _ = wait(&mut child, Duration::from_secs(10));

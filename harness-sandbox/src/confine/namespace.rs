@@ -16,7 +16,9 @@
 //!    reaches it; then, in its new mount namespace, makes every mount private and, for a
 //!    command without Landlock, mounts a `/proc` of its own PID namespace (the command sees
 //!    only its own processes there; under Landlock `/proc` is unreadable unless granted);
-//! 4. brings the loopback interface up (only in a new network namespace);
+//! 4. without network: joins the calling thread's loopback-only network namespace (made
+//!    once per worker thread, see `worker_network`), or brings up the loopback of its own
+//!    new one (in a user namespace);
 //! 5. starts the command as pid 2 the way the harness starts one without namespaces
 //!    (`clone(CLONE_VM | CLONE_VFORK)`, the confinement steps of `child`, `execve`);
 //! 6. reaps every process that ends in the namespace (orphans are re-parented to it) until
@@ -51,6 +53,7 @@ pub(super) const INIT_STEPS: &[&str] = &[
     "bring up the loopback interface",
     "start the command inside the namespaces (clone)",
     "mount the namespace's own /proc",
+    "join the worker's loopback-only network namespace",
 ];
 const STEP_PDEATHSIG: u8 = 0;
 const STEP_ALIVE: u8 = 1;
@@ -59,6 +62,7 @@ const STEP_SETSID: u8 = 3;
 const STEP_LOOPBACK: u8 = 4;
 const STEP_CLONE: u8 = 5;
 const STEP_PROC: u8 = 6;
+const STEP_JOIN_NETWORK: u8 = 7;
 
 /// The first report byte of an init step: after the child's steps.
 pub(super) const INIT_STEP_BASE: u8 = 64;
@@ -70,6 +74,10 @@ pub(super) struct Namespaces {
     flags: CloneFlags,
     /// The id maps to write in a user namespace.
     user_maps: Option<UserMaps>,
+    /// Without network, for a harness that makes namespaces directly: the calling thread's
+    /// loopback-only network namespace, joined instead of making one per command (making
+    /// one costs more than the rest of the namespaces together; see [`worker_network`]).
+    join_network: Option<OwnedFd>,
 }
 
 /// What the kernel allows, probed once per process.
@@ -86,14 +94,22 @@ impl Namespaces {
     pub(super) fn new(support: Support, no_network: bool) -> Namespaces {
         let mut flags =
             CloneFlags::CLONE_NEWPID | CloneFlags::CLONE_NEWIPC | CloneFlags::CLONE_NEWNS;
-        if no_network {
+        let join_network = match support {
+            Support::Direct if no_network => worker_network(),
+            _ => None,
+        };
+        if no_network && join_network.is_none() {
             flags |= CloneFlags::CLONE_NEWNET;
         }
         let user_maps = (support == Support::InUserNamespace).then(UserMaps::of_this_process);
         if user_maps.is_some() {
             flags |= CloneFlags::CLONE_NEWUSER;
         }
-        Namespaces { flags, user_maps }
+        Namespaces {
+            flags,
+            user_maps,
+            join_network,
+        }
     }
 
     /// Whether the namespaces are made inside a new user namespace (where the command,
@@ -104,8 +120,67 @@ impl Namespaces {
 
     /// Whether the command gets its own network namespace.
     pub(super) fn isolates_network(&self) -> bool {
-        self.flags.contains(CloneFlags::CLONE_NEWNET)
+        self.flags.contains(CloneFlags::CLONE_NEWNET) || self.join_network.is_some()
     }
+}
+
+/// The calling thread's loopback-only network namespace (a duplicate of its descriptor),
+/// made on first use; `None` where it cannot be made.
+///
+/// One per worker thread, not one per command: the commands of one thread run one after
+/// another, and when one ends every process of its PID namespace is dead, so no socket of
+/// it is left (nothing else in a network namespace outlives its processes that a process
+/// without capabilities can set; `/proc/sys/net` is out of reach of Landlock-confined
+/// commands). Concurrent episodes run on different threads, so they never share one.
+fn worker_network() -> Option<OwnedFd> {
+    use std::cell::OnceCell;
+    thread_local! {
+        static NETWORK: OnceCell<Option<OwnedFd>> = const { OnceCell::new() };
+    }
+    NETWORK.with(|network| {
+        network
+            .get_or_init(loopback_namespace)
+            .as_ref()
+            .and_then(|fd| fd.try_clone().ok())
+    })
+}
+
+/// A new network namespace with its loopback up, held by a descriptor of
+/// `/proc/<pid>/ns/net` of a child that made it and has exited.
+fn loopback_namespace() -> Option<OwnedFd> {
+    let (reader, writer) = std::io::pipe().ok()?;
+    let mut stack = vec![0u8; 16 << 10];
+    let body = {
+        let (reader, writer) = (reader.as_fd(), writer.as_fd());
+        Box::new(move || -> isize {
+            if loopback_up().is_err() {
+                exit(1);
+            }
+            // Held open until the harness has opened the namespace: end of file then.
+            close(writer);
+            let mut byte = [0u8; 1];
+            let _ = nix::unistd::read(reader, &mut byte);
+            exit(0)
+        })
+    };
+    // SAFETY: as in `probe`: the child runs `body` on its own copy of the harness's memory,
+    // only making system calls on values prepared here, and ends in `_exit`.
+    #[allow(unsafe_code)]
+    let started = unsafe {
+        nix::sched::clone(
+            body,
+            &mut stack,
+            CloneFlags::CLONE_NEWNET,
+            Some(libc::SIGCHLD),
+        )
+    };
+    let pid = started.ok()?;
+    let namespace = std::fs::File::open(format!("/proc/{pid}/ns/net")).map(OwnedFd::from);
+    drop(writer);
+    let made =
+        matches!(child::wait(pid, WaitPidFlag::empty()), Ok(Some(status)) if status.success());
+    drop(reader);
+    namespace.ok().filter(|_| made)
 }
 
 /// `deny` to `setgroups`, then the harness's own uid and gid mapped to themselves: what an
@@ -307,7 +382,11 @@ impl Init<'_> {
         {
             self.fail(STEP_PROC, errno);
         }
-        if self.namespaces.isolates_network()
+        if let Some(network) = &self.namespaces.join_network {
+            if let Err(errno) = nix::sched::setns(network, CloneFlags::CLONE_NEWNET) {
+                self.fail(STEP_JOIN_NETWORK, errno);
+            }
+        } else if self.namespaces.flags.contains(CloneFlags::CLONE_NEWNET)
             && let Err(errno) = loopback_up()
         {
             self.fail(STEP_LOOPBACK, errno);
