@@ -1,0 +1,530 @@
+//! Episodes isolated from the machine and from each other (issue 16), black box: nothing an
+//! agent or a check starts outlives a harness killed with SIGKILL, checks (and agents under
+//! `--no-network`) reach nothing on the host's loopback, a System V segment dies with its
+//! episode, and nothing of an episode remains after the run. Processes are told apart by
+//! pid (and start time), never by name: a unique variable in their environment, or a unique
+//! argument such as `sleep 300.<tag>`.
+#![allow(clippy::unwrap_used, reason = "test helpers fail loudly by design")]
+
+mod support;
+use support::copy_dir;
+use support::procs::{Mark, Proc, poll, unique_key};
+use support::runs::{HARNESS, root};
+
+use std::io::ErrorKind;
+use std::net::{TcpListener, UdpSocket};
+use std::os::linux::net::SocketAddrExt;
+use std::os::unix::net::{SocketAddr, UnixListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// How long the kernel (or the harness) gets to end an episode's processes.
+const DEATH: Duration = Duration::from_secs(10);
+/// How long an episode gets to reach the state a test waits for.
+const READY: Duration = Duration::from_secs(60);
+
+/// One probe per argument `OP=VALUE`, one line of output each, then `probe done`.
+const PROBE: &str = r#"import ctypes, socket, sys
+
+def tcp(port):
+    with socket.socket() as s:
+        s.settimeout(3)
+        s.connect(("127.0.0.1", int(port)))
+        s.sendall(b"leak")
+    return "connected"
+
+def udp(port):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.sendto(b"leak", ("127.0.0.1", int(port)))
+    return "sent"
+
+def unix(name):
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(3)
+        s.connect("\0" + name)
+        s.sendall(b"leak")
+    return "connected"
+
+def shm(key, size, flags):
+    libc = ctypes.CDLL(None, use_errno=True)
+    shmid = libc.shmget(ctypes.c_int(int(key)), ctypes.c_size_t(size), ctypes.c_int(flags))
+    if shmid < 0:
+        raise OSError(ctypes.get_errno(), "shmget")
+    return "shmid %d" % shmid
+
+OPS = {
+    "tcp": tcp,
+    "udp": udp,
+    "unix": unix,
+    "shm-create": lambda key: shm(key, 4096, 0o1000 | 0o600),
+    "shm-find": lambda key: shm(key, 0, 0),
+}
+for arg in sys.argv[1:]:
+    op, _, value = arg.partition("=")
+    try:
+        result = "ok " + OPS[op](value)
+    except OSError as error:
+        result = "failed " + str(error)
+    print("probe %s: %s" % (arg, result), flush=True)
+print("probe done", flush=True)
+"#;
+
+/// Whatever a test started that may outlive it: the harness, marked processes, segments.
+/// Dropped (pass or fail), it kills and removes them, by pid and by key.
+struct Cleanup<'a> {
+    harness: Option<Child>,
+    mark: &'a Mark,
+    keys: Vec<i32>,
+}
+
+impl Drop for Cleanup<'_> {
+    fn drop(&mut self) {
+        if let Some(child) = self.harness.as_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        for proc in self.mark.procs() {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(proc.pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+        for key in &self.keys {
+            let _ = Command::new("ipcrm")
+                .args(["-M", &key.to_string()])
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+}
+
+/// Whether this IPC namespace (the host's: the test's) holds a shared memory segment with
+/// `key`.
+fn segment_exists(key: i32) -> bool {
+    let table = std::fs::read_to_string("/proc/sysvipc/shm").unwrap_or_default();
+    table
+        .lines()
+        .skip(1)
+        .any(|line| line.split_whitespace().next() == Some(&key.to_string()))
+}
+
+/// A private directory for one test: `out/` (HARNESS_OUT), `tmp/` (HARNESS_TMPDIR, where
+/// episodes live), the agent's files and the harness's own output.
+struct Scratch {
+    dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("tmp")).unwrap();
+        Self { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// `harness ARGS` with its output in a file (never a pipe a leftover could hold open).
+    fn spawn(&self, args: &[&str]) -> (Child, PathBuf) {
+        let log = tempfile::NamedTempFile::new_in(self.dir.path())
+            .unwrap()
+            .into_temp_path()
+            .keep()
+            .unwrap();
+        let file = std::fs::File::create(&log).unwrap();
+        let child = Command::new(HARNESS)
+            .args(args)
+            .env("HARNESS_OUT", self.path("out"))
+            .env("HARNESS_TMPDIR", self.path("tmp"))
+            .env("TMPDIR", self.path("tmp"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(file.try_clone().unwrap()))
+            .stderr(Stdio::from(file))
+            .spawn()
+            .unwrap();
+        (child, log)
+    }
+
+    /// Runs `harness ARGS` to its end: exit code and output.
+    fn run(&self, args: &[&str]) -> (Option<i32>, String) {
+        let (mut child, log) = self.spawn(args);
+        let status = child.wait().unwrap();
+        (status.code(), std::fs::read_to_string(log).unwrap())
+    }
+
+    /// The agent's files: `agent.sh` (the given script) and `probe.py`; returns the agent
+    /// command, carrying the mark in its environment.
+    fn agent(&self, mark: &Mark, script: &str) -> String {
+        let dir = self.path("agent");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("probe.py"), PROBE).unwrap();
+        let script = script.replace("PROBE", &dir.join("probe.py").display().to_string());
+        std::fs::write(dir.join("agent.sh"), script).unwrap();
+        format!(
+            "{} sh {}",
+            mark.assignment(),
+            dir.join("agent.sh").display()
+        )
+    }
+
+    /// `harness run` arguments for sh-semver in `fixtures` with the agent of `agent()`.
+    fn run_args(&self, fixtures: &Path, command: &str) -> Vec<String> {
+        let mut args: Vec<String> = ["run", "--fixtures"].map(String::from).to_vec();
+        args.push(fixtures.display().to_string());
+        for arg in ["--fixture", "sh-semver", "--agent", command, "--agent-file"] {
+            args.push(arg.to_owned());
+        }
+        args.push(self.path("agent").display().to_string());
+        args.extend(["--agent-timeout", "600"].map(String::from));
+        args
+    }
+
+    /// What every case of the run(s) left in `name` (`agent.log`, `checks/visible.log`).
+    fn case_logs(&self, name: &str) -> Vec<String> {
+        let mut logs = Vec::new();
+        for run in std::fs::read_dir(self.path("out/runs")).unwrap().flatten() {
+            for case in std::fs::read_dir(run.path().join("cases"))
+                .unwrap()
+                .flatten()
+            {
+                logs.push(std::fs::read_to_string(case.path().join(name)).unwrap_or_default());
+            }
+        }
+        logs
+    }
+
+    /// Episode directories still under HARNESS_TMPDIR.
+    fn episodes(&self) -> Vec<PathBuf> {
+        std::fs::read_dir(self.path("tmp/another-harness"))
+            .map(|entries| entries.flatten().map(|entry| entry.path()).collect())
+            .unwrap_or_default()
+    }
+
+    /// A copy of sh-semver whose visible check is `sh tests/iso.sh <mark arg>`, running
+    /// `script` (with `tests/iso.py`, the probe, beside it) only in an episode whose agent
+    /// wrote `lib/iso-go`: `check-fixture`'s oracle and noop never trigger it. Returns the
+    /// fixtures directory, its lock written.
+    fn check_fixture(&self, mark: &Mark, script: &str) -> PathBuf {
+        let fixtures = self.path("fixtures");
+        let dir = fixtures.join("sh-semver");
+        copy_dir(&root().join("fixtures/sh-semver"), &dir);
+        std::fs::write(
+            dir.join("repo/tests/iso.sh"),
+            format!("#!/bin/sh\n[ -f lib/iso-go ] || exit 0\n{script}\n"),
+        )
+        .unwrap();
+        std::fs::write(dir.join("repo/tests/iso.py"), PROBE).unwrap();
+        let contract_path = dir.join("repo/evaluation/contract.toml");
+        let contract = std::fs::read_to_string(&contract_path).unwrap();
+        let edited = contract
+            .replacen(
+                "run = [\"sh\", \"tests/run.sh\"]\nreport = \"tap\"",
+                &format!(
+                    "run = [\"sh\", \"tests/iso.sh\", \"{}\"]\nreport = \"exit\"",
+                    mark.arg()
+                ),
+                1,
+            )
+            .replacen(
+                "files = [\"tests/run.sh\", \"tests/lib.sh\"]",
+                "files = [\"tests/iso.sh\", \"tests/iso.py\"]",
+                1,
+            );
+        assert_eq!(edited.matches("tests/iso.").count(), 3, "{edited}");
+        std::fs::write(&contract_path, edited).unwrap();
+        let (code, output) = self.run(&["check-fixture", dir.to_str().unwrap(), "--write-lock"]);
+        assert_eq!(code, Some(0), "check-fixture refused the copy:\n{output}");
+        fixtures
+    }
+}
+
+fn shipped_fixtures() -> PathBuf {
+    root().join("fixtures")
+}
+
+fn str_args(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
+}
+
+fn read(log: &Path) -> String {
+    std::fs::read_to_string(log).unwrap_or_default()
+}
+
+fn described(procs: &[Proc]) -> Vec<String> {
+    procs.iter().map(|proc| proc.describe()).collect()
+}
+
+/// Runs `harness ARGS`, waits until three marked `sleep`s run, kills the harness with
+/// SIGKILL and asserts that every marked process seen before the kill is dead (or a
+/// zombie) within `DEATH`.
+fn kill_the_harness_and_expect_no_survivor(scratch: &Scratch, args: &[String], mark: &Mark) {
+    let (child, log) = scratch.spawn(&str_args(args));
+    let mut cleanup = Cleanup {
+        harness: Some(child),
+        mark,
+        keys: Vec::new(),
+    };
+    let ready = poll(READY, || mark.sleeps().len() >= 3);
+    assert!(
+        ready,
+        "the episode's three sleeps never ran; marked: {:?}\nharness output:\n{}",
+        described(&mark.procs()),
+        read(&log)
+    );
+    let tracked = mark.procs();
+    // SIGKILL, but not reaped until the end: a zombie harness still counts as alive for
+    // every run's sweep of stale pids cgroups, so no concurrent run kills the episode's
+    // processes for the kernel.
+    cleanup.harness.as_mut().unwrap().kill().unwrap();
+    let gone = poll(DEATH, || tracked.iter().all(|proc| !proc.alive()));
+    let survivors: Vec<Proc> = tracked.iter().copied().filter(|p| p.alive()).collect();
+    assert!(
+        gone,
+        "{} of the episode's {} processes outlived the harness by {DEATH:?} after SIGKILL:\n{}\n(tracked: {:?})",
+        survivors.len(),
+        tracked.len(),
+        described(&survivors).join("\n"),
+        tracked
+    );
+}
+
+#[test]
+fn an_agents_process_tree_dies_with_a_harness_killed_by_sigkill() {
+    let scratch = Scratch::new();
+    let mark = Mark::new();
+    let command = scratch.agent(
+        &mark,
+        "sh -c 'sleep 300 & (setsid sleep 300 &) ; sleep 300'\n",
+    );
+    let args = scratch.run_args(&shipped_fixtures(), &command);
+    kill_the_harness_and_expect_no_survivor(&scratch, &args, &mark);
+}
+
+#[test]
+fn a_checks_process_tree_dies_with_a_harness_killed_by_sigkill() {
+    let scratch = Scratch::new();
+    let mark = Mark::new();
+    let fixtures = scratch.check_fixture(
+        &mark,
+        "sleep \"$1\" & (setsid sleep \"$1\" &) ; sleep \"$1\"",
+    );
+    let command = scratch.agent(&mark, "touch lib/iso-go\n");
+    let args = scratch.run_args(&fixtures, &command);
+    kill_the_harness_and_expect_no_survivor(&scratch, &args, &mark);
+}
+
+/// A TCP listener, a UDP socket and an abstract unix listener of the test, on the host's
+/// loopback, none of them blocking.
+struct Listeners {
+    tcp: TcpListener,
+    udp: UdpSocket,
+    unix: UnixListener,
+    name: String,
+}
+
+impl Listeners {
+    fn open(mark: &Mark) -> Self {
+        let tcp = TcpListener::bind("127.0.0.1:0").unwrap();
+        let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let name = format!("another-harness-isolation-{}", mark.tag);
+        let address = SocketAddr::from_abstract_name(name.as_bytes()).unwrap();
+        let unix = UnixListener::bind_addr(&address).unwrap();
+        tcp.set_nonblocking(true).unwrap();
+        udp.set_nonblocking(true).unwrap();
+        unix.set_nonblocking(true).unwrap();
+        Self {
+            tcp,
+            udp,
+            unix,
+            name,
+        }
+    }
+
+    /// The probe's arguments for all three.
+    fn probe_args(&self) -> String {
+        format!(
+            "tcp={} udp={} unix={}",
+            self.tcp.local_addr().unwrap().port(),
+            self.udp.local_addr().unwrap().port(),
+            self.name
+        )
+    }
+
+    /// What reached them. A loopback TCP handshake and a datagram are queued before the
+    /// sender's call returns, so once the prober has ended this is final.
+    fn received(&self) -> Vec<String> {
+        let mut got = Vec::new();
+        if let Ok((_, from)) = self.tcp.accept() {
+            got.push(format!("a TCP connection from {from}"));
+        }
+        let mut buffer = [0_u8; 64];
+        match self.udp.recv_from(&mut buffer) {
+            Ok((len, from)) => got.push(format!("a UDP datagram of {len} bytes from {from}")),
+            Err(error) => assert_eq!(error.kind(), ErrorKind::WouldBlock, "{error}"),
+        }
+        if self.unix.accept().is_ok() {
+            got.push("an abstract unix socket connection".to_owned());
+        }
+        got
+    }
+}
+
+#[test]
+fn a_check_reaches_nothing_on_the_hosts_loopback() {
+    let scratch = Scratch::new();
+    let mark = Mark::new();
+    let listeners = Listeners::open(&mark);
+    let probe = format!("python3 tests/iso.py {}", listeners.probe_args());
+    let fixtures = scratch.check_fixture(&mark, &probe);
+    let command = scratch.agent(&mark, "touch lib/iso-go\n");
+    let (code, output) = scratch.run(&str_args(&scratch.run_args(&fixtures, &command)));
+    let said = scratch.case_logs("checks/visible.log").concat();
+    assert!(
+        said.contains("probe done"),
+        "the check's probe never ran (exit {code:?}):\n{output}\n{said}"
+    );
+    let received = listeners.received();
+    assert!(
+        received.is_empty(),
+        "a check (no `network = true`) reached the test's sockets on the host's loopback: {received:?}\nthe check's probe said:\n{said}"
+    );
+}
+
+#[test]
+fn an_agent_under_no_network_reaches_nothing_on_the_hosts_loopback() {
+    let scratch = Scratch::new();
+    let mark = Mark::new();
+    let listeners = Listeners::open(&mark);
+    let command = scratch.agent(
+        &mark,
+        &format!("python3 PROBE {}\n", listeners.probe_args()),
+    );
+    let mut args = scratch.run_args(&shipped_fixtures(), &command);
+    args.push("--no-network".to_owned());
+    let (code, output) = scratch.run(&str_args(&args));
+    let said = scratch.case_logs("agent.log").concat();
+    assert!(
+        said.contains("probe done"),
+        "the agent's probe never ran (exit {code:?}):\n{output}\n{said}"
+    );
+    let received = listeners.received();
+    assert!(
+        received.is_empty(),
+        "an agent under --no-network reached the test's sockets on the host's loopback: {received:?}\nthe agent's probe said:\n{said}"
+    );
+}
+
+#[test]
+fn an_agent_without_no_network_still_reaches_the_hosts_loopback() {
+    let scratch = Scratch::new();
+    let mark = Mark::new();
+    let listeners = Listeners::open(&mark);
+    let port = listeners.tcp.local_addr().unwrap().port();
+    let command = scratch.agent(&mark, &format!("python3 PROBE tcp={port}\n"));
+    let (code, output) = scratch.run(&str_args(&scratch.run_args(&shipped_fixtures(), &command)));
+    let said = scratch.case_logs("agent.log").concat();
+    assert!(
+        said.contains("probe done"),
+        "the agent's probe never ran (exit {code:?}):\n{output}\n{said}"
+    );
+    assert!(
+        listeners.tcp.accept().is_ok(),
+        "an agent run without --no-network could not connect to the test's TCP listener:\n{said}"
+    );
+}
+
+#[test]
+fn a_segment_left_by_one_episodes_check_reaches_no_later_episode() {
+    let scratch = Scratch::new();
+    let mark = Mark::new();
+    let key = unique_key();
+    let _cleanup = Cleanup {
+        harness: None,
+        mark: &mark,
+        keys: vec![key],
+    };
+    let fixtures = scratch.check_fixture(&mark, &format!("python3 tests/iso.py shm-create={key}"));
+    let command = scratch.agent(
+        &mark,
+        &format!("python3 PROBE shm-find={key}\ntouch lib/iso-go\n"),
+    );
+    let mut args = scratch.run_args(&fixtures, &command);
+    args.extend(["--repeat", "2", "--jobs", "1"].map(String::from));
+    let (code, output) = scratch.run(&str_args(&args));
+    let checks = scratch.case_logs("checks/visible.log");
+    assert!(
+        checks
+            .iter()
+            .all(|log| log.contains(&format!("shm-create={key}: ok"))),
+        "a check could not create its segment (exit {code:?}):\n{output}\n{checks:?}"
+    );
+    let agents = scratch.case_logs("agent.log");
+    assert_eq!(
+        agents
+            .iter()
+            .filter(|log| log.contains("probe done"))
+            .count(),
+        2,
+        "{output}\n{agents:?}"
+    );
+    let found: Vec<&String> = agents
+        .iter()
+        .filter(|log| log.contains(&format!("shm-find={key}: ok")))
+        .collect();
+    assert!(
+        found.is_empty(),
+        "a later episode's agent found the segment an earlier episode's check made: {found:?}"
+    );
+    assert!(
+        !segment_exists(key),
+        "the check's segment (key {key}) outlived the run in the host's IPC namespace"
+    );
+}
+
+#[test]
+fn nothing_of_an_episode_remains_after_its_run() {
+    let scratch = Scratch::new();
+    let mark = Mark::new();
+    let (agent_key, check_key) = (unique_key(), unique_key());
+    let _cleanup = Cleanup {
+        harness: None,
+        mark: &mark,
+        keys: vec![agent_key, check_key],
+    };
+    let fixtures = scratch.check_fixture(
+        &mark,
+        &format!(
+            "sleep \"$1\" & (setsid sleep \"$1\" &)\npython3 tests/iso.py shm-create={check_key}"
+        ),
+    );
+    let command = scratch.agent(
+        &mark,
+        &format!(
+            "sleep 300 & (setsid sleep 300 &)\npython3 PROBE shm-create={agent_key}\ntouch lib/iso-go\n"
+        ),
+    );
+    let (code, output) = scratch.run(&str_args(&scratch.run_args(&fixtures, &command)));
+    let agents = scratch.case_logs("agent.log").concat();
+    let checks = scratch.case_logs("checks/visible.log").concat();
+    assert!(
+        agents.contains(&format!("shm-create={agent_key}: ok"))
+            && checks.contains(&format!("shm-create={check_key}: ok")),
+        "the agent or the check could not create its segment (exit {code:?}):\n{output}\nagent:\n{agents}\ncheck:\n{checks}"
+    );
+    let clean = poll(DEATH, || {
+        mark.procs().is_empty()
+            && !segment_exists(agent_key)
+            && !segment_exists(check_key)
+            && scratch.episodes().is_empty()
+    });
+    assert!(
+        clean,
+        "left after the run: processes {:?}, agent's segment {}, check's segment {}, episode directories {:?}",
+        described(&mark.procs()),
+        segment_exists(agent_key),
+        segment_exists(check_key),
+        scratch.episodes()
+    );
+}
