@@ -24,51 +24,8 @@ const DEATH: Duration = Duration::from_secs(10);
 /// How long an episode gets to reach the state a test waits for.
 const READY: Duration = Duration::from_secs(60);
 
-/// One probe per argument `OP=VALUE`, one line of output each, then `probe done`.
-const PROBE: &str = r#"import ctypes, socket, sys
-
-def tcp(port):
-    with socket.socket() as s:
-        s.settimeout(3)
-        s.connect(("127.0.0.1", int(port)))
-        s.sendall(b"leak")
-    return "connected"
-
-def udp(port):
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.sendto(b"leak", ("127.0.0.1", int(port)))
-    return "sent"
-
-def unix(name):
-    with socket.socket(socket.AF_UNIX) as s:
-        s.settimeout(3)
-        s.connect("\0" + name)
-        s.sendall(b"leak")
-    return "connected"
-
-def shm(key, size, flags):
-    libc = ctypes.CDLL(None, use_errno=True)
-    shmid = libc.shmget(ctypes.c_int(int(key)), ctypes.c_size_t(size), ctypes.c_int(flags))
-    if shmid < 0:
-        raise OSError(ctypes.get_errno(), "shmget")
-    return "shmid %d" % shmid
-
-OPS = {
-    "tcp": tcp,
-    "udp": udp,
-    "unix": unix,
-    "shm-create": lambda key: shm(key, 4096, 0o1000 | 0o600),
-    "shm-find": lambda key: shm(key, 0, 0),
-}
-for arg in sys.argv[1:]:
-    op, _, value = arg.partition("=")
-    try:
-        result = "ok " + OPS[op](value)
-    except OSError as error:
-        result = "failed " + str(error)
-    print("probe %s: %s" % (arg, result), flush=True)
-print("probe done", flush=True)
-"#;
+/// One probe per argument `OP=VALUE`, a line of output each, then `probe done`.
+const PROBE: &str = include_str!("support/probe.py");
 
 /// Whatever a test started that may outlive it: the harness, marked processes, segments.
 /// Dropped (pass or fail), it kills and removes them, by pid and by key.
@@ -183,16 +140,11 @@ impl Scratch {
 
     /// What every case of the run(s) left in `name` (`agent.log`, `checks/visible.log`).
     fn case_logs(&self, name: &str) -> Vec<String> {
-        let mut logs = Vec::new();
-        for run in std::fs::read_dir(self.path("out/runs")).unwrap().flatten() {
-            for case in std::fs::read_dir(run.path().join("cases"))
-                .unwrap()
-                .flatten()
-            {
-                logs.push(std::fs::read_to_string(case.path().join(name)).unwrap_or_default());
-            }
-        }
-        logs
+        let entries = |dir: PathBuf| std::fs::read_dir(dir).into_iter().flatten().flatten();
+        entries(self.path("out/runs"))
+            .flat_map(|run| entries(run.path().join("cases")))
+            .map(|case| std::fs::read_to_string(case.path().join(name)).unwrap_or_default())
+            .collect()
     }
 
     /// Episode directories still under HARNESS_TMPDIR.
@@ -389,6 +341,61 @@ fn a_check_reaches_nothing_on_the_hosts_loopback() {
     assert!(
         received.is_empty(),
         "a check (no `network = true`) reached the test's sockets on the host's loopback: {received:?}\nthe check's probe said:\n{said}"
+    );
+}
+
+/// A port free on the host's loopback for TCP and UDP, as far as this test can tell.
+fn free_port() -> u16 {
+    let tcp = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = tcp.local_addr().unwrap().port();
+    UdpSocket::bind(("127.0.0.1", port)).unwrap();
+    port
+}
+
+/// `--repeat 2 --jobs 2`: both agents try to listen on one port of the host's loopback (TCP
+/// and UDP); the one that cannot ends at once, and its episode's check sends to the port
+/// while the other agent still listens. Only then does the test stop the listener.
+#[test]
+fn a_check_reaches_no_concurrent_episodes_agent() {
+    let scratch = Scratch::new();
+    let mark = Mark::new();
+    let port = free_port();
+    let fixtures = scratch.check_fixture(
+        &mark,
+        &format!("python3 tests/iso.py tcp={port} udp={port}"),
+    );
+    let command = scratch.agent(
+        &mark,
+        &format!("python3 PROBE listen={port}\ntouch lib/iso-go\n"),
+    );
+    let mut args = scratch.run_args(&fixtures, &command);
+    args.extend(["--repeat", "2", "--jobs", "2"].map(String::from));
+    let (child, log) = scratch.spawn(&str_args(&args));
+    let mut cleanup = Cleanup {
+        harness: Some(child),
+        mark: &mark,
+        keys: Vec::new(),
+    };
+    let probed = poll(READY, || {
+        scratch
+            .case_logs("checks/visible.log")
+            .concat()
+            .contains("probe done")
+    });
+    assert!(
+        probed,
+        "no check probed while the other episode's agent listened (not concurrent?):\n{}\n{:?}",
+        read(&log),
+        scratch.case_logs("agent.log")
+    );
+    let stop = UdpSocket::bind("127.0.0.1:0").unwrap();
+    stop.send_to(b"stop", ("127.0.0.1", port)).unwrap();
+    let status = cleanup.harness.as_mut().unwrap().wait().unwrap();
+    let agents = scratch.case_logs("agent.log").concat();
+    let checks = scratch.case_logs("checks/visible.log").concat();
+    assert!(
+        agents.contains(&format!("listen={port}: ok stopped, got []")),
+        "an agent got what a concurrent episode's check sent, or never listened ({status}):\n{agents}\nthe checks said:\n{checks}"
     );
 }
 
