@@ -8,15 +8,17 @@
 
 mod support;
 use support::copy_dir;
-use support::procs::{Mark, Proc, poll, unique_key};
+use support::leftovers::{Cleanup, Mark, Proc, described, poll, segment_exists, unique_key};
 use support::runs::{HARNESS, root};
 
+use std::ffi::OsStr;
 use std::io::ErrorKind;
 use std::net::{TcpListener, UdpSocket};
 use std::os::linux::net::SocketAddrExt;
 use std::os::unix::net::{SocketAddr, UnixListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 /// How long the kernel (or the harness) gets to end an episode's processes.
@@ -27,56 +29,54 @@ const READY: Duration = Duration::from_secs(60);
 /// One probe per argument `OP=VALUE`, a line of output each, then `probe done`.
 const PROBE: &str = include_str!("support/probe.py");
 
-/// Whatever a test started that may outlive it: the harness, marked processes, segments.
-/// Dropped (pass or fail), it kills and removes them, by pid and by key.
-struct Cleanup<'a> {
-    harness: Option<Child>,
-    mark: &'a Mark,
-    keys: Vec<i32>,
-}
-
-impl Drop for Cleanup<'_> {
-    fn drop(&mut self) {
-        if let Some(child) = self.harness.as_mut() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        for proc in self.mark.procs() {
-            let _ = nix::sys::signal::kill(
-                nix::unistd::Pid::from_raw(proc.pid),
-                nix::sys::signal::Signal::SIGKILL,
-            );
-        }
-        for key in &self.keys {
-            let _ = Command::new("ipcrm")
-                .args(["-M", &key.to_string()])
-                .stderr(Stdio::null())
-                .status();
-        }
-    }
-}
-
-/// Whether this IPC namespace (the host's: the test's) holds a shared memory segment with
-/// `key`.
-fn segment_exists(key: i32) -> bool {
-    let table = std::fs::read_to_string("/proc/sysvipc/shm").unwrap_or_default();
-    table
-        .lines()
-        .skip(1)
-        .any(|line| line.split_whitespace().next() == Some(&key.to_string()))
-}
-
 /// A private directory for one test: `out/` (HARNESS_OUT), `tmp/` (HARNESS_TMPDIR, where
 /// episodes live), the agent's files and the harness's own output.
 struct Scratch {
     dir: tempfile::TempDir,
 }
 
+/// Why this machine cannot run these tests, if it cannot: python3 (the probe), System V
+/// IPC, and the new PID, IPC and network namespaces (in a user namespace when not root)
+/// that isolating an episode takes.
+fn missing_prerequisite() -> Option<&'static str> {
+    static MISSING: OnceLock<Option<&'static str>> = OnceLock::new();
+    *MISSING.get_or_init(|| {
+        let runs = |program: &str, args: &[&str]| {
+            Command::new(program)
+                .args(args)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|status| status.success())
+        };
+        let mut unshare = vec!["--pid", "--fork", "--ipc", "--net"];
+        if !nix::unistd::geteuid().is_root() {
+            unshare.extend(["--user", "--map-root-user"]);
+        }
+        unshare.push("true");
+        if !runs("python3", &["-c", "import ctypes, select, socket"]) {
+            Some("no python3 to run the probe")
+        } else if !Path::new("/proc/sysvipc/shm").exists() {
+            Some("no System V IPC in this kernel")
+        } else if !runs("unshare", &unshare) {
+            Some("`unshare` cannot make PID, IPC and network namespaces here")
+        } else {
+            None
+        }
+    })
+}
+
 impl Scratch {
-    fn new() -> Self {
+    /// A scratch directory, or `None` (saying why) where the machine cannot run the test.
+    fn new() -> Option<Self> {
+        if let Some(missing) = missing_prerequisite() {
+            let thread = std::thread::current();
+            eprintln!("{}: {missing}; skipped", thread.name().unwrap_or("test"));
+            return None;
+        }
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("tmp")).unwrap();
-        Self { dir }
+        Some(Self { dir })
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -84,7 +84,7 @@ impl Scratch {
     }
 
     /// `harness ARGS` with its output in a file (never a pipe a leftover could hold open).
-    fn spawn(&self, args: &[&str]) -> (Child, PathBuf) {
+    fn spawn(&self, args: &[impl AsRef<OsStr>]) -> (Child, PathBuf) {
         let log = tempfile::NamedTempFile::new_in(self.dir.path())
             .unwrap()
             .into_temp_path()
@@ -105,7 +105,7 @@ impl Scratch {
     }
 
     /// Runs `harness ARGS` to its end: exit code and output.
-    fn run(&self, args: &[&str]) -> (Option<i32>, String) {
+    fn run(&self, args: &[impl AsRef<OsStr>]) -> (Option<i32>, String) {
         let (mut child, log) = self.spawn(args);
         let status = child.wait().unwrap();
         (status.code(), std::fs::read_to_string(log).unwrap())
@@ -196,23 +196,15 @@ fn shipped_fixtures() -> PathBuf {
     root().join("fixtures")
 }
 
-fn str_args(args: &[String]) -> Vec<&str> {
-    args.iter().map(String::as_str).collect()
-}
-
 fn read(log: &Path) -> String {
     std::fs::read_to_string(log).unwrap_or_default()
-}
-
-fn described(procs: &[Proc]) -> Vec<String> {
-    procs.iter().map(|proc| proc.describe()).collect()
 }
 
 /// Runs `harness ARGS`, waits until three marked `sleep`s run, kills the harness with
 /// SIGKILL and asserts that every marked process seen before the kill is dead (or a
 /// zombie) within `DEATH`.
 fn kill_the_harness_and_expect_no_survivor(scratch: &Scratch, args: &[String], mark: &Mark) {
-    let (child, log) = scratch.spawn(&str_args(args));
+    let (child, log) = scratch.spawn(args);
     let mut cleanup = Cleanup {
         harness: Some(child),
         mark,
@@ -244,7 +236,9 @@ fn kill_the_harness_and_expect_no_survivor(scratch: &Scratch, args: &[String], m
 
 #[test]
 fn an_agents_process_tree_dies_with_a_harness_killed_by_sigkill() {
-    let scratch = Scratch::new();
+    let Some(scratch) = Scratch::new() else {
+        return;
+    };
     let mark = Mark::new();
     let command = scratch.agent(
         &mark,
@@ -256,7 +250,9 @@ fn an_agents_process_tree_dies_with_a_harness_killed_by_sigkill() {
 
 #[test]
 fn a_checks_process_tree_dies_with_a_harness_killed_by_sigkill() {
-    let scratch = Scratch::new();
+    let Some(scratch) = Scratch::new() else {
+        return;
+    };
     let mark = Mark::new();
     let fixtures = scratch.check_fixture(
         &mark,
@@ -325,13 +321,15 @@ impl Listeners {
 
 #[test]
 fn a_check_reaches_nothing_on_the_hosts_loopback() {
-    let scratch = Scratch::new();
+    let Some(scratch) = Scratch::new() else {
+        return;
+    };
     let mark = Mark::new();
     let listeners = Listeners::open(&mark);
     let probe = format!("python3 tests/iso.py {}", listeners.probe_args());
     let fixtures = scratch.check_fixture(&mark, &probe);
     let command = scratch.agent(&mark, "touch lib/iso-go\n");
-    let (code, output) = scratch.run(&str_args(&scratch.run_args(&fixtures, &command)));
+    let (code, output) = scratch.run(&scratch.run_args(&fixtures, &command));
     let said = scratch.case_logs("checks/visible.log").concat();
     assert!(
         said.contains("probe done"),
@@ -357,7 +355,9 @@ fn free_port() -> u16 {
 /// while the other agent still listens. Only then does the test stop the listener.
 #[test]
 fn a_check_reaches_no_concurrent_episodes_agent() {
-    let scratch = Scratch::new();
+    let Some(scratch) = Scratch::new() else {
+        return;
+    };
     let mark = Mark::new();
     let port = free_port();
     let fixtures = scratch.check_fixture(
@@ -370,7 +370,7 @@ fn a_check_reaches_no_concurrent_episodes_agent() {
     );
     let mut args = scratch.run_args(&fixtures, &command);
     args.extend(["--repeat", "2", "--jobs", "2"].map(String::from));
-    let (child, log) = scratch.spawn(&str_args(&args));
+    let (child, log) = scratch.spawn(&args);
     let mut cleanup = Cleanup {
         harness: Some(child),
         mark: &mark,
@@ -401,7 +401,9 @@ fn a_check_reaches_no_concurrent_episodes_agent() {
 
 #[test]
 fn an_agent_under_no_network_reaches_nothing_on_the_hosts_loopback() {
-    let scratch = Scratch::new();
+    let Some(scratch) = Scratch::new() else {
+        return;
+    };
     let mark = Mark::new();
     let listeners = Listeners::open(&mark);
     let command = scratch.agent(
@@ -410,7 +412,7 @@ fn an_agent_under_no_network_reaches_nothing_on_the_hosts_loopback() {
     );
     let mut args = scratch.run_args(&shipped_fixtures(), &command);
     args.push("--no-network".to_owned());
-    let (code, output) = scratch.run(&str_args(&args));
+    let (code, output) = scratch.run(&args);
     let said = scratch.case_logs("agent.log").concat();
     assert!(
         said.contains("probe done"),
@@ -425,12 +427,14 @@ fn an_agent_under_no_network_reaches_nothing_on_the_hosts_loopback() {
 
 #[test]
 fn an_agent_without_no_network_still_reaches_the_hosts_loopback() {
-    let scratch = Scratch::new();
+    let Some(scratch) = Scratch::new() else {
+        return;
+    };
     let mark = Mark::new();
     let listeners = Listeners::open(&mark);
     let port = listeners.tcp.local_addr().unwrap().port();
     let command = scratch.agent(&mark, &format!("python3 PROBE tcp={port}\n"));
-    let (code, output) = scratch.run(&str_args(&scratch.run_args(&shipped_fixtures(), &command)));
+    let (code, output) = scratch.run(&scratch.run_args(&shipped_fixtures(), &command));
     let said = scratch.case_logs("agent.log").concat();
     assert!(
         said.contains("probe done"),
@@ -444,7 +448,9 @@ fn an_agent_without_no_network_still_reaches_the_hosts_loopback() {
 
 #[test]
 fn a_segment_left_by_one_episodes_check_reaches_no_later_episode() {
-    let scratch = Scratch::new();
+    let Some(scratch) = Scratch::new() else {
+        return;
+    };
     let mark = Mark::new();
     let key = unique_key();
     let _cleanup = Cleanup {
@@ -459,7 +465,7 @@ fn a_segment_left_by_one_episodes_check_reaches_no_later_episode() {
     );
     let mut args = scratch.run_args(&fixtures, &command);
     args.extend(["--repeat", "2", "--jobs", "1"].map(String::from));
-    let (code, output) = scratch.run(&str_args(&args));
+    let (code, output) = scratch.run(&args);
     let checks = scratch.case_logs("checks/visible.log");
     assert!(
         checks
@@ -492,7 +498,9 @@ fn a_segment_left_by_one_episodes_check_reaches_no_later_episode() {
 
 #[test]
 fn nothing_of_an_episode_remains_after_its_run() {
-    let scratch = Scratch::new();
+    let Some(scratch) = Scratch::new() else {
+        return;
+    };
     let mark = Mark::new();
     let (agent_key, check_key) = (unique_key(), unique_key());
     let _cleanup = Cleanup {
@@ -512,7 +520,7 @@ fn nothing_of_an_episode_remains_after_its_run() {
             "sleep 300 & (setsid sleep 300 &)\npython3 PROBE shm-create={agent_key}\ntouch lib/iso-go\n"
         ),
     );
-    let (code, output) = scratch.run(&str_args(&scratch.run_args(&fixtures, &command)));
+    let (code, output) = scratch.run(&scratch.run_args(&fixtures, &command));
     let agents = scratch.case_logs("agent.log").concat();
     let checks = scratch.case_logs("checks/visible.log").concat();
     assert!(

@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-pub mod procs;
+pub mod leftovers;
 pub mod runs;
 
 /// Copies a directory tree (regular files and directories).

@@ -1,8 +1,10 @@
-//! Processes told apart by pid and start time, never by name: what an episode started,
-//! found by a mark only it carries, and whether each is still alive.
+//! What an episode may leave on the machine, found without trusting names: processes by
+//! pid and start time (picked out by a mark only the episode carries), System V segments by
+//! key; and a guard that removes them whatever a test's outcome.
 
 use std::hash::{BuildHasher, RandomState};
 use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A number no other test (or run) picks: 9 decimal digits.
@@ -121,4 +123,47 @@ impl Mark {
             })
             .collect()
     }
+}
+
+pub fn described(procs: &[Proc]) -> Vec<String> {
+    procs.iter().map(|proc| proc.describe()).collect()
+}
+
+/// Whatever a test started that may outlive it: the harness, marked processes, segments.
+/// Dropped (pass or fail), it kills and removes them, by pid and by key.
+pub struct Cleanup<'a> {
+    pub harness: Option<Child>,
+    pub mark: &'a Mark,
+    pub keys: Vec<i32>,
+}
+
+impl Drop for Cleanup<'_> {
+    fn drop(&mut self) {
+        if let Some(child) = self.harness.as_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        for proc in self.mark.procs() {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(proc.pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+        for key in &self.keys {
+            let _ = Command::new("ipcrm")
+                .args(["-M", &key.to_string()])
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+}
+
+/// Whether this IPC namespace (the host's: the test's) holds a shared memory segment with
+/// `key`.
+pub fn segment_exists(key: i32) -> bool {
+    let table = std::fs::read_to_string("/proc/sysvipc/shm").unwrap_or_default();
+    table
+        .lines()
+        .skip(1)
+        .any(|line| line.split_whitespace().next() == Some(&key.to_string()))
 }
