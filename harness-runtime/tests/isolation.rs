@@ -8,7 +8,9 @@
 
 mod support;
 use support::copy_dir;
-use support::leftovers::{Cleanup, Mark, Proc, described, poll, segment_exists, unique_key};
+use support::leftovers::{
+    Cleanup, Mark, Proc, descendants, described, poll, segment_exists, unique_key,
+};
 use support::runs::{HARNESS, root};
 
 use std::ffi::OsStr;
@@ -217,7 +219,12 @@ fn kill_the_harness_and_expect_no_survivor(scratch: &Scratch, args: &[String], m
         described(&mark.procs()),
         read(&log)
     );
-    let tracked = mark.procs();
+    // The episode: what carries the mark, and all the harness's process tree below it.
+    let harness = cleanup.harness.as_ref().unwrap().id();
+    let mut tracked = mark.procs();
+    tracked.extend(descendants(i32::try_from(harness).unwrap()));
+    tracked.sort_by_key(|proc| proc.pid);
+    tracked.dedup();
     // SIGKILL, but not reaped until the end: a zombie harness still counts as alive for
     // every run's sweep of stale pids cgroups, so no concurrent run kills the episode's
     // processes for the kernel.

@@ -41,14 +41,40 @@ pub struct Proc {
     pub start: u64,
 }
 
-/// State and start time from `/proc/<pid>/stat` (the fields after the command's `)`).
-pub fn stat(pid: i32) -> Option<(char, u64)> {
+/// State, parent and start time from `/proc/<pid>/stat` (the fields after the command's
+/// `)`).
+pub fn stat(pid: i32) -> Option<(char, i32, u64)> {
     let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let fields: Vec<&str> = text[text.rfind(')')? + 1..].split_whitespace().collect();
     Some((
         fields.first()?.chars().next()?,
+        fields.get(1)?.parse().ok()?,
         fields.get(19)?.parse().ok()?,
     ))
+}
+
+/// Every pid in `/proc`.
+fn pids() -> impl Iterator<Item = i32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_string_lossy().parse().ok())
+}
+
+/// Every live process below `root` in the process tree, now.
+pub fn descendants(root: i32) -> Vec<Proc> {
+    let table: Vec<(Proc, i32)> = pids()
+        .filter_map(|pid| stat(pid).map(|(_, ppid, start)| (Proc { pid, start }, ppid)))
+        .filter(|(proc, _)| proc.alive())
+        .collect();
+    let (mut found, mut parents) = (Vec::new(), vec![root]);
+    while let Some(parent) = parents.pop() {
+        for (proc, _) in table.iter().filter(|(_, ppid)| *ppid == parent) {
+            found.push(*proc);
+            parents.push(proc.pid);
+        }
+    }
+    found
 }
 
 pub fn nul_separated(path: PathBuf) -> Vec<String> {
@@ -63,11 +89,11 @@ pub fn nul_separated(path: PathBuf) -> Vec<String> {
 impl Proc {
     /// Alive: the same process, not a zombie (a zombie reparented anywhere is dead).
     pub fn alive(self) -> bool {
-        matches!(stat(self.pid), Some((state, start)) if start == self.start && state != 'Z' && state != 'X')
+        matches!(stat(self.pid), Some((state, _, start)) if start == self.start && state != 'Z' && state != 'X')
     }
 
     pub fn describe(self) -> String {
-        let state = stat(self.pid).map_or('?', |(state, _)| state);
+        let state = stat(self.pid).map_or('?', |(state, _, _)| state);
         let argv = nul_separated(PathBuf::from(format!("/proc/{}/cmdline", self.pid)));
         format!("{} [{state}] {}", self.pid, argv.join(" "))
     }
@@ -96,21 +122,15 @@ impl Mark {
     /// Every live process carrying the mark (this test process never does).
     pub fn procs(&self) -> Vec<Proc> {
         let (assignment, arg) = (self.assignment(), self.arg());
-        let mut found = Vec::new();
-        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-            let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
-                continue;
-            };
-            let marked = nul_separated(entry.path().join("environ")).contains(&assignment)
-                || nul_separated(entry.path().join("cmdline")).contains(&arg);
-            if let Some((_, start)) = stat(pid).filter(|_| marked) {
-                let proc = Proc { pid, start };
-                if proc.alive() {
-                    found.push(proc);
-                }
-            }
-        }
-        found
+        pids()
+            .filter(|pid| {
+                let dir = PathBuf::from(format!("/proc/{pid}"));
+                nul_separated(dir.join("environ")).contains(&assignment)
+                    || nul_separated(dir.join("cmdline")).contains(&arg)
+            })
+            .filter_map(|pid| stat(pid).map(|(_, _, start)| Proc { pid, start }))
+            .filter(|proc| proc.alive())
+            .collect()
     }
 
     /// The marked processes running `sleep`.
