@@ -255,6 +255,19 @@ fn an_agents_process_tree_dies_with_a_harness_killed_by_sigkill() {
     kill_the_harness_and_expect_no_survivor(&scratch, &args, &mark);
 }
 
+/// The PID namespace, not Landlock, ends them: so without Landlock too.
+#[test]
+fn an_unconfined_agents_process_tree_dies_with_a_harness_killed_by_sigkill() {
+    let Some(scratch) = Scratch::new() else {
+        return;
+    };
+    let mark = Mark::new();
+    let command = scratch.agent(&mark, "sleep 300 & (setsid sleep 300 &) ; sleep 300\n");
+    let mut args = scratch.run_args(&shipped_fixtures(), &command);
+    args.push("--no-confine".to_owned());
+    kill_the_harness_and_expect_no_survivor(&scratch, &args, &mark);
+}
+
 #[test]
 fn a_checks_process_tree_dies_with_a_harness_killed_by_sigkill() {
     let Some(scratch) = Scratch::new() else {
@@ -326,27 +339,53 @@ impl Listeners {
     }
 }
 
-#[test]
-fn a_check_reaches_nothing_on_the_hosts_loopback() {
+/// Probes the test's TCP, UDP and abstract unix sockets on the host's loopback from a
+/// check (`in_check`) or from the agent, in a run with `extra` arguments, and asserts that
+/// nothing reached them.
+fn expect_the_hosts_loopback_unreached(in_check: bool, extra: &[&str]) {
     let Some(scratch) = Scratch::new() else {
         return;
     };
     let mark = Mark::new();
     let listeners = Listeners::open(&mark);
-    let probe = format!("python3 tests/iso.py {}", listeners.probe_args());
-    let fixtures = scratch.check_fixture(&mark, &probe);
-    let command = scratch.agent(&mark, "touch lib/iso-go\n");
-    let (code, output) = scratch.run(&scratch.run_args(&fixtures, &command));
-    let said = scratch.case_logs("checks/visible.log").concat();
+    let (fixtures, command, log) = if in_check {
+        let probe = format!("python3 tests/iso.py {}", listeners.probe_args());
+        let fixtures = scratch.check_fixture(&mark, &probe);
+        let command = scratch.agent(&mark, "touch lib/iso-go\n");
+        (fixtures, command, "checks/visible.log")
+    } else {
+        let probe = format!("python3 PROBE {}\n", listeners.probe_args());
+        (
+            shipped_fixtures(),
+            scratch.agent(&mark, &probe),
+            "agent.log",
+        )
+    };
+    let mut args = scratch.run_args(&fixtures, &command);
+    args.extend(extra.iter().map(|arg| (*arg).to_owned()));
+    let (code, output) = scratch.run(&args);
+    let said = scratch.case_logs(log).concat();
     assert!(
         said.contains("probe done"),
-        "the check's probe never ran (exit {code:?}):\n{output}\n{said}"
+        "the probe never ran (exit {code:?}):\n{output}\n{said}"
     );
     let received = listeners.received();
     assert!(
         received.is_empty(),
-        "a check (no `network = true`) reached the test's sockets on the host's loopback: {received:?}\nthe check's probe said:\n{said}"
+        "{log} of a run with {extra:?}: the probe reached the test's sockets on the host's loopback: {received:?}\nthe probe said:\n{said}"
     );
+}
+
+/// Checks have no network unless their contract says `network = true`.
+#[test]
+fn a_check_reaches_nothing_on_the_hosts_loopback() {
+    expect_the_hosts_loopback_unreached(true, &[]);
+}
+
+/// The network namespace, not Landlock (which scopes abstract unix sockets), keeps it in.
+#[test]
+fn an_unconfined_check_reaches_nothing_on_the_hosts_loopback() {
+    expect_the_hosts_loopback_unreached(true, &["--no-confine"]);
 }
 
 /// A port free on the host's loopback for TCP and UDP, as far as this test can tell.
@@ -408,28 +447,12 @@ fn a_check_reaches_no_concurrent_episodes_agent() {
 
 #[test]
 fn an_agent_under_no_network_reaches_nothing_on_the_hosts_loopback() {
-    let Some(scratch) = Scratch::new() else {
-        return;
-    };
-    let mark = Mark::new();
-    let listeners = Listeners::open(&mark);
-    let command = scratch.agent(
-        &mark,
-        &format!("python3 PROBE {}\n", listeners.probe_args()),
-    );
-    let mut args = scratch.run_args(&shipped_fixtures(), &command);
-    args.push("--no-network".to_owned());
-    let (code, output) = scratch.run(&args);
-    let said = scratch.case_logs("agent.log").concat();
-    assert!(
-        said.contains("probe done"),
-        "the agent's probe never ran (exit {code:?}):\n{output}\n{said}"
-    );
-    let received = listeners.received();
-    assert!(
-        received.is_empty(),
-        "an agent under --no-network reached the test's sockets on the host's loopback: {received:?}\nthe agent's probe said:\n{said}"
-    );
+    expect_the_hosts_loopback_unreached(false, &["--no-network"]);
+}
+
+#[test]
+fn an_unconfined_agent_under_no_network_reaches_nothing_on_the_hosts_loopback() {
+    expect_the_hosts_loopback_unreached(false, &["--no-network", "--no-confine"]);
 }
 
 #[test]
