@@ -12,12 +12,10 @@ use support::leftovers::{
     Cleanup, Mark, Proc, descendants, described, poll, segment_exists, unique_key,
 };
 use support::runs::{HARNESS, root};
+use support::sockets::{Listeners, free_port};
 
 use std::ffi::OsStr;
-use std::io::ErrorKind;
-use std::net::{TcpListener, UdpSocket};
-use std::os::linux::net::SocketAddrExt;
-use std::os::unix::net::{SocketAddr, UnixListener};
+use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
@@ -207,11 +205,7 @@ fn read(log: &Path) -> String {
 /// zombie) within `DEATH`.
 fn kill_the_harness_and_expect_no_survivor(scratch: &Scratch, args: &[String], mark: &Mark) {
     let (child, log) = scratch.spawn(args);
-    let mut cleanup = Cleanup {
-        harness: Some(child),
-        mark,
-        keys: Vec::new(),
-    };
+    let mut cleanup = Cleanup::new(Some(child), mark, Vec::new());
     let ready = poll(READY, || mark.sleeps().len() >= 3);
     assert!(
         ready,
@@ -283,71 +277,17 @@ fn a_checks_process_tree_dies_with_a_harness_killed_by_sigkill() {
     kill_the_harness_and_expect_no_survivor(&scratch, &args, &mark);
 }
 
-/// A TCP listener, a UDP socket and an abstract unix listener of the test, on the host's
-/// loopback, none of them blocking.
-struct Listeners {
-    tcp: TcpListener,
-    udp: UdpSocket,
-    unix: UnixListener,
-    name: String,
-}
-
-impl Listeners {
-    fn open(mark: &Mark) -> Self {
-        let tcp = TcpListener::bind("127.0.0.1:0").unwrap();
-        let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let name = format!("another-harness-isolation-{}", mark.tag);
-        let address = SocketAddr::from_abstract_name(name.as_bytes()).unwrap();
-        let unix = UnixListener::bind_addr(&address).unwrap();
-        tcp.set_nonblocking(true).unwrap();
-        udp.set_nonblocking(true).unwrap();
-        unix.set_nonblocking(true).unwrap();
-        Self {
-            tcp,
-            udp,
-            unix,
-            name,
-        }
-    }
-
-    /// The probe's arguments for all three.
-    fn probe_args(&self) -> String {
-        format!(
-            "tcp={} udp={} unix={}",
-            self.tcp.local_addr().unwrap().port(),
-            self.udp.local_addr().unwrap().port(),
-            self.name
-        )
-    }
-
-    /// What reached them. A loopback TCP handshake and a datagram are queued before the
-    /// sender's call returns, so once the prober has ended this is final.
-    fn received(&self) -> Vec<String> {
-        let mut got = Vec::new();
-        if let Ok((_, from)) = self.tcp.accept() {
-            got.push(format!("a TCP connection from {from}"));
-        }
-        let mut buffer = [0_u8; 64];
-        match self.udp.recv_from(&mut buffer) {
-            Ok((len, from)) => got.push(format!("a UDP datagram of {len} bytes from {from}")),
-            Err(error) => assert_eq!(error.kind(), ErrorKind::WouldBlock, "{error}"),
-        }
-        if self.unix.accept().is_ok() {
-            got.push("an abstract unix socket connection".to_owned());
-        }
-        got
-    }
-}
-
-/// Probes the test's TCP, UDP and abstract unix sockets on the host's loopback from a
+/// Probes the test's TCP, UDP and abstract unix sockets on the host's loopback (and, with
+/// `socket_file`, a unix socket file outside every directory an episode is given) from a
 /// check (`in_check`) or from the agent, in a run with `extra` arguments, and asserts that
 /// nothing reached them.
-fn expect_the_hosts_loopback_unreached(in_check: bool, extra: &[&str]) {
+fn expect_the_hosts_sockets_unreached(in_check: bool, extra: &[&str], socket_file: bool) {
     let Some(scratch) = Scratch::new() else {
         return;
     };
     let mark = Mark::new();
-    let listeners = Listeners::open(&mark);
+    let file = socket_file.then(|| scratch.path(&format!("host-{}.sock", mark.tag)));
+    let listeners = Listeners::open(&mark, file);
     let (fixtures, command, log) = if in_check {
         let probe = format!("python3 tests/iso.py {}", listeners.probe_args());
         let fixtures = scratch.check_fixture(&mark, &probe);
@@ -372,28 +312,20 @@ fn expect_the_hosts_loopback_unreached(in_check: bool, extra: &[&str]) {
     let received = listeners.received();
     assert!(
         received.is_empty(),
-        "{log} of a run with {extra:?}: the probe reached the test's sockets on the host's loopback: {received:?}\nthe probe said:\n{said}"
+        "{log} of a run with {extra:?}: the probe reached the test's sockets on the host: {received:?}\nthe probe said:\n{said}"
     );
 }
 
 /// Checks have no network unless their contract says `network = true`.
 #[test]
 fn a_check_reaches_nothing_on_the_hosts_loopback() {
-    expect_the_hosts_loopback_unreached(true, &[]);
+    expect_the_hosts_sockets_unreached(true, &[], false);
 }
 
 /// The network namespace, not Landlock (which scopes abstract unix sockets), keeps it in.
 #[test]
 fn an_unconfined_check_reaches_nothing_on_the_hosts_loopback() {
-    expect_the_hosts_loopback_unreached(true, &["--no-confine"]);
-}
-
-/// A port free on the host's loopback for TCP and UDP, as far as this test can tell.
-fn free_port() -> u16 {
-    let tcp = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = tcp.local_addr().unwrap().port();
-    UdpSocket::bind(("127.0.0.1", port)).unwrap();
-    port
+    expect_the_hosts_sockets_unreached(true, &["--no-confine"], false);
 }
 
 /// `--repeat 2 --jobs 2`: both agents try to listen on one port of the host's loopback (TCP
@@ -417,11 +349,7 @@ fn a_check_reaches_no_concurrent_episodes_agent() {
     let mut args = scratch.run_args(&fixtures, &command);
     args.extend(["--repeat", "2", "--jobs", "2"].map(String::from));
     let (child, log) = scratch.spawn(&args);
-    let mut cleanup = Cleanup {
-        harness: Some(child),
-        mark: &mark,
-        keys: Vec::new(),
-    };
+    let mut cleanup = Cleanup::new(Some(child), &mark, Vec::new());
     let probed = poll(READY, || {
         scratch
             .case_logs("checks/visible.log")
@@ -447,12 +375,24 @@ fn a_check_reaches_no_concurrent_episodes_agent() {
 
 #[test]
 fn an_agent_under_no_network_reaches_nothing_on_the_hosts_loopback() {
-    expect_the_hosts_loopback_unreached(false, &["--no-network"]);
+    expect_the_hosts_sockets_unreached(false, &["--no-network"], false);
 }
 
 #[test]
 fn an_unconfined_agent_under_no_network_reaches_nothing_on_the_hosts_loopback() {
-    expect_the_hosts_loopback_unreached(false, &["--no-network", "--no-confine"]);
+    expect_the_hosts_sockets_unreached(false, &["--no-network", "--no-confine"], false);
+}
+
+/// Issue 16: "path-based unix sockets of the host ... are out of reach" of checks (and of
+/// agents under `--no-network`) through a mount namespace; Landlock does not cover `connect`.
+#[test]
+fn a_check_cannot_connect_to_a_unix_socket_file_of_the_host() {
+    expect_the_hosts_sockets_unreached(true, &[], true);
+}
+
+#[test]
+fn an_agent_under_no_network_cannot_connect_to_a_unix_socket_file_of_the_host() {
+    expect_the_hosts_sockets_unreached(false, &["--no-network"], true);
 }
 
 #[test]
@@ -461,7 +401,7 @@ fn an_agent_without_no_network_still_reaches_the_hosts_loopback() {
         return;
     };
     let mark = Mark::new();
-    let listeners = Listeners::open(&mark);
+    let listeners = Listeners::open(&mark, None);
     let port = listeners.tcp.local_addr().unwrap().port();
     let command = scratch.agent(&mark, &format!("python3 PROBE tcp={port}\n"));
     let (code, output) = scratch.run(&scratch.run_args(&shipped_fixtures(), &command));
@@ -483,11 +423,7 @@ fn a_segment_left_by_one_episodes_check_reaches_no_later_episode() {
     };
     let mark = Mark::new();
     let key = unique_key();
-    let _cleanup = Cleanup {
-        harness: None,
-        mark: &mark,
-        keys: vec![key],
-    };
+    let _cleanup = Cleanup::new(None, &mark, vec![key]);
     let fixtures = scratch.check_fixture(&mark, &format!("python3 tests/iso.py shm-create={key}"));
     let command = scratch.agent(
         &mark,
@@ -533,11 +469,7 @@ fn nothing_of_an_episode_remains_after_its_run() {
     };
     let mark = Mark::new();
     let (agent_key, check_key) = (unique_key(), unique_key());
-    let _cleanup = Cleanup {
-        harness: None,
-        mark: &mark,
-        keys: vec![agent_key, check_key],
-    };
+    let _cleanup = Cleanup::new(None, &mark, vec![agent_key, check_key]);
     let fixtures = scratch.check_fixture(
         &mark,
         &format!(

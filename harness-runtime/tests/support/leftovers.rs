@@ -157,6 +157,16 @@ pub struct Cleanup<'a> {
     pub keys: Vec<i32>,
 }
 
+impl<'a> Cleanup<'a> {
+    pub fn new(harness: Option<Child>, mark: &'a Mark, keys: Vec<i32>) -> Self {
+        Self {
+            harness,
+            mark,
+            keys,
+        }
+    }
+}
+
 impl Drop for Cleanup<'_> {
     fn drop(&mut self) {
         if let Some(child) = self.harness.as_mut() {

@@ -21,6 +21,13 @@ def unix(name):
         s.sendall(b"leak")
     return "connected"
 
+def unixpath(path):
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(3)
+        s.connect(path)
+        s.sendall(b"leak")
+    return "connected"
+
 def listen(port):
     """TCP and UDP on `port` until a UDP `stop` (or 120 s); says what else arrived."""
     got = []
@@ -50,6 +57,7 @@ OPS = {
     "tcp": tcp,
     "udp": udp,
     "unix": unix,
+    "unixpath": unixpath,
     "listen": listen,
     "shm-create": lambda key: shm(key, 4096, 0o1000 | 0o600),
     "shm-find": lambda key: shm(key, 0, 0),
