@@ -1,9 +1,11 @@
 //! Episodes isolated from the machine and from each other (issue 16), black box: nothing an
 //! agent or a check starts outlives a harness killed with SIGKILL, checks (and agents under
-//! `--no-network`) reach nothing on the host's loopback, a System V segment dies with its
-//! episode, and nothing of an episode remains after the run. Processes are told apart by
-//! pid (and start time), never by name: a unique variable in their environment, or a unique
-//! argument such as `sleep 300.<tag>`.
+//! `--no-network`) reach nothing of the host's (TCP, UDP, abstract and path unix sockets),
+//! nor a concurrent episode's agent, a System V segment dies with its episode, and nothing
+//! of an episode remains after the run; with and without Landlock (`--no-confine`), since
+//! the namespaces must hold on their own. Processes are told apart by pid and start time,
+//! never by name: a unique variable in their environment, or a unique argument such as
+//! `sleep 300.<tag>`.
 #![allow(clippy::unwrap_used, reason = "test helpers fail loudly by design")]
 
 mod support;
