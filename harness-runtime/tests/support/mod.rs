@@ -7,7 +7,9 @@
 
 use std::path::Path;
 
+pub mod leftovers;
 pub mod runs;
+pub mod sockets;
 
 /// Copies a directory tree (regular files and directories).
 pub fn copy_dir(from: &Path, to: &Path) {

@@ -1,0 +1,509 @@
+//! Episodes isolated from the machine and from each other (issue 16), black box: nothing an
+//! agent or a check starts outlives a harness killed with SIGKILL, checks (and agents under
+//! `--no-network`) reach nothing of the host's (TCP, UDP, abstract and path unix sockets),
+//! nor a concurrent episode's agent, a System V segment dies with its episode, and nothing
+//! of an episode remains after the run; with and without Landlock (`--no-confine`), since
+//! the namespaces must hold on their own. Processes are told apart by pid and start time,
+//! never by name: a unique variable in their environment, or a unique argument such as
+//! `sleep 300.<tag>`.
+#![allow(clippy::unwrap_used, reason = "test helpers fail loudly by design")]
+
+mod support;
+use support::copy_dir;
+use support::leftovers::{
+    Cleanup, Mark, Proc, descendants, described, poll, segment_exists, unique_key,
+};
+use support::runs::{HARNESS, root};
+use support::sockets::{Listeners, free_port};
+
+use std::ffi::OsStr;
+use std::net::UdpSocket;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+/// How long the kernel (or the harness) gets to end an episode's processes.
+const DEATH: Duration = Duration::from_secs(10);
+/// How long an episode gets to reach the state a test waits for.
+const READY: Duration = Duration::from_secs(60);
+
+/// One probe per argument `OP=VALUE`, a line of output each, then `probe done`.
+const PROBE: &str = include_str!("support/probe.py");
+
+/// A private directory for one test: `out/` (HARNESS_OUT), `tmp/` (HARNESS_TMPDIR, where
+/// episodes live), the agent's files and the harness's own output.
+struct Scratch {
+    dir: tempfile::TempDir,
+}
+
+/// Why this machine cannot run these tests, if it cannot: python3 (the probe), System V
+/// IPC, and the new PID, IPC and network namespaces (in a user namespace when not root)
+/// that isolating an episode takes.
+fn missing_prerequisite() -> Option<&'static str> {
+    static MISSING: OnceLock<Option<&'static str>> = OnceLock::new();
+    *MISSING.get_or_init(|| {
+        let runs = |program: &str, args: &[&str]| {
+            Command::new(program)
+                .args(args)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|status| status.success())
+        };
+        let mut unshare = vec!["--pid", "--fork", "--ipc", "--net"];
+        if !nix::unistd::geteuid().is_root() {
+            unshare.extend(["--user", "--map-root-user"]);
+        }
+        unshare.push("true");
+        if !runs("python3", &["-c", "import ctypes, select, socket"]) {
+            Some("no python3 to run the probe")
+        } else if !Path::new("/proc/sysvipc/shm").exists() {
+            Some("no System V IPC in this kernel")
+        } else if !runs("unshare", &unshare) {
+            Some("`unshare` cannot make PID, IPC and network namespaces here")
+        } else {
+            None
+        }
+    })
+}
+
+impl Scratch {
+    /// A scratch directory, or `None` (saying why) where the machine cannot run the test.
+    fn new() -> Option<Self> {
+        if let Some(missing) = missing_prerequisite() {
+            let thread = std::thread::current();
+            eprintln!("{}: {missing}; skipped", thread.name().unwrap_or("test"));
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("tmp")).unwrap();
+        Some(Self { dir })
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// `harness ARGS` with its output in a file (never a pipe a leftover could hold open).
+    fn spawn(&self, args: &[impl AsRef<OsStr>]) -> (Child, PathBuf) {
+        let log = tempfile::NamedTempFile::new_in(self.dir.path())
+            .unwrap()
+            .into_temp_path()
+            .keep()
+            .unwrap();
+        let file = std::fs::File::create(&log).unwrap();
+        let child = Command::new(HARNESS)
+            .args(args)
+            .env("HARNESS_OUT", self.path("out"))
+            .env("HARNESS_TMPDIR", self.path("tmp"))
+            .env("TMPDIR", self.path("tmp"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(file.try_clone().unwrap()))
+            .stderr(Stdio::from(file))
+            .spawn()
+            .unwrap();
+        (child, log)
+    }
+
+    /// Runs `harness ARGS` to its end: exit code and output.
+    fn run(&self, args: &[impl AsRef<OsStr>]) -> (Option<i32>, String) {
+        let (mut child, log) = self.spawn(args);
+        let status = child.wait().unwrap();
+        (status.code(), std::fs::read_to_string(log).unwrap())
+    }
+
+    /// The agent's files: `agent.sh` (the given script) and `probe.py`; returns the agent
+    /// command, carrying the mark in its environment.
+    fn agent(&self, mark: &Mark, script: &str) -> String {
+        let dir = self.path("agent");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("probe.py"), PROBE).unwrap();
+        let script = script.replace("PROBE", &dir.join("probe.py").display().to_string());
+        std::fs::write(dir.join("agent.sh"), script).unwrap();
+        format!(
+            "{} sh {}",
+            mark.assignment(),
+            dir.join("agent.sh").display()
+        )
+    }
+
+    /// `harness run` arguments for sh-semver in `fixtures` with the agent of `agent()`.
+    fn run_args(&self, fixtures: &Path, command: &str) -> Vec<String> {
+        let mut args: Vec<String> = ["run", "--fixtures"].map(String::from).to_vec();
+        args.push(fixtures.display().to_string());
+        for arg in ["--fixture", "sh-semver", "--agent", command, "--agent-file"] {
+            args.push(arg.to_owned());
+        }
+        args.push(self.path("agent").display().to_string());
+        args.extend(["--agent-timeout", "600"].map(String::from));
+        args
+    }
+
+    /// What every case of the run(s) left in `name` (`agent.log`, `checks/visible.log`).
+    fn case_logs(&self, name: &str) -> Vec<String> {
+        let entries = |dir: PathBuf| std::fs::read_dir(dir).into_iter().flatten().flatten();
+        entries(self.path("out/runs"))
+            .flat_map(|run| entries(run.path().join("cases")))
+            .map(|case| std::fs::read_to_string(case.path().join(name)).unwrap_or_default())
+            .collect()
+    }
+
+    /// Episode directories still under HARNESS_TMPDIR.
+    fn episodes(&self) -> Vec<PathBuf> {
+        std::fs::read_dir(self.path("tmp/another-harness"))
+            .map(|entries| entries.flatten().map(|entry| entry.path()).collect())
+            .unwrap_or_default()
+    }
+
+    /// A copy of sh-semver whose visible check is `sh tests/iso.sh <mark arg>`, running
+    /// `script` (with `tests/iso.py`, the probe, beside it) only in an episode whose agent
+    /// wrote `lib/iso-go`: `check-fixture`'s oracle and noop never trigger it. Returns the
+    /// fixtures directory, its lock written.
+    fn check_fixture(&self, mark: &Mark, script: &str) -> PathBuf {
+        let fixtures = self.path("fixtures");
+        let dir = fixtures.join("sh-semver");
+        copy_dir(&root().join("fixtures/sh-semver"), &dir);
+        std::fs::write(
+            dir.join("repo/tests/iso.sh"),
+            format!("#!/bin/sh\n[ -f lib/iso-go ] || exit 0\n{script}\n"),
+        )
+        .unwrap();
+        std::fs::write(dir.join("repo/tests/iso.py"), PROBE).unwrap();
+        let contract_path = dir.join("repo/evaluation/contract.toml");
+        let contract = std::fs::read_to_string(&contract_path).unwrap();
+        let edited = contract
+            .replacen(
+                "run = [\"sh\", \"tests/run.sh\"]\nreport = \"tap\"",
+                &format!(
+                    "run = [\"sh\", \"tests/iso.sh\", \"{}\"]\nreport = \"exit\"",
+                    mark.arg()
+                ),
+                1,
+            )
+            .replacen(
+                "files = [\"tests/run.sh\", \"tests/lib.sh\"]",
+                "files = [\"tests/iso.sh\", \"tests/iso.py\"]",
+                1,
+            );
+        assert_eq!(edited.matches("tests/iso.").count(), 3, "{edited}");
+        std::fs::write(&contract_path, edited).unwrap();
+        let (code, output) = self.run(&["check-fixture", dir.to_str().unwrap(), "--write-lock"]);
+        assert_eq!(code, Some(0), "check-fixture refused the copy:\n{output}");
+        fixtures
+    }
+}
+
+fn shipped_fixtures() -> PathBuf {
+    root().join("fixtures")
+}
+
+fn read(log: &Path) -> String {
+    std::fs::read_to_string(log).unwrap_or_default()
+}
+
+/// Runs `harness ARGS`, waits until three marked `sleep`s run, kills the harness with
+/// SIGKILL and asserts that every marked process seen before the kill is dead (or a
+/// zombie) within `DEATH`.
+fn kill_the_harness_and_expect_no_survivor(scratch: &Scratch, args: &[String], mark: &Mark) {
+    let (child, log) = scratch.spawn(args);
+    let mut cleanup = Cleanup::new(Some(child), mark, Vec::new());
+    let ready = poll(READY, || mark.sleeps().len() >= 3);
+    assert!(
+        ready,
+        "the episode's three sleeps never ran; marked: {:?}\nharness output:\n{}",
+        described(&mark.procs()),
+        read(&log)
+    );
+    // The episode: what carries the mark, and all the harness's process tree below it.
+    let harness = cleanup.harness.as_ref().unwrap().id();
+    let mut tracked = mark.procs();
+    tracked.extend(descendants(i32::try_from(harness).unwrap()));
+    tracked.sort_by_key(|proc| proc.pid);
+    tracked.dedup();
+    // SIGKILL, but not reaped until the end: a zombie harness still counts as alive for
+    // every run's sweep of stale pids cgroups, so no concurrent run kills the episode's
+    // processes for the kernel.
+    cleanup.harness.as_mut().unwrap().kill().unwrap();
+    let gone = poll(DEATH, || tracked.iter().all(|proc| !proc.alive()));
+    let survivors: Vec<Proc> = tracked.iter().copied().filter(|p| p.alive()).collect();
+    assert!(
+        gone,
+        "{} of the episode's {} processes outlived the harness by {DEATH:?} after SIGKILL:\n{}\n(tracked: {:?})",
+        survivors.len(),
+        tracked.len(),
+        described(&survivors).join("\n"),
+        tracked
+    );
+}
+
+#[test]
+fn an_agents_process_tree_dies_with_a_harness_killed_by_sigkill() {
+    let Some(scratch) = Scratch::new() else {
+        return;
+    };
+    let mark = Mark::new();
+    let command = scratch.agent(
+        &mark,
+        "sh -c 'sleep 300 & (setsid sleep 300 &) ; sleep 300'\n",
+    );
+    let args = scratch.run_args(&shipped_fixtures(), &command);
+    kill_the_harness_and_expect_no_survivor(&scratch, &args, &mark);
+}
+
+/// The PID namespace, not Landlock, ends them: so without Landlock too.
+#[test]
+fn an_unconfined_agents_process_tree_dies_with_a_harness_killed_by_sigkill() {
+    let Some(scratch) = Scratch::new() else {
+        return;
+    };
+    let mark = Mark::new();
+    let command = scratch.agent(&mark, "sleep 300 & (setsid sleep 300 &) ; sleep 300\n");
+    let mut args = scratch.run_args(&shipped_fixtures(), &command);
+    args.push("--no-confine".to_owned());
+    kill_the_harness_and_expect_no_survivor(&scratch, &args, &mark);
+}
+
+#[test]
+fn a_checks_process_tree_dies_with_a_harness_killed_by_sigkill() {
+    let Some(scratch) = Scratch::new() else {
+        return;
+    };
+    let mark = Mark::new();
+    let fixtures = scratch.check_fixture(
+        &mark,
+        "sleep \"$1\" & (setsid sleep \"$1\" &) ; sleep \"$1\"",
+    );
+    let command = scratch.agent(&mark, "touch lib/iso-go\n");
+    let args = scratch.run_args(&fixtures, &command);
+    kill_the_harness_and_expect_no_survivor(&scratch, &args, &mark);
+}
+
+/// Probes the test's TCP, UDP and abstract unix sockets on the host's loopback (and, with
+/// `socket_file`, a unix socket file outside every directory an episode is given) from a
+/// check (`in_check`) or from the agent, in a run with `extra` arguments, and asserts that
+/// nothing reached them.
+fn expect_the_hosts_sockets_unreached(in_check: bool, extra: &[&str], socket_file: bool) {
+    let Some(scratch) = Scratch::new() else {
+        return;
+    };
+    let mark = Mark::new();
+    let file = socket_file.then(|| scratch.path(&format!("host-{}.sock", mark.tag)));
+    let listeners = Listeners::open(&mark, file);
+    let (fixtures, command, log) = if in_check {
+        let probe = format!("python3 tests/iso.py {}", listeners.probe_args());
+        let fixtures = scratch.check_fixture(&mark, &probe);
+        let command = scratch.agent(&mark, "touch lib/iso-go\n");
+        (fixtures, command, "checks/visible.log")
+    } else {
+        let probe = format!("python3 PROBE {}\n", listeners.probe_args());
+        (
+            shipped_fixtures(),
+            scratch.agent(&mark, &probe),
+            "agent.log",
+        )
+    };
+    let mut args = scratch.run_args(&fixtures, &command);
+    args.extend(extra.iter().map(|arg| (*arg).to_owned()));
+    let (code, output) = scratch.run(&args);
+    let said = scratch.case_logs(log).concat();
+    assert!(
+        said.contains("probe done"),
+        "the probe never ran (exit {code:?}):\n{output}\n{said}"
+    );
+    let received = listeners.received();
+    assert!(
+        received.is_empty(),
+        "{log} of a run with {extra:?}: the probe reached the test's sockets on the host: {received:?}\nthe probe said:\n{said}"
+    );
+}
+
+/// Checks have no network unless their contract says `network = true`.
+#[test]
+fn a_check_reaches_nothing_on_the_hosts_loopback() {
+    expect_the_hosts_sockets_unreached(true, &[], false);
+}
+
+/// The network namespace, not Landlock (which scopes abstract unix sockets), keeps it in.
+#[test]
+fn an_unconfined_check_reaches_nothing_on_the_hosts_loopback() {
+    expect_the_hosts_sockets_unreached(true, &["--no-confine"], false);
+}
+
+/// `--repeat 2 --jobs 2`: both agents try to listen on one port of the host's loopback (TCP
+/// and UDP); the one that cannot ends at once, and its episode's check sends to the port
+/// while the other agent still listens. Only then does the test stop the listener.
+#[test]
+fn a_check_reaches_no_concurrent_episodes_agent() {
+    let Some(scratch) = Scratch::new() else {
+        return;
+    };
+    let mark = Mark::new();
+    let port = free_port();
+    let fixtures = scratch.check_fixture(
+        &mark,
+        &format!("python3 tests/iso.py tcp={port} udp={port}"),
+    );
+    let command = scratch.agent(
+        &mark,
+        &format!("python3 PROBE listen={port}\ntouch lib/iso-go\n"),
+    );
+    let mut args = scratch.run_args(&fixtures, &command);
+    args.extend(["--repeat", "2", "--jobs", "2"].map(String::from));
+    let (child, log) = scratch.spawn(&args);
+    let mut cleanup = Cleanup::new(Some(child), &mark, Vec::new());
+    let probed = poll(READY, || {
+        scratch
+            .case_logs("checks/visible.log")
+            .concat()
+            .contains("probe done")
+    });
+    assert!(
+        probed,
+        "no check probed while the other episode's agent listened (not concurrent?):\n{}\n{:?}",
+        read(&log),
+        scratch.case_logs("agent.log")
+    );
+    let stop = UdpSocket::bind("127.0.0.1:0").unwrap();
+    stop.send_to(b"stop", ("127.0.0.1", port)).unwrap();
+    let status = cleanup.harness.as_mut().unwrap().wait().unwrap();
+    let agents = scratch.case_logs("agent.log").concat();
+    let checks = scratch.case_logs("checks/visible.log").concat();
+    assert!(
+        agents.contains(&format!("listen={port}: ok stopped, got []")),
+        "an agent got what a concurrent episode's check sent, or never listened ({status}):\n{agents}\nthe checks said:\n{checks}"
+    );
+}
+
+#[test]
+fn an_agent_under_no_network_reaches_nothing_on_the_hosts_loopback() {
+    expect_the_hosts_sockets_unreached(false, &["--no-network"], false);
+}
+
+#[test]
+fn an_unconfined_agent_under_no_network_reaches_nothing_on_the_hosts_loopback() {
+    expect_the_hosts_sockets_unreached(false, &["--no-network", "--no-confine"], false);
+}
+
+/// Issue 16: "path-based unix sockets of the host ... are out of reach" of checks (and of
+/// agents under `--no-network`) through a mount namespace; Landlock does not cover `connect`.
+#[test]
+fn a_check_cannot_connect_to_a_unix_socket_file_of_the_host() {
+    expect_the_hosts_sockets_unreached(true, &[], true);
+}
+
+#[test]
+fn an_agent_under_no_network_cannot_connect_to_a_unix_socket_file_of_the_host() {
+    expect_the_hosts_sockets_unreached(false, &["--no-network"], true);
+}
+
+#[test]
+fn an_agent_without_no_network_still_reaches_the_hosts_loopback() {
+    let Some(scratch) = Scratch::new() else {
+        return;
+    };
+    let mark = Mark::new();
+    let listeners = Listeners::open(&mark, None);
+    let port = listeners.tcp.local_addr().unwrap().port();
+    let command = scratch.agent(&mark, &format!("python3 PROBE tcp={port}\n"));
+    let (code, output) = scratch.run(&scratch.run_args(&shipped_fixtures(), &command));
+    let said = scratch.case_logs("agent.log").concat();
+    assert!(
+        said.contains("probe done"),
+        "the agent's probe never ran (exit {code:?}):\n{output}\n{said}"
+    );
+    assert!(
+        listeners.tcp.accept().is_ok(),
+        "an agent run without --no-network could not connect to the test's TCP listener:\n{said}"
+    );
+}
+
+#[test]
+fn a_segment_left_by_one_episodes_check_reaches_no_later_episode() {
+    let Some(scratch) = Scratch::new() else {
+        return;
+    };
+    let mark = Mark::new();
+    let key = unique_key();
+    let _cleanup = Cleanup::new(None, &mark, vec![key]);
+    let fixtures = scratch.check_fixture(&mark, &format!("python3 tests/iso.py shm-create={key}"));
+    let command = scratch.agent(
+        &mark,
+        &format!("python3 PROBE shm-find={key}\ntouch lib/iso-go\n"),
+    );
+    let mut args = scratch.run_args(&fixtures, &command);
+    args.extend(["--repeat", "2", "--jobs", "1"].map(String::from));
+    let (code, output) = scratch.run(&args);
+    let checks = scratch.case_logs("checks/visible.log");
+    assert!(
+        checks
+            .iter()
+            .all(|log| log.contains(&format!("shm-create={key}: ok"))),
+        "a check could not create its segment (exit {code:?}):\n{output}\n{checks:?}"
+    );
+    let agents = scratch.case_logs("agent.log");
+    assert_eq!(
+        agents
+            .iter()
+            .filter(|log| log.contains("probe done"))
+            .count(),
+        2,
+        "{output}\n{agents:?}"
+    );
+    let found: Vec<&String> = agents
+        .iter()
+        .filter(|log| log.contains(&format!("shm-find={key}: ok")))
+        .collect();
+    assert!(
+        found.is_empty(),
+        "a later episode's agent found the segment an earlier episode's check made: {found:?}"
+    );
+    assert!(
+        !segment_exists(key),
+        "the check's segment (key {key}) outlived the run in the host's IPC namespace"
+    );
+}
+
+#[test]
+fn nothing_of_an_episode_remains_after_its_run() {
+    let Some(scratch) = Scratch::new() else {
+        return;
+    };
+    let mark = Mark::new();
+    let (agent_key, check_key) = (unique_key(), unique_key());
+    let _cleanup = Cleanup::new(None, &mark, vec![agent_key, check_key]);
+    let fixtures = scratch.check_fixture(
+        &mark,
+        &format!(
+            "sleep \"$1\" & (setsid sleep \"$1\" &)\npython3 tests/iso.py shm-create={check_key}"
+        ),
+    );
+    let command = scratch.agent(
+        &mark,
+        &format!(
+            "sleep 300 & (setsid sleep 300 &)\npython3 PROBE shm-create={agent_key}\ntouch lib/iso-go\n"
+        ),
+    );
+    let (code, output) = scratch.run(&scratch.run_args(&fixtures, &command));
+    let agents = scratch.case_logs("agent.log").concat();
+    let checks = scratch.case_logs("checks/visible.log").concat();
+    assert!(
+        agents.contains(&format!("shm-create={agent_key}: ok"))
+            && checks.contains(&format!("shm-create={check_key}: ok")),
+        "the agent or the check could not create its segment (exit {code:?}):\n{output}\nagent:\n{agents}\ncheck:\n{checks}"
+    );
+    let clean = poll(DEATH, || {
+        mark.procs().is_empty()
+            && !segment_exists(agent_key)
+            && !segment_exists(check_key)
+            && scratch.episodes().is_empty()
+    });
+    assert!(
+        clean,
+        "left after the run: processes {:?}, agent's segment {}, check's segment {}, episode directories {:?}",
+        described(&mark.procs()),
+        segment_exists(agent_key),
+        segment_exists(check_key),
+        scratch.episodes()
+    );
+}
