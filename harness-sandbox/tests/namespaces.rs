@@ -312,3 +312,58 @@ fn the_command_runs_without_capabilities() {
         assert_eq!(log.lines().count(), 5, "{log}");
     }
 }
+
+#[test]
+fn a_confined_command_sees_only_its_rule_paths() {
+    if !namespaces_or_skip("view") {
+        return;
+    }
+    if confine::landlock_abi().is_none() {
+        eprintln!("skipping: no Landlock, so no view");
+        return;
+    }
+    // A unix socket file of the host, next to a file the command may write: Landlock alone
+    // does not mediate `connect`, the view leaves the socket out.
+    let host = tempfile::tempdir().unwrap();
+    let socket_path = host.path().join("host.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&socket_path).unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let granted = tempfile::tempdir().unwrap();
+    let script = format!(
+        "test -e {socket} && echo socket-visible; \
+         test -d {granted} && echo granted-visible; \
+         ls / | tr '\\n' ' '; echo; \
+         echo x > {granted}/written && echo write-ok",
+        socket = socket_path.display(),
+        granted = granted.path().display(),
+    );
+    let mut spec = ConfineSpec::new(
+        vec!["/bin/sh".into(), "-c".into(), script],
+        PathBuf::from("/"),
+    );
+    spec.read_only = confine::SYSTEM_READ_ONLY
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+    spec.read_write = vec![granted.path().to_path_buf(), "/dev/null".into()];
+    spec.env = vec![("PATH".into(), "/usr/bin:/bin".into())];
+    let (reader, writer) = std::io::pipe().unwrap();
+    let mut command = confine::command(&spec).unwrap();
+    command.stdout(writer.try_clone().unwrap()).stderr(writer);
+    let mut child = command.spawn().unwrap();
+    let mut output = String::new();
+    std::io::Read::read_to_string(&mut { reader }, &mut output).unwrap();
+    assert!(child.wait().unwrap().success(), "{output}");
+    assert!(!output.contains("socket-visible"), "{output}");
+    assert!(output.contains("granted-visible"), "{output}");
+    assert!(output.contains("write-ok"), "{output}");
+    assert!(
+        !output.contains("root") && !output.contains("home"),
+        "{output}"
+    );
+    assert!(listener.accept().is_err(), "the socket was reached");
+    assert_eq!(
+        std::fs::read_to_string(granted.path().join("written")).unwrap(),
+        "x\n"
+    );
+}

@@ -40,11 +40,8 @@ fn hardlink_frozen_test_rs(sb: &mut Sandbox<'_>) -> Result<(), SandboxError> {
 #[attack(fixture = "sh-semver", violation = "link_escape")]
 fn hardlink_git_config_into_scope(sb: &mut Sandbox<'_>) -> Result<(), SandboxError> {
     // A file outside the worktree, reachable for writes from inside it.
-    sh_ok(
-        sb,
-        &format!("{COMMON}ln \"$common/config\" lib/gitconfig\n"),
-    )
-    .map(drop)
+    let config = sb.common_git_dir().join("config");
+    hard_link_out_of_the_worktree(sb, &config, "lib/gitconfig")
 }
 
 #[attack(fixture = "py-slugify", violation = "link_escape")]

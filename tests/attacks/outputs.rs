@@ -95,5 +95,6 @@ done
     }
     // 3. Here: keep a second name on the trajectory file, to rewrite it after the harness
     //    has read it.
-    sh_ok(sb, "ln \"$HARNESS_TRAJECTORY\" lib/trajectory.jsonl\n").map(drop)
+    let trajectory = sb.trajectory_file().to_path_buf();
+    hard_link_out_of_the_worktree(sb, &trajectory, "lib/trajectory.jsonl")
 }

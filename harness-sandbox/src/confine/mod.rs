@@ -57,6 +57,7 @@ mod group;
 mod namespace;
 mod ruleset;
 mod status;
+mod view;
 
 use std::fs::OpenOptions;
 use std::os::fd::{AsFd, OwnedFd};
@@ -452,7 +453,7 @@ pub fn command(spec: &ConfineSpec) -> Result<ConfinedCommand, ConfineError> {
         .namespaces
         .then(namespace::support)
         .flatten()
-        .map(|support| namespace::Namespaces::new(support, spec.no_network));
+        .map(|support| namespace::Namespaces::new(support, spec.no_network, view(spec)));
     let lifetime = if namespaces.is_some() {
         Lifetime::PidNamespace
     } else {
@@ -475,6 +476,24 @@ pub fn command(spec: &ConfineSpec) -> Result<ConfinedCommand, ConfineError> {
         stdout: None,
         stderr: None,
     })
+}
+
+/// The filesystem view of a command confined with Landlock: its rule paths, and its
+/// working directory (read-only) when no rule path holds it.
+fn view(spec: &ConfineSpec) -> Option<view::View> {
+    if !spec.landlock {
+        return None;
+    }
+    let covered = spec
+        .read_only
+        .iter()
+        .chain(&spec.read_write)
+        .any(|path| spec.cwd.starts_with(path));
+    let mut read_only = spec.read_only.clone();
+    if !covered {
+        read_only.push(spec.cwd.clone());
+    }
+    view::View::new(&read_only, &spec.read_write)
 }
 
 /// Whether this process has any effective capability (typically: it runs as root), which

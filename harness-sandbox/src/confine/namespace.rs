@@ -43,6 +43,7 @@ use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::Pid;
 
 use super::child::{self, CHILD_STACK_BYTES, Exec, Failure, Setup, Stdio};
+use super::view::View;
 
 /// The report byte of each init step that can fail (after `child::SETUP_STEPS`).
 pub(super) const INIT_STEPS: &[&str] = &[
@@ -52,7 +53,7 @@ pub(super) const INIT_STEPS: &[&str] = &[
     "start a new session for the namespaces' init",
     "bring up the loopback interface",
     "start the command inside the namespaces (clone)",
-    "mount the namespace's own /proc",
+    "mount the command's filesystem view and /proc",
     "join the worker's loopback-only network namespace",
 ];
 const STEP_PDEATHSIG: u8 = 0;
@@ -78,6 +79,8 @@ pub(super) struct Namespaces {
     /// loopback-only network namespace, joined instead of making one per command (making
     /// one costs more than the rest of the namespaces together; see [`worker_network`]).
     join_network: Option<OwnedFd>,
+    /// For a confined command: the filesystem it sees (module `view`).
+    view: Option<View>,
 }
 
 /// What the kernel allows, probed once per process.
@@ -91,7 +94,7 @@ pub(super) enum Support {
 
 impl Namespaces {
     /// The namespaces for one command: a network namespace when `no_network`.
-    pub(super) fn new(support: Support, no_network: bool) -> Namespaces {
+    pub(super) fn new(support: Support, no_network: bool, view: Option<View>) -> Namespaces {
         let mut flags =
             CloneFlags::CLONE_NEWPID | CloneFlags::CLONE_NEWIPC | CloneFlags::CLONE_NEWNS;
         let join_network = match support {
@@ -109,6 +112,7 @@ impl Namespaces {
             flags,
             user_maps,
             join_network,
+            view,
         }
     }
 
@@ -234,6 +238,7 @@ fn probe(flags: CloneFlags, maps: Option<&UserMaps>) -> bool {
     let body = Box::new(move || -> isize {
         let code = match maps
             .map_or(Ok(()), UserMaps::write)
+            .and_then(|()| make_private())
             .and_then(|()| mount_proc())
         {
             Ok(()) => 0,
@@ -374,12 +379,14 @@ impl Init<'_> {
         if let Err(errno) = nix::unistd::setsid() {
             self.fail(STEP_SETSID, errno);
         }
-        // Under Landlock the rules name the harness's `/proc` (a new mount would be out of
-        // their reach, so unreadable even where a spec grants it), and `/proc` is denied
-        // unless granted: the new one is mounted only for unconfined commands.
-        if self.setup.ruleset.is_none()
-            && let Err(errno) = mount_proc()
-        {
+        // A confined command sees only its view (which has a `/proc` of its own); an
+        // unconfined one the whole filesystem with a `/proc` of its own.
+        let mounted = make_private().and_then(|()| match &self.namespaces.view {
+            Some(view) => view.apply(),
+            None if self.setup.ruleset.is_none() => mount_proc(),
+            None => Ok(()),
+        });
+        if let Err(errno) = mounted {
             self.fail(STEP_PROC, errno);
         }
         if let Some(network) = &self.namespaces.join_network {
@@ -476,17 +483,21 @@ fn exited(pidfd: BorrowedFd<'_>) -> bool {
 }
 
 /// Makes every mount of the calling process's (new) mount namespace private, so nothing
-/// done in it reaches the harness's, and mounts a `/proc` of its PID namespace over
-/// `/proc`: its processes see each other there, never the harness or other episodes.
-fn mount_proc() -> Result<(), Errno> {
-    use nix::mount::{MsFlags, mount};
-    mount(
+/// done in it reaches the harness's.
+fn make_private() -> Result<(), Errno> {
+    nix::mount::mount(
         None::<&CStr>,
         c"/",
         None::<&CStr>,
-        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
+        nix::mount::MsFlags::MS_REC | nix::mount::MsFlags::MS_PRIVATE,
         None::<&CStr>,
-    )?;
+    )
+}
+
+/// Mounts a `/proc` of the calling process's PID namespace over `/proc`: its processes
+/// see each other there, never the harness or other episodes.
+fn mount_proc() -> Result<(), Errno> {
+    use nix::mount::{MsFlags, mount};
     mount(
         Some(c"proc"),
         c"/proc",

@@ -1,0 +1,205 @@
+//! The filesystem a confined command sees: a root of its own in its mount namespace that
+//! holds only the paths its Landlock rules name (bind mounts, read-only where the rule is),
+//! a `/proc` of its PID namespace, and nothing else.
+//!
+//! Landlock decides what a command may read, write and execute, but not what it may find:
+//! `stat`, `readlink`, path walks and `connect` to a unix socket file work on any path
+//! (a socket of the host or of another episode is reachable by its name). In the view those
+//! paths do not exist. Prepared in the harness ([`View::new`]); applied by the namespaces'
+//! init ([`View::apply`], only system calls on the prepared strings).
+
+use std::ffi::{CStr, CString};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Component, Path, PathBuf};
+use std::sync::OnceLock;
+
+use nix::errno::Errno;
+use nix::mount::{MntFlags, MsFlags, mount, umount2};
+use nix::sys::stat::Mode;
+
+/// One path of the view.
+#[derive(Debug)]
+struct Bind {
+    /// The path as the harness sees it.
+    source: CString,
+    /// Where it goes under the new root (the same path below it).
+    target: CString,
+    /// The target's ancestors below the new root, outermost first, made if missing.
+    parents: Vec<CString>,
+    is_dir: bool,
+    read_only: bool,
+}
+
+/// A command's view, prepared before the clone.
+#[derive(Debug)]
+pub(super) struct View {
+    /// The directory the new root is mounted on (in the command's mount namespace only).
+    root: CString,
+    binds: Vec<Bind>,
+    /// `<root>/proc`, unless `/proc` itself is one of the binds.
+    proc: Option<CString>,
+}
+
+/// The directory every view's root is mounted on, made once per process: an empty
+/// directory that is no rule path's ancestor (`None` when it cannot be made).
+fn root_dir() -> Option<&'static Path> {
+    static ROOT: OnceLock<Option<PathBuf>> = OnceLock::new();
+    ROOT.get_or_init(|| {
+        // `/run` first: rule paths (temp and episode directories) are seldom below it.
+        [Path::new("/run"), &std::env::temp_dir()]
+            .into_iter()
+            .map(|parent| parent.join("another-harness-view"))
+            .find(|dir| match std::fs::create_dir(dir) {
+                Ok(()) => true,
+                Err(error) => error.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir(),
+            })
+    })
+    .as_deref()
+}
+
+impl View {
+    /// The view of `read_only` and `read_write` (a path in both is writable); missing and
+    /// relative paths are left out. `None` where no root directory can be made or a path
+    /// holds a NUL byte.
+    pub(super) fn new(read_only: &[PathBuf], read_write: &[PathBuf]) -> Option<View> {
+        let root = root_dir()?;
+        let mut paths: Vec<(&Path, bool)> = Vec::new();
+        for (path, read_only) in read_write
+            .iter()
+            .map(|path| (path, false))
+            .chain(read_only.iter().map(|path| (path, true)))
+        {
+            if path.is_absolute() && !paths.iter().any(|(seen, _)| *seen == path.as_path()) {
+                paths.push((path, read_only));
+            }
+        }
+        // Parents before children: a child's bind goes on top of its parent's.
+        paths.sort_by_key(|(path, _)| path.components().count());
+        let under_root = |path: &Path| -> Option<CString> {
+            let mut target = root.as_os_str().as_bytes().to_vec();
+            target.extend_from_slice(path.as_os_str().as_bytes());
+            CString::new(target).ok()
+        };
+        let mut binds = Vec::new();
+        for (path, read_only) in paths {
+            if root.starts_with(path) {
+                // The root directory itself lives below it: binding it would bind the
+                // view into itself.
+                continue;
+            }
+            let Ok(metadata) = std::fs::metadata(path) else {
+                continue;
+            };
+            let mut parents = Vec::new();
+            let mut ancestor = PathBuf::from("/");
+            let components: Vec<Component<'_>> = path.components().skip(1).collect();
+            for component in &components[..components.len().saturating_sub(1)] {
+                ancestor.push(component);
+                parents.push(under_root(&ancestor)?);
+            }
+            binds.push(Bind {
+                source: CString::new(path.as_os_str().as_bytes()).ok()?,
+                target: under_root(path)?,
+                parents,
+                is_dir: metadata.is_dir(),
+                read_only,
+            });
+        }
+        let proc = (!binds.iter().any(|bind| bind.source.as_bytes() == b"/proc"))
+            .then(|| under_root(Path::new("/proc")))
+            .flatten();
+        Some(View {
+            root: CString::new(root.as_os_str().as_bytes()).ok()?,
+            binds,
+            proc,
+        })
+    }
+
+    /// Mounts the view and makes it the calling process's root (in its own mount namespace,
+    /// whose mounts are already private). Only system calls on prepared strings.
+    pub(super) fn apply(&self) -> Result<(), Errno> {
+        mount(
+            Some(c"tmpfs"),
+            self.root.as_c_str(),
+            Some(c"tmpfs"),
+            MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+            Some(c"mode=0755,size=1m"),
+        )?;
+        for bind in &self.binds {
+            for parent in &bind.parents {
+                make_dir(parent)?;
+            }
+            if bind.is_dir {
+                make_dir(&bind.target)?;
+            } else {
+                make_file(&bind.target)?;
+            }
+            mount(
+                Some(bind.source.as_c_str()),
+                bind.target.as_c_str(),
+                None::<&CStr>,
+                MsFlags::MS_BIND | MsFlags::MS_REC,
+                None::<&CStr>,
+            )?;
+            if bind.read_only {
+                // Best effort: a remount that would clear a flag locked on the source
+                // mount fails; Landlock's rules still deny writes there.
+                let _ = mount(
+                    None::<&CStr>,
+                    bind.target.as_c_str(),
+                    None::<&CStr>,
+                    MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY,
+                    None::<&CStr>,
+                );
+            }
+        }
+        if let Some(proc) = &self.proc {
+            make_dir(proc)?;
+            mount(
+                Some(c"proc"),
+                proc.as_c_str(),
+                Some(c"proc"),
+                MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
+                None::<&CStr>,
+            )?;
+        }
+        // `pivot_root(".", ".")` stacks the old root on the new one; detaching it leaves
+        // only the view.
+        nix::unistd::chdir(self.root.as_c_str())?;
+        nix::unistd::pivot_root(c".", c".")?;
+        umount2(c".", MntFlags::MNT_DETACH)?;
+        nix::unistd::chdir(c"/")
+    }
+}
+
+/// Whether `path` names an entry (it may already, through an earlier bind, possibly a
+/// read-only one where creating would fail).
+fn exists(path: &CStr) -> bool {
+    nix::sys::stat::lstat(path).is_ok()
+}
+
+/// `mkdir`, an existing entry being fine.
+fn make_dir(path: &CStr) -> Result<(), Errno> {
+    if exists(path) {
+        return Ok(());
+    }
+    match nix::unistd::mkdir(path, Mode::from_bits_truncate(0o755)) {
+        Ok(()) | Err(Errno::EEXIST) => Ok(()),
+        Err(errno) => Err(errno),
+    }
+}
+
+/// An empty file to bind a file onto, an existing entry being fine.
+fn make_file(path: &CStr) -> Result<(), Errno> {
+    if exists(path) {
+        return Ok(());
+    }
+    match nix::fcntl::open(
+        path,
+        nix::fcntl::OFlag::O_CREAT | nix::fcntl::OFlag::O_WRONLY | nix::fcntl::OFlag::O_CLOEXEC,
+        Mode::from_bits_truncate(0o644),
+    ) {
+        Ok(_) | Err(Errno::EEXIST) => Ok(()),
+        Err(errno) => Err(errno),
+    }
+}
