@@ -1,5 +1,7 @@
 //! What starting one confined process costs, with and without its namespaces (PID, IPC,
-//! mount; network when the network is off): `harness_sandbox::run` of `/bin/true`.
+//! mount; network when the network is off): `harness_sandbox::run` of `/bin/true`; and the
+//! same from a harness holding 256 MiB more memory (what starting a process costs must not
+//! grow with it: a `fork` copies its page tables).
 #![forbid(unsafe_code)]
 
 use std::time::Duration;
@@ -24,11 +26,18 @@ fn spawn(c: &mut Criterion) {
     };
     let mut group = c.benchmark_group("spawn");
     group.measurement_time(Duration::from_secs(5));
-    for (name, namespaces, no_network) in [
-        ("session", false, false),
-        ("namespaces", true, false),
-        ("namespaces_no_network", true, true),
+    let mut ballast: Vec<u8> = Vec::new();
+    for (name, namespaces, no_network, ballast_mib) in [
+        ("session", false, false, 0),
+        ("namespaces", true, false, 0),
+        ("namespaces_no_network", true, true, 0),
+        ("session_256mib", false, false, 256),
+        ("namespaces_256mib", true, true, 256),
     ] {
+        if ballast.len() != ballast_mib << 20 {
+            ballast = vec![1u8; ballast_mib << 20];
+        }
+        std::hint::black_box(&ballast);
         let policy = RunPolicy {
             landlock: true,
             no_network,

@@ -576,7 +576,10 @@ fn a_failed_setup_step_is_reported_and_the_command_never_runs() {
 #[test]
 fn the_command_dies_with_the_thread_that_spawned_it() {
     let tmp = scratch();
-    let spec = sh_spec("exec sleep 100", &[]);
+    // Without namespaces (with them, the command's init has a keeper thread of its own:
+    // tests/namespaces.rs).
+    let mut spec = sh_spec("exec sleep 100", &[]);
+    spec.namespaces = false;
     let scratch_dir = tmp.path().to_path_buf();
     // PR_SET_PDEATHSIG fires when the spawning thread exits: spawn from a thread that ends.
     let (child, _) = std::thread::spawn(move || spawn(&spec, &scratch_dir))

@@ -367,3 +367,40 @@ fn a_confined_command_sees_only_its_rule_paths() {
         "x\n"
     );
 }
+
+#[test]
+fn a_dropped_child_is_killed_with_its_namespace() {
+    if !namespaces_or_skip("drop") {
+        return;
+    }
+    let sleep = unique_sleep();
+    let mut spec = ConfineSpec::new(
+        vec![
+            "/bin/sh".into(),
+            "-c".into(),
+            format!("sleep {sleep} & sleep {sleep}"),
+        ],
+        PathBuf::from("/"),
+    );
+    spec.landlock = false;
+    spec.env = vec![("PATH".into(), "/usr/bin:/bin".into())];
+    // Spawned on a thread that ends at once: the command lives on (its init's keeper
+    // thread holds it), until the handle is dropped.
+    let child = std::thread::spawn(move || confine::command(&spec).unwrap().spawn().unwrap())
+        .join()
+        .unwrap();
+    let argv = ["sleep", sleep.as_str()];
+    assert!(
+        poll_until(Duration::from_secs(10), || processes_running(&argv).len()
+            == 2),
+        "{:?}",
+        processes_running(&argv)
+    );
+    drop(child);
+    assert!(
+        poll_until(Duration::from_secs(10), || processes_running(&argv)
+            .is_empty()),
+        "survivors: {:?}",
+        processes_running(&argv)
+    );
+}

@@ -87,6 +87,12 @@ pub(super) struct Exec {
     cwd: CString,
 }
 
+// SAFETY: the raw pointers of an `Exec` point into the `CString`s it owns (heap buffers
+// that stay put when the `Exec` moves) and are only read; sending it to another thread
+// (the keeper of a namespaced command, module `namespace`) sends their owners with them.
+#[allow(unsafe_code)]
+unsafe impl Send for Exec {}
+
 const SHELL: &std::ffi::CStr = c"/bin/sh";
 
 impl Exec {
@@ -172,24 +178,10 @@ pub(super) enum Failure {
     Clone(Errno),
 }
 
-/// A started child: the pid the harness waits for and kills, and, when it is the init of
-/// the command's namespaces, the pipe that brings the command's own wait status.
-#[derive(Debug)]
-pub(super) struct Started {
-    pub(super) pid: Pid,
-    pub(super) command_status: Option<std::io::PipeReader>,
-}
-
-/// Starts the child: returns it once it has exec'd the program, or what failed (the child
-/// has then exited and been reaped).
-pub(super) fn spawn(setup: &Setup, exec: &Exec, stdio: &Stdio<'_>) -> Result<Started, Failure> {
-    if let Some(namespaces) = &setup.namespaces {
-        let (pid, status) = super::namespace::spawn(setup, exec, stdio, namespaces)?;
-        return Ok(Started {
-            pid,
-            command_status: Some(status),
-        });
-    }
+/// Starts the child: returns its pid once it has exec'd the program, or what failed (the
+/// child has then exited and been reaped). Without namespaces (`namespace::spawn` starts
+/// those).
+pub(super) fn spawn(setup: &Setup, exec: &Exec, stdio: &Stdio<'_>) -> Result<Pid, Failure> {
     let (mut report_reader, report_writer) =
         std::io::pipe().map_err(|error| Failure::Clone(io_errno(&error)))?;
     let mut stack = vec![0u8; CHILD_STACK_BYTES];
@@ -238,10 +230,7 @@ pub(super) fn spawn(setup: &Setup, exec: &Exec, stdio: &Stdio<'_>) -> Result<Sta
     let mut message = Vec::with_capacity(5);
     let _ = report_reader.read_to_end(&mut message);
     if message.len() < 5 {
-        return Ok(Started {
-            pid,
-            command_status: None,
-        });
+        return Ok(pid);
     }
     let _ = wait(pid, WaitPidFlag::empty());
     Err(decode_report(&message))
@@ -256,11 +245,16 @@ pub(super) fn report_failure(report: BorrowedFd<'_>, step: u8, errno: Errno) {
     let _ = nix::unistd::write(report, &message);
 }
 
+/// The errno of a report of at least five bytes.
+pub(super) fn decode_errno(message: &[u8]) -> Errno {
+    Errno::from_raw(i32::from_le_bytes([
+        message[1], message[2], message[3], message[4],
+    ]))
+}
+
 /// What a report of at least five bytes says failed.
 pub(super) fn decode_report(message: &[u8]) -> Failure {
-    let errno = Errno::from_raw(i32::from_le_bytes([
-        message[1], message[2], message[3], message[4],
-    ]));
+    let errno = decode_errno(message);
     match message[0] {
         EXEC_FAILED => Failure::Exec(errno),
         step => Failure::Setup {

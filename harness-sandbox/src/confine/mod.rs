@@ -303,7 +303,9 @@ impl ConfinedCommand {
 
     /// Starts the command confined; stdin is `/dev/null`.
     ///
-    /// The command gets `SIGKILL` when the *thread* that spawned it exits
+    /// With namespaces ([`ConfinedCommand::lifetime`] `PidNamespace`) the command lives until
+    /// it ends or its [`ConfinedChild`] is dropped (which kills it), and dies with the
+    /// harness. Without, it gets `SIGKILL` when the *thread* that spawned it exits
     /// (`PR_SET_PDEATHSIG` follows the spawning thread): spawn and wait on the same thread.
     pub fn spawn(self) -> Result<ConfinedChild, SpawnError> {
         let program = self.program;
@@ -313,32 +315,42 @@ impl ConfinedCommand {
             program: program.clone(),
             source,
         })?;
-        let stdio = child::Stdio {
-            stdin: dev_null,
-            stdout: self.stdout.as_ref().map(AsFd::as_fd),
-            stderr: self.stderr.as_ref().map(AsFd::as_fd),
-        };
-        match child::spawn(&self.setup, &self.exec, &stdio) {
-            Ok(started) => Ok(ConfinedChild {
-                pid: started.pid,
-                command_status: started.command_status,
+        let started = if self.setup.namespaces.is_some() {
+            namespace::spawn(self.setup, self.exec, self.stdout, self.stderr, dev_null).map(
+                |running| ConfinedChild {
+                    pid: running.pid.unwrap_or(Pid::from_raw(0)),
+                    running: Some(running),
+                    status: None,
+                },
+            )
+        } else {
+            let stdio = child::Stdio {
+                stdin: dev_null,
+                stdout: self.stdout.as_ref().map(AsFd::as_fd),
+                stderr: self.stderr.as_ref().map(AsFd::as_fd),
+            };
+            child::spawn(&self.setup, &self.exec, &stdio).map(|pid| ConfinedChild {
+                pid,
+                running: None,
                 status: None,
-            }),
-            Err(child::Failure::Setup { step, errno }) => Err(SpawnError::Setup {
+            })
+        };
+        started.map_err(|failure| match failure {
+            child::Failure::Setup { step, errno } => SpawnError::Setup {
                 step: step_name(step),
                 program,
                 source: io_error(errno),
-            }),
-            Err(child::Failure::Exec(errno)) => Err(SpawnError::Exec {
+            },
+            child::Failure::Exec(errno) => SpawnError::Exec {
                 program,
                 source: io_error(errno),
-            }),
-            Err(child::Failure::Clone(errno)) => Err(SpawnError::Setup {
+            },
+            child::Failure::Clone(errno) => SpawnError::Setup {
                 step: "start a process (clone)",
                 program,
                 source: io_error(errno),
-            }),
-        }
+            },
+        })
     }
 }
 
@@ -368,49 +380,42 @@ fn dev_null() -> std::io::Result<std::os::fd::BorrowedFd<'static>> {
 pub struct ConfinedChild {
     /// The command, or the init of its namespaces.
     pid: Pid,
-    /// With namespaces: where the init sends the command's wait status.
-    command_status: Option<std::io::PipeReader>,
+    /// With namespaces: the init and its keeper thread.
+    running: Option<namespace::Running>,
     status: Option<ExitStatus>,
 }
 
 impl ConfinedChild {
     /// Its pid, which is also its process group and session id ([`kill_group`]; with
-    /// namespaces, the init's: killing it kills everything in the namespaces).
+    /// namespaces, the init's: killing it kills everything in the namespaces; 0 when the
+    /// command had already ended, init and all, before the pid could be read).
     pub fn id(&self) -> u32 {
         self.pid.as_raw().unsigned_abs()
     }
 
-    /// Waits for it to exit (and reaps it).
+    /// Waits for it to exit (and reaps it): the command's own status.
     pub fn wait(&mut self) -> std::io::Result<ExitStatus> {
         if let Some(status) = self.status {
             return Ok(status);
         }
-        let status = child::wait(self.pid, WaitPidFlag::empty())?
-            .ok_or_else(|| std::io::Error::other("waitpid returned without a status"))?;
-        Ok(self.ended(status))
+        let status = match &mut self.running {
+            Some(running) => running.wait()?,
+            None => child::wait(self.pid, WaitPidFlag::empty())?
+                .ok_or_else(|| std::io::Error::other("waitpid returned without a status"))?,
+        };
+        self.status = Some(status);
+        Ok(status)
     }
 
     /// Its exit status if it has exited (reaping it), else `None`.
     pub fn try_wait(&mut self) -> std::io::Result<Option<ExitStatus>> {
-        if self.status.is_none()
-            && let Some(status) = child::wait(self.pid, WaitPidFlag::WNOHANG)?
-        {
-            self.ended(status);
+        if self.status.is_none() {
+            self.status = match &mut self.running {
+                Some(running) => running.try_wait()?,
+                None => child::wait(self.pid, WaitPidFlag::WNOHANG)?,
+            };
         }
         Ok(self.status)
-    }
-
-    /// Records the end: the command's own status as its init sent it, else `status` (the
-    /// command itself, or an init that was killed, e.g. at the budget).
-    fn ended(&mut self, status: ExitStatus) -> ExitStatus {
-        use std::os::unix::process::ExitStatusExt;
-        let status = self
-            .command_status
-            .take()
-            .and_then(|mut reader| namespace::command_status(&mut reader))
-            .map_or(status, ExitStatus::from_raw);
-        self.status = Some(status);
-        status
     }
 }
 

@@ -14,7 +14,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::OnceLock;
 
 use nix::errno::Errno;
-use nix::mount::{MntFlags, MsFlags, mount, umount2};
+use nix::mount::{MsFlags, mount};
 use nix::sys::stat::Mode;
 
 /// One path of the view.
@@ -69,12 +69,31 @@ impl View {
             .map(|path| (path, false))
             .chain(read_only.iter().map(|path| (path, true)))
         {
-            if path.is_absolute() && !paths.iter().any(|(seen, _)| *seen == path.as_path()) {
+            // An ancestor of the root directory (`/` itself) would bind the view into
+            // itself: left out (the view's own root stands for `/`).
+            if path.is_absolute()
+                && !root.starts_with(path)
+                && !paths.iter().any(|(seen, _)| *seen == path.as_path())
+            {
                 paths.push((path, read_only));
             }
         }
-        // Parents before children: a child's bind goes on top of its parent's.
+        // Parents before children: a child's bind goes on top of its parent's. A read-only
+        // path inside another read-only one (a `PATH` entry below `/usr`) needs no bind.
         paths.sort_by_key(|(path, _)| path.components().count());
+        let covered = |path: &Path, read_only: bool, earlier: &[(&Path, bool)]| {
+            read_only
+                && earlier
+                    .iter()
+                    .any(|(parent, parent_ro)| *parent_ro && path.starts_with(parent))
+        };
+        let mut kept: Vec<(&Path, bool)> = Vec::with_capacity(paths.len());
+        for (path, read_only) in paths {
+            if !covered(path, read_only, &kept) {
+                kept.push((path, read_only));
+            }
+        }
+        let paths = kept;
         let under_root = |path: &Path| -> Option<CString> {
             let mut target = root.as_os_str().as_bytes().to_vec();
             target.extend_from_slice(path.as_os_str().as_bytes());
@@ -82,11 +101,6 @@ impl View {
         };
         let mut binds = Vec::new();
         for (path, read_only) in paths {
-            if root.starts_with(path) {
-                // The root directory itself lives below it: binding it would bind the
-                // view into itself.
-                continue;
-            }
             let Ok(metadata) = std::fs::metadata(path) else {
                 continue;
             };
@@ -117,7 +131,9 @@ impl View {
 
     /// Mounts the view and makes it the calling process's root (in its own mount namespace,
     /// whose mounts are already private). Only system calls on prepared strings.
-    pub(super) fn apply(&self) -> Result<(), Errno> {
+    /// `landlock`: Landlock enforces the read-only rules, so the binds need no read-only
+    /// remount (a second mount call each).
+    pub(super) fn apply(&self, landlock: bool) -> Result<(), Errno> {
         mount(
             Some(c"tmpfs"),
             self.root.as_c_str(),
@@ -141,7 +157,7 @@ impl View {
                 MsFlags::MS_BIND | MsFlags::MS_REC,
                 None::<&CStr>,
             )?;
-            if bind.read_only {
+            if bind.read_only && !landlock {
                 // Best effort: a remount that would clear a flag locked on the source
                 // mount fails; Landlock's rules still deny writes there.
                 let _ = mount(
@@ -163,11 +179,11 @@ impl View {
                 None::<&CStr>,
             )?;
         }
-        // `pivot_root(".", ".")` stacks the old root on the new one; detaching it leaves
-        // only the view.
-        nix::unistd::chdir(self.root.as_c_str())?;
-        nix::unistd::pivot_root(c".", c".")?;
-        umount2(c".", MntFlags::MNT_DETACH)?;
+        // `chroot`, not `pivot_root` and a detached old root: detaching waits for an RCU
+        // grace period, most of what the view cost. The command cannot leave a chroot: it
+        // runs without capabilities (no `CAP_SYS_CHROOT`), with no descriptor of a
+        // directory outside, and sees only its own namespace's processes in `/proc`.
+        nix::unistd::chroot(self.root.as_c_str())?;
         nix::unistd::chdir(c"/")
     }
 }
