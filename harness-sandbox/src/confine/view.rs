@@ -28,6 +28,9 @@ struct Bind {
     parents: Vec<CString>,
     is_dir: bool,
     read_only: bool,
+    /// A symbolic link whose target the view holds anyway (`/bin` -> `usr/bin`): made as
+    /// the same link, not bound (cheaper to make and to tear down).
+    link: Option<CString>,
 }
 
 /// A command's view, prepared before the clone.
@@ -100,10 +103,26 @@ impl View {
             CString::new(target).ok()
         };
         let mut binds = Vec::new();
-        for (path, read_only) in paths {
+        for &(path, read_only) in &paths {
             let Ok(metadata) = std::fs::metadata(path) else {
                 continue;
             };
+            let link = std::fs::read_link(path).ok().filter(|_| {
+                let resolved = std::fs::canonicalize(path);
+                let parent_is_real = path
+                    .parent()
+                    .is_some_and(|parent| std::fs::canonicalize(parent).is_ok_and(|p| p == parent));
+                parent_is_real
+                    && resolved.is_ok_and(|resolved| {
+                        paths.iter().any(|&(other, other_read_only)| {
+                            other != path
+                                && (read_only || !other_read_only)
+                                && resolved.starts_with(other)
+                                && std::fs::symlink_metadata(other)
+                                    .is_ok_and(|meta| !meta.file_type().is_symlink())
+                        })
+                    })
+            });
             let mut parents = Vec::new();
             let mut ancestor = PathBuf::from("/");
             let components: Vec<Component<'_>> = path.components().skip(1).collect();
@@ -117,6 +136,7 @@ impl View {
                 parents,
                 is_dir: metadata.is_dir(),
                 read_only,
+                link: link.and_then(|link| CString::new(link.as_os_str().as_bytes()).ok()),
             });
         }
         let proc = (!binds.iter().any(|bind| bind.source.as_bytes() == b"/proc"))
@@ -144,6 +164,16 @@ impl View {
         for bind in &self.binds {
             for parent in &bind.parents {
                 make_dir(parent)?;
+            }
+            if let Some(link) = &bind.link {
+                match nix::unistd::symlinkat(
+                    link.as_c_str(),
+                    nix::fcntl::AT_FDCWD,
+                    bind.target.as_c_str(),
+                ) {
+                    Ok(()) | Err(Errno::EEXIST) => continue,
+                    Err(errno) => return Err(errno),
+                }
             }
             if bind.is_dir {
                 make_dir(&bind.target)?;
