@@ -87,14 +87,25 @@ impl Scratch {
 
     /// `harness ARGS` with its output in a file (never a pipe a leftover could hold open).
     fn spawn(&self, args: &[impl AsRef<OsStr>]) -> (Child, PathBuf) {
+        self.spawn_program(Path::new(HARNESS), args, &[])
+    }
+
+    /// `program ARGS` as `spawn` runs the harness, with `env` added.
+    fn spawn_program(
+        &self,
+        program: &Path,
+        args: &[impl AsRef<OsStr>],
+        env: &[(&str, &str)],
+    ) -> (Child, PathBuf) {
         let log = tempfile::NamedTempFile::new_in(self.dir.path())
             .unwrap()
             .into_temp_path()
             .keep()
             .unwrap();
         let file = std::fs::File::create(&log).unwrap();
-        let child = Command::new(HARNESS)
+        let child = Command::new(program)
             .args(args)
+            .envs(env.iter().copied())
             .env("HARNESS_OUT", self.path("out"))
             .env("HARNESS_TMPDIR", self.path("tmp"))
             .env("TMPDIR", self.path("tmp"))
@@ -206,7 +217,11 @@ fn read(log: &Path) -> String {
 /// SIGKILL and asserts that every marked process seen before the kill is dead (or a
 /// zombie) within `DEATH`.
 fn kill_the_harness_and_expect_no_survivor(scratch: &Scratch, args: &[String], mark: &Mark) {
-    let (child, log) = scratch.spawn(args);
+    kill_and_expect_no_survivor(scratch.spawn(args), mark);
+}
+
+/// [`kill_the_harness_and_expect_no_survivor`] of a process already started.
+fn kill_and_expect_no_survivor((child, log): (Child, PathBuf), mark: &Mark) {
     let mut cleanup = Cleanup::new(Some(child), mark, Vec::new());
     let ready = poll(READY, || mark.sleeps().len() >= 3);
     assert!(
@@ -249,6 +264,51 @@ fn an_agents_process_tree_dies_with_a_harness_killed_by_sigkill() {
     );
     let args = scratch.run_args(&shipped_fixtures(), &command);
     kill_the_harness_and_expect_no_survivor(&scratch, &args, &mark);
+}
+
+/// The variable that makes [`case_of_a_killed_test_process`] run its case.
+const CASE_AGENT_VAR: &str = "ISOLATION_CASE_AGENT";
+
+/// Not a test of its own: the case a `cargo test` benchmark process runs, run by
+/// [`an_agents_process_tree_dies_with_a_cargo_test_process_killed_by_sigkill`] in a copy of
+/// this test binary (the runner's library path: `run_case` on a fixture with an agent
+/// command), and killed there.
+#[test]
+#[ignore = "run by an_agents_process_tree_dies_with_a_cargo_test_process_killed_by_sigkill"]
+fn case_of_a_killed_test_process() {
+    let Ok(command) = std::env::var(CASE_AGENT_VAR) else {
+        return;
+    };
+    let fixture = harness_runtime::Fixture::load(&shipped_fixtures().join("sh-semver")).unwrap();
+    let mut settings = harness_runtime::Settings::from_env();
+    settings.agent_files = vec![Path::new(&command.rsplit(' ').next().unwrap()).to_path_buf()];
+    let spec = harness_runtime::CaseSpec {
+        case: "sh-semver::killed".into(),
+        fixture: std::sync::Arc::new(fixture),
+        agent: harness_runtime::Agent::Command { command },
+    };
+    harness_runtime::run_case(&spec, &settings, "killed");
+}
+
+#[test]
+fn an_agents_process_tree_dies_with_a_cargo_test_process_killed_by_sigkill() {
+    let Some(scratch) = Scratch::new() else {
+        return;
+    };
+    let mark = Mark::new();
+    let command = scratch.agent(
+        &mark,
+        "sh -c 'sleep 300 & (setsid sleep 300 &) ; sleep 300'\n",
+    );
+    let test_binary = std::env::current_exe().unwrap();
+    let args = [
+        "--exact",
+        "case_of_a_killed_test_process",
+        "--include-ignored",
+        "--nocapture",
+    ];
+    let spawned = scratch.spawn_program(&test_binary, &args, &[(CASE_AGENT_VAR, &command)]);
+    kill_and_expect_no_survivor(spawned, &mark);
 }
 
 /// The PID namespace, not Landlock, ends them: so without Landlock too.

@@ -41,8 +41,9 @@
 //! assert!(outcome.success());
 //! ```
 // `unsafe` is denied here as in every crate of the workspace, and allowed only on the
-// blocks of `confine::child` (starting a confined process posix_spawn-style) and `flags`
-// (the inode-flag ioctls), each with a SAFETY comment. Every other crate forbids it.
+// blocks of `confine::child`, `confine::init` and `confine::namespace` (starting confined
+// processes posix_spawn-style, their namespaces' init) and `flags` (the inode-flag
+// ioctls), each with a SAFETY comment. Every other crate forbids it.
 #![deny(unsafe_code)]
 
 pub mod confine;

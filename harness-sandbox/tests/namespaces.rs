@@ -404,3 +404,51 @@ fn a_dropped_child_is_killed_with_its_namespace() {
         processes_running(&argv)
     );
 }
+
+#[test]
+fn keyrings_other_processes_and_new_namespaces_are_out_of_reach() {
+    // Whatever the namespaces: the seccomp filter applies to every confined command.
+    let python = ["/usr/bin/python3", "/usr/local/bin/python3"]
+        .into_iter()
+        .find(|path| Path::new(path).exists());
+    let Some(python) = python else {
+        eprintln!("skipping: no system python3");
+        return;
+    };
+    let calls = [
+        // add_key("user", "probe", "x", 1, KEY_SPEC_USER_KEYRING): root's user keyring is
+        // shared by every process of uid 0.
+        format!(
+            "libc.syscall({}, b'user', b'probe', b'x', 1, -4)",
+            nix::libc::SYS_add_key
+        ),
+        format!("libc.syscall({}, 0, -3, 0)", nix::libc::SYS_keyctl),
+        format!("libc.syscall({}, 0, 0, 0, 0)", nix::libc::SYS_ptrace),
+        format!("libc.syscall({}, 1, 1, 0)", nix::libc::SYS_pidfd_getfd),
+        format!("libc.unshare({})", nix::libc::CLONE_NEWUSER),
+    ];
+    let script = format!(
+        "import ctypes, os\n\
+         libc = ctypes.CDLL(None, use_errno=True)\n\
+         for call in {calls:?}:\n\
+         \x20   result = eval(call)\n\
+         \x20   print(call, result, os.strerror(ctypes.get_errno()) if result < 0 else 'allowed')\n",
+    );
+    let scratch = tempfile::tempdir().unwrap();
+    std::fs::write(scratch.path().join("probe.py"), script).unwrap();
+    for namespaces in [false, true] {
+        let (outcome, log) = run_sh(
+            &format!("{python} probe.py"),
+            policy(false, namespaces),
+            scratch.path(),
+        );
+        assert!(outcome.success(), "{outcome:?} {log}");
+        assert_eq!(log.lines().count(), calls.len(), "{log}");
+        for line in log.lines() {
+            assert!(
+                line.ends_with("Operation not permitted"),
+                "{line} (namespaces: {namespaces})"
+            );
+        }
+    }
+}

@@ -533,7 +533,7 @@ fn answers_looked_up_in_the_test_sources_rs(sb: &mut Sandbox<'_>) -> Result<(), 
 //
 // Each scored 1.0 (or above noop) before the defence named with it.
 
-/// Runs round-two red-team script `content` as the confined agent (from its temp dir).
+/// Runs a black-box red-team script `content` as the confined agent (from its temp dir).
 fn red_team_2(sb: &mut Sandbox<'_>, entry: &str, content: &str) -> Result<(), SandboxError> {
     sh_ok(
         sb,
@@ -637,5 +637,25 @@ fn usage_overflow_hides_a_tampering_case(sb: &mut Sandbox<'_>) -> Result<(), San
         sb,
         "29_ledger_poison_drop_case.sh",
         include_str!("../data/red-team-2/29_ledger_poison_drop_case.sh"),
+    )
+}
+
+// ---------------------------------------------------------------------------------------
+// Fourth black-box round (README and binary only): isolation between processes.
+// ---------------------------------------------------------------------------------------
+
+/// The graded code took the test scripts the check's shell held open, the deleted hidden
+/// one included, with `pidfd_open` + `pidfd_getfd` on the processes of its check (same uid,
+/// same Landlock domain), and answered from a table replayed out of them: 1.000, and with
+/// the table compressed, 1.000 under `--strict` too. Now the seccomp filter refuses
+/// `pidfd_getfd`, `ptrace` and `process_vm_readv` to every confined command.
+#[attack(fixture = "sh-semver", violation = [])]
+fn test_scripts_taken_from_the_check_shell_with_pidfd_getfd(
+    sb: &mut Sandbox<'_>,
+) -> Result<(), SandboxError> {
+    red_team_2(
+        sb,
+        "pidfd_lookup.sh",
+        include_str!("../data/red-team-4/pidfd_lookup.sh"),
     )
 }

@@ -39,6 +39,7 @@ pub(super) const SETUP_STEPS: &[&str] = &[
     "set no_new_privs",
     "apply the landlock ruleset",
     "drop every capability",
+    "install the seccomp filter",
 ];
 
 /// The report byte of a failed `execve` (not a setup step).
@@ -65,6 +66,8 @@ pub(super) struct Setup {
     /// The namespaces to start the child in, through a harness-made init (module
     /// `namespace`); `None`: in the harness's own.
     pub(super) namespaces: Option<super::namespace::Namespaces>,
+    /// The seccomp program to install last (module `seccomp`); empty: none.
+    pub(super) seccomp: Vec<libc::sock_filter>,
 }
 
 /// The program to execute, as `execve` wants it, prepared before the clone.
@@ -307,6 +310,10 @@ pub(super) fn run_child(setup: &Setup, exec: &Exec, stdio: &Stdio<'_>, parent: P
             step(7, nix::sys::prctl::set_no_new_privs())?;
             step(8, landlock_restrict_self(ruleset.as_fd()))?;
         }
+        if !setup.seccomp.is_empty() {
+            step(7, nix::sys::prctl::set_no_new_privs())?;
+            step(10, install_seccomp(&setup.seccomp))?;
+        }
         Ok(())
     })();
     if let Err(failure) = prepared {
@@ -395,6 +402,26 @@ fn execve(path: *const c_char, argv: &[*const c_char], envp: &[*const c_char]) -
         libc::execve(path, argv.as_ptr(), envp.as_ptr());
     }
     Errno::last()
+}
+
+/// `prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, program)` (no_new_privs is set).
+fn install_seccomp(program: &[libc::sock_filter]) -> Result<(), Errno> {
+    let len = u16::try_from(program.len()).map_err(|_| Errno::E2BIG)?;
+    let fprog = libc::sock_fprog {
+        len,
+        filter: program.as_ptr().cast_mut(),
+    };
+    // SAFETY: `fprog` points to `program`, alive for the call; the kernel copies the
+    // program and only reads it.
+    #[allow(unsafe_code)]
+    let result = unsafe {
+        libc::prctl(
+            libc::PR_SET_SECCOMP,
+            libc::SECCOMP_MODE_FILTER,
+            &fprog as *const libc::sock_fprog,
+        )
+    };
+    Errno::result(result).map(drop)
 }
 
 /// The `landlock_restrict_self(2)` system call (the `landlock` crate's wrapper builds a

@@ -15,22 +15,33 @@
 //! 3. `PR_SET_PDEATHSIG = SIGKILL`, then a check that the harness did not die before it;
 //! 4. joins the pids cgroup, if any (see [`PidsCgroup`]);
 //! 5. resource limits (`RLIMIT_CORE = 0`, `RLIMIT_FSIZE`, `RLIMIT_CPU`, `RLIMIT_NPROC`);
-//! 6. `PR_SET_NO_NEW_PRIVS` and `landlock_restrict_self`: read/execute on
+//! 6. drops every capability, when the harness has some (it runs as root);
+//! 7. `PR_SET_NO_NEW_PRIVS` and `landlock_restrict_self`: read/execute on
 //!    [`ConfineSpec::read_only`], full access on [`ConfineSpec::read_write`], nothing else;
 //!    TCP bind/connect denied when [`ConfineSpec::no_network`] (ABI v4+); signals and
 //!    abstract unix sockets scoped to the sandbox (ABI v6+);
-//! 7. `execve` with exactly the spec's argv and environment (searching the spec's `PATH`
+//! 8. installs the seccomp filter of module `seccomp` (keyrings, other processes' memory
+//!    and descriptors, new namespaces);
+//! 9. `execve` with exactly the spec's argv and environment (searching the spec's `PATH`
 //!    like `execvp`).
+//!
+//! With [`ConfineSpec::namespaces`] (where the kernel allows), the harness does not start
+//! the child itself: an init it makes does, as pid 1 of the command's own PID, IPC, mount
+//! and (without network) network namespaces, after giving a confined command its
+//! filesystem view (modules `init`, `namespace`, `view`; [`Lifetime`]).
 //!
 //! A step that fails is reported to the harness through a pipe, so
 //! [`ConfinedCommand::spawn`] says which one ([`SpawnError::Setup`]); the command never runs.
 //!
 //! The parts: `ruleset` builds the Landlock ruleset and probes the ABI ([`landlock_abi`]),
 //! `cgroup` holds [`PidsCgroup`], `group` the process-group functions ([`kill_group`],
-//! [`reap_group`], [`become_subreaper`]), `child` the code between clone and exec.
+//! [`reap_group`], [`become_subreaper`]), `child` the code between clone and exec, `init`
+//! the namespaces' init and its keeper thread, `namespace` the namespaces themselves,
+//! `view` the filesystem view, `seccomp` the filter, `status` what a case reports.
 //!
-//! Module `child` holds the workspace's only `unsafe` code, with [`crate::flags`] (the
-//! two `ioctl`s that read and clear immutable and append-only inode flags). An earlier design
+//! Modules `child`, `init` and `namespace` hold the workspace's only `unsafe` code (system
+//! calls between clone and exec, each block with a SAFETY comment), with [`crate::flags`]
+//! (the two `ioctl`s that read and clear immutable and append-only inode flags). An earlier design
 //! re-executed the harness binary as a launcher to stay free of `unsafe`; the second `exec`
 //! cost more than everything else in a small episode, and a `fork`-based hook cost time in
 //! proportion to the harness's memory (docs/DESIGN.md, docs/PERFORMANCE.md).
@@ -54,8 +65,10 @@
 mod cgroup;
 mod child;
 mod group;
+mod init;
 mod namespace;
 mod ruleset;
+mod seccomp;
 mod status;
 mod view;
 
@@ -316,13 +329,13 @@ impl ConfinedCommand {
             source,
         })?;
         let started = if self.setup.namespaces.is_some() {
-            namespace::spawn(self.setup, self.exec, self.stdout, self.stderr, dev_null).map(
-                |running| ConfinedChild {
+            init::spawn(self.setup, self.exec, self.stdout, self.stderr, dev_null).map(|running| {
+                ConfinedChild {
                     pid: running.pid.unwrap_or(Pid::from_raw(0)),
                     running: Some(running),
                     status: None,
-                },
-            )
+                }
+            })
         } else {
             let stdio = child::Stdio {
                 stdin: dev_null,
@@ -356,9 +369,9 @@ impl ConfinedCommand {
 
 /// The name of a reported setup step: the child's, or the namespaces' init's.
 fn step_name(step: usize) -> &'static str {
-    let init_base = usize::from(namespace::INIT_STEP_BASE);
+    let init_base = usize::from(init::INIT_STEP_BASE);
     let name = match step.checked_sub(init_base) {
-        Some(init_step) => namespace::INIT_STEPS.get(init_step),
+        Some(init_step) => init::INIT_STEPS.get(init_step),
         None => child::SETUP_STEPS.get(step),
     };
     name.copied().unwrap_or("set up")
@@ -381,7 +394,7 @@ pub struct ConfinedChild {
     /// The command, or the init of its namespaces.
     pid: Pid,
     /// With namespaces: the init and its keeper thread.
-    running: Option<namespace::Running>,
+    running: Option<init::Running>,
     status: Option<ExitStatus>,
 }
 
@@ -474,6 +487,7 @@ pub fn command(spec: &ConfineSpec) -> Result<ConfinedCommand, ConfineError> {
             drop_capabilities: has_capabilities()
                 || namespaces.as_ref().is_some_and(|n| n.in_user_namespace()),
             namespaces,
+            seccomp: seccomp::filter(),
         },
         confinement,
         lifetime,
