@@ -567,3 +567,41 @@ fn nothing_of_an_episode_remains_after_its_run() {
         scratch.episodes()
     );
 }
+
+/// Two episodes preparing their first processes at once once hung for good (about one run
+/// in three): a helper process forked for one held the other's pipe open. Three runs of
+/// two concurrent noop episodes must each end.
+#[test]
+fn concurrent_episodes_never_wait_for_each_other() {
+    let Some(scratch) = Scratch::new() else {
+        return;
+    };
+    let budget = Duration::from_secs(120);
+    let fixtures = shipped_fixtures();
+    for round in 0..3 {
+        let args = [
+            "run",
+            "--fixtures",
+            fixtures.to_str().unwrap(),
+            "--fixture",
+            "sh-semver",
+            "--agent",
+            "noop",
+            "--repeat",
+            "2",
+            "--jobs",
+            "2",
+        ];
+        let (mut child, log) = scratch.spawn(&args);
+        let ended = poll(budget, || child.try_wait().unwrap().is_some());
+        if !ended {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        assert!(
+            ended,
+            "round {round} still ran after {budget:?}:\n{}",
+            read(&log)
+        );
+    }
+}
