@@ -149,6 +149,7 @@ pub fn plan(typed: &Typed) -> Result<Planned, PlanError> {
     settings.no_network = typed.no_network;
     settings.confine = !typed.no_confine;
     settings.strict = typed.strict;
+    settings.hidden_dirs = vec![typed.fixtures.clone()];
     // A path that does not exist gives the agent nothing to read.
     settings.agent_files = typed
         .agent_files

@@ -134,6 +134,10 @@ pub struct Settings {
     pub agent_files: Vec<PathBuf>,
     /// The output root (`HARNESS_OUT`); the agent must not write there.
     pub out_dir: PathBuf,
+    /// Directories no agent or check may see besides the output directory (the fixtures
+    /// directory of a run): hidden from unconfined ones (`--no-confine`) by an empty
+    /// read-only mount over each; confined ones see only their own paths anyway.
+    pub hidden_dirs: Vec<PathBuf>,
     /// The harness's own `HOME` (watched for planted configuration).
     pub home: Option<PathBuf>,
     /// Grade without the fixture's `tests.lock` (while `check-fixture --write-lock` records
@@ -176,6 +180,7 @@ impl Settings {
             output_cap: 4 << 20,
             agent_files: Vec::new(),
             out_dir: default_out_dir(),
+            hidden_dirs: Vec::new(),
             home: std::env::var_os("HOME").map(PathBuf::from),
             recording_lock: false,
             repeat_index: None,
@@ -196,6 +201,15 @@ impl Settings {
             max_pids: self.max_pids,
             output_cap: self.output_cap,
         }
+    }
+
+    /// The directories hidden from agents and checks: the output directory (runs and their
+    /// ledgers) and [`Settings::hidden_dirs`], made absolute.
+    pub fn masked_dirs(&self) -> Vec<PathBuf> {
+        std::iter::once(&self.out_dir)
+            .chain(&self.hidden_dirs)
+            .filter_map(|dir| std::path::absolute(dir).ok())
+            .collect()
     }
 
     /// How code under test is run: as [`Settings::run_policy`], without network unless

@@ -351,11 +351,13 @@ fn expect_the_hosts_sockets_unreached(in_check: bool, extra: &[&str], socket_fil
     let file = socket_file.then(|| scratch.path(&format!("host-{}.sock", mark.tag)));
     let listeners = Listeners::open(&mark, file);
     let (fixtures, command, log) = if in_check {
+        // (`agent()` replaces the word P-R-O-B-E in the script: none of these words hold it.)
         let probe = format!("python3 tests/iso.py {}", listeners.probe_args());
         let fixtures = scratch.check_fixture(&mark, &probe);
         let command = scratch.agent(&mark, "touch lib/iso-go\n");
         (fixtures, command, "checks/visible.log")
     } else {
+        // (`agent()` replaces the word P-R-O-B-E in the script: none of these words hold it.)
         let probe = format!("python3 PROBE {}\n", listeners.probe_args());
         (
             shipped_fixtures(),
@@ -604,4 +606,40 @@ fn concurrent_episodes_never_wait_for_each_other() {
             read(&log)
         );
     }
+}
+
+/// Without Landlock an agent sees the host's filesystem, but not the run's fixtures (their
+/// oracles) nor the output directory (the ledgers it could forge lines into): both are
+/// covered in its mount namespace (red-team round 4 copied an oracle and forged a ledger).
+#[test]
+fn an_unconfined_agent_sees_neither_the_fixtures_nor_the_runs() {
+    let Some(scratch) = Scratch::new() else {
+        return;
+    };
+    let fixtures = shipped_fixtures();
+    let out = scratch.path("out");
+    // A first run, so that the output directory holds a ledger.
+    let mut args = scratch.run_args(&fixtures, "true");
+    args.push("--no-confine".to_owned());
+    scratch.run(&args);
+    assert!(std::fs::read_dir(out.join("runs")).is_ok_and(|mut runs| runs.next().is_some()));
+    // (`agent()` replaces the word P-R-O-B-E in the script: none of these words hold it.)
+    let probe = format!(
+        "echo LOOKED\n\
+         [ -e '{fixtures}/sh-semver/oracle' ] && echo ORACLE_VISIBLE\n\
+         ls -A '{fixtures}' | grep -q . && echo FIXTURES_VISIBLE\n\
+         ls -A '{out}' | grep -q . && echo OUT_VISIBLE\n\
+         for ledger in '{out}'/runs/*/ledger.jsonl; do [ -e \"$ledger\" ] && echo LEDGER_VISIBLE; done\n\
+         true\n",
+        fixtures = fixtures.display(),
+        out = out.display(),
+    );
+    let mark = Mark::new();
+    let command = scratch.agent(&mark, &probe);
+    let mut args = scratch.run_args(&fixtures, &command);
+    args.push("--no-confine".to_owned());
+    scratch.run(&args);
+    let logs = scratch.case_logs("agent.log").join("\n");
+    assert!(logs.contains("LOOKED"), "the agent did not run: {logs}");
+    assert!(!logs.contains("VISIBLE"), "{logs}");
 }

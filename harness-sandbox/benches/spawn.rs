@@ -23,6 +23,7 @@ fn spawn(c: &mut Criterion) {
             .collect(),
         read_write: vec![scratch.path().to_path_buf(), "/dev/null".into()],
         limits: Limits::default(),
+        masked: Vec::new(),
     };
     let mut group = c.benchmark_group("spawn");
     group.measurement_time(Duration::from_secs(5));

@@ -29,6 +29,7 @@
 //!     read_only: harness_sandbox::confine::SYSTEM_READ_ONLY.iter().map(Into::into).collect(),
 //!     read_write: vec!["/tmp".into(), "/dev/null".into()],
 //!     limits: Limits::default(),
+//!     masked: Vec::new(),
 //! };
 //! let policy = RunPolicy {
 //!     landlock: true,

@@ -52,6 +52,8 @@ pub struct ProcessSpec {
     pub read_write: Vec<PathBuf>,
     /// Resource limits.
     pub limits: Limits,
+    /// Directories to hide from the process ([`ConfineSpec::masked`]).
+    pub masked: Vec<PathBuf>,
 }
 
 /// How it ended.
@@ -283,6 +285,7 @@ fn confine_spec(
     confined.limits = spec.limits;
     confined.cgroup_procs = cgroup.map(PidsCgroup::join_path);
     confined.namespaces = policy.namespaces;
+    confined.masked = spec.masked.clone();
     confined
 }
 

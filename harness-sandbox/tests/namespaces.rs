@@ -42,6 +42,7 @@ fn run_sh(script: &str, policy: RunPolicy, scratch: &Path) -> (ProcessOutcome, S
         read_only: Vec::new(),
         read_write: Vec::new(),
         limits: Limits::default(),
+        masked: Vec::new(),
     };
     let outcome = harness_sandbox::run(policy, &spec).unwrap();
     (outcome, std::fs::read_to_string(log).unwrap())

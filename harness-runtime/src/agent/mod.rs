@@ -301,6 +301,7 @@ pub(crate) fn script_spec(
             PathBuf::from("/dev/null"),
         ],
         limits: settings.agent_limits,
+        masked: settings.masked_dirs(),
     }
 }
 

@@ -265,6 +265,7 @@ fn spawn(
             PathBuf::from("/dev/null"),
         ],
         limits: settings.check_limits,
+        masked: settings.masked_dirs(),
     };
     Ok(process::run(settings.check_policy(check.network), &spec)?)
 }

@@ -251,6 +251,7 @@ impl<'a> Session<'a> {
                 PathBuf::from("/dev/null"),
             ],
             limits: self.settings.check_limits,
+            masked: self.settings.masked_dirs(),
         }
     }
 

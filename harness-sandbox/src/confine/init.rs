@@ -419,7 +419,8 @@ impl Init<'_> {
         // unconfined one the whole filesystem with a `/proc` of its own.
         let mounted = namespace::make_private().and_then(|()| match &self.namespaces.view {
             Some(view) => view.apply(self.setup.ruleset.is_some()),
-            None if self.setup.ruleset.is_none() => namespace::mount_proc(),
+            None if self.setup.ruleset.is_none() => namespace::mount_proc()
+                .and_then(|()| namespace::mount_masks(&self.namespaces.masks)),
             None => Ok(()),
         });
         if let Err(errno) = mounted {

@@ -151,6 +151,11 @@ pub struct ConfineSpec {
     /// a harness-made init, where the kernel allows ([`Lifetime`]). Independent of
     /// [`ConfineSpec::landlock`].
     pub namespaces: bool,
+    /// Directories an unconfined command (no Landlock, so no filesystem view) must not
+    /// see, each covered by an empty read-only tmpfs in its mount namespace (the harness's
+    /// output and fixture directories, say). Only with namespaces; missing paths, and
+    /// paths that hold the working directory or a rule path, are left alone.
+    pub masked: Vec<PathBuf>,
 }
 
 impl ConfineSpec {
@@ -168,6 +173,7 @@ impl ConfineSpec {
             limits: Limits::default(),
             cgroup_procs: None,
             namespaces: true,
+            masked: Vec::new(),
         }
     }
 }
@@ -471,7 +477,9 @@ pub fn command(spec: &ConfineSpec) -> Result<ConfinedCommand, ConfineError> {
         .namespaces
         .then(namespace::support)
         .flatten()
-        .map(|support| namespace::Namespaces::new(support, spec.no_network, view(spec)));
+        .map(|support| {
+            namespace::Namespaces::new(support, spec.no_network, view(spec), masks(spec))
+        });
     let lifetime = if namespaces.is_some() {
         Lifetime::PidNamespace
     } else {
@@ -513,6 +521,26 @@ fn view(spec: &ConfineSpec) -> Option<view::View> {
         read_only.push(spec.cwd.clone());
     }
     view::View::new(&read_only, &spec.read_write)
+}
+
+/// The directories to mask for `spec` (see [`ConfineSpec::masked`]); none under a view.
+fn masks(spec: &ConfineSpec) -> Vec<std::ffi::CString> {
+    use std::os::unix::ffi::OsStrExt;
+    if spec.landlock {
+        return Vec::new();
+    }
+    let needed = |dir: &PathBuf| {
+        spec.read_write
+            .iter()
+            .chain(&spec.read_only)
+            .chain([&spec.cwd])
+            .any(|path| path.starts_with(dir))
+    };
+    spec.masked
+        .iter()
+        .filter(|dir| dir.is_absolute() && dir.is_dir() && !needed(dir))
+        .filter_map(|dir| std::ffi::CString::new(dir.as_os_str().as_bytes()).ok())
+        .collect()
 }
 
 /// Whether this process has any effective capability (typically: it runs as root), which

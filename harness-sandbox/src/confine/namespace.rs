@@ -30,6 +30,8 @@ pub(super) struct Namespaces {
     pub(super) join_network: Option<OwnedFd>,
     /// For a confined command: the filesystem it sees (module `view`).
     pub(super) view: Option<View>,
+    /// Directories to cover with an empty read-only tmpfs (commands without a view).
+    pub(super) masks: Vec<std::ffi::CString>,
 }
 
 /// What the kernel allows, probed once per process.
@@ -43,7 +45,12 @@ pub(super) enum Support {
 
 impl Namespaces {
     /// The namespaces for one command: a network namespace when `no_network`.
-    pub(super) fn new(support: Support, no_network: bool, view: Option<View>) -> Namespaces {
+    pub(super) fn new(
+        support: Support,
+        no_network: bool,
+        view: Option<View>,
+        masks: Vec<std::ffi::CString>,
+    ) -> Namespaces {
         let mut flags =
             CloneFlags::CLONE_NEWPID | CloneFlags::CLONE_NEWIPC | CloneFlags::CLONE_NEWNS;
         let join_network = match support {
@@ -62,6 +69,7 @@ impl Namespaces {
             user_maps,
             join_network,
             view,
+            masks,
         }
     }
 
@@ -234,6 +242,22 @@ pub(super) fn mount_proc() -> Result<(), Errno> {
         MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
         None::<&CStr>,
     )
+}
+
+/// Covers each of `masks` with an empty read-only tmpfs (in the calling process's own mount
+/// namespace): a command without capabilities cannot unmount it.
+pub(super) fn mount_masks(masks: &[std::ffi::CString]) -> Result<(), Errno> {
+    use nix::mount::{MsFlags, mount};
+    for mask in masks {
+        mount(
+            Some(c"tmpfs"),
+            mask.as_c_str(),
+            Some(c"tmpfs"),
+            MsFlags::MS_RDONLY | MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
+            Some(c"size=4k,mode=0555"),
+        )?;
+    }
+    Ok(())
 }
 
 /// `ip link set lo up` in the calling process's network namespace.

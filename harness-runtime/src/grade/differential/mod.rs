@@ -300,6 +300,7 @@ fn call(
             PathBuf::from("/dev/null"),
         ],
         limits: settings.check_limits,
+        masked: settings.masked_dirs(),
     };
     let argv = match language {
         EntryLanguage::Python => {
@@ -465,6 +466,7 @@ fn generate(
             read_only: settings.toolchain.read_only_dirs(),
             read_write: vec![work.clone(), dirs.tmp.clone(), PathBuf::from("/dev/null")],
             limits: settings.check_limits,
+            masked: settings.masked_dirs(),
         },
     )?;
     let output = read_text(&log);
