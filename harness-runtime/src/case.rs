@@ -78,7 +78,11 @@ pub fn run_case(spec: &CaseSpec, settings: &Settings, run_id: &str) -> CaseOutpu
     if let Err(error) = agent::check_runnable(&spec.agent, &spec.fixture, settings) {
         return errored(spec, run_id, error.to_string(), Durations::default());
     }
-    let episode = match Episode::prepare(spec.fixture.clone(), &settings.temp_root) {
+    let episode = match Episode::prepare_on_disk(
+        spec.fixture.clone(),
+        &settings.temp_root,
+        settings.episode_disk_mib,
+    ) {
         Ok(episode) => episode,
         Err(error) => return errored(spec, run_id, error.to_string(), Durations::default()),
     };
@@ -249,6 +253,7 @@ fn run_in_episode(
         durations_ms: durations,
         confinement: crate::result::Confinement::from_label(&confinement),
         lifetime: settings.configured_lifetime(),
+        disk: episode.dirs.disk(),
         usage: graded.usage,
         agent_bytes: agent::size_bytes(&spec.agent, &spec.fixture),
         artifacts: graded.artifacts,

@@ -70,26 +70,30 @@ pub struct Typed {
     pub agent: Option<String>,
     /// Sweep stale episodes (not when only listing cases).
     pub sweep: bool,
+    /// `--episode-disk` / `HARNESS_EPISODE_DISK`: each episode's own disk in MiB.
+    pub episode_disk: Option<u64>,
 }
 
 impl Typed {
     /// The `cargo test` runner's request: the fixtures directory its binary names, and
-    /// `HARNESS_AGENT`, `HARNESS_AGENT_TIMEOUT`, `HARNESS_AGENT_FILES` and `HARNESS_STRICT`.
+    /// `HARNESS_AGENT`, `HARNESS_AGENT_TIMEOUT`, `HARNESS_AGENT_FILES`, `HARNESS_STRICT` and
+    /// `HARNESS_EPISODE_DISK`.
     pub fn from_env(fixtures: &Path, listing: bool) -> Result<Typed, PlanError> {
         let var = |name: &str| std::env::var(name).ok();
-        let agent_timeout = match var("HARNESS_AGENT_TIMEOUT") {
-            None => None,
-            Some(value) => Some(
-                value
-                    .trim()
-                    .parse::<u64>()
-                    .map_err(|_| PlanError::Setting {
-                        name: "HARNESS_AGENT_TIMEOUT",
-                        expected: "a number of seconds",
-                        value,
-                    })?,
-            ),
+        let number = |name: &'static str, expected: &'static str| match var(name) {
+            None => Ok(None),
+            Some(value) => value
+                .trim()
+                .parse::<u64>()
+                .map(Some)
+                .map_err(|_| PlanError::Setting {
+                    name,
+                    expected,
+                    value,
+                }),
         };
+        let agent_timeout = number("HARNESS_AGENT_TIMEOUT", "a number of seconds")?;
+        let episode_disk = number("HARNESS_EPISODE_DISK", "a size in MiB (0: shared)")?;
         Ok(Typed {
             fixtures: fixtures.to_path_buf(),
             agent_timeout,
@@ -105,6 +109,7 @@ impl Typed {
             strict: strict_setting(var("HARNESS_STRICT").as_deref())?,
             agent: var("HARNESS_AGENT"),
             sweep: !listing,
+            episode_disk,
             ..Typed::default()
         })
     }
@@ -150,6 +155,9 @@ pub fn plan(typed: &Typed) -> Result<Planned, PlanError> {
     settings.confine = !typed.no_confine;
     settings.strict = typed.strict;
     settings.hidden_dirs = vec![typed.fixtures.clone()];
+    if let Some(mib) = typed.episode_disk {
+        settings.episode_disk_mib = mib;
+    }
     // A path that does not exist gives the agent nothing to read.
     settings.agent_files = typed
         .agent_files

@@ -113,6 +113,9 @@ pub struct CaseResult {
     /// harness) or `session` (the harness does, while it lives).
     #[serde(default)]
     pub lifetime: harness_sandbox::Lifetime,
+    /// `own` (a tmpfs of the episode's own, of `--episode-disk` MiB) or `shared`.
+    #[serde(default)]
+    pub disk: crate::episode::EpisodeDisk,
     /// Usage reported by the agent.
     #[serde(default)]
     pub usage: Usage,
@@ -185,6 +188,7 @@ impl CaseResult {
             durations_ms: Durations::default(),
             confinement: Confinement::None,
             lifetime: harness_sandbox::Lifetime::Session,
+            disk: crate::episode::EpisodeDisk::Shared,
             usage: Usage::default(),
             agent_bytes: 0,
             artifacts: BTreeMap::new(),

@@ -116,6 +116,9 @@ pub struct Settings {
     /// No network for agents (checks have none unless their contract opts in): a network
     /// namespace with only a loopback where the kernel allows, and Landlock's TCP rules.
     pub no_network: bool,
+    /// Size in MiB of each episode's own tmpfs (`--episode-disk`, `HARNESS_EPISODE_DISK`;
+    /// 0: episodes share the temp root's filesystem). Needs a harness that can mount.
+    pub episode_disk_mib: u64,
     /// Agents and checks in their own PID, IPC and mount namespaces (and network
     /// namespace without network) where the kernel allows: `harness_sandbox::Lifetime`.
     pub namespaces: bool,
@@ -165,6 +168,7 @@ impl Settings {
             confine: true,
             no_network: false,
             namespaces: true,
+            episode_disk_mib: DEFAULT_EPISODE_DISK_MIB,
             toolchain: Toolchain::from_env(),
             agent_limits: Limits {
                 file_size_bytes: Some(512 << 20),
@@ -239,6 +243,10 @@ impl Settings {
         }
     }
 }
+
+/// The default size of an episode's own disk: room for a crate's build, far from what one
+/// machine's memory holds for a few concurrent episodes.
+pub const DEFAULT_EPISODE_DISK_MIB: u64 = 4096;
 
 /// Where episodes live: `HARNESS_TMPDIR`, else `$TMPDIR` when set, else `/dev/shm` when it
 /// is a writable tmpfs (episodes are short-lived and creating files there is an order of

@@ -548,7 +548,14 @@ fn an_episode_that_cannot_be_removed_is_graded_recorded_and_swept_by_the_next_ru
         }
         panic!("the agent never got ready");
     });
-    let (code, case, _) = run_in(&command, agent.path(), &episodes, &["--no-confine"]);
+    // On the shared disk: an episode's own tmpfs is detached whole, whatever is mounted
+    // inside it.
+    let (code, case, _) = run_in(
+        &command,
+        agent.path(),
+        &episodes,
+        &["--no-confine", "--episode-disk", "0"],
+    );
     mounter.join().unwrap();
     let left = episodes.episodes();
     let mounted = Mounted(left.iter().map(|dir| dir.join("work/mnt")).collect());

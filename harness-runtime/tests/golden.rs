@@ -75,6 +75,9 @@ fn normalise(text: &str) -> String {
         } else if value_of("lifetime").is_some() {
             // What the kernel allows: `pid-namespace` or `session`.
             Some(("lifetime", "\"<lifetime>\""))
+        } else if value_of("disk").is_some() {
+            // Whether the harness could mount: `own` or `shared`.
+            Some(("disk", "\"<disk>\""))
         } else {
             None
         };

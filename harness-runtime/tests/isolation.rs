@@ -643,3 +643,69 @@ fn an_unconfined_agent_sees_neither_the_fixtures_nor_the_runs() {
     assert!(logs.contains("LOOKED"), "the agent did not run: {logs}");
     assert!(!logs.contains("VISIBLE"), "{logs}");
 }
+
+/// Each episode has a disk of its own where the harness can mount: an agent filling its
+/// disk is stopped (`resource_limit`) and a concurrent episode solving its task passes
+/// (red-team round 4 filled the shared one and a concurrent episode scored -1).
+#[test]
+fn an_agent_filling_its_disk_stops_only_its_own_episode() {
+    let Some(scratch) = Scratch::new() else {
+        return;
+    };
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("not root: episodes share one disk here; skipped");
+        return;
+    }
+    let fixtures = shipped_fixtures();
+    // The solution goes with the agent's own files (the fixtures are hidden from agents).
+    let solution = scratch.path("agent/solution");
+    copy_dir(&fixtures.join("py-slugify/oracle"), &solution);
+    let script = format!(
+        "if [ -f lib/semver.sh ]; then\n\
+         \x20 head -c 100000000 /dev/zero > lib/fill.bin 2>/dev/null\n\
+         \x20 sleep 10\n\
+         else\n\
+         \x20 cp -R '{solution}/.' .\n\
+         fi\n",
+        solution = solution.display()
+    );
+    let mark = Mark::new();
+    let command = scratch.agent(&mark, &script);
+    let mut args = scratch.run_args(&fixtures, &command);
+    args.extend(
+        [
+            "--fixture",
+            "py-slugify",
+            "--jobs",
+            "2",
+            "--episode-disk",
+            "32",
+        ]
+        .map(String::from),
+    );
+    let (_, output) = scratch.run(&args);
+    let results = scratch.case_logs("result.json");
+    let case = |fixture: &str| -> serde_json::Value {
+        results
+            .iter()
+            .map(|text| serde_json::from_str::<serde_json::Value>(text).unwrap())
+            .find(|case| case["fixture"] == fixture)
+            .unwrap_or_else(|| panic!("no {fixture} case: {output}"))
+    };
+    let (filler, solver) = (case("sh-semver"), case("py-slugify"));
+    assert_eq!(filler["disk"], "own", "{filler}");
+    let codes = |case: &serde_json::Value| -> Vec<String> {
+        case["violations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|violation| violation["code"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(
+        codes(&filler).contains(&"resource_limit".to_owned()),
+        "{filler}"
+    );
+    assert_eq!(solver["status"], "passed", "{solver}");
+    assert!(codes(&solver).is_empty(), "{solver}");
+}

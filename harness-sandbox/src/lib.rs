@@ -48,6 +48,7 @@
 #![deny(unsafe_code)]
 
 pub mod confine;
+pub mod disk;
 pub mod flags;
 pub mod process;
 #[cfg(any(test, feature = "test-support"))]

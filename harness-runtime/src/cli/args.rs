@@ -64,6 +64,10 @@ pub struct RunArgs {
     /// Run agents and checks without Landlock even where the kernel has it.
     #[arg(long)]
     pub no_confine: bool,
+    /// Size in MiB of each episode's own disk, a tmpfs the harness mounts where it can
+    /// (0: episodes share the temp directory's filesystem).
+    #[arg(long, value_name = "MIB", default_value_t = crate::settings::DEFAULT_EPISODE_DISK_MIB)]
+    pub episode_disk: u64,
     /// Files or directories the agent may read under confinement (its own program).
     #[arg(long = "agent-file", value_name = "PATH")]
     pub agent_files: Vec<PathBuf>,

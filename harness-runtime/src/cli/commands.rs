@@ -26,6 +26,7 @@ pub fn run(args: RunArgs) -> Exit {
         agent_files: args.agent_files.clone(),
         no_network: args.no_network,
         no_confine: args.no_confine,
+        episode_disk: Some(args.episode_disk),
         strict: args.strict,
         out: args.out.clone(),
         sweep: true,

@@ -70,26 +70,48 @@ pub(crate) fn git_error(action: &'static str) -> impl FnOnce(git2::Error) -> Epi
 
 /// The episode's root directory: removed with [`EpisodeRoot::remove`], or when dropped
 /// (also on panic), through [`unblock::remove_all`] either way, so an immutable file the
-/// agent left does not keep it.
+/// agent left does not keep it; a disk of its own is unmounted first.
 #[derive(Debug)]
 struct EpisodeRoot {
     path: PathBuf,
     armed: bool,
+    disk: EpisodeDisk,
 }
 
 impl EpisodeRoot {
     fn remove(mut self) -> Result<Vec<Cleared>, RemoveError> {
         self.armed = false;
+        self.unmount();
         unblock::remove_all(&self.path)
+    }
+
+    fn unmount(&self) {
+        if self.disk == EpisodeDisk::Own {
+            let _ = harness_sandbox::disk::unmount(&self.path);
+        }
     }
 }
 
 impl Drop for EpisodeRoot {
     fn drop(&mut self) {
         if self.armed {
+            self.unmount();
             let _ = unblock::remove_all(&self.path);
         }
     }
+}
+
+/// Where an episode's files live (a case result's `"disk"`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EpisodeDisk {
+    /// A tmpfs of the episode's own, of `--episode-disk` MiB: filling it stops only this
+    /// episode.
+    Own,
+    /// The temp root's filesystem, shared with concurrent episodes (the harness cannot
+    /// mount, or `--episode-disk 0`).
+    #[default]
+    Shared,
 }
 
 /// The directories of one episode.
@@ -119,6 +141,11 @@ impl EpisodeDirs {
     pub fn root(&self) -> &Path {
         &self.root.path
     }
+
+    /// Whether the episode has a disk of its own.
+    pub fn disk(&self) -> EpisodeDisk {
+        self.root.disk
+    }
 }
 
 /// A prepared episode: baseline repo + worktree, ready for an agent.
@@ -143,17 +170,36 @@ pub struct Episode {
 }
 
 impl Episode {
-    /// Builds the baseline repo and the agent's worktree under `temp_root`.
+    /// Builds the baseline repo and the agent's worktree under `temp_root`, on the temp
+    /// root's filesystem.
     pub fn prepare(fixture: Arc<Fixture>, temp_root: &Path) -> Result<Episode, EpisodeError> {
+        Episode::prepare_on_disk(fixture, temp_root, 0)
+    }
+
+    /// [`Episode::prepare`] on a tmpfs of the episode's own of `disk_mib` MiB where the
+    /// harness can mount one (0: never).
+    pub fn prepare_on_disk(
+        fixture: Arc<Fixture>,
+        temp_root: &Path,
+        disk_mib: u64,
+    ) -> Result<Episode, EpisodeError> {
         let started = Instant::now();
         fs::create_dir_all(temp_root).map_err(io_error("create", temp_root))?;
+        let path = tempfile::Builder::new()
+            .prefix(&format!("ep-{}-", std::process::id()))
+            .tempdir_in(temp_root)
+            .map_err(io_error("create an episode directory in", temp_root))?
+            .keep();
+        let own =
+            disk_mib > 0 && harness_sandbox::disk::mount_episode_disk(&path, disk_mib).is_ok();
         let root = EpisodeRoot {
-            path: tempfile::Builder::new()
-                .prefix(&format!("ep-{}-", std::process::id()))
-                .tempdir_in(temp_root)
-                .map_err(io_error("create an episode directory in", temp_root))?
-                .keep(),
+            path,
             armed: true,
+            disk: if own {
+                EpisodeDisk::Own
+            } else {
+                EpisodeDisk::Shared
+            },
         };
         let repo = root.path.join("repo");
         let common_git_dir = repo.join(".git");
@@ -250,6 +296,8 @@ pub fn sweep_stale(temp_root: &Path) -> Vec<PathBuf> {
         if alive {
             continue;
         }
+        // A disk of its own, left mounted by a killed harness, goes first.
+        let _ = harness_sandbox::disk::unmount(&entry.path());
         match unblock::remove_all(&entry.path()) {
             Ok(_) => removed.push(entry.path()),
             Err(error) => {
