@@ -478,7 +478,7 @@ pub fn command(spec: &ConfineSpec) -> Result<ConfinedCommand, ConfineError> {
         .then(namespace::support)
         .flatten()
         .map(|support| {
-            namespace::Namespaces::new(support, spec.no_network, view(spec), masks(spec))
+            namespace::Namespaces::new(support, spec.no_network, view::of(spec), view::masks(spec))
         });
     let lifetime = if namespaces.is_some() {
         Lifetime::PidNamespace
@@ -503,44 +503,6 @@ pub fn command(spec: &ConfineSpec) -> Result<ConfinedCommand, ConfineError> {
         stdout: None,
         stderr: None,
     })
-}
-
-/// The filesystem view of a command confined with Landlock: its rule paths, and its
-/// working directory (read-only) when no rule path holds it.
-fn view(spec: &ConfineSpec) -> Option<view::View> {
-    if !spec.landlock {
-        return None;
-    }
-    let covered = spec
-        .read_only
-        .iter()
-        .chain(&spec.read_write)
-        .any(|path| spec.cwd.starts_with(path));
-    let mut read_only = spec.read_only.clone();
-    if !covered {
-        read_only.push(spec.cwd.clone());
-    }
-    view::View::new(&read_only, &spec.read_write)
-}
-
-/// The directories to mask for `spec` (see [`ConfineSpec::masked`]); none under a view.
-fn masks(spec: &ConfineSpec) -> Vec<std::ffi::CString> {
-    use std::os::unix::ffi::OsStrExt;
-    if spec.landlock {
-        return Vec::new();
-    }
-    let needed = |dir: &PathBuf| {
-        spec.read_write
-            .iter()
-            .chain(&spec.read_only)
-            .chain([&spec.cwd])
-            .any(|path| path.starts_with(dir))
-    };
-    spec.masked
-        .iter()
-        .filter(|dir| dir.is_absolute() && dir.is_dir() && !needed(dir))
-        .filter_map(|dir| std::ffi::CString::new(dir.as_os_str().as_bytes()).ok())
-        .collect()
 }
 
 /// Whether this process has any effective capability (typically: it runs as root), which

@@ -17,6 +17,8 @@ use nix::errno::Errno;
 use nix::mount::{MsFlags, mount};
 use nix::sys::stat::Mode;
 
+use super::ConfineSpec;
+
 /// One path of the view.
 #[derive(Debug)]
 struct Bind {
@@ -216,6 +218,43 @@ impl View {
         nix::unistd::chroot(self.root.as_c_str())?;
         nix::unistd::chdir(c"/")
     }
+}
+
+/// The filesystem view of a command confined with Landlock: its rule paths, and its
+/// working directory (read-only) when no rule path holds it.
+pub(super) fn of(spec: &ConfineSpec) -> Option<View> {
+    if !spec.landlock {
+        return None;
+    }
+    let covered = spec
+        .read_only
+        .iter()
+        .chain(&spec.read_write)
+        .any(|path| spec.cwd.starts_with(path));
+    let mut read_only = spec.read_only.clone();
+    if !covered {
+        read_only.push(spec.cwd.clone());
+    }
+    View::new(&read_only, &spec.read_write)
+}
+
+/// The directories to mask for `spec` (see [`ConfineSpec::masked`]); none under a view.
+pub(super) fn masks(spec: &ConfineSpec) -> Vec<CString> {
+    if spec.landlock {
+        return Vec::new();
+    }
+    let needed = |dir: &PathBuf| {
+        spec.read_write
+            .iter()
+            .chain(&spec.read_only)
+            .chain([&spec.cwd])
+            .any(|path| path.starts_with(dir))
+    };
+    spec.masked
+        .iter()
+        .filter(|dir| dir.is_absolute() && dir.is_dir() && !needed(dir))
+        .filter_map(|dir| CString::new(dir.as_os_str().as_bytes()).ok())
+        .collect()
 }
 
 /// Whether `path` names an entry (it may already, through an earlier bind, possibly a

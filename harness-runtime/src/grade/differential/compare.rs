@@ -1,8 +1,11 @@
 //! Comparing a differential check's outputs, harness-side, as data: never by asking the
 //! values themselves.
 
-use harness_fixture::Compare;
+use harness_fixture::{Compare, Differential};
 use serde_json::Value;
+
+/// Characters of one value shown in the log.
+const SHOWN_CHARS: usize = 300;
 
 /// Whether `actual` matches `expected` under `compare`.
 pub fn matches(expected: &Value, actual: &Value, compare: Compare) -> bool {
@@ -83,6 +86,44 @@ fn text_within(expected: &str, actual: &str, tolerance: f64) -> bool {
             (Err(a), Err(b)) => a == b,
             _ => false,
         })
+}
+
+/// Whether two records (`ok`, `raised`, `panicked`) are the same outcome.
+pub(super) fn same_record(expected: &Value, actual: &Value, table: &Differential) -> bool {
+    match (expected.get("ok"), actual.get("ok")) {
+        (Some(want), Some(got)) => matches(want, got, table.compare),
+        (None, None) => {
+            expected.get("raised") == actual.get("raised")
+                && expected.get("panicked") == actual.get("panicked")
+                && (expected.get("raised").is_some() || expected.get("panicked").is_some())
+        }
+        _ => false,
+    }
+}
+
+pub(super) fn shown(value: &Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() > SHOWN_CHARS {
+        format!("{}...", text.chars().take(SHOWN_CHARS).collect::<String>())
+    } else {
+        text
+    }
+}
+
+pub(super) fn shown_record(record: Option<&Value>) -> String {
+    match record {
+        None => "nothing (no result for this input)".to_owned(),
+        Some(record) => match (
+            record.get("ok"),
+            record.get("raised"),
+            record.get("panicked"),
+        ) {
+            (Some(value), _, _) => shown(value),
+            (_, Some(kind), _) => format!("raised {}", kind.as_str().unwrap_or("?")),
+            (_, _, Some(_)) => "panicked".to_owned(),
+            _ => shown(record),
+        },
+    }
 }
 
 #[cfg(test)]

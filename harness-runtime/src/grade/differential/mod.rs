@@ -36,8 +36,6 @@ use crate::settings::Settings;
 const PYTHON_DRIVER: &str = include_str!("driver.py");
 /// Failing inputs shown in the check's log.
 const SHOWN_FAILURES: usize = 20;
-/// Characters of one value shown in the log.
-const SHOWN_CHARS: usize = 300;
 
 /// The name of input `index` (0-based) as a per-test id.
 pub fn input_id(index: usize) -> String {
@@ -202,7 +200,7 @@ fn compare_all(
     for (index, input) in inputs.iter().enumerate() {
         let want = &expected[&index];
         let got = actual.get(&index);
-        let same = got.is_some_and(|got| same_record(want, got, table));
+        let same = got.is_some_and(|got| compare::same_record(want, got, table));
         tests.push(TestRecord {
             id: input_id(index),
             outcome: if same {
@@ -218,9 +216,9 @@ fn compare_all(
                     failures,
                     "{}: input {}\n    expected {}\n    got      {}",
                     input_id(index),
-                    shown(input),
-                    shown_record(Some(want)),
-                    shown_record(got)
+                    compare::shown(input),
+                    compare::shown_record(Some(want)),
+                    compare::shown_record(got)
                 );
             }
         }
@@ -513,44 +511,6 @@ fn read_records(outputs: &Path) -> Result<BTreeMap<usize, Value>, String> {
         return Err("no results were written".to_owned());
     }
     Ok(records)
-}
-
-/// Whether two records (`ok`, `raised`, `panicked`) are the same outcome.
-fn same_record(expected: &Value, actual: &Value, table: &Differential) -> bool {
-    match (expected.get("ok"), actual.get("ok")) {
-        (Some(want), Some(got)) => compare::matches(want, got, table.compare),
-        (None, None) => {
-            expected.get("raised") == actual.get("raised")
-                && expected.get("panicked") == actual.get("panicked")
-                && (expected.get("raised").is_some() || expected.get("panicked").is_some())
-        }
-        _ => false,
-    }
-}
-
-fn shown(value: &Value) -> String {
-    let text = value.to_string();
-    if text.chars().count() > SHOWN_CHARS {
-        format!("{}...", text.chars().take(SHOWN_CHARS).collect::<String>())
-    } else {
-        text
-    }
-}
-
-fn shown_record(record: Option<&Value>) -> String {
-    match record {
-        None => "nothing (no result for this input)".to_owned(),
-        Some(record) => match (
-            record.get("ok"),
-            record.get("raised"),
-            record.get("panicked"),
-        ) {
-            (Some(value), _, _) => shown(value),
-            (_, Some(kind), _) => format!("raised {}", kind.as_str().unwrap_or("?")),
-            (_, _, Some(_)) => "panicked".to_owned(),
-            _ => shown(record),
-        },
-    }
 }
 
 /// Baseline files with the reference solution's written over them.
