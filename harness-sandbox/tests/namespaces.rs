@@ -427,6 +427,12 @@ fn keyrings_other_processes_and_new_namespaces_are_out_of_reach() {
         format!("libc.syscall({}, 0, 0, 0, 0)", nix::libc::SYS_ptrace),
         format!("libc.syscall({}, 1, 1, 0)", nix::libc::SYS_pidfd_getfd),
         format!("libc.unshare({})", nix::libc::CLONE_NEWUSER),
+        format!("libc.socket({}, 1, 0)", nix::libc::AF_VSOCK),
+        format!(
+            "libc.fcntl(os.open('probe.py', os.O_RDONLY), {}, 0)",
+            nix::libc::F_SETLEASE
+        ),
+        format!("libc.syscall({}, 8, 0)", nix::libc::SYS_io_uring_setup),
     ];
     let script = format!(
         "import ctypes, os\n\

@@ -659,3 +659,20 @@ fn test_scripts_taken_from_the_check_shell_with_pidfd_getfd(
         include_str!("../data/red-team-4/pidfd_lookup.sh"),
     )
 }
+
+// ---------------------------------------------------------------------------------------
+// Fifth black-box round.
+// ---------------------------------------------------------------------------------------
+
+/// The same lookup table, with the descriptors taken through `/proc/<pid>/fd/<n>` of the
+/// check's own `/proc` (Landlock checks the file a magic link names, which was in the
+/// check's tree): 1.000, `--strict` too. The hidden check now reads its script into memory
+/// before running it, so no descriptor of it is left to find.
+#[attack(fixture = "sh-semver", violation = [])]
+fn hidden_script_read_through_a_proc_fd_link(sb: &mut Sandbox<'_>) -> Result<(), SandboxError> {
+    red_team_2(
+        sb,
+        "procfd_lookup.sh",
+        include_str!("../data/red-team-5/procfd_lookup.sh"),
+    )
+}

@@ -13,12 +13,17 @@
 //!   would give the command capabilities again, within it.
 //! - `perf_event_open`, `bpf`, `userfaultfd`, `open_by_handle_at`: kernel interfaces an
 //!   agent or a test has no use for and attacks often start from.
+//! - `io_uring_*`: its operations (sockets, opens) never pass through this filter.
+//! - `socket(AF_VSOCK)`: vsock is not namespaced; it reaches the hypervisor.
+//! - `fcntl(F_SETLEASE)`, `fcntl(F_NOTIFY)`: a lease on a system file the command owns as
+//!   uid 0 stalls every other opener (other episodes, the harness) for up to 45 s;
+//!   directory notifications are a channel.
 //!
 //! System calls of another architecture's ABI (32-bit calls on x86-64, x32) are refused
 //! outright, so the numbers checked are the only way in. Built in the harness
 //! ([`filter`]); installed by the child after its other confinement steps.
 
-use nix::libc::{self, c_long, sock_filter};
+use nix::libc::{self, c_int, c_long, sock_filter};
 
 #[cfg(target_arch = "x86_64")]
 const AUDIT_ARCH: u32 = 0xc000_003e;
@@ -46,7 +51,20 @@ const DENIED: &[c_long] = &[
     libc::SYS_bpf,
     libc::SYS_userfaultfd,
     libc::SYS_open_by_handle_at,
+    // io_uring runs operations (sockets, opens) that this filter never sees.
+    libc::SYS_io_uring_setup,
+    libc::SYS_io_uring_enter,
+    libc::SYS_io_uring_register,
 ];
+
+/// `socket` families refused: vsock is not namespaced (it reaches the hypervisor from
+/// inside a network namespace).
+const DENIED_SOCKET_FAMILIES: &[u32] = &[libc::AF_VSOCK as u32];
+
+/// `fcntl` commands refused: a lease on a shared file the command owns (uid 0 owns the
+/// system's) stalls every other opener of it, other episodes and the harness included, for
+/// up to 45 s; directory notifications watch paths beyond the command's own.
+const DENIED_FCNTL_COMMANDS: &[u32] = &[libc::F_SETLEASE as u32, libc::F_NOTIFY as u32];
 
 /// Flags of `clone` and `unshare` that make a namespace.
 const NAMESPACE_FLAGS: u32 = (libc::CLONE_NEWUSER
@@ -62,6 +80,7 @@ const NAMESPACE_FLAGS: u32 = (libc::CLONE_NEWUSER
 const OFFSET_NR: u32 = 0;
 const OFFSET_ARCH: u32 = 4;
 const OFFSET_ARG0_LOW: u32 = 16;
+const OFFSET_ARG1_LOW: u32 = 24;
 
 const LOAD: u16 = (libc::BPF_LD | libc::BPF_W | libc::BPF_ABS) as u16;
 const JUMP_EQUAL: u16 = (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16;
@@ -103,6 +122,18 @@ pub(super) fn filter() -> Vec<sock_filter> {
     }
     program.push(jump(JUMP_EQUAL, libc::SYS_clone3 as u32, 0, 1));
     program.push(statement(RETURN, NOT_IMPLEMENTED));
+    refuse_values(
+        &mut program,
+        libc::SYS_socket,
+        OFFSET_ARG0_LOW,
+        DENIED_SOCKET_FAMILIES,
+    );
+    refuse_values(
+        &mut program,
+        libc::SYS_fcntl,
+        OFFSET_ARG1_LOW,
+        DENIED_FCNTL_COMMANDS,
+    );
     // `clone` and `unshare`: their flags are the first argument.
     program.push(jump(JUMP_EQUAL, libc::SYS_clone as u32, 1, 0));
     program.push(jump(JUMP_EQUAL, libc::SYS_unshare as u32, 0, 3));
@@ -113,6 +144,20 @@ pub(super) fn filter() -> Vec<sock_filter> {
     program
 }
 
+/// Appends: for system call `number`, refuse when the argument at `offset` is one of
+/// `values`, else allow; other calls go on past the block (the number is reloaded).
+fn refuse_values(program: &mut Vec<sock_filter>, number: c_long, offset: u32, values: &[u32]) {
+    let length = u8::try_from(2 * values.len() + 2).expect("a short list");
+    program.push(jump(JUMP_EQUAL, number as u32, 0, length));
+    program.push(statement(LOAD, offset));
+    for &value in values {
+        program.push(jump(JUMP_EQUAL, value, 0, 1));
+        program.push(statement(RETURN, REFUSE));
+    }
+    program.push(statement(RETURN, ALLOW));
+    program.push(statement(LOAD, OFFSET_NR));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,6 +165,10 @@ mod tests {
     /// Runs `program` on one `seccomp_data` the way the kernel does, for the instructions
     /// the filter uses.
     fn evaluate(program: &[sock_filter], arch: u32, nr: u32, arg0: u32) -> u32 {
+        evaluate_with(program, arch, nr, arg0, 0)
+    }
+
+    fn evaluate_with(program: &[sock_filter], arch: u32, nr: u32, arg0: u32, arg1: u32) -> u32 {
         let mut accumulator = 0u32;
         let mut pc = 0usize;
         loop {
@@ -131,6 +180,7 @@ mod tests {
                         OFFSET_NR => nr,
                         OFFSET_ARCH => arch,
                         OFFSET_ARG0_LOW => arg0,
+                        OFFSET_ARG1_LOW => arg1,
                         other => panic!("load of offset {other}"),
                     }
                 }
@@ -176,6 +226,25 @@ mod tests {
         assert_eq!(run(libc::SYS_clone, libc::CLONE_NEWUSER as u32), REFUSE);
         assert_eq!(run(libc::SYS_unshare, libc::CLONE_NEWNET as u32), REFUSE);
         assert_eq!(run(libc::SYS_unshare, libc::CLONE_FILES as u32), ALLOW);
+        assert_eq!(run(libc::SYS_socket, libc::AF_VSOCK as u32), REFUSE);
+        assert_eq!(run(libc::SYS_socket, libc::AF_INET as u32), ALLOW);
+        assert_eq!(run(libc::SYS_socket, libc::AF_UNIX as u32), ALLOW);
+        let fcntl = |command: c_int| {
+            evaluate_with(
+                &program,
+                AUDIT_ARCH,
+                libc::SYS_fcntl as u32,
+                3,
+                command as u32,
+            )
+        };
+        assert_eq!(fcntl(libc::F_SETLEASE), REFUSE);
+        assert_eq!(fcntl(libc::F_NOTIFY), REFUSE);
+        assert_eq!(fcntl(libc::F_GETFL), ALLOW);
+        assert_eq!(fcntl(libc::F_SETLK), ALLOW);
+        // Past the blocks, the number is the call's again.
+        assert_eq!(run(libc::SYS_io_uring_setup, 0), REFUSE);
+        assert_eq!(run(libc::SYS_clone, libc::CLONE_NEWNET as u32), REFUSE);
         assert_eq!(
             evaluate(&program, 0x4000_0003, libc::SYS_read as u32, 0),
             REFUSE,
