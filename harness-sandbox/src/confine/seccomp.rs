@@ -23,7 +23,7 @@
 //! outright, so the numbers checked are the only way in. Built in the harness
 //! ([`filter`]); installed by the child after its other confinement steps.
 
-use nix::libc::{self, c_int, c_long, sock_filter};
+use nix::libc::{self, c_long, sock_filter};
 
 #[cfg(target_arch = "x86_64")]
 const AUDIT_ARCH: u32 = 0xc000_003e;
@@ -229,7 +229,7 @@ mod tests {
         assert_eq!(run(libc::SYS_socket, libc::AF_VSOCK as u32), REFUSE);
         assert_eq!(run(libc::SYS_socket, libc::AF_INET as u32), ALLOW);
         assert_eq!(run(libc::SYS_socket, libc::AF_UNIX as u32), ALLOW);
-        let fcntl = |command: c_int| {
+        let fcntl = |command: libc::c_int| {
             evaluate_with(
                 &program,
                 AUDIT_ARCH,
