@@ -202,13 +202,26 @@ fn scripted_proposer_improves_the_frontier_over_three_iterations() {
     for file in [
         "agent.log",
         "checks/visible.log",
-        "checks/hidden.log",
         "diff.patch",
         "result.json",
     ] {
         assert!(traces.join(file).is_file(), "missing trace {file}");
     }
-    assert_eq!(json(&traces.join("result.json"))["reward"], 1.0);
+    // A hidden check's details would hand the proposer the expected values.
+    assert!(!traces.join("checks/hidden.log").exists());
+    let result = json(&traces.join("result.json"));
+    assert_eq!(result["reward"], 1.0);
+    let hidden = result["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|check| check["hidden"] == true)
+        .unwrap();
+    assert_eq!(hidden["tests"], serde_json::json!([]), "{hidden}");
+    assert!(
+        !hidden["output_tail"].as_str().unwrap().contains("semver"),
+        "{hidden}"
+    );
     assert!(
         std::fs::read_to_string(traces.join("diff.patch"))
             .unwrap()

@@ -183,7 +183,17 @@ fn write_traces(dir: &Path, output: &CaseOutput) -> Result<(), EvaluateError> {
         fs::write(&path, content).map_err(|source| EvaluateError::WriteTrace { path, source })
     };
     write(dir.join("agent.log"), output.logs.agent.as_bytes())?;
+    let hidden = |name: &str| {
+        output
+            .result
+            .checks
+            .iter()
+            .any(|check| check.hidden && check.name == name)
+    };
     for (name, log) in &output.logs.checks {
+        if hidden(name) {
+            continue;
+        }
         write(
             dir.join("checks").join(format!("{}.log", sanitize(name))),
             log.as_bytes(),
@@ -196,9 +206,24 @@ fn write_traces(dir: &Path, output: &CaseOutput) -> Result<(), EvaluateError> {
             output.logs.trajectory.as_bytes(),
         )?;
     }
-    let json = serde_json::to_vec_pretty(&output.result).expect("a case result always serialises");
+    let json = serde_json::to_vec_pretty(&without_hidden_details(&output.result))
+        .expect("a case result always serialises");
     crate::report::write_atomically(&dir.join("result.json"), &json)?;
     Ok(())
+}
+
+/// `result` as the proposer may read it: a hidden check keeps its name, verdict and score,
+/// but not its log, its output or its test ids (a TAP id or a failure's output states the
+/// expected value: a proposer reading them could hand a candidate a table of answers, as
+/// red-team round 5 did).
+fn without_hidden_details(result: &crate::result::CaseResult) -> crate::result::CaseResult {
+    let mut result = result.clone();
+    for check in result.checks.iter_mut().filter(|check| check.hidden) {
+        check.output_tail = String::from("[hidden check: details withheld from the proposer]");
+        check.tests.clear();
+        check.missing.clear();
+    }
+    result
 }
 
 /// `'...'` with embedded quotes escaped, for `sh`.
