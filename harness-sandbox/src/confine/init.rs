@@ -84,7 +84,7 @@ pub(super) const INIT_STEP_BASE: u8 = 64;
 
 /// A pidfd of the harness process, opened once (`None` on kernels without `pidfd_open`):
 /// readable once the harness has exited.
-fn harness_pidfd() -> Option<BorrowedFd<'static>> {
+pub(super) fn harness_pidfd() -> Option<BorrowedFd<'static>> {
     static PIDFD: OnceLock<Option<OwnedFd>> = OnceLock::new();
     PIDFD
         .get_or_init(|| {

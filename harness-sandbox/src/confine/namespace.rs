@@ -181,6 +181,8 @@ impl UserMaps {
 pub(super) fn support() -> Option<Support> {
     static SUPPORT: OnceLock<Option<Support>> = OnceLock::new();
     *SUPPORT.get_or_init(|| {
+        // The init is watched and killed through pidfds (Linux 5.3+): without them, none.
+        init::harness_pidfd()?;
         let direct = CloneFlags::CLONE_NEWPID
             | CloneFlags::CLONE_NEWIPC
             | CloneFlags::CLONE_NEWNET
