@@ -83,6 +83,7 @@ impl View {
                 paths.push((path, read_only));
             }
         }
+        let mut paths = coalesce_writable(paths, root);
         // Parents before children: a child's bind goes on top of its parent's. A read-only
         // path inside another read-only one (a `PATH` entry below `/usr`) needs no bind.
         paths.sort_by_key(|(path, _)| path.components().count());
@@ -257,6 +258,41 @@ pub(super) fn masks(spec: &ConfineSpec) -> Vec<CString> {
         .collect()
 }
 
+/// Writable paths that are most of their parent's entries (a check's HOME, TMP, CARGO_HOME,
+/// target and report dirs; an agent's HOME, TMP and usage files) are bound as their parent,
+/// once: each bind costs a mount and its teardown. The parent's other entries (at most two:
+/// a log) become visible by name only: Landlock's rules still name the paths one by one.
+fn coalesce_writable<'a>(paths: Vec<(&'a Path, bool)>, root: &Path) -> Vec<(&'a Path, bool)> {
+    let mut children: Vec<(&'a Path, usize)> = Vec::new();
+    for (path, read_only) in &paths {
+        let Some(parent) = path.parent().filter(|_| !read_only) else {
+            continue;
+        };
+        match children.iter_mut().find(|(seen, _)| *seen == parent) {
+            Some((_, count)) => *count += 1,
+            None => children.push((parent, 1)),
+        }
+    }
+    let merged: Vec<&Path> = children
+        .into_iter()
+        .filter(|(parent, count)| {
+            *count >= 2
+                && parent.components().count() > 1
+                && !root.starts_with(parent)
+                && std::fs::read_dir(parent).is_ok_and(|entries| entries.count() <= count + 2)
+        })
+        .map(|(parent, _)| parent)
+        .collect();
+    let mut coalesced: Vec<(&'a Path, bool)> = paths
+        .into_iter()
+        .filter(|(path, read_only)| {
+            *read_only || !path.parent().is_some_and(|p| merged.contains(&p))
+        })
+        .collect();
+    coalesced.extend(merged.into_iter().map(|parent| (parent, false)));
+    coalesced
+}
+
 /// Whether `path` names an entry (it may already, through an earlier bind, possibly a
 /// read-only one where creating would fail).
 fn exists(path: &CStr) -> bool {
@@ -286,5 +322,54 @@ fn make_file(path: &CStr) -> Result<(), Errno> {
     ) {
         Ok(_) | Err(Errno::EEXIST) => Ok(()),
         Err(errno) => Err(errno),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writable_siblings_are_bound_as_their_parent_only_when_they_are_most_of_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let check = dir.path().join("check");
+        let busy = dir.path().join("busy");
+        for sub in ["tree", "home", "tmp", "cargo"] {
+            std::fs::create_dir_all(check.join(sub)).unwrap();
+        }
+        std::fs::write(check.join("check.log"), "").unwrap();
+        for sub in ["a", "b", "c", "d", "e", "f"] {
+            std::fs::create_dir_all(busy.join(sub)).unwrap();
+        }
+        let root = Path::new("/run/another-harness-view");
+        let writable: Vec<PathBuf> = ["tree", "home", "tmp", "cargo"]
+            .iter()
+            .map(|sub| check.join(sub))
+            .chain([busy.join("a"), busy.join("b")])
+            .collect();
+        let usr = PathBuf::from("/usr");
+        let paths: Vec<(&Path, bool)> = writable
+            .iter()
+            .map(|path| (path.as_path(), false))
+            .chain([(usr.as_path(), true)])
+            .collect();
+        let coalesced = coalesce_writable(paths, root);
+        assert!(
+            coalesced.contains(&(check.as_path(), false)),
+            "{coalesced:?}"
+        );
+        assert!(
+            !coalesced
+                .iter()
+                .any(|(path, _)| path.starts_with(check.join("tree")))
+        );
+        // Four other entries in `busy`: its two writable ones stay bound one by one.
+        assert!(
+            coalesced.contains(&(busy.join("a").as_path(), false)),
+            "{coalesced:?}"
+        );
+        assert!(!coalesced.contains(&(busy.as_path(), false)));
+        assert!(coalesced.contains(&(usr.as_path(), true)));
+        assert_eq!(coalesced.len(), 4, "{coalesced:?}");
     }
 }
