@@ -397,6 +397,19 @@ fn an_unconfined_check_reaches_nothing_on_the_hosts_loopback() {
 /// while the other agent still listens. Only then does the test stop the listener.
 #[test]
 fn a_check_reaches_no_concurrent_episodes_agent() {
+    expect_no_concurrent_episode_reached(&[]);
+}
+
+/// With `--no-network` the agent has a loopback of its own too (its worker thread's).
+#[test]
+fn a_check_reaches_no_concurrent_episodes_agent_without_network() {
+    expect_no_concurrent_episode_reached(&["--no-network"]);
+}
+
+/// Two concurrent episodes (`--repeat 2 --jobs 2`, run with `extra`): one's check sends
+/// over loopback TCP and UDP to the port the other's agent listens on; the agent gets
+/// nothing.
+fn expect_no_concurrent_episode_reached(extra: &[&str]) {
     let Some(scratch) = Scratch::new() else {
         return;
     };
@@ -412,6 +425,7 @@ fn a_check_reaches_no_concurrent_episodes_agent() {
     );
     let mut args = scratch.run_args(&fixtures, &command);
     args.extend(["--repeat", "2", "--jobs", "2"].map(String::from));
+    args.extend(extra.iter().map(|arg| (*arg).to_owned()));
     let (child, log) = scratch.spawn(&args);
     let mut cleanup = Cleanup::new(Some(child), &mark, Vec::new());
     let probed = poll(READY, || {
@@ -431,8 +445,14 @@ fn a_check_reaches_no_concurrent_episodes_agent() {
     let status = cleanup.harness.as_mut().unwrap().wait().unwrap();
     let agents = scratch.case_logs("agent.log").concat();
     let checks = scratch.case_logs("checks/visible.log").concat();
+    // Nothing received. With the network on, one agent listened (the other could not bind
+    // the same port); without it Landlock denies agents TCP, so none could.
+    let received = agents
+        .lines()
+        .any(|line| line.contains("got [") && !line.contains("got []"));
+    let listened = agents.contains(&format!("listen={port}: ok stopped, got []"));
     assert!(
-        agents.contains(&format!("listen={port}: ok stopped, got []")),
+        !received && (listened || !extra.is_empty()),
         "an agent got what a concurrent episode's check sent, or never listened ({status}):\n{agents}\nthe checks said:\n{checks}"
     );
 }
