@@ -105,27 +105,36 @@ impl View {
             target.extend_from_slice(path.as_os_str().as_bytes());
             CString::new(target).ok()
         };
+        // Each path is looked at once (`lstat`), not once per other path.
+        let is_link: Vec<bool> = paths
+            .iter()
+            .map(|(path, _)| std::fs::symlink_metadata(path).is_ok_and(|meta| meta.is_symlink()))
+            .collect();
         let mut binds = Vec::new();
-        for &(path, read_only) in &paths {
+        for (&(path, read_only), &path_is_link) in paths.iter().zip(&is_link) {
             let Ok(metadata) = std::fs::metadata(path) else {
                 continue;
             };
-            let link = std::fs::read_link(path).ok().filter(|_| {
-                let resolved = std::fs::canonicalize(path);
-                let parent_is_real = path
-                    .parent()
-                    .is_some_and(|parent| std::fs::canonicalize(parent).is_ok_and(|p| p == parent));
-                parent_is_real
-                    && resolved.is_ok_and(|resolved| {
-                        paths.iter().any(|&(other, other_read_only)| {
-                            other != path
-                                && (read_only || !other_read_only)
-                                && resolved.starts_with(other)
-                                && std::fs::symlink_metadata(other)
-                                    .is_ok_and(|meta| !meta.file_type().is_symlink())
+            let link = path_is_link
+                .then(|| std::fs::read_link(path).ok())
+                .flatten()
+                .filter(|_| {
+                    let resolved = std::fs::canonicalize(path);
+                    let parent_is_real = path.parent().is_some_and(|parent| {
+                        std::fs::canonicalize(parent).is_ok_and(|p| p == parent)
+                    });
+                    parent_is_real
+                        && resolved.is_ok_and(|resolved| {
+                            paths.iter().zip(&is_link).any(
+                                |(&(other, other_read_only), &other_is_link)| {
+                                    other != path
+                                        && (read_only || !other_read_only)
+                                        && resolved.starts_with(other)
+                                        && !other_is_link
+                                },
+                            )
                         })
-                    })
-            });
+                });
             let mut parents = Vec::new();
             let mut ancestor = PathBuf::from("/");
             let components: Vec<Component<'_>> = path.components().skip(1).collect();
