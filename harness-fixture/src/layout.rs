@@ -12,6 +12,7 @@ use crate::contract::FixtureKind;
 use crate::error::Problem;
 use crate::files::Files;
 use crate::path::RepoPath;
+use crate::store::{BaselineRef, SourceRef};
 
 /// The neutral path of the grading contract in `repo/`.
 pub const CONTRACT_PATH: &str = "evaluation/contract.toml";
@@ -36,6 +37,12 @@ pub struct FixtureConfig {
     /// contract. A honeypot must declare its kind here, where the agent cannot read it.
     #[serde(default)]
     pub kind: Option<FixtureKind>,
+    /// A shared baseline tree `repo/` is laid over (mined fixtures: see [`BaselineRef`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineRef>,
+    /// Where a mined fixture came from (provenance only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceRef>,
 }
 
 /// The paths of the fixture's own files in `repo/`, neutral or legacy, as resolved.

@@ -50,6 +50,12 @@ pub fn fixture_paths(root: &Path) -> Result<Vec<PathBuf>, FixtureError> {
                 source,
             })?;
             let path = entry.path();
+            // Beside the fixtures, not in one: a shared baseline store (the fixtures'
+            // `fixture.toml` names its tree, which changes when the baseline does) and a
+            // miner's staging and state.
+            if dir == root && entry.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
             let file_type = entry.file_type().map_err(|source| FixtureError::Io {
                 path: path.clone(),
                 source,

@@ -77,7 +77,13 @@ impl Fixture {
         let id = fixture_id(dir)?;
         let repo_dir = dir.join("repo");
         let mut problems = Vec::new();
-        let repo = read_tree(&repo_dir, &repo_dir, &mut problems)?;
+        let (config_file, config, config_text) = read_config(dir, &mut problems)?;
+        // A shared baseline first, then `repo/` over it (its files add or replace).
+        let mut repo = match config.as_ref().and_then(|config| config.baseline.as_ref()) {
+            Some(baseline) => baseline.read(dir, &config_file, &mut problems)?,
+            None => Files::new(),
+        };
+        repo.extend(read_tree(&repo_dir, &repo_dir, &mut problems)?);
         let oracle = read_optional_tree(&dir.join("oracle"), &mut problems)?;
         let hidden = read_optional_tree(&dir.join("hidden"), &mut problems)?;
         let change = read_optional_tree(&dir.join("change"), &mut problems)?;
@@ -92,7 +98,6 @@ impl Fixture {
         let mut contract =
             parse_or_stop::<Contract>(&contract_file, &contract_text, &mut problems)?;
         let visible_kind = declares_kind(&contract_text).then_some(contract.kind);
-        let (config_file, config, config_text) = read_config(dir, &mut problems)?;
         contract.kind = fixture_kind(
             config.as_ref(),
             visible_kind,
