@@ -4,6 +4,7 @@
 pub mod args;
 pub mod check_fixture;
 pub mod commands;
+pub mod env;
 pub mod meta;
 
 use std::process::ExitCode;
@@ -33,6 +34,7 @@ pub fn main() -> ExitCode {
         args::Command::Report(report) => commands::report(report),
         args::Command::Export(export) => commands::export(export),
         args::Command::Meta(args) => meta::meta(args),
+        args::Command::Env(command) => env::env(command),
     };
     exit.into()
 }

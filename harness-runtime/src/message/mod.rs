@@ -11,12 +11,14 @@
 
 mod audit;
 mod check_fixture;
+mod environment;
 mod meta;
 mod run;
 mod runner;
 
 pub use audit::*;
 pub use check_fixture::*;
+pub use environment::*;
 pub use meta::*;
 pub use run::*;
 pub use runner::*;
