@@ -1,0 +1,55 @@
+//! An agent command's own files are readable to it (its program, its prompt), but never a
+//! file under the harness's own directories: naming the fixture's oracle, a hidden file, a
+//! run's ledger or a cache entry in the command (or in `--agent-file`) grants nothing,
+//! confined or not. Found while building the check-result cache (issue 18): naming the
+//! oracle's files scored 1.000.
+#![allow(clippy::unwrap_used, reason = "test helpers fail loudly by design")]
+
+mod support;
+use support::copy_dir;
+
+use std::path::Path;
+use std::process::Command;
+
+const HARNESS: &str = env!("CARGO_BIN_EXE_harness");
+
+#[test]
+fn naming_the_oracles_files_does_not_make_them_readable() {
+    let root = tempfile::tempdir().unwrap();
+    let fixtures = root.path().join("fixtures");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/sh-semver"),
+        &fixtures.join("sh-semver"),
+    );
+    let oracle = fixtures.join("sh-semver/oracle");
+    let oracle = oracle.display();
+    let agent = format!(
+        "cp {oracle}/lib/semver.sh lib/semver.sh; mkdir -p handoff; \
+         cp {oracle}/handoff/notes.md handoff/notes.md; cp {oracle}/work/item.toml work/item.toml"
+    );
+    let hidden = fixtures.join("sh-semver/hidden/tests/hidden/edge.sh");
+    for extra in [&[][..], &["--no-confine"][..]] {
+        let json = root.path().join("run.json");
+        let output = Command::new(HARNESS)
+            .args([
+                "run",
+                "--fixtures",
+                fixtures.to_str().unwrap(),
+                "--agent",
+                &agent,
+            ])
+            .args(["--agent-file", hidden.to_str().unwrap()])
+            .args(["--json", json.to_str().unwrap()])
+            .args(extra)
+            .env("HARNESS_OUT", root.path().join("out"))
+            .env("HARNESS_CACHE", root.path().join("cache"))
+            .output()
+            .unwrap();
+        let run: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&json).unwrap_or_default())
+                .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&output.stderr)));
+        let case = &run["cases"][0];
+        assert_eq!(case["passed"], false, "{extra:?}: {case}");
+        assert!(case["reward"].as_f64().unwrap() <= 0.0, "{extra:?}: {case}");
+    }
+}
