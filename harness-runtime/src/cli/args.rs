@@ -115,6 +115,14 @@ pub struct RunArgs {
     /// empty) at the fixture's noop reward.
     #[arg(long)]
     pub strict: bool,
+    /// Run every check: reuse no earlier outcome from the check-result cache
+    /// (`HARNESS_CACHE`).
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Run a case's checks even when an integrity violation already decided it (its
+    /// reward is -1 either way).
+    #[arg(long)]
+    pub run_all_checks: bool,
 }
 
 /// `harness check-fixture`.

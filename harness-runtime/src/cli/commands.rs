@@ -28,6 +28,8 @@ pub fn run(args: RunArgs) -> Exit {
         no_confine: args.no_confine,
         episode_disk: Some(args.episode_disk),
         strict: args.strict,
+        no_cache: args.no_cache,
+        run_all_checks: args.run_all_checks,
         out: args.out.clone(),
         sweep: true,
         ..plan::Typed::default()

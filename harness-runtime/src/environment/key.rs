@@ -45,7 +45,7 @@ fn hash(bytes: &[u8]) -> String {
 }
 
 /// `rustc -V` and `python3 -V` as the toolchain's `PATH` finds them (asked once per process).
-fn toolchain_versions(toolchain: &Toolchain) -> String {
+pub fn toolchain_versions(toolchain: &Toolchain) -> String {
     static VERSIONS: OnceLock<String> = OnceLock::new();
     VERSIONS
         .get_or_init(|| {

@@ -21,7 +21,7 @@ use harness_fixture::Fixture;
 
 pub use build::{Progress, ensure};
 pub use cache::{Listed, list, prune};
-pub use key::key;
+pub use key::{key, toolchain_versions};
 
 use crate::settings::Settings;
 

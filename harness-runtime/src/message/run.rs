@@ -73,3 +73,10 @@ pub fn runs_disagree(case: &str, known: &str, other: &str) -> String {
 pub fn stdout_write_failed(error: impl Display) -> String {
     format!("failed to write to stdout: {error}")
 }
+
+/// Why a check did not run: the case was already decided by an integrity violation.
+pub fn check_skipped_integrity() -> String {
+    "an integrity violation already decided the case (its reward is -1 whatever the checks \
+     say); `--run-all-checks` runs it anyway"
+        .to_owned()
+}
