@@ -152,9 +152,10 @@ pub fn main(fixtures_dir: &Path, suite: Suite) -> ExitCode {
         Suite::Benchmark => benchmark_trials(&state, &fixtures, agent_command.as_deref()),
         Suite::Attacks => attack_trials(&state),
     };
-    let trials = match trials {
-        Ok(trials) => trials,
-        Err(error) => {
+    let trials = match (trials, typed.shard) {
+        (Ok(trials), None) => trials,
+        (Ok(trials), Some(shard)) => shard.select(trials, Trial::name),
+        (Err(error), _) => {
             message::error(&error);
             return Exit::Error.into();
         }
