@@ -6,6 +6,8 @@
 //! resolved; [`plan`] resolves it, and no caller reads the environment or loads fixtures on
 //! its own.
 
+pub mod shard;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,6 +17,8 @@ use harness_fixture::Fixture;
 use crate::ledger::{self, RunDir};
 use crate::result::CaseResult;
 use crate::settings::Settings;
+
+pub use shard::{Shard, ShardError};
 
 /// Why a plan could not be made (bad input: exit code 2).
 #[derive(Debug, thiserror::Error)]
@@ -77,12 +81,14 @@ pub struct Typed {
     /// `--run-all-checks` / `HARNESS_RUN_ALL_CHECKS`: run the checks of a case an integrity
     /// violation already decided.
     pub run_all_checks: bool,
+    /// `--shard` / `HARNESS_SHARD`: run only this share of the cases.
+    pub shard: Option<Shard>,
 }
 
 impl Typed {
     /// The `cargo test` runner's request: the fixtures directory its binary names, and
-    /// `HARNESS_AGENT`, `HARNESS_AGENT_TIMEOUT`, `HARNESS_AGENT_FILES`, `HARNESS_STRICT` and
-    /// `HARNESS_EPISODE_DISK`.
+    /// `HARNESS_AGENT`, `HARNESS_AGENT_TIMEOUT`, `HARNESS_AGENT_FILES`, `HARNESS_STRICT`,
+    /// `HARNESS_EPISODE_DISK` and `HARNESS_SHARD`.
     pub fn from_env(fixtures: &Path, listing: bool) -> Result<Typed, PlanError> {
         let var = |name: &str| std::env::var(name).ok();
         let number = |name: &'static str, expected: &'static str| match var(name) {
@@ -99,6 +105,14 @@ impl Typed {
         };
         let agent_timeout = number("HARNESS_AGENT_TIMEOUT", "a number of seconds")?;
         let episode_disk = number("HARNESS_EPISODE_DISK", "a size in MiB (0: shared)")?;
+        let shard = match var("HARNESS_SHARD").filter(|value| !value.trim().is_empty()) {
+            None => None,
+            Some(value) => Some(value.parse().map_err(|_| PlanError::Setting {
+                name: "HARNESS_SHARD",
+                expected: "I/N with 1 <= I <= N (shard I of N, e.g. 2/3)",
+                value,
+            })?),
+        };
         Ok(Typed {
             fixtures: fixtures.to_path_buf(),
             agent_timeout,
@@ -120,6 +134,7 @@ impl Typed {
             agent: var("HARNESS_AGENT"),
             sweep: !listing,
             episode_disk,
+            shard,
             ..Typed::default()
         })
     }

@@ -95,6 +95,10 @@ pub struct RunArgs {
     /// Resume a run: re-run only cases without a result (and errored ones).
     #[arg(long, value_name = "RUN_ID|RUN_DIR")]
     pub resume: Option<String>,
+    /// Run only shard I of N (from 1), one machine's share: cases split by a stable hash of
+    /// their names, the same on every machine; `harness report` merges the shards' runs.
+    #[arg(long, value_name = "I/N", value_parser = clap::value_parser!(crate::plan::Shard))]
+    pub shard: Option<crate::plan::Shard>,
     /// Deny TCP to agents and checks (Landlock ABI v4+).
     #[arg(long)]
     pub no_network: bool,

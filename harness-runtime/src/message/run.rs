@@ -18,6 +18,11 @@ pub fn honeypot_no_oracle(fixture: &str) -> String {
     format!("{fixture}: a honeypot has no oracle; skipped")
 }
 
+/// `--shard I/N` kept `selected` of the run's `total` cases.
+pub fn shard_selected(shard: &impl Display, selected: usize, total: usize) -> String {
+    format!("shard {shard}: {selected} of {total} cases")
+}
+
 /// The reward table after the case lines, a blank line between them (also the `cargo test`
 /// runner's).
 pub fn table_after_cases(table: &str) -> String {
