@@ -85,7 +85,7 @@ pub fn key(
         "hidden": hidden,
         "path": toolchain.search_path(),
         "passthrough": toolchain.passthrough,
-        "versions": crate::environment::toolchain_versions(toolchain),
+        "versions": crate::environment::toolchain_versions(toolchain, &settings.cache_dir),
         "environment": settings.environment.as_ref().map(|environment| &environment.key),
         "landlock": policy.landlock,
         "no_network": policy.no_network,
