@@ -18,6 +18,7 @@ pub mod audit;
 pub mod case;
 pub mod cli;
 pub mod episode;
+pub mod fixture_check;
 pub mod frontier;
 pub mod grade;
 pub mod ledger;
