@@ -24,6 +24,7 @@ pub mod grade;
 pub mod ledger;
 pub mod message;
 pub mod meta;
+pub mod mine;
 pub mod outside;
 pub mod plan;
 pub mod report;

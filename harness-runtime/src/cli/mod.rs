@@ -5,6 +5,7 @@ pub mod args;
 pub mod check_fixture;
 pub mod commands;
 pub mod meta;
+pub mod mine;
 
 use std::process::ExitCode;
 
@@ -33,6 +34,7 @@ pub fn main() -> ExitCode {
         args::Command::Report(report) => commands::report(report),
         args::Command::Export(export) => commands::export(export),
         args::Command::Meta(args) => meta::meta(args),
+        args::Command::Mine(args) => mine::mine(args),
     };
     exit.into()
 }

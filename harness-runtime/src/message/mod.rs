@@ -12,12 +12,14 @@
 mod audit;
 mod check_fixture;
 mod meta;
+mod mine;
 mod run;
 mod runner;
 
 pub use audit::*;
 pub use check_fixture::*;
 pub use meta::*;
+pub use mine::*;
 pub use run::*;
 pub use runner::*;
 
