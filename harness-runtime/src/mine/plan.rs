@@ -249,7 +249,12 @@ fn gitignore(repo: &Repository, view: &TreeView, detected: &Detected) -> Option<
             ("*.pyc", "pkg/m.pyc"),
             (".pytest_cache/", ".pytest_cache/v/cache/nodeids"),
         ],
-        Language::Rust => &[("/target/", "target/debug/x")],
+        Language::Rust if view.has("Cargo.lock") => &[("/target/", "target/debug/x")],
+        // Without a lock file in the baseline, cargo writes one.
+        Language::Rust => &[
+            ("/target/", "target/debug/x"),
+            ("/Cargo.lock", "Cargo.lock"),
+        ],
     };
     let missing: Vec<&str> = wanted
         .iter()
