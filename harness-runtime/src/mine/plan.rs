@@ -33,6 +33,33 @@ impl Rejection {
     }
 }
 
+/// Why a candidate stopped short of accepted.
+#[derive(Debug)]
+pub enum Stop {
+    /// The candidate is rejected (recorded).
+    Rejected(Rejection),
+    /// The miner or the machine failed (not a verdict: not recorded, a resume retries it).
+    Failed(String),
+}
+
+impl From<Rejection> for Stop {
+    fn from(rejection: Rejection) -> Stop {
+        Stop::Rejected(rejection)
+    }
+}
+
+impl From<String> for Stop {
+    fn from(error: String) -> Stop {
+        Stop::Failed(error)
+    }
+}
+
+impl From<git2::Error> for Stop {
+    fn from(error: git2::Error) -> Stop {
+        Stop::Failed(error.message().to_owned())
+    }
+}
+
 /// The fixture id: `<repo name>-<first 12 hex of the commit>`.
 pub fn fixture_id(repository: &str, candidate: &Candidate) -> String {
     format!("{repository}-{}", candidate.short())
@@ -56,12 +83,12 @@ pub fn draft(
     ctx: &Context<'_>,
     repo: &Repository,
     candidate: &Candidate,
-) -> Result<Result<(Draft, TreeView), Rejection>, git2::Error> {
+) -> Result<(Draft, TreeView), Stop> {
     let options = ctx.options;
     let fix: Vec<_> = candidate.fix().collect();
     let lines: usize = fix.iter().map(|change| change.lines).sum();
     if fix.len() > options.max_fix_files || lines > options.max_fix_lines {
-        return Ok(Err(Rejection::new(
+        return Err(Stop::Rejected(Rejection::new(
             Reason::TooLarge,
             format!(
                 "the fix changes {} files and {lines} lines (limits: {} files, {} lines)",
@@ -72,14 +99,14 @@ pub fn draft(
         )));
     }
     if let Some(deleted) = fix.iter().find(|change| change.kind == ChangeKind::Deleted) {
-        return Ok(Err(Rejection::new(
+        return Err(Stop::Rejected(Rejection::new(
             Reason::Unsupported,
             format!("the fix deletes or renames `{}`", deleted.path),
         )));
     }
     let view = TreeView::read(repo, candidate.baseline_tree)?;
     if let Some(rejection) = unsupported_baseline(ctx, repo, &view) {
-        return Ok(Err(rejection));
+        return Err(rejection.into());
     }
     let detected = detect::detect(
         repo,
@@ -93,10 +120,7 @@ pub fn draft(
         .filter(|change| change.kind != ChangeKind::Deleted)
         .map(|change| draft_file(repo, &change.path, change.blob, change.mode))
         .collect::<Result<_, _>>()?;
-    let checks = match checks(ctx.language, &detected, &view, candidate, &hidden_files) {
-        Ok(checks) => checks,
-        Err(rejection) => return Ok(Err(rejection)),
-    };
+    let checks = checks(ctx.language, &detected, &view, candidate, &hidden_files)?;
     let oracle: Vec<DraftFile> = fix
         .iter()
         .map(|change| draft_file(repo, &change.path, change.blob, change.mode))
@@ -132,7 +156,7 @@ pub fn draft(
         oracle,
         hidden_files,
     };
-    Ok(Ok((draft, view)))
+    Ok((draft, view))
 }
 
 /// What keeps a baseline from being mined: another language, a cargo workspace without a

@@ -12,7 +12,7 @@ use harness_fixture::{Fixture, TestOutcome, TestsLock};
 
 use super::Context;
 use super::history::Candidate;
-use super::plan::Rejection;
+use super::plan::{Rejection, Stop};
 use super::state::Reason;
 use super::statement::{self, FailingTest};
 use super::write::Draft;
@@ -25,83 +25,73 @@ use crate::result::{CaseResult, CaseStatus, CheckResult};
 const VISIBLE: &str = "visible";
 const HIDDEN: &str = "hidden";
 
-/// Validates the draft staged at `dir`: `Ok(Ok(()))` accepted (the lock is written there),
-/// `Ok(Err(..))` rejected, `Err(..)` a failure of the miner or the machine (not a verdict).
+fn failed(error: impl std::fmt::Display) -> Stop {
+    Stop::Failed(error.to_string())
+}
+
+/// Validates the draft staged at `dir`; accepted when it returns `Ok` (the lock is then
+/// written there).
 pub fn validate(
     ctx: &Context<'_>,
     repo: &Repository,
     candidate: &Candidate,
     draft: &mut Draft,
     dir: &Path,
-) -> Result<Result<(), Rejection>, String> {
-    let fixture = match load(dir) {
-        Ok(fixture) => fixture,
-        Err(rejection) => return Ok(Err(rejection)),
-    };
+) -> Result<(), Stop> {
+    let fixture = load(dir)?;
     let mut recording = ctx.settings.clone();
     recording.recording_lock = true;
     let noop = fixture_check::run(&fixture, Agent::Noop, &recording);
-    if let Some(rejection) = errored(&noop.result, "noop") {
-        return Ok(Err(rejection));
-    }
-    if let Some(rejection) = judge_noop(&noop.result) {
-        return Ok(Err(rejection));
-    }
-    let (fixture, lock) = match record(ctx, draft, dir, fixture)? {
-        Ok(recorded) => recorded,
-        Err(rejection) => return Ok(Err(rejection)),
-    };
+    errored(&noop.result, "noop")?;
+    judge_noop(&noop.result)?;
+    let (fixture, lock) = record(ctx, draft, dir, fixture)?;
     let failing = failing_tests(&lock, &noop, &fixture, &ctx.settings.temp_root);
     if failing.is_empty() {
-        return Ok(Err(Rejection::new(
+        return Err(Rejection::new(
             Reason::NoFailingTest,
             "every locked hidden test passed on the baseline",
-        )));
-    }
-    draft.item = {
-        let (title, body) = statement::write(
-            &ctx.options.statement,
-            repo,
-            &ctx.repository,
-            candidate,
-            &failing,
         )
-        .map_err(|error| error.to_string())?;
-        (draft.item.0.clone(), title, body)
-    };
-    draft.write_item(dir).map_err(|error| error.to_string())?;
+        .into());
+    }
+    let (title, body) = statement::write(
+        &ctx.options.statement,
+        repo,
+        &ctx.repository,
+        candidate,
+        &failing,
+    )
+    .map_err(failed)?;
+    draft.item = (draft.item.0.clone(), title, body);
+    draft.write_item(dir).map_err(failed)?;
     fixture_check::write_lock_file(dir, &lock)?;
     drop(fixture);
-    let repeated = match repeat(ctx, dir, lock)? {
-        Ok(repeated) => repeated,
-        Err(rejection) => return Ok(Err(rejection)),
-    };
-    if let Some(rejection) = judge_repetitions(&repeated) {
-        return Ok(Err(rejection));
+    let repeated = repeat(ctx, dir, lock)?;
+    judge_repetitions(&repeated)?;
+    audit(&load(dir)?, ctx)
+}
+
+/// The audit: no generic gaming strategy may earn more than noop.
+fn audit(fixture: &Arc<Fixture>, ctx: &Context<'_>) -> Result<(), Stop> {
+    let audit = crate::audit::audit(fixture, &ctx.settings);
+    if !audit.refused {
+        return Ok(());
     }
-    let fixture = match load(dir) {
-        Ok(fixture) => fixture,
-        Err(rejection) => return Ok(Err(rejection)),
-    };
-    let audit = crate::audit::audit(&fixture, &ctx.settings);
-    if audit.refused {
-        let through: Vec<String> = audit
-            .strategies
-            .iter()
-            .filter(|outcome| {
-                matches!(
-                    outcome.verdict,
-                    crate::audit::Verdict::LetThrough | crate::audit::Verdict::Errored
-                )
-            })
-            .map(|outcome| format!("{} ({})", outcome.strategy.name(), outcome.verdict.as_str()))
-            .collect();
-        return Ok(Err(Rejection::new(
-            Reason::Audit,
-            format!("refused by the audit: {}", through.join(", ")),
-        )));
-    }
-    Ok(Ok(()))
+    let through: Vec<String> = audit
+        .strategies
+        .iter()
+        .filter(|outcome| {
+            matches!(
+                outcome.verdict,
+                crate::audit::Verdict::LetThrough | crate::audit::Verdict::Errored
+            )
+        })
+        .map(|outcome| format!("{} ({})", outcome.strategy.name(), outcome.verdict.as_str()))
+        .collect();
+    Err(Rejection::new(
+        Reason::Audit,
+        format!("refused by the audit: {}", through.join(", ")),
+    )
+    .into())
 }
 
 /// Loads the staged fixture; a fixture the loader or the neutrality rules refuse is one
@@ -119,18 +109,19 @@ fn load(dir: &Path) -> Result<Arc<Fixture>, Rejection> {
     Ok(Arc::new(fixture))
 }
 
-/// An errored case: the environment's failure, else the fixture's (`oracle fails`).
-fn errored(result: &CaseResult, agent: &str) -> Option<Rejection> {
+/// An errored case: the environment's failure is a rejection; anything else is the
+/// harness's or the machine's (an episode that could not be made, a grading error), not a
+/// verdict on the candidate.
+fn errored(result: &CaseResult, agent: &str) -> Result<(), Stop> {
     if result.status != CaseStatus::Errored {
-        return None;
+        return Ok(());
     }
-    let error = result.error.clone().unwrap_or_default();
-    let reason = if error.contains("environment") {
-        Reason::Environment
+    let error = format!("{agent} errored: {}", result.error.as_deref().unwrap_or(""));
+    if error.contains("environment") {
+        Err(Rejection::new(Reason::Environment, error).into())
     } else {
-        Reason::OracleFails
-    };
-    Some(Rejection::new(reason, format!("{agent} errored: {error}")))
+        Err(Stop::Failed(error))
+    }
 }
 
 fn check<'a>(result: &'a CaseResult, name: &str) -> Option<&'a CheckResult> {
@@ -138,21 +129,21 @@ fn check<'a>(result: &'a CaseResult, name: &str) -> Option<&'a CheckResult> {
 }
 
 /// noop (the baseline) must pass the visible check and fail the hidden one.
-fn judge_noop(result: &CaseResult) -> Option<Rejection> {
+fn judge_noop(result: &CaseResult) -> Result<(), Rejection> {
     if let Some(visible) = check(result, VISIBLE)
         && !visible.passed
     {
-        return Some(Rejection::new(
+        return Err(Rejection::new(
             Reason::VisibleFail,
             format!("on the baseline: {}", failing_ids(visible)),
         ));
     }
     match check(result, HIDDEN) {
-        Some(hidden) if hidden.passed => Some(Rejection::new(
+        Some(hidden) if hidden.passed => Err(Rejection::new(
             Reason::NoFailingTest,
             format!("{} hidden tests passed on the baseline", hidden.tests.len()),
         )),
-        _ => None,
+        _ => Ok(()),
     }
 }
 
@@ -178,25 +169,18 @@ fn record(
     draft: &mut Draft,
     dir: &Path,
     mut fixture: Arc<Fixture>,
-) -> Result<Result<(Arc<Fixture>, TestsLock), Rejection>, String> {
+) -> Result<(Arc<Fixture>, TestsLock), Stop> {
     loop {
         let recorded = fixture_check::record_lock(&fixture, &ctx.settings);
-        if let Some(rejection) = errored(&recorded.output.result, "oracle") {
-            return Ok(Err(rejection));
-        }
+        errored(&recorded.output.result, "oracle")?;
         if recorded.without_tests == [VISIBLE] && draft.visible.is_some() {
             draft.visible = None;
-            draft
-                .write_contract(dir)
-                .map_err(|error| error.to_string())?;
-            fixture = match load(dir) {
-                Ok(fixture) => fixture,
-                Err(rejection) => return Ok(Err(rejection)),
-            };
+            draft.write_contract(dir).map_err(failed)?;
+            fixture = load(dir)?;
             continue;
         }
         let result = &recorded.output.result;
-        if !recorded.problems.is_empty() || !(result.passed && result.reward == Some(1.0)) {
+        if !(recorded.problems.is_empty() && result.passed && result.reward == Some(1.0)) {
             let mut detail = vec![format!("oracle: {}", result.summary())];
             detail.extend(
                 result
@@ -206,9 +190,9 @@ fn record(
                     .map(failing_ids),
             );
             detail.extend(recorded.problems.iter().map(|problem| first_line(problem)));
-            return Ok(Err(Rejection::new(Reason::OracleFails, detail.join("; "))));
+            return Err(Rejection::new(Reason::OracleFails, detail.join("; ")).into());
         }
-        return Ok(Ok((fixture, recorded.lock)));
+        return Ok((fixture, recorded.lock));
     }
 }
 
@@ -256,25 +240,19 @@ fn failing_tests(
 
 /// Oracle and noop `--repeat` times; flaky visible tests are quarantined in the lock (and
 /// the runs repeated with it), a flaky hidden test rejects the candidate.
-fn repeat(
-    ctx: &Context<'_>,
-    dir: &Path,
-    mut lock: TestsLock,
-) -> Result<Result<Repetitions, Rejection>, String> {
+fn repeat(ctx: &Context<'_>, dir: &Path, mut lock: TestsLock) -> Result<Repetitions, Stop> {
     for _ in 0..3 {
-        let fixture = match load(dir) {
-            Ok(fixture) => fixture,
-            Err(rejection) => return Ok(Err(rejection)),
-        };
+        let fixture = load(dir)?;
         let repeated = fixture_check::run_repeated(&fixture, &ctx.settings, ctx.options.repeat);
         if repeated.flaky.is_empty() {
-            return Ok(Ok(repeated));
+            return Ok(repeated);
         }
         if let Some(hidden) = repeated.flaky.iter().find(|test| test.check == HIDDEN) {
-            return Ok(Err(Rejection::new(
+            return Err(Rejection::new(
                 Reason::Flaky,
                 format!("hidden test `{}` is flaky ({})", hidden.id, hidden.seen),
-            )));
+            )
+            .into());
         }
         for test in &repeated.flaky {
             if let Some(locked) = lock.checks.get_mut(&test.check)
@@ -286,41 +264,35 @@ fn repeat(
         }
         fixture_check::write_lock_file(dir, &lock)?;
     }
-    Ok(Err(Rejection::new(
-        Reason::Flaky,
-        "visible tests kept turning out flaky",
-    )))
+    Err(Rejection::new(Reason::Flaky, "visible tests kept turning out flaky").into())
 }
 
 /// Every repetition: the oracle passes with 1.0, noop passes the visible check and fails
 /// the hidden one; anything else `check-fixture` would refuse is the oracle's failure.
-fn judge_repetitions(repeated: &Repetitions) -> Option<Rejection> {
+fn judge_repetitions(repeated: &Repetitions) -> Result<(), Stop> {
     for (index, run) in repeated.runs.iter().enumerate() {
         let label = |agent: &str| format!("{agent} (run {})", index + 1);
         if let Some(oracle) = &run.oracle {
             let result = &oracle.result;
-            if let Some(rejection) = errored(result, &label("oracle")) {
-                return Some(rejection);
-            }
+            errored(result, &label("oracle"))?;
             if !(result.passed && result.reward == Some(1.0)) {
-                return Some(Rejection::new(
+                return Err(Rejection::new(
                     Reason::OracleFails,
                     format!("{}: {}", label("oracle"), result.summary()),
-                ));
+                )
+                .into());
             }
         }
-        if let Some(rejection) = errored(&run.noop.result, &label("noop")) {
-            return Some(rejection);
-        }
-        if let Some(rejection) = judge_noop(&run.noop.result) {
-            return Some(Rejection::new(
+        errored(&run.noop.result, &label("noop"))?;
+        judge_noop(&run.noop.result).map_err(|rejection| {
+            Rejection::new(
                 rejection.reason,
                 format!("{}: {}", label("noop"), rejection.detail),
-            ));
-        }
+            )
+        })?;
     }
-    repeated
-        .problems
-        .first()
-        .map(|problem| Rejection::new(Reason::OracleFails, first_line(problem)))
+    match repeated.problems.first() {
+        Some(problem) => Err(Rejection::new(Reason::OracleFails, first_line(problem)).into()),
+        None => Ok(()),
+    }
 }

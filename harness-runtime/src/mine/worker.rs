@@ -9,7 +9,7 @@ use std::time::Instant;
 use git2::Repository;
 
 use super::history::Candidate;
-use super::plan::{self, Rejection};
+use super::plan::{self, Rejection, Stop};
 use super::state::Decided;
 use super::store::StoreError;
 use super::{Answer, Context, MineError};
@@ -62,10 +62,10 @@ pub fn run(
 
 /// Plans, stages and validates one candidate.
 fn decide(ctx: &Context<'_>, repo: &Repository, candidate: &Candidate) -> Result<Outcome, String> {
-    let git = |error: git2::Error| error.message().to_owned();
-    let (mut draft, _) = match plan::draft(ctx, repo, candidate).map_err(git)? {
+    let (mut draft, _) = match plan::draft(ctx, repo, candidate) {
         Ok(planned) => planned,
-        Err(rejection) => return Ok(Outcome::Rejected(rejection)),
+        Err(Stop::Rejected(rejection)) => return Ok(Outcome::Rejected(rejection)),
+        Err(Stop::Failed(error)) => return Err(error),
     };
     let imported = ctx
         .store
@@ -85,19 +85,16 @@ fn decide(ctx: &Context<'_>, repo: &Repository, candidate: &Candidate) -> Result
     let staged = ctx.staging.join(&draft.id);
     draft.write(&staged).map_err(|error| error.to_string())?;
     let validated = super::validate::validate(ctx, repo, candidate, &mut draft, &staged);
+    if validated.is_err() {
+        let _ = std::fs::remove_dir_all(&staged);
+    }
     match validated {
-        Ok(Ok(())) => Ok(Outcome::Accepted {
+        Ok(()) => Ok(Outcome::Accepted {
             staged,
             tree: candidate.baseline_tree,
         }),
-        Ok(Err(rejection)) => {
-            let _ = std::fs::remove_dir_all(&staged);
-            Ok(Outcome::Rejected(rejection))
-        }
-        Err(error) => {
-            let _ = std::fs::remove_dir_all(&staged);
-            Err(error)
-        }
+        Err(Stop::Rejected(rejection)) => Ok(Outcome::Rejected(rejection)),
+        Err(Stop::Failed(error)) => Err(error),
     }
 }
 
