@@ -1,5 +1,7 @@
 use serde::{Deserialize, Serialize};
 
+use crate::environment::Environment;
+
 /// The top-level keys of a grading contract. A work item that carries any of them is trying
 /// to redefine its own grading (`work_item_redefinition`).
 pub const CONTRACT_KEYS: &[&str] = &[
@@ -9,6 +11,7 @@ pub const CONTRACT_KEYS: &[&str] = &[
     "artifacts",
     "reward",
     "kind",
+    "environment",
 ];
 
 /// Which family a fixture belongs to.
@@ -58,6 +61,9 @@ pub struct Contract {
     /// Reward weights.
     #[serde(default)]
     pub reward: RewardWeights,
+    /// What the checks and agents run with, built once per distinct setup and inputs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<Environment>,
 }
 
 /// `[scope]`: path globs, matched per path component.

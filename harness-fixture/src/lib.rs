@@ -18,6 +18,7 @@
 #![forbid(unsafe_code)]
 
 mod contract;
+mod environment;
 mod error;
 mod files;
 mod ignore_rules;
@@ -37,6 +38,7 @@ pub use contract::{
     Artifact, CONTRACT_KEYS, Check, Compare, Contract, Deliverable, Differential, EntryLanguage,
     FixtureKind, ReportFormat, RewardWeights, ScopeSpec,
 };
+pub use environment::{ENV_PLACEHOLDER, Environment};
 pub use error::{FixtureError, Problem};
 pub use files::{FileEntry, FileKind, Files};
 pub use ignore_rules::IgnoreRules;

@@ -347,7 +347,7 @@ mod tests {
         let rendered = error.to_string().replace(&dir.display().to_string(), "F");
         assert!(
             rendered.starts_with(
-                "failed to parse F/fixture.toml:2:1: answer: unknown field `answer`, expected `kind`"
+                "failed to parse F/fixture.toml:2:1: answer: unknown field `answer`, expected one of `kind`, `baseline`, `source`"
             ),
             "{rendered}"
         );

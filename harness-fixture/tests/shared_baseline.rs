@@ -1,5 +1,6 @@
 //! A fixture whose `fixture.toml` names a tree in a shared bare store loads that tree with
 //! its own `repo/` laid over it; a missing store or tree names the file that names it.
+#![allow(clippy::unwrap_used, reason = "test helpers fail loudly by design")]
 
 use std::fs;
 use std::path::Path;

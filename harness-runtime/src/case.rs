@@ -75,6 +75,13 @@ pub fn run_case(spec: &CaseSpec, settings: &Settings, run_id: &str) -> CaseOutpu
             return errored(spec, run_id, problems.join("; "), Durations::default());
         }
     }
+    // The fixture's environment, built before its first episode; a setup that fails is the
+    // harness's failure (errored), never the agent's.
+    let with_environment = match crate::environment::for_fixture(&spec.fixture, settings) {
+        Ok(derived) => derived,
+        Err(error) => return errored(spec, run_id, error.to_string(), Durations::default()),
+    };
+    let settings = with_environment.as_ref().unwrap_or(settings);
     if let Err(error) = agent::check_runnable(&spec.agent, &spec.fixture, settings) {
         return errored(spec, run_id, error.to_string(), Durations::default());
     }

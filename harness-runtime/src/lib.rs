@@ -17,6 +17,7 @@ pub mod agent;
 pub mod audit;
 pub mod case;
 pub mod cli;
+pub mod environment;
 pub mod episode;
 pub mod fixture_check;
 pub mod frontier;

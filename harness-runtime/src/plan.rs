@@ -167,6 +167,9 @@ pub fn plan(typed: &Typed) -> Result<Planned, PlanError> {
     settings.agent_env.extend(typed.agent_env.iter().cloned());
     if let Some(out) = &typed.out {
         settings.out_dir = out.clone();
+        if std::env::var_os("HARNESS_CACHE").is_none_or(|dir| dir.is_empty()) {
+            settings.cache_dir = out.join("cache");
+        }
     }
     let swept = if typed.sweep {
         crate::episode::sweep_stale(&settings.temp_root)

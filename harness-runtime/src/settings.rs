@@ -22,6 +22,11 @@ pub struct Toolchain {
     pub pyenv_root: Option<PathBuf>,
     /// Other variables passed through unchanged when set (`RUSTUP_TOOLCHAIN`, `PYENV_VERSION`, ...).
     pub passthrough: Vec<(String, String)>,
+    /// The fixture's built environment's `PATH` entries, searched before [`Toolchain::path`]
+    /// (empty without one; see [`Settings::with_environment`]).
+    pub environment_path: Vec<PathBuf>,
+    /// The fixture's built environment's directory, readable like the toolchain.
+    pub environment_dir: Option<PathBuf>,
 }
 
 /// Variables copied from the harness's environment into every check's environment.
@@ -71,7 +76,19 @@ impl Toolchain {
                         .map(|value| (name.to_string(), value))
                 })
                 .collect(),
+            environment_path: Vec::new(),
+            environment_dir: None,
         }
+    }
+
+    /// `PATH` for agents and checks: the environment's entries, then the toolchain's.
+    pub fn search_path(&self) -> String {
+        self.environment_path
+            .iter()
+            .map(|dir| dir.display().to_string())
+            .chain(std::iter::once(self.path.clone()))
+            .collect::<Vec<_>>()
+            .join(":")
     }
 
     /// Directories a confined process may read and execute from.
@@ -100,6 +117,7 @@ impl Toolchain {
             }
         }
         dirs.extend(self.pyenv_root.iter().cloned());
+        dirs.extend(self.environment_dir.iter().cloned());
         dirs
     }
 }
@@ -157,6 +175,25 @@ pub struct Settings {
     /// Strict grading (`harness run --strict`, `HARNESS_STRICT=1` for the `cargo test`
     /// runner): a case with suspicions scores at most the fixture's noop reward.
     pub strict: bool,
+    /// Where built environments (and other reusable state the harness alone writes) live:
+    /// `HARNESS_CACHE`, else `cache/` under the output root.
+    pub cache_dir: PathBuf,
+    /// The fixture's built environment, once [`Settings::with_environment`] applied it.
+    pub environment: Option<EnvironmentUse>,
+}
+
+/// A built environment as a case uses it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvironmentUse {
+    /// Its cache key.
+    pub key: String,
+    /// Its directory (read-only for agents and checks).
+    pub dir: PathBuf,
+    /// Its `PATH` entries, absolute.
+    pub path: Vec<PathBuf>,
+    /// The cargo target directory its setup built, when it built one: every check's
+    /// `CARGO_TARGET_DIR` starts as a copy of it.
+    pub warm_target: Option<PathBuf>,
 }
 
 impl Settings {
@@ -193,7 +230,23 @@ impl Settings {
                 .and_then(|seed| seed.trim().parse().ok()),
             agent_env: Vec::new(),
             strict: false,
+            cache_dir: default_cache_dir(),
+            environment: None,
         }
+    }
+
+    /// These settings for a fixture whose environment is `environment`: its `PATH` entries
+    /// first and its directory readable for agents and checks. Applying the same
+    /// environment twice changes nothing.
+    pub fn with_environment(&self, environment: EnvironmentUse) -> Settings {
+        let mut settings = self.clone();
+        if settings.environment.as_ref() == Some(&environment) {
+            return settings;
+        }
+        settings.toolchain.environment_path = environment.path.clone();
+        settings.toolchain.environment_dir = Some(environment.dir.clone());
+        settings.environment = Some(environment);
+        settings
     }
 
     /// How agents and checks are run under these settings (for [`harness_sandbox::run`]).
@@ -210,10 +263,33 @@ impl Settings {
     /// The directories hidden from agents and checks: the output directory (runs and their
     /// ledgers) and [`Settings::hidden_dirs`], made absolute.
     pub fn masked_dirs(&self) -> Vec<PathBuf> {
-        std::iter::once(&self.out_dir)
+        // The environment stays visible: when it lies under a masked directory (the cache
+        // under the output root), that directory's other entries are masked instead.
+        let keep: Vec<PathBuf> = self
+            .environment
+            .iter()
+            .filter_map(|environment| std::path::absolute(&environment.dir).ok())
+            .collect();
+        let mut masked: Vec<PathBuf> = [&self.out_dir, &self.cache_dir]
+            .into_iter()
             .chain(&self.hidden_dirs)
             .filter_map(|dir| std::path::absolute(dir).ok())
-            .collect()
+            .flat_map(|dir| mask_around(&dir, &keep))
+            .collect();
+        masked.sort();
+        masked.dedup();
+        // A directory under another mask is already covered (and would have no mount point).
+        let covered: Vec<PathBuf> = masked
+            .iter()
+            .filter(|dir| {
+                masked
+                    .iter()
+                    .any(|other| other != *dir && dir.starts_with(other))
+            })
+            .cloned()
+            .collect();
+        masked.retain(|dir| !covered.contains(dir));
+        masked
     }
 
     /// How code under test is run: as [`Settings::run_policy`], without network unless
@@ -270,6 +346,38 @@ pub fn default_temp_root() -> PathBuf {
     std::env::temp_dir().join("another-harness")
 }
 
+/// `dir` when no `keep` path lies inside it; else its child directories, each masked
+/// around `keep` in turn (a kept path itself is never masked; files beside it cannot be).
+fn mask_around(dir: &Path, keep: &[PathBuf]) -> Vec<PathBuf> {
+    if keep.iter().any(|kept| kept == dir) {
+        return Vec::new();
+    }
+    if !keep.iter().any(|kept| kept.starts_with(dir)) {
+        return vec![dir.to_path_buf()];
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut children: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_dir()))
+        .map(|entry| entry.path())
+        .collect();
+    children.sort();
+    children
+        .iter()
+        .flat_map(|child| mask_around(child, keep))
+        .collect()
+}
+
+/// `HARNESS_CACHE`, else `cache/` under the output root ([`default_out_dir`]).
+pub fn default_cache_dir() -> PathBuf {
+    match std::env::var_os("HARNESS_CACHE") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => default_out_dir().join("cache"),
+    }
+}
+
 /// `HARNESS_OUT`, else `$CARGO_TARGET_DIR/harness`, else `target/harness`.
 pub fn default_out_dir() -> PathBuf {
     if let Some(out) = std::env::var_os("HARNESS_OUT") {
@@ -285,5 +393,59 @@ impl From<&Settings> for RunPolicy {
     /// [`Settings::run_policy`].
     fn from(settings: &Settings) -> RunPolicy {
         settings.run_policy()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_environment_under_the_output_root_stays_visible_and_nothing_else_does() {
+        let root = tempfile::tempdir().unwrap();
+        let out = root.path().join("out");
+        for dir in ["runs/r1", "cache/env/k1", "cache/env/k2", "cache/checks"] {
+            std::fs::create_dir_all(out.join(dir)).unwrap();
+        }
+        let mut settings = Settings::from_env();
+        settings.out_dir = out.clone();
+        settings.cache_dir = out.join("cache");
+        settings.hidden_dirs = vec![root.path().join("fixtures")];
+        std::fs::create_dir_all(root.path().join("fixtures")).unwrap();
+        // Without an environment: the output root and the fixtures, whole.
+        assert_eq!(
+            settings.masked_dirs(),
+            vec![root.path().join("fixtures"), out.clone()]
+        );
+        let settings = settings.with_environment(EnvironmentUse {
+            key: "k1".into(),
+            dir: out.join("cache/env/k1"),
+            path: vec![out.join("cache/env/k1/venv/bin")],
+            warm_target: None,
+        });
+        assert_eq!(
+            settings.masked_dirs(),
+            vec![
+                root.path().join("fixtures"),
+                out.join("cache/checks"),
+                out.join("cache/env/k2"),
+                out.join("runs"),
+            ]
+        );
+        assert!(
+            settings
+                .toolchain
+                .read_only_dirs()
+                .contains(&out.join("cache/env/k1"))
+        );
+        assert!(
+            settings
+                .toolchain
+                .search_path()
+                .starts_with(&format!("{}:", out.join("cache/env/k1/venv/bin").display()))
+        );
+        // Applying it again changes nothing.
+        let again = settings.with_environment(settings.environment.clone().unwrap());
+        assert_eq!(again.toolchain, settings.toolchain);
     }
 }

@@ -96,10 +96,8 @@ pub fn check_runnable(
         .iter()
         .rev()
         .find(|(name, _)| name == "PATH")
-        .map_or(settings.toolchain.path.as_str(), |(_, value)| {
-            value.as_str()
-        });
-    runnable::check(command, path, |relative| {
+        .map_or(settings.toolchain.search_path(), |(_, value)| value.clone());
+    runnable::check(command, &path, |relative| {
         let path = harness_fixture::RepoPath::parse(relative).ok()?;
         fixture
             .change
@@ -221,7 +219,7 @@ pub fn agent_environment(episode: &Episode, settings: &Settings) -> Vec<(String,
         env.retain(|(known, _)| known != name);
         env.push((name.to_owned(), value));
     };
-    set("PATH", toolchain.path.clone());
+    set("PATH", toolchain.search_path());
     set("HOME", dirs.agent_home.display().to_string());
     set("TMPDIR", dirs.agent_tmp.display().to_string());
     if let Some(rustup) = &toolchain.rustup_home {

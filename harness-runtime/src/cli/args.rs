@@ -31,6 +31,43 @@ pub enum Command {
     /// Mine a git repository's history into validated fixtures: each commit that changes
     /// code and tests becomes a work item whose hidden check is its tests.
     Mine(MineArgs),
+    /// Fixture environments (`[environment]`): build them ahead of a run, list or prune
+    /// the cache (`HARNESS_CACHE`, default `cache/` under the output root).
+    #[command(subcommand)]
+    Env(EnvCommand),
+}
+
+/// `harness env ...`.
+#[derive(Debug, Subcommand)]
+pub enum EnvCommand {
+    /// Build every environment the fixtures name (each distinct one once).
+    Build(EnvFixturesArgs),
+    /// List the environments in the cache: key, state, size, setup time, first step.
+    List,
+    /// Remove environments no fixture under --fixtures names (and unfinished builds).
+    Prune(EnvPruneArgs),
+}
+
+/// The fixtures whose environments `harness env build` builds.
+#[derive(Debug, clap::Args)]
+pub struct EnvFixturesArgs {
+    /// Directory holding fixture directories (or one fixture).
+    #[arg(long, default_value = "fixtures")]
+    pub fixtures: PathBuf,
+    /// Only this fixture (repeatable).
+    #[arg(long = "fixture", value_name = "ID")]
+    pub only: Vec<String>,
+}
+
+/// `harness env prune`.
+#[derive(Debug, clap::Args)]
+pub struct EnvPruneArgs {
+    /// Keep the environments the fixtures under this directory name.
+    #[arg(long, default_value = "fixtures", conflicts_with = "all")]
+    pub fixtures: PathBuf,
+    /// Remove every environment.
+    #[arg(long)]
+    pub all: bool,
 }
 
 /// `harness run`.

@@ -4,6 +4,7 @@
 pub mod args;
 pub mod check_fixture;
 pub mod commands;
+pub mod env;
 pub mod meta;
 pub mod mine;
 
@@ -35,6 +36,7 @@ pub fn main() -> ExitCode {
         args::Command::Export(export) => commands::export(export),
         args::Command::Meta(args) => meta::meta(args),
         args::Command::Mine(args) => mine::mine(args),
+        args::Command::Env(command) => env::env(command),
     };
     exit.into()
 }

@@ -12,6 +12,7 @@ use super::invocation::{self, Invocation};
 use super::testreport::{self, ParsedReport};
 use super::tripwire;
 use super::verdict::{self, Evidence, Verdict};
+use crate::environment::stamp;
 use crate::rng::Fresh;
 use crate::settings::Settings;
 
@@ -79,7 +80,17 @@ pub fn prepare(
 ) -> Result<CheckDirs, ChecksError> {
     let base = grade_root.join(format!("{index}"));
     fs::create_dir(&base).map_err(io("create", &base))?;
-    fresh_dirs(&base, tree, &format!("{}.log", check.name), settings)
+    let dirs = fresh_dirs(&base, tree, &format!("{}.log", check.name), settings)?;
+    // A copy, never the cache itself: what a check's build writes stays in its episode.
+    if let Some(warm) = settings
+        .environment
+        .as_ref()
+        .and_then(|environment| environment.warm_target.as_ref())
+    {
+        stamp::copy_tree(warm, &dirs.target)
+            .map_err(io("copy the environment's build into", &dirs.target))?;
+    }
+    Ok(dirs)
 }
 
 /// Fresh HOME, TMPDIR, CARGO_HOME (the harness's cargo config and registry linked in),
@@ -125,7 +136,7 @@ pub fn fresh_dirs(
 pub fn environment(dirs: &CheckDirs, settings: &Settings) -> Vec<(String, String)> {
     let toolchain = &settings.toolchain;
     let mut env = vec![
-        ("PATH".to_owned(), toolchain.path.clone()),
+        ("PATH".to_owned(), toolchain.search_path()),
         ("HOME".to_owned(), dirs.home.display().to_string()),
         ("TMPDIR".to_owned(), dirs.tmp.display().to_string()),
         (

@@ -15,6 +15,7 @@ use super::scope::Judged;
 use super::violation::{Violation, ViolationCode};
 use super::{Before, GradeError, Graded, differential, review, sealed, ungradable};
 use crate::agent::AgentRun;
+use crate::environment::stamp;
 use crate::episode::Episode;
 use crate::outside::{self, OutsideWatch};
 use crate::settings::Settings;
@@ -203,6 +204,15 @@ pub(super) fn checks(
                 unrestorable = Some(failure.to_string());
                 continue;
             }
+        }
+        if settings
+            .environment
+            .as_ref()
+            .is_some_and(|environment| environment.warm_target.is_some())
+        {
+            // The check's build starts warm: cargo must see exactly what differs from the
+            // baseline as newer than the environment's build.
+            stamp::stamp_graded(&episode.dirs.worktree, tree, &fixture.repo);
         }
         let dirs = checks::prepare(&grade_root, index, check, &episode.dirs.worktree, settings)?;
         let locked = lock.and_then(|lock| lock.checks.get(&check.name));

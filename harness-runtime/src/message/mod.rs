@@ -11,6 +11,7 @@
 
 mod audit;
 mod check_fixture;
+mod environment;
 mod meta;
 mod mine;
 mod run;
@@ -18,6 +19,7 @@ mod runner;
 
 pub use audit::*;
 pub use check_fixture::*;
+pub use environment::*;
 pub use meta::*;
 pub use mine::*;
 pub use run::*;

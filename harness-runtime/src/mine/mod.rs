@@ -137,8 +137,6 @@ pub struct Context<'a> {
     pub staging: PathBuf,
     /// The shared store.
     pub store: Mutex<Store>,
-    /// The contract format has `[environment]` (written only then).
-    pub environments: bool,
 }
 
 /// What a run did.
@@ -173,7 +171,6 @@ pub fn mine(options: &MineOptions, settings: &Settings) -> Result<MineSummary, M
         language,
         staging: options.out.join(STAGING_DIR),
         store: Mutex::new(Store::open_or_init(&options.out.join(STORE_DIR))?),
-        environments: environments_supported(),
     };
     prepare_staging(&ctx.staging)?;
     let resumed = state.decided.len();
@@ -246,15 +243,6 @@ fn mining_settings(settings: &Settings, out: &Path) -> Settings {
     let mut settings = settings.clone();
     settings.hidden_dirs.push(out.to_path_buf());
     settings
-}
-
-/// Whether the contract format has `[environment]` yet (the environment runtime lands
-/// separately); until it does, mined contracts carry none.
-fn environments_supported() -> bool {
-    toml::from_str::<harness_fixture::Contract>(
-        "[scope]\nallow = [\"src\"]\n[environment]\nsetup = []\n",
-    )
-    .is_ok()
 }
 
 /// Makes the output directory; reads the state to resume (`--resume`), or refuses a

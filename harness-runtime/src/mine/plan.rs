@@ -146,7 +146,7 @@ pub fn draft(
             Language::Python => 300,
             Language::Rust => 600,
         },
-        environment: detected.environment.clone().filter(|_| ctx.environments),
+        environment: detected.environment.clone(),
         item: (
             item_id(&ctx.repository, candidate),
             "pending".to_owned(),

@@ -1,6 +1,7 @@
 //! The static rules a loaded fixture must meet, every problem collected.
 
 mod checks;
+mod environment;
 mod task;
 
 use std::collections::BTreeSet;
@@ -60,6 +61,7 @@ impl Validator<'_> {
         }
         self.reward();
         self.checks();
+        self.environment();
         self.deliverables();
         self.artifacts();
         self.scope_globs();
