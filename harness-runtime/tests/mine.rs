@@ -79,10 +79,22 @@ impl Repo {
     }
 }
 
-fn harness(args: &[&str]) -> Output {
-    Command::new(HARNESS).args(args).output().unwrap()
+/// The harness with its output root and environment cache in `scratch` (nothing is
+/// written under the package).
+fn harness(args: &[&str], scratch: &Path) -> Output {
+    command(scratch).args(args).output().unwrap()
 }
 
+fn command(scratch: &Path) -> Command {
+    let mut command = Command::new(HARNESS);
+    command
+        .env("HARNESS_OUT", scratch.join("harness-out"))
+        .env("HARNESS_CACHE", scratch.join("harness-cache"));
+    command
+}
+
+/// `harness mine --repo repo --out out extra...`, which must succeed; the scratch
+/// directory is `out`'s parent.
 fn mine(repo: &Path, out: &Path, extra: &[&str]) -> Output {
     let mut args = vec![
         "mine",
@@ -92,7 +104,7 @@ fn mine(repo: &Path, out: &Path, extra: &[&str]) -> Output {
         out.to_str().unwrap(),
     ];
     args.extend_from_slice(extra);
-    let output = harness(&args);
+    let output = harness(&args, out.parent().unwrap());
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -154,7 +166,8 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 fn assert_check_fixture_passes(fixture: &Path) {
-    let output = harness(&["check-fixture", fixture.to_str().unwrap()]);
+    let scratch = fixture.parent().unwrap().parent().unwrap();
+    let output = harness(&["check-fixture", fixture.to_str().unwrap()], scratch);
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -168,17 +181,20 @@ fn assert_check_fixture_passes(fixture: &Path) {
 /// Runs `harness run --fixtures out --agent <agent>` and returns each case's reward.
 fn run_rewards(out: &Path, agent: &str, scratch: &Path) -> Vec<f64> {
     let json = scratch.join(format!("{agent}.json"));
-    let output = harness(&[
-        "run",
-        "--fixtures",
-        out.to_str().unwrap(),
-        "--agent",
-        agent,
-        "--out",
-        scratch.join("harness-out").to_str().unwrap(),
-        "--json",
-        json.to_str().unwrap(),
-    ]);
+    let output = harness(
+        &[
+            "run",
+            "--fixtures",
+            out.to_str().unwrap(),
+            "--agent",
+            agent,
+            "--out",
+            scratch.join("harness-out").to_str().unwrap(),
+            "--json",
+            json.to_str().unwrap(),
+        ],
+        scratch,
+    );
     assert_ne!(
         output.status.code(),
         Some(2),
@@ -463,7 +479,10 @@ fn flaky_visible_tests_are_quarantined_and_a_flaky_hidden_test_drops_its_candida
         0
     );
     // check-fixture agrees, repeated as the miner did.
-    let output = harness(&["check-fixture", fixture.to_str().unwrap(), "--repeat", "3"]);
+    let output = harness(
+        &["check-fixture", fixture.to_str().unwrap(), "--repeat", "3"],
+        scratch.path(),
+    );
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("1 flaky test not counted"), "{stdout}");
@@ -519,7 +538,7 @@ fn a_killed_run_resumes_to_the_result_of_an_uninterrupted_one() {
     assert_eq!(accepted(&whole).len(), commits.len());
 
     let killed = scratch.path().join("killed");
-    let mut child = Command::new(HARNESS)
+    let mut child = command(scratch.path())
         .args(["mine", "--repo", repo.dir.to_str().unwrap(), "--out"])
         .arg(&killed)
         .args(["--jobs", "1", "--repeat", "1"])
@@ -555,13 +574,16 @@ fn a_killed_run_resumes_to_the_result_of_an_uninterrupted_one() {
     );
 
     // Without --resume the directory is refused; with it, the run continues.
-    let refused = harness(&[
-        "mine",
-        "--repo",
-        repo.dir.to_str().unwrap(),
-        "--out",
-        killed.to_str().unwrap(),
-    ]);
+    let refused = harness(
+        &[
+            "mine",
+            "--repo",
+            repo.dir.to_str().unwrap(),
+            "--out",
+            killed.to_str().unwrap(),
+        ],
+        scratch.path(),
+    );
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--resume"));
     let output = mine(
@@ -734,4 +756,112 @@ fn a_rust_crate_history_mines_a_fix() {
     assert_check_fixture_passes(&fixture);
     assert_eq!(run_rewards(&out, "oracle", scratch.path()), [1.0]);
     assert!(run_rewards(&out, "noop", scratch.path())[0] < 1.0);
+}
+
+/// A wheel of a pure-Python package `helper` with `double(x)`, written by hand (a wheel is
+/// a zip with its metadata), so nothing is built or fetched.
+fn helper_wheel(dir: &Path) -> String {
+    let name = "helper-0.1-py3-none-any.whl";
+    let script = format!(
+        "import zipfile\n\
+         with zipfile.ZipFile({:?}, 'w') as z:\n\
+         \x20   z.writestr('helper/__init__.py', 'def double(x):\\n    return 2 * x\\n')\n\
+         \x20   z.writestr('helper-0.1.dist-info/METADATA', 'Metadata-Version: 2.1\\nName: helper\\nVersion: 0.1\\n')\n\
+         \x20   z.writestr('helper-0.1.dist-info/WHEEL', 'Wheel-Version: 1.0\\nGenerator: test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n')\n\
+         \x20   z.writestr('helper-0.1.dist-info/RECORD', 'helper/__init__.py,,\\nhelper-0.1.dist-info/METADATA,,\\nhelper-0.1.dist-info/WHEEL,,\\nhelper-0.1.dist-info/RECORD,,\\n')\n",
+        dir.join(name).display().to_string()
+    );
+    let status = Command::new("python3")
+        .args(["-c", &script])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    name.to_owned()
+}
+
+#[test]
+fn a_fix_that_needs_a_dependency_gets_an_environment_that_installs_it() {
+    let scratch = tempfile::tempdir().unwrap();
+    let mut repo = calc_repo(scratch.path(), "needs");
+    std::fs::create_dir_all(repo.dir.join("wheels")).unwrap();
+    let wheel = helper_wheel(&repo.dir.join("wheels"));
+    let requirements = format!("--no-index\n./wheels/{wheel}\n");
+    repo.commit("depend on helper", &[("requirements.txt", &requirements)]);
+    let ops = format!(
+        "{OPS}\n\ndef quad(a, b):\n    import helper\n\n    return helper.double(helper.double(a)) + 0 * b\n"
+    );
+    let quad = repo.commit(
+        "add quad",
+        &[
+            ("calc/ops.py", &ops),
+            (
+                "tests/test_quad.py",
+                &test_module("quad", &[(3, 0, 12), (0, 1, 0)]),
+            ),
+        ],
+    );
+    let out = scratch.path().join("mined");
+    mine(&repo.dir, &out, &["--jobs", "1", "--repeat", "1"]);
+    assert_eq!(
+        verdicts(&out),
+        [(id_of("needs", &quad), "accepted".into(), String::new())]
+    );
+    let fixture = out.join(id_of("needs", &quad));
+    let contract: toml::Table =
+        std::fs::read_to_string(fixture.join("repo/evaluation/contract.toml"))
+            .unwrap()
+            .parse()
+            .unwrap();
+    let environment = &contract["environment"];
+    assert_eq!(
+        environment["setup"].as_array().unwrap()[1]
+            .as_array()
+            .unwrap()
+            .last(),
+        Some(&toml::Value::from("requirements.txt"))
+    );
+    assert_eq!(
+        environment["inputs"].as_array().unwrap(),
+        &[toml::Value::from("requirements.txt")]
+    );
+    assert_eq!(
+        environment["path"].as_array().unwrap(),
+        &[toml::Value::from("venv/bin")]
+    );
+    // The system's python does not have the package: only the environment does.
+    let system = Command::new("python3")
+        .args(["-c", "import helper"])
+        .output()
+        .unwrap();
+    assert!(!system.status.success());
+    assert_check_fixture_passes(&fixture);
+    assert_eq!(run_rewards(&out, "oracle", scratch.path()), [1.0]);
+
+    // A dependency that cannot be installed: the environment fails, and says so.
+    let mut broken = calc_repo(scratch.path(), "broken");
+    broken.commit(
+        "depend on a wheel that is not there",
+        &[(
+            "requirements.txt",
+            "--no-index\n./wheels/absent-0.1-py3-none-any.whl\n",
+        )],
+    );
+    let fix = broken.commit(
+        "add quad",
+        &[
+            ("calc/ops.py", &ops),
+            ("tests/test_quad.py", &test_module("quad", &[(3, 0, 12)])),
+        ],
+    );
+    let out = scratch.path().join("mined-broken");
+    mine(&broken.dir, &out, &["--jobs", "1", "--repeat", "1"]);
+    assert_eq!(
+        verdicts(&out),
+        [(
+            id_of("broken", &fix),
+            "rejected".into(),
+            "environment failed".into()
+        )]
+    );
+    assert!(!out.join(id_of("broken", &fix)).exists());
 }
