@@ -35,7 +35,15 @@ fn golden(name: &str, actual: &str) {
 
 #[test]
 fn every_help_text_is_unchanged() {
-    for command in ["", "run", "check-fixture", "report", "export", "meta"] {
+    for command in [
+        "",
+        "run",
+        "check-fixture",
+        "report",
+        "export",
+        "meta",
+        "mine",
+    ] {
         let mut args: Vec<&str> = command.split_whitespace().collect();
         args.push("--help");
         let output = Command::new(HARNESS).args(&args).output().unwrap();

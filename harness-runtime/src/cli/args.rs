@@ -28,6 +28,9 @@ pub enum Command {
     /// The meta-harness loop: a proposer writes candidate agents, each is evaluated on the
     /// fixtures, the history and the (score x cost) frontier grow.
     Meta(MetaArgs),
+    /// Mine a git repository's history into validated fixtures: each commit that changes
+    /// code and tests becomes a work item whose hidden check is its tests.
+    Mine(MineArgs),
     /// Fixture environments (`[environment]`): build them ahead of a run, list or prune
     /// the cache (`HARNESS_CACHE`, default `cache/` under the output root).
     #[command(subcommand)]
@@ -203,4 +206,48 @@ pub struct MetaArgs {
     /// Each candidate's wall-clock budget per fixture, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 600)]
     pub agent_timeout: u64,
+}
+
+/// `harness mine`.
+#[derive(Debug, clap::Args)]
+pub struct MineArgs {
+    /// The git repository to mine.
+    #[arg(long, value_name = "PATH")]
+    pub repo: PathBuf,
+    /// Where the fixtures go (with the shared baseline store `.baselines.git`).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Only the commits of this range (`A..B`); default: the history from HEAD.
+    #[arg(long, value_name = "A..B")]
+    pub rev_range: Option<String>,
+    /// Stop once N fixtures are accepted.
+    #[arg(long, value_name = "N")]
+    pub max: Option<usize>,
+    /// The work item's statement: `tests` (the failing tests and their messages),
+    /// `commit` (the commit message), or a command that reads the candidate as JSON on
+    /// stdin and prints the statement.
+    #[arg(long, value_name = "tests|commit|CMD", default_value = "tests")]
+    pub statement: String,
+    /// The test command (shell words); the test files are appended (Rust: `--test NAME`s).
+    #[arg(long, value_name = "ARGV")]
+    pub test_cmd: Option<String>,
+    /// One environment setup step (shell words; `{env}` is the environment's directory);
+    /// repeatable. Replaces the detected setup.
+    #[arg(long, value_name = "ARGV")]
+    pub setup: Vec<String>,
+    /// Runs of oracle and noop per candidate (checks see `HARNESS_REPEAT=<i>`).
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    pub repeat: u32,
+    /// Candidates validated at once (default: the number of cores).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Continue the run recorded in DIR (`.mine-state.json`), skipping decided candidates.
+    #[arg(long)]
+    pub resume: bool,
+    /// Reject a fix that changes more files than this.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub max_fix_files: usize,
+    /// Reject a fix that changes more lines (added + removed) than this.
+    #[arg(long, value_name = "N", default_value_t = 400)]
+    pub max_fix_lines: usize,
 }

@@ -6,6 +6,7 @@ pub mod check_fixture;
 pub mod commands;
 pub mod env;
 pub mod meta;
+pub mod mine;
 
 use std::process::ExitCode;
 
@@ -34,6 +35,7 @@ pub fn main() -> ExitCode {
         args::Command::Report(report) => commands::report(report),
         args::Command::Export(export) => commands::export(export),
         args::Command::Meta(args) => meta::meta(args),
+        args::Command::Mine(args) => mine::mine(args),
         args::Command::Env(command) => env::env(command),
     };
     exit.into()

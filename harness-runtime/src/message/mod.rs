@@ -13,6 +13,7 @@ mod audit;
 mod check_fixture;
 mod environment;
 mod meta;
+mod mine;
 mod run;
 mod runner;
 
@@ -20,6 +21,7 @@ pub use audit::*;
 pub use check_fixture::*;
 pub use environment::*;
 pub use meta::*;
+pub use mine::*;
 pub use run::*;
 pub use runner::*;
 

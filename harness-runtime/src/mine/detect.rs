@@ -1,0 +1,327 @@
+//! What a baseline is and how its tests run: the language (a root `Cargo.toml` is Rust,
+//! else Python), the test runner (pytest when the repository uses it, else unittest; cargo
+//! for Rust; `--test-cmd` overrides), the check commands, and the environment the contract
+//! names (a venv with the declared dependencies; `cargo test --no-run`; `--setup`
+//! overrides).
+
+use std::collections::BTreeMap;
+
+use git2::{Oid, Repository};
+
+use super::classify::{Language, PathClass, classify, python_module, rust_test_target};
+
+/// The baseline's files: path -> blob, read on demand.
+#[derive(Debug, Clone, Default)]
+pub struct TreeView {
+    /// Every file (blobs, symlinks included), by path.
+    pub files: BTreeMap<String, Oid>,
+}
+
+impl TreeView {
+    /// Lists `tree` (recursively) in `repo`.
+    pub fn read(repo: &Repository, tree: Oid) -> Result<TreeView, git2::Error> {
+        let tree = repo.find_tree(tree)?;
+        let mut files = BTreeMap::new();
+        tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+            if entry.kind() == Some(git2::ObjectType::Blob)
+                && let Ok(name) = entry.name()
+            {
+                files.insert(format!("{dir}{name}"), entry.id());
+            }
+            git2::TreeWalkResult::Ok
+        })?;
+        Ok(TreeView { files })
+    }
+
+    /// The text of `path`, when it exists (lossy UTF-8).
+    pub fn text(&self, repo: &Repository, path: &str) -> Option<String> {
+        let oid = self.files.get(path)?;
+        let blob = repo.find_blob(*oid).ok()?;
+        Some(String::from_utf8_lossy(blob.content()).into_owned())
+    }
+
+    /// Whether `path` exists.
+    pub fn has(&self, path: &str) -> bool {
+        self.files.contains_key(path)
+    }
+}
+
+/// How the tests run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Runner {
+    /// `python3 -m unittest <dotted modules>`.
+    Unittest,
+    /// `python3 -m pytest -q -p no:cacheprovider <files>`.
+    Pytest,
+    /// `cargo test --offline [--lib] --test <name>...`.
+    Cargo,
+    /// `--test-cmd`: its words, then the test files (Rust: `[--lib] --test <name>...`).
+    Custom(Vec<String>),
+}
+
+/// The contract's `[environment]`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Environment {
+    /// Setup steps (argv each; `{env}` is the environment's directory).
+    pub setup: Vec<Vec<String>>,
+    /// Baseline files whose content keys the cache.
+    pub inputs: Vec<String>,
+    /// Directories (relative to the environment) put first on `PATH`.
+    pub path: Vec<String>,
+}
+
+/// What the miner detected for one baseline.
+#[derive(Debug, Clone)]
+pub struct Detected {
+    /// Python or Rust.
+    pub language: Language,
+    /// The test runner.
+    pub runner: Runner,
+    /// The environment, when the repository declares dependencies (always for Rust).
+    pub environment: Option<Environment>,
+    /// Rust: the library has unit tests (`#[test]` under `src/`), so the visible check
+    /// runs `--lib` too.
+    pub lib_tests: bool,
+}
+
+/// The language of a tree: a root `Cargo.toml` is Rust, else any `.py` file is Python.
+pub fn language(view: &TreeView) -> Option<Language> {
+    if view.has("Cargo.toml") {
+        Some(Language::Rust)
+    } else if view.files.keys().any(|path| path.ends_with(".py")) {
+        Some(Language::Python)
+    } else {
+        None
+    }
+}
+
+/// Detects runner and environment for a baseline in `language`; `test_cmd` and `setup`
+/// (already split into words) override what is detected.
+pub fn detect(
+    repo: &Repository,
+    view: &TreeView,
+    language: Language,
+    test_cmd: Option<&[String]>,
+    setup: &[Vec<String>],
+) -> Detected {
+    let (runner, mut environment, lib_tests) = match language {
+        Language::Python => (
+            python_runner(repo, view),
+            python_environment(repo, view),
+            false,
+        ),
+        Language::Rust => (
+            Runner::Cargo,
+            Some(rust_environment(view)),
+            lib_has_tests(repo, view),
+        ),
+    };
+    let runner = test_cmd.map_or(runner, |words| Runner::Custom(words.to_vec()));
+    if !setup.is_empty() {
+        let mut inputs = environment.map(|env| env.inputs).unwrap_or_else(|| {
+            [
+                "requirements.txt",
+                "pyproject.toml",
+                "setup.py",
+                "setup.cfg",
+                "Cargo.toml",
+                "Cargo.lock",
+            ]
+            .into_iter()
+            .filter(|file| view.has(file))
+            .map(str::to_owned)
+            .collect()
+        });
+        inputs.dedup();
+        let venv = setup
+            .iter()
+            .flatten()
+            .any(|word| word.contains("{env}/venv"));
+        environment = Some(Environment {
+            setup: setup.to_vec(),
+            inputs,
+            path: if venv {
+                vec!["venv/bin".to_owned()]
+            } else {
+                Vec::new()
+            },
+        });
+    }
+    Detected {
+        language,
+        runner,
+        environment,
+        lib_tests,
+    }
+}
+
+/// pytest when the repository configures or imports it; unittest otherwise.
+fn python_runner(repo: &Repository, view: &TreeView) -> Runner {
+    let mentions = |path: &str, needle: &str| {
+        view.text(repo, path)
+            .is_some_and(|text| text.contains(needle))
+    };
+    let configured = view.has("pytest.ini")
+        || mentions("pyproject.toml", "[tool.pytest")
+        || mentions("setup.cfg", "[tool:pytest]")
+        || mentions("tox.ini", "[pytest]")
+        || view.files.keys().any(|path| path.ends_with("conftest.py"));
+    let imported = || {
+        view.files.keys().any(|path| {
+            path.ends_with(".py")
+                && classify(Language::Python, path) == PathClass::Test
+                && view.text(repo, path).is_some_and(|text| {
+                    text.lines().any(|line| {
+                        let line = line.trim_start();
+                        line.starts_with("import pytest") || line.starts_with("from pytest")
+                    })
+                })
+        })
+    };
+    if configured || imported() {
+        Runner::Pytest
+    } else {
+        Runner::Unittest
+    }
+}
+
+/// A venv (seeing the system's packages) with the declared dependencies installed:
+/// `requirements.txt`, else `[project] dependencies` of `pyproject.toml`; none declared,
+/// no environment.
+fn python_environment(repo: &Repository, view: &TreeView) -> Option<Environment> {
+    let venv = |words: &[&str]| words.iter().map(|word| (*word).to_owned()).collect();
+    let create = venv(&[
+        "python3",
+        "-m",
+        "venv",
+        "--system-site-packages",
+        "{env}/venv",
+    ]);
+    let pip = [
+        "{env}/venv/bin/python",
+        "-m",
+        "pip",
+        "install",
+        "--no-input",
+    ];
+    if view.has("requirements.txt") {
+        let mut install: Vec<String> = venv(&pip);
+        install.extend(["-r".to_owned(), "requirements.txt".to_owned()]);
+        return Some(Environment {
+            setup: vec![create, install],
+            inputs: vec!["requirements.txt".to_owned()],
+            path: vec!["venv/bin".to_owned()],
+        });
+    }
+    let pyproject: toml::Table = view.text(repo, "pyproject.toml")?.parse().ok()?;
+    let dependencies: Vec<String> = pyproject
+        .get("project")?
+        .get("dependencies")?
+        .as_array()?
+        .iter()
+        .filter_map(|dependency| dependency.as_str().map(str::to_owned))
+        .collect();
+    if dependencies.is_empty() {
+        return None;
+    }
+    let mut install: Vec<String> = venv(&pip);
+    install.extend(dependencies);
+    Some(Environment {
+        setup: vec![create, install],
+        inputs: vec!["pyproject.toml".to_owned()],
+        path: vec!["venv/bin".to_owned()],
+    })
+}
+
+/// `cargo test --no-run` (the harness sets `CARGO_TARGET_DIR` to the environment's
+/// `target`), keyed by the manifest and the lock file.
+fn rust_environment(view: &TreeView) -> Environment {
+    Environment {
+        setup: vec![vec![
+            "cargo".to_owned(),
+            "test".to_owned(),
+            "--no-run".to_owned(),
+        ]],
+        inputs: ["Cargo.toml", "Cargo.lock"]
+            .into_iter()
+            .filter(|file| view.has(file))
+            .map(str::to_owned)
+            .collect(),
+        path: Vec::new(),
+    }
+}
+
+/// Whether a `.rs` file under `src/` has a `#[test]`.
+fn lib_has_tests(repo: &Repository, view: &TreeView) -> bool {
+    view.has("src/lib.rs")
+        && view.files.keys().any(|path| {
+            path.starts_with("src/")
+                && path.ends_with(".rs")
+                && view
+                    .text(repo, path)
+                    .is_some_and(|text| text.contains("#[test]"))
+        })
+}
+
+/// The argv of a check running `files` (test modules or test targets), or why it cannot be
+/// written. `visible` adds the library's unit tests for Rust.
+pub fn check_argv(
+    detected: &Detected,
+    files: &[&str],
+    visible: bool,
+) -> Result<Vec<String>, String> {
+    let words = |words: &[&str]| -> Vec<String> { words.iter().map(|w| (*w).to_owned()).collect() };
+    match (&detected.runner, detected.language) {
+        (Runner::Unittest, _) => {
+            let mut argv = words(&["python3", "-m", "unittest"]);
+            for file in files {
+                argv.push(
+                    python_module(file)
+                        .ok_or_else(|| format!("`{file}` is not importable as a module"))?,
+                );
+            }
+            Ok(argv)
+        }
+        (Runner::Pytest, _) => {
+            let mut argv = words(&["python3", "-m", "pytest", "-q", "-p", "no:cacheprovider"]);
+            argv.extend(files.iter().map(|file| (*file).to_owned()));
+            Ok(argv)
+        }
+        (Runner::Cargo, _) => {
+            let mut argv = words(&["cargo", "test", "--offline"]);
+            argv.extend(rust_targets(detected, files, visible)?);
+            Ok(argv)
+        }
+        (Runner::Custom(prefix), Language::Rust) => {
+            let mut argv = prefix.clone();
+            argv.extend(rust_targets(detected, files, visible)?);
+            Ok(argv)
+        }
+        (Runner::Custom(prefix), Language::Python) => {
+            let mut argv = prefix.clone();
+            argv.extend(files.iter().map(|file| (*file).to_owned()));
+            Ok(argv)
+        }
+    }
+}
+
+fn rust_targets(detected: &Detected, files: &[&str], visible: bool) -> Result<Vec<String>, String> {
+    let mut argv = Vec::new();
+    if visible && detected.lib_tests {
+        argv.push("--lib".to_owned());
+    }
+    for file in files {
+        let target =
+            rust_test_target(file).ok_or_else(|| format!("`{file}` is not a test target"))?;
+        argv.extend(["--test".to_owned(), target.to_owned()]);
+    }
+    Ok(argv)
+}
+
+/// The files of `view` a check runs: Python test modules, or Rust test targets.
+pub fn runnable(language: Language, path: &str) -> bool {
+    match language {
+        Language::Python => super::classify::is_python_test_module(path),
+        Language::Rust => rust_test_target(path).is_some(),
+    }
+}
