@@ -36,6 +36,16 @@ pub enum PlanError {
         /// What it was.
         value: String,
     },
+    /// An agent file (`--agent-file`, `HARNESS_AGENT_FILES`) is, or holds, one of the
+    /// harness's own directories.
+    #[error(
+        "agent file {}: it is or holds the harness's own files (the fixtures with their oracles and hidden tests, the runs, the cache), which no agent may read; name the agent's own files or directory instead",
+        path.display()
+    )]
+    AgentFileReachesHarness {
+        /// The path given, resolved.
+        path: PathBuf,
+    },
     /// The run directory could not be made or read.
     #[error(transparent)]
     RunDir(#[from] ledger::LedgerError),
@@ -197,14 +207,19 @@ pub fn plan(typed: &Typed) -> Result<Planned, PlanError> {
         }
     }
     // A path that does not exist gives the agent nothing to read, nor does one under the
-    // harness's own directories (fixtures, runs, cache).
-    let protected = settings.protected_dirs();
-    settings.agent_files = typed
+    // harness's own directories (fixtures, runs, cache) or one that holds them.
+    let mut agent_files = Vec::new();
+    for path in typed
         .agent_files
         .iter()
         .filter_map(|path| std::fs::canonicalize(path).ok())
-        .filter(|path| !protected.iter().any(|dir| path.starts_with(dir)))
-        .collect();
+    {
+        if settings.reaches_protected(&path) {
+            return Err(PlanError::AgentFileReachesHarness { path });
+        }
+        agent_files.push(path);
+    }
+    settings.agent_files = agent_files;
     settings.agent_env.extend(typed.agent_env.iter().cloned());
     let swept = if typed.sweep {
         crate::episode::sweep_stale(&settings.temp_root)

@@ -315,6 +315,14 @@ impl Settings {
             .collect()
     }
 
+    /// Whether granting an agent `path` (resolved) would grant any of the harness's own
+    /// directories: a path under one of them, or a directory that holds one.
+    pub fn reaches_protected(&self, path: &Path) -> bool {
+        self.protected_dirs()
+            .iter()
+            .any(|dir| path.starts_with(dir) || dir.starts_with(path))
+    }
+
     /// How code under test is run: as [`Settings::run_policy`], without network unless
     /// `network` (a check's `network = true`) and the operator allows it.
     pub fn check_policy(&self, network: bool) -> RunPolicy {

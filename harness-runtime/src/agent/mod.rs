@@ -271,11 +271,10 @@ pub fn command_spec(
     let mut spec = script_spec(episode, settings, command, label);
     // Never a file of the harness's own directories (the fixtures with their oracles and
     // hidden files, the runs, the cache): naming one must not be a way to read it.
-    let protected = settings.protected_dirs();
     spec.read_only.extend(
         own_files(command)
             .into_iter()
-            .filter(|path| !protected.iter().any(|dir| path.starts_with(dir))),
+            .filter(|path| !settings.reaches_protected(path)),
     );
     spec
 }
