@@ -306,10 +306,14 @@ fn failure_of(lines: &[&str], leaf: &str) -> Option<String> {
 }
 
 /// The exception line of a unittest failure block: the last unindented line of its
-/// traceback.
+/// traceback (after the `-----` line that ends the header and its docstring).
 fn unittest_message(block: &[&str]) -> Option<String> {
     let mut found = None;
-    for line in block.iter().skip(1) {
+    let body = block
+        .iter()
+        .skip_while(|line| !line.starts_with("-----"))
+        .skip(1);
+    for line in body {
         if line.starts_with("=====")
             || line.starts_with("-----")
             || *line == "Stdout:"
@@ -317,7 +321,12 @@ fn unittest_message(block: &[&str]) -> Option<String> {
         {
             break;
         }
-        if !line.is_empty() && !line.starts_with(' ') && !line.starts_with("Traceback") {
+        if !line.is_empty()
+            && !line.starts_with(' ')
+            && !line.starts_with("Traceback")
+            && !line.starts_with("During handling of the above exception")
+            && !line.starts_with("The above exception was the direct cause")
+        {
             found = Some(line.trim().to_owned());
         }
     }
@@ -339,6 +348,22 @@ mod tests {
             |log: &str, ids: &[String]| failures(log, ids, "/dev/shm/another-harness", &known);
         let found = failures(unittest, &["tests.test_calc.CalcTest.test_mul".to_owned()]);
         assert_eq!(found[0].message, "AssertionError: 5 != 6");
+        let documented = "FAIL: test_negative (tests.test_more.ChunkedTests.test_negative)\n\
+            Test that a negative n raises.\n\
+            ----------------------------------------------------------------------\n\
+            ValueError: Stop argument for islice()\n\n\
+            During handling of the above exception, another exception occurred:\n\n\
+            Traceback (most recent call last):\n  File \"t.py\", line 76, in test_negative\n\
+            AssertionError: \"n must be at least 0\" does not match \"Stop\"\n\n\
+            ----------------------------------------------------------------------\n";
+        let found = failures(
+            documented,
+            &["tests.test_more.ChunkedTests.test_negative".to_owned()],
+        );
+        assert_eq!(
+            found[0].message,
+            "AssertionError: \"n must be at least 0\" does not match \"Stop\""
+        );
         let pytest = "FAILED tests/test_calc.py::test_mul - assert 5 == 6\n";
         assert_eq!(
             failures(pytest, &["tests.test_calc::test_mul".into()])[0].message,

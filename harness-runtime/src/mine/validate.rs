@@ -192,8 +192,24 @@ fn record(
             detail.extend(recorded.problems.iter().map(|problem| first_line(problem)));
             return Err(Rejection::new(Reason::OracleFails, detail.join("; ")).into());
         }
+        // Checks get 30 s and five times the oracle's slowest check (at least 60 s, at
+        // most the default): what the audit's strategies and an agent's code that loops
+        // forever cost is then bounded by what the fix itself needs.
+        let slowest = result.checks.iter().map(|check| check.duration_ms).max();
+        let budget = fitted_timeout(slowest.unwrap_or(0), draft.timeout_s);
+        if budget < draft.timeout_s {
+            draft.timeout_s = budget;
+            draft.write_contract(dir).map_err(failed)?;
+            fixture = load(dir)?;
+        }
         return Ok((fixture, recorded.lock));
     }
+}
+
+/// A check's time budget for a fix whose slowest check took `slowest_ms`: 30 s and five
+/// times that, at least 60 s, at most `default`.
+fn fitted_timeout(slowest_ms: u64, default: u64) -> u64 {
+    (30 + 5 * slowest_ms.div_ceil(1000)).clamp(60.min(default), default)
 }
 
 fn first_line(text: &str) -> String {
@@ -294,5 +310,16 @@ fn judge_repetitions(repeated: &Repetitions) -> Result<(), Stop> {
     match repeated.problems.first() {
         Some(problem) => Err(Rejection::new(Reason::OracleFails, first_line(problem)).into()),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn budgets_follow_the_oracle_within_bounds() {
+        assert_eq!(super::fitted_timeout(800, 300), 60);
+        assert_eq!(super::fitted_timeout(12_300, 300), 95);
+        assert_eq!(super::fitted_timeout(200_000, 300), 300);
+        assert_eq!(super::fitted_timeout(70_000, 600), 380);
     }
 }
