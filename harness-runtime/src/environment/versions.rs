@@ -19,19 +19,19 @@ const PROGRAMS: [&str; 2] = ["rustc", "python3"];
 /// `rustc -V` and `python3 -V` as the toolchain's `PATH` finds them (`absent` when one is
 /// not there), one line each.
 pub fn toolchain_versions(toolchain: &Toolchain, cache_dir: &Path) -> String {
-    static KNOWN: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();
-    let fingerprint = fingerprint(toolchain);
+    // Known to this process, by the file that keeps them (so two caches stay apart).
+    static KNOWN: OnceLock<Mutex<HashMap<PathBuf, String>>> = OnceLock::new();
+    let stored = cache_dir
+        .join("toolchain")
+        .join(format!("{}.txt", fingerprint(toolchain)));
     let known = KNOWN.get_or_init(|| Mutex::new(HashMap::new()));
     if let Some(versions) = known
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .get(&fingerprint)
+        .get(&stored)
     {
         return versions.clone();
     }
-    let stored = cache_dir
-        .join("toolchain")
-        .join(format!("{fingerprint}.txt"));
     let versions = match fs::read_to_string(&stored) {
         Ok(text) if text.lines().count() == PROGRAMS.len() => text,
         _ => {
@@ -49,7 +49,7 @@ pub fn toolchain_versions(toolchain: &Toolchain, cache_dir: &Path) -> String {
     known
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .insert(fingerprint, versions.clone());
+        .insert(stored, versions.clone());
     versions
 }
 
