@@ -200,6 +200,9 @@ pub struct EnvironmentUse {
     /// The cargo target directory its setup built, when it built one: every check's
     /// `CARGO_TARGET_DIR` starts as a copy of it.
     pub warm_target: Option<PathBuf>,
+    /// Its `vendor/` directory (`cargo vendor`), when it has one: every check's cargo
+    /// takes registry crates from there, by one path, so the warm build's stay fresh.
+    pub vendor: Option<PathBuf>,
 }
 
 impl Settings {
@@ -453,6 +456,7 @@ mod tests {
             dir: out.join("cache/env/k1"),
             path: vec![out.join("cache/env/k1/venv/bin")],
             warm_target: None,
+            vendor: None,
         });
         assert_eq!(
             settings.masked_dirs(),

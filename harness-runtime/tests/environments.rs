@@ -572,3 +572,95 @@ fn no_agent_can_chmod_the_toolchain() {
         assert_eq!(mode, 0o755, "{extra:?}: the toolchain's tool was chmod-ed");
     }
 }
+
+/// A crate with a crates.io dependency its environment vendors (here a vendor directory
+/// the setup writes itself, so the test needs no network; `cargo vendor` makes the same).
+fn vendored_fixture(root: &Path) -> PathBuf {
+    let dir = root.join("rs-envvendor");
+    let contract = r#"[scope]
+allow = ["src"]
+
+[environment]
+setup = [["sh", "tools/vendor.sh", "{env}"], ["cargo", "test", "--no-run", "--offline"]]
+inputs = ["Cargo.toml", "tools/vendor.sh"]
+
+[[checks]]
+name = "visible"
+run = ["cargo", "test", "--offline", "--test", "visible"]
+weight = 0.0
+timeout_s = 600
+files = ["tests/visible.rs"]
+
+[[checks]]
+name = "hidden"
+run = ["cargo", "test", "--offline", "--test", "hidden"]
+hidden = true
+timeout_s = 600
+files = ["tests/hidden.rs"]
+"#;
+    let vendor = r#"set -e
+crate="$1/vendor/regdep-1.0.0"
+mkdir -p "$crate/src"
+printf '[package]\nname = "regdep"\nversion = "1.0.0"\nedition = "2021"\n' > "$crate/Cargo.toml"
+printf 'pub fn two() -> u32 {\n    2\n}\n' > "$crate/src/lib.rs"
+printf '{"files":{},"package":null}' > "$crate/.cargo-checksum.json"
+"#;
+    let item = |status: &str| {
+        format!(
+            "id = \"item-11\"\ntitle = \"double\"\nstatement = \"`twice` must double its argument.\"\nstatus = \"{status}\"\n"
+        )
+    };
+    write_files(
+        &dir,
+        &[
+            ("fixture.toml", "kind = \"work_item\"\n"),
+            ("repo/evaluation/contract.toml", contract),
+            ("repo/work/item.toml", &item("open")),
+            (
+                "repo/Cargo.toml",
+                "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nregdep = \"1\"\n\n[workspace]\n",
+            ),
+            ("repo/.gitignore", "/target\n/Cargo.lock\n"),
+            ("repo/tools/vendor.sh", vendor),
+            (
+                "repo/src/lib.rs",
+                "pub fn twice(x: u32) -> u32 {\n    x + regdep::two() - 2\n}\n",
+            ),
+            (
+                "repo/tests/visible.rs",
+                "#[test]\nfn zero() {\n    assert_eq!(demo::twice(0), 0);\n}\n",
+            ),
+            (
+                "hidden/tests/hidden.rs",
+                "#[test]\nfn doubles() {\n    assert_eq!(demo::twice(3), 6);\n}\n",
+            ),
+            ("oracle/work/item.toml", &item("closed")),
+            (
+                "oracle/src/lib.rs",
+                "pub fn twice(x: u32) -> u32 {\n    x * regdep::two()\n}\n",
+            ),
+        ],
+    );
+    dir
+}
+
+/// Cargo fingerprints a registry crate by its source path: under each check's own
+/// `CARGO_HOME` it would be rebuilt in every check. Vendored into the environment, it is
+/// built once, by the setup.
+#[test]
+fn vendored_registry_crates_come_from_the_environments_build() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = vendored_fixture(root.path());
+    let fixture = Arc::new(Fixture::load(&dir).unwrap());
+    let mut settings = settings(root.path());
+    settings.check_cache = false;
+
+    let oracle = run(&fixture, Agent::Oracle, &settings);
+    assert_eq!(oracle.result.reward, Some(1.0), "{:?}", oracle.result);
+    let (_, visible) = &oracle.logs.checks[0];
+    assert!(!visible.contains("Compiling regdep"), "{visible}");
+    assert!(visible.contains("Compiling demo"), "{visible}");
+    let noop = run(&fixture, Agent::Noop, &settings);
+    assert_eq!(noop.result.status, CaseStatus::Failed, "{:?}", noop.result);
+    assert!(noop.result.checks[0].passed, "{:?}", noop.result.checks);
+}

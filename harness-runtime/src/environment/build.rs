@@ -106,6 +106,7 @@ fn ready(root: &Path, key: &str, environment: &Environment) -> Option<Environmen
 
 fn use_of(dir: &Path, key: &str, environment: &Environment) -> EnvironmentUse {
     let target = dir.join("target");
+    let vendor = dir.join("vendor");
     EnvironmentUse {
         key: key.to_owned(),
         dir: dir.to_path_buf(),
@@ -115,6 +116,7 @@ fn use_of(dir: &Path, key: &str, environment: &Environment) -> EnvironmentUse {
             .map(|entry| dir.join(entry))
             .collect(),
         warm_target: target.is_dir().then_some(target),
+        vendor: vendor.is_dir().then_some(vendor),
     }
 }
 
@@ -164,6 +166,16 @@ fn build(
             steps,
             &shown,
         ));
+        // Once a step has vendored the crates, the next ones build from there (the
+        // configuration beside the baseline copy, not in it).
+        let vendor = dir.join("vendor");
+        if vendor.is_dir() {
+            let config_dir = scratch.path().join(".cargo");
+            let config = config_dir.join("config.toml");
+            fs::create_dir_all(&config_dir).map_err(io_error("create", &config_dir))?;
+            fs::write(&config, super::vendor_config(&vendor))
+                .map_err(io_error("write", &config))?;
+        }
         let step_log = scratch.path().join(format!("step-{}.log", index + 1));
         let spec = setup_spec(
             argv,

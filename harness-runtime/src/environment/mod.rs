@@ -81,6 +81,20 @@ fn io_error(
     }
 }
 
+/// The cargo configuration that takes crates.io's crates from `vendor` (a `cargo vendor`
+/// directory). Cargo fingerprints a registry crate by its source path, which is otherwise
+/// under `CARGO_HOME`, a fresh directory for every check: through the vendor directory the
+/// setup's build and every check's see one path, and the environment's build stays fresh.
+pub fn vendor_config(vendor: &std::path::Path) -> String {
+    let directory = toml::Value::String(vendor.display().to_string());
+    format!(
+        "# Written by another-harness: crates from the environment's vendor directory.\n\
+         [source.crates-io]\nreplace-with = \"harness-environment\"\n\n\
+         [source.harness-environment]\ndirectory = {directory}\n\n\
+         [net]\noffline = true\n"
+    )
+}
+
 /// `settings` for a case of `fixture`: unchanged when it names no environment; else with
 /// its environment built (now, if this is the first case that needs it) and applied
 /// ([`Settings::with_environment`]).

@@ -119,9 +119,25 @@ pub fn fresh_dirs(
     ] {
         fs::create_dir(dir).map_err(io("create", dir))?;
     }
+    // The environment's vendored crates, when it has them (the harness's own cargo
+    // configuration would not name them).
+    let vendor = settings
+        .environment
+        .as_ref()
+        .and_then(|environment| environment.vendor.as_ref());
+    if let Some(vendor) = vendor {
+        let config = dirs.cargo_home.join("config.toml");
+        fs::write(&config, crate::environment::vendor_config(vendor))
+            .map_err(io("write", &config))?;
+    }
     // The harness's own cargo config and registry, linked in (read-only under Landlock).
     if let Some(real) = &settings.toolchain.cargo_home {
-        for name in ["registry", "git", "config.toml", "config"] {
+        let linked: &[&str] = if vendor.is_some() {
+            &["registry", "git"]
+        } else {
+            &["registry", "git", "config.toml", "config"]
+        };
+        for &name in linked {
             let source = real.join(name);
             if source.exists() {
                 let link = dirs.cargo_home.join(name);

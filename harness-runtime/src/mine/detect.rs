@@ -233,15 +233,20 @@ fn python_environment(repo: &Repository, view: &TreeView) -> Option<Environment>
     })
 }
 
-/// `cargo test --no-run` (the harness sets `CARGO_TARGET_DIR` to the environment's
-/// `target`), keyed by the manifest and the lock file.
+/// `cargo vendor` into the environment, then `cargo test --no-run` from there (the harness
+/// sets `CARGO_TARGET_DIR` to the environment's `target` and points cargo at `vendor/`, so
+/// the checks' builds find the registry crates fresh), keyed by the manifest and the lock
+/// file.
 fn rust_environment(view: &TreeView) -> Environment {
     Environment {
-        setup: vec![vec![
-            "cargo".to_owned(),
-            "test".to_owned(),
-            "--no-run".to_owned(),
-        ]],
+        setup: vec![
+            ["cargo", "vendor", "--versioned-dirs", "{env}/vendor"]
+                .map(str::to_owned)
+                .to_vec(),
+            ["cargo", "test", "--no-run", "--offline"]
+                .map(str::to_owned)
+                .to_vec(),
+        ],
         inputs: ["Cargo.toml", "Cargo.lock"]
             .into_iter()
             .filter(|file| view.has(file))
