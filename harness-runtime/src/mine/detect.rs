@@ -256,9 +256,22 @@ fn rust_environment(view: &TreeView) -> Environment {
     }
 }
 
-/// Whether a `.rs` file under `src/` has a `#[test]`.
+/// Whether a `.rs` file under `src/` has a `#[test]`, and the manifest lets `cargo test`
+/// run the library's unit tests (`[lib] test = false` turns them off: itertools; an
+/// explicit `--lib` would run them anyway, without the harness's tripwire).
 fn lib_has_tests(repo: &Repository, view: &TreeView) -> bool {
-    view.has("src/lib.rs")
+    let tested = view
+        .text(repo, "Cargo.toml")
+        .and_then(|text| text.parse::<toml::Table>().ok())
+        .is_none_or(|manifest| {
+            manifest
+                .get("lib")
+                .and_then(|lib| lib.get("test"))
+                .and_then(toml::Value::as_bool)
+                != Some(false)
+        });
+    tested
+        && view.has("src/lib.rs")
         && view.files.keys().any(|path| {
             path.starts_with("src/")
                 && path.ends_with(".rs")

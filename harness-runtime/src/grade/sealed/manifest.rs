@@ -48,7 +48,9 @@ pub(super) fn sealed_manifest(plan: &Plan, tree: &Path) -> String {
 /// graded crate under its library name, each dev-dependency under its key), from cargo's
 /// JSON messages of step 1.
 pub(super) fn externs(plan: &Plan, messages: &str) -> Vec<(String, PathBuf)> {
-    let artifacts: Vec<(String, String, Vec<PathBuf>)> = messages
+    // (package, target, libraries, whether it is a path package: the graded one is; a
+    // registry crate of the same name, which a dev-dependency may pull in, is not).
+    let artifacts: Vec<(String, String, Vec<PathBuf>, bool)> = messages
         .lines()
         .filter(|line| line.starts_with('{'))
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
@@ -56,7 +58,9 @@ pub(super) fn externs(plan: &Plan, messages: &str) -> Vec<(String, PathBuf)> {
             message.get("reason").and_then(serde_json::Value::as_str) == Some("compiler-artifact")
         })
         .filter_map(|message| {
-            let package = package_name(message.get("package_id")?.as_str()?)?;
+            let id = message.get("package_id")?.as_str()?;
+            let package = package_name(id)?;
+            let is_path = id.starts_with("path+") || id.contains("(path+");
             let target = message.pointer("/target/name")?.as_str()?.to_owned();
             let libraries = message
                 .get("filenames")?
@@ -66,7 +70,7 @@ pub(super) fn externs(plan: &Plan, messages: &str) -> Vec<(String, PathBuf)> {
                 .filter(|file| file.ends_with(".rlib") || file.ends_with(".so"))
                 .map(PathBuf::from)
                 .collect();
-            Some((package, target, libraries))
+            Some((package, target, libraries, is_path))
         })
         .collect();
     let mut wanted: Vec<(String, String)> = plan
@@ -84,10 +88,20 @@ pub(super) fn externs(plan: &Plan, messages: &str) -> Vec<(String, PathBuf)> {
     wanted.push((String::new(), plan.package.clone()));
     let mut externs = Vec::new();
     for (name, package) in wanted {
-        if let Some((_, target, libraries)) = artifacts
+        let graded = name.is_empty();
+        let matching =
+            |found: &String, libraries: &Vec<PathBuf>| *found == package && !libraries.is_empty();
+        let artifact = artifacts
             .iter()
-            .find(|(found, _, libraries)| *found == package && !libraries.is_empty())
-        {
+            .find(|(found, _, libraries, is_path)| {
+                matching(found, libraries) && (!graded || *is_path)
+            })
+            .or_else(|| {
+                artifacts
+                    .iter()
+                    .find(|(found, _, libraries, _)| matching(found, libraries))
+            });
+        if let Some((_, target, libraries, _)) = artifact {
             let name = if name.is_empty() {
                 target.clone()
             } else {

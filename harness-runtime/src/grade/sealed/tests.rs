@@ -120,3 +120,39 @@ fn each_direct_dependency_is_linked_under_its_name() {
         Some("wordfreq")
     );
 }
+
+/// itertools' criterion dev-dependency pulls in itertools 0.10 from crates.io, built before
+/// the graded itertools: the hidden tests must link the graded one, the path package.
+#[test]
+fn the_graded_crate_wins_over_a_registry_crate_of_its_name() {
+    let tree = files(&[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"itertools\"\nversion = \"0.14.0\"\n[dev-dependencies]\ncriterion = \"0.4\"\n",
+        ),
+        ("src/lib.rs", ""),
+    ]);
+    let hidden = files(&[("tests/hidden.rs", "")]);
+    let plan = plan(&check("cargo test --test hidden"), &tree, &hidden).unwrap();
+    let messages = [
+        r#"{"reason":"compiler-artifact","package_id":"registry+https://github.com/rust-lang/crates.io-index#itertools@0.10.5","target":{"name":"itertools","kind":["lib"]},"filenames":["/t/debug/deps/libitertools-old.rlib"]}"#,
+        r#"{"reason":"compiler-artifact","package_id":"registry+https://github.com/rust-lang/crates.io-index#criterion@0.4.0","target":{"name":"criterion","kind":["lib"]},"filenames":["/t/debug/deps/libcriterion-1.rlib"]}"#,
+        r#"{"reason":"compiler-artifact","package_id":"path+file:///t/tree#itertools@0.14.0","target":{"name":"itertools","kind":["lib"]},"filenames":["/t/debug/deps/libitertools-new.rlib"]}"#,
+    ]
+    .join("\n");
+    let externs = externs(&plan, &messages);
+    assert!(
+        externs.contains(&(
+            "itertools".to_owned(),
+            PathBuf::from("/t/debug/deps/libitertools-new.rlib")
+        )),
+        "{externs:?}"
+    );
+    assert!(
+        externs.contains(&(
+            "criterion".to_owned(),
+            PathBuf::from("/t/debug/deps/libcriterion-1.rlib")
+        )),
+        "{externs:?}"
+    );
+}

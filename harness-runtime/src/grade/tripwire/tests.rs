@@ -166,6 +166,33 @@ fn every_libtest_target_of_every_package_gets_one() {
     assert!(!tripwire.matches("tests/visible.rs::splits_on_spaces"));
 }
 
+/// itertools: `[lib] test = false`, yet a check's explicit `--lib` runs the library's unit
+/// tests, and that binary needs its tripwire like any other.
+#[test]
+fn an_explicit_lib_gets_one_even_when_the_manifest_turns_its_tests_off() {
+    let files = tree(&[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"w\"\n\n[lib]\ntest = false\n",
+        ),
+        ("src/lib.rs", "#[test]\nfn counts_words() {}\n"),
+        ("tests/visible.rs", "#[test]\nfn splits_on_spaces() {}\n"),
+    ]);
+    let targets = |run: &str| -> Vec<String> {
+        planned(run, &[], &files, 5)
+            .unwrap()
+            .appends
+            .iter()
+            .map(|(path, _)| path.as_str().to_owned())
+            .collect()
+    };
+    assert_eq!(targets("cargo test"), ["tests/visible.rs"]);
+    assert_eq!(
+        targets("cargo test --lib --test visible"),
+        ["tests/visible.rs", "src/lib.rs"]
+    );
+}
+
 #[test]
 fn tap_and_exit_have_none() {
     let files = tree(&[("tests/run.sh", "")]);
