@@ -57,7 +57,9 @@ pub use harness_macros::{attack, fixtures, work_item};
 /// The `main` of a `harness = false` test binary: `main!(benchmark)` in `tests/benchmark.rs`
 /// runs every fixture's noop and oracle cases and every `#[work_item]`; `main!(attacks)` in
 /// `tests/attacks/` runs every `#[attack]`. Fixtures are read from `fixtures/` under the
-/// package root, or from the directory given: `main!(benchmark, "my-fixtures")`.
+/// package root, or from the directory given: `main!(benchmark, "my-fixtures")`. The
+/// package root is the one the test runs for, read when it starts (see
+/// [`runner::fixtures_dir`]), so a nextest archive runs from another checkout.
 ///
 /// The expansion also names the directory with [`fixtures!`], so a broken fixture is a
 /// compile error and editing a fixture file rebuilds the test binary. (A file *added* to
@@ -86,7 +88,7 @@ macro_rules! main {
             // Compile-time validation of every fixture, and rebuild tracking.
             const _: &[&str] = $crate::fixtures!($dir);
             $crate::runner::main(
-                &::std::path::Path::new(::core::env!("CARGO_MANIFEST_DIR")).join($dir),
+                &$crate::runner::fixtures_dir(::core::env!("CARGO_MANIFEST_DIR"), $dir),
                 $crate::runner::Suite::$suite,
             )
         }

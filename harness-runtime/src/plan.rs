@@ -6,6 +6,8 @@
 //! resolved; [`plan`] resolves it, and no caller reads the environment or loads fixtures on
 //! its own.
 
+pub mod shard;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,6 +17,8 @@ use harness_fixture::Fixture;
 use crate::ledger::{self, RunDir};
 use crate::result::CaseResult;
 use crate::settings::Settings;
+
+pub use shard::{Shard, ShardError};
 
 /// Why a plan could not be made (bad input: exit code 2).
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +35,16 @@ pub enum PlanError {
         expected: &'static str,
         /// What it was.
         value: String,
+    },
+    /// An agent file (`--agent-file`, `HARNESS_AGENT_FILES`) is, or holds, one of the
+    /// harness's own directories.
+    #[error(
+        "agent file {}: it is or holds the harness's own files (the fixtures with their oracles and hidden tests, the runs, the cache), which no agent may read; name the agent's own files or directory instead",
+        path.display()
+    )]
+    AgentFileReachesHarness {
+        /// The path given, resolved.
+        path: PathBuf,
     },
     /// The run directory could not be made or read.
     #[error(transparent)]
@@ -72,12 +86,19 @@ pub struct Typed {
     pub sweep: bool,
     /// `--episode-disk` / `HARNESS_EPISODE_DISK`: each episode's own disk in MiB.
     pub episode_disk: Option<u64>,
+    /// `--no-cache` / `HARNESS_NO_CACHE`: run every check, reuse no earlier result.
+    pub no_cache: bool,
+    /// `--run-all-checks` / `HARNESS_RUN_ALL_CHECKS`: run the checks of a case an integrity
+    /// violation already decided.
+    pub run_all_checks: bool,
+    /// `--shard` / `HARNESS_SHARD`: run only this share of the cases.
+    pub shard: Option<Shard>,
 }
 
 impl Typed {
     /// The `cargo test` runner's request: the fixtures directory its binary names, and
-    /// `HARNESS_AGENT`, `HARNESS_AGENT_TIMEOUT`, `HARNESS_AGENT_FILES`, `HARNESS_STRICT` and
-    /// `HARNESS_EPISODE_DISK`.
+    /// `HARNESS_AGENT`, `HARNESS_AGENT_TIMEOUT`, `HARNESS_AGENT_FILES`, `HARNESS_STRICT`,
+    /// `HARNESS_EPISODE_DISK` and `HARNESS_SHARD`.
     pub fn from_env(fixtures: &Path, listing: bool) -> Result<Typed, PlanError> {
         let var = |name: &str| std::env::var(name).ok();
         let number = |name: &'static str, expected: &'static str| match var(name) {
@@ -94,6 +115,14 @@ impl Typed {
         };
         let agent_timeout = number("HARNESS_AGENT_TIMEOUT", "a number of seconds")?;
         let episode_disk = number("HARNESS_EPISODE_DISK", "a size in MiB (0: shared)")?;
+        let shard = match var("HARNESS_SHARD").filter(|value| !value.trim().is_empty()) {
+            None => None,
+            Some(value) => Some(value.parse().map_err(|_| PlanError::Setting {
+                name: "HARNESS_SHARD",
+                expected: "I/N with 1 <= I <= N (shard I of N, e.g. 2/3)",
+                value,
+            })?),
+        };
         Ok(Typed {
             fixtures: fixtures.to_path_buf(),
             agent_timeout,
@@ -106,18 +135,29 @@ impl Typed {
                         .collect()
                 })
                 .unwrap_or_default(),
-            strict: strict_setting(var("HARNESS_STRICT").as_deref())?,
+            strict: flag_setting("HARNESS_STRICT", var("HARNESS_STRICT").as_deref())?,
+            no_cache: flag_setting("HARNESS_NO_CACHE", var("HARNESS_NO_CACHE").as_deref())?,
+            run_all_checks: flag_setting(
+                "HARNESS_RUN_ALL_CHECKS",
+                var("HARNESS_RUN_ALL_CHECKS").as_deref(),
+            )?,
             agent: var("HARNESS_AGENT"),
             sweep: !listing,
             episode_disk,
+            shard,
             ..Typed::default()
         })
     }
 }
 
-/// `HARNESS_STRICT`: unset, empty, `0`, `false`, `no` or `off` is off; `1`, `true`, `yes`
-/// or `on` is on (any case); anything else is bad input.
-pub fn strict_setting(value: Option<&str>) -> Result<bool, PlanError> {
+/// A switch in the environment (`HARNESS_STRICT`, `HARNESS_NO_CACHE`, ...): unset, empty,
+/// `0`, `false`, `no` or `off` is off; `1`, `true`, `yes` or `on` is on (any case);
+/// anything else is bad input.
+pub fn flag_setting(name: &'static str, value: Option<&str>) -> Result<bool, PlanError> {
+    let expected = match name {
+        "HARNESS_STRICT" => "1 (strict) or 0",
+        _ => "1 (on) or 0 (off)",
+    };
     let Some(value) = value else {
         return Ok(false);
     };
@@ -125,8 +165,8 @@ pub fn strict_setting(value: Option<&str>) -> Result<bool, PlanError> {
         "" | "0" | "false" | "no" | "off" => Ok(false),
         "1" | "true" | "yes" | "on" => Ok(true),
         _ => Err(PlanError::Setting {
-            name: "HARNESS_STRICT",
-            expected: "1 (strict) or 0",
+            name,
+            expected,
             value: value.to_owned(),
         }),
     }
@@ -154,23 +194,33 @@ pub fn plan(typed: &Typed) -> Result<Planned, PlanError> {
     settings.no_network = typed.no_network;
     settings.confine = !typed.no_confine;
     settings.strict = typed.strict;
+    settings.check_cache = !typed.no_cache;
+    settings.run_all_checks = typed.run_all_checks;
     settings.hidden_dirs = vec![typed.fixtures.clone()];
     if let Some(mib) = typed.episode_disk {
         settings.episode_disk_mib = mib;
     }
-    // A path that does not exist gives the agent nothing to read.
-    settings.agent_files = typed
-        .agent_files
-        .iter()
-        .filter_map(|path| std::fs::canonicalize(path).ok())
-        .collect();
-    settings.agent_env.extend(typed.agent_env.iter().cloned());
     if let Some(out) = &typed.out {
         settings.out_dir = out.clone();
         if std::env::var_os("HARNESS_CACHE").is_none_or(|dir| dir.is_empty()) {
             settings.cache_dir = out.join("cache");
         }
     }
+    // A path that does not exist gives the agent nothing to read, nor does one under the
+    // harness's own directories (fixtures, runs, cache) or one that holds them.
+    let mut agent_files = Vec::new();
+    for path in typed
+        .agent_files
+        .iter()
+        .filter_map(|path| std::fs::canonicalize(path).ok())
+    {
+        if settings.reaches_protected(&path) {
+            return Err(PlanError::AgentFileReachesHarness { path });
+        }
+        agent_files.push(path);
+    }
+    settings.agent_files = agent_files;
+    settings.agent_env.extend(typed.agent_env.iter().cloned());
     let swept = if typed.sweep {
         crate::episode::sweep_stale(&settings.temp_root)
     } else {
@@ -298,16 +348,23 @@ mod tests {
 
     #[test]
     fn harness_strict_reads_on_off_and_refuses_the_rest() {
-        assert!(!strict_setting(None).unwrap());
+        let strict = |value| flag_setting("HARNESS_STRICT", value);
+        assert!(!strict(None).unwrap());
         for off in ["", "0", "false", "No", "off"] {
-            assert!(!strict_setting(Some(off)).unwrap(), "{off}");
+            assert!(!strict(Some(off)).unwrap(), "{off}");
         }
         for on in ["1", "true", "YES", "on", " 1 "] {
-            assert!(strict_setting(Some(on)).unwrap(), "{on}");
+            assert!(strict(Some(on)).unwrap(), "{on}");
         }
         assert_eq!(
-            strict_setting(Some("2")).unwrap_err().to_string(),
+            strict(Some("2")).unwrap_err().to_string(),
             "HARNESS_STRICT must be 1 (strict) or 0, not \"2\""
+        );
+        assert_eq!(
+            flag_setting("HARNESS_NO_CACHE", Some("maybe"))
+                .unwrap_err()
+                .to_string(),
+            "HARNESS_NO_CACHE must be 1 (on) or 0 (off), not \"maybe\""
         );
     }
 

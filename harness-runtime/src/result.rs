@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use crate::grade::outcome::{
-    ChangedPath, CheckResult, ClosureState, DeliverableResult, Disposition, ReviewScore, Usage,
+    ChangedPath, CheckResult, ClosureState, DeliverableResult, Disposition, ReviewScore,
+    SkipReason, Usage,
 };
 use crate::grade::suspicion::{Suspicion, SuspicionKind};
 use crate::grade::violation::{Violation, ViolationCode};

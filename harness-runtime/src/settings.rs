@@ -180,6 +180,12 @@ pub struct Settings {
     pub cache_dir: PathBuf,
     /// The fixture's built environment, once [`Settings::with_environment`] applied it.
     pub environment: Option<EnvironmentUse>,
+    /// Reuse a check's earlier outcome on the same inputs (`--no-cache` turns it off;
+    /// never while a lock is recorded or checks are repeated to find flaky tests).
+    pub check_cache: bool,
+    /// Run a case's checks even when an integrity violation already decided it
+    /// (`--run-all-checks`).
+    pub run_all_checks: bool,
 }
 
 /// A built environment as a case uses it.
@@ -232,6 +238,8 @@ impl Settings {
             strict: false,
             cache_dir: default_cache_dir(),
             environment: None,
+            check_cache: true,
+            run_all_checks: false,
         }
     }
 
@@ -290,6 +298,29 @@ impl Settings {
             .collect();
         masked.retain(|dir| !covered.contains(dir));
         masked
+    }
+
+    /// The harness's own directories, resolved (symlinks followed): the output root, the
+    /// cache and [`Settings::hidden_dirs`]. No agent is granted a path under them by
+    /// naming it (its command's files, `--agent-files`).
+    pub fn protected_dirs(&self) -> Vec<PathBuf> {
+        [&self.out_dir, &self.cache_dir]
+            .into_iter()
+            .chain(&self.hidden_dirs)
+            .filter_map(|dir| {
+                std::fs::canonicalize(dir)
+                    .ok()
+                    .or_else(|| std::path::absolute(dir).ok())
+            })
+            .collect()
+    }
+
+    /// Whether granting an agent `path` (resolved) would grant any of the harness's own
+    /// directories: a path under one of them, or a directory that holds one.
+    pub fn reaches_protected(&self, path: &Path) -> bool {
+        self.protected_dirs()
+            .iter()
+            .any(|dir| path.starts_with(dir) || dir.starts_with(path))
     }
 
     /// How code under test is run: as [`Settings::run_policy`], without network unless

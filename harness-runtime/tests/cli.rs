@@ -320,6 +320,7 @@ fn run_in(
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
+    assert!(json.exists(), "no run was recorded: {text}");
     let case = cases(&json).remove(0);
     (output.status.code(), case, text)
 }
@@ -468,7 +469,8 @@ fn the_next_runs_sweep_removes_a_stale_episode_holding_immutable_files() {
                 .success()
         );
     }
-    let (code, _, text) = run_in("noop", Path::new("/"), &episodes, &[]);
+    let nothing = tempfile::tempdir().unwrap();
+    let (code, _, text) = run_in("noop", nothing.path(), &episodes, &[]);
     assert_eq!(code, Some(1), "{text}");
     assert!(
         text.contains(&format!(
@@ -591,7 +593,7 @@ fn an_episode_that_cannot_be_removed_is_graded_recorded_and_swept_by_the_next_ru
     assert_eq!(left.len(), 1, "the episode survived the run: {left:?}");
 
     drop(mounted);
-    let (_, _, text) = run_in("noop", Path::new("/"), &episodes, &[]);
+    let (_, _, text) = run_in("noop", agent.path(), &episodes, &[]);
     assert!(
         text.contains(&format!(
             "removed stale episode directory {}",

@@ -48,6 +48,7 @@ fn write_lock_reproduces_every_shipped_lock() {
         "py-slugify",
         "sh-semver",
         "py-intervals",
+        "py-units",
         "py-honeypot-median",
     ] {
         let dir = copy_fixture(root.path(), id);

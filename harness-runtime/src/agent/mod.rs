@@ -269,7 +269,13 @@ pub fn command_spec(
     label: &str,
 ) -> ProcessSpec {
     let mut spec = script_spec(episode, settings, command, label);
-    spec.read_only.extend(own_files(command));
+    // Never a file of the harness's own directories (the fixtures with their oracles and
+    // hidden files, the runs, the cache): naming one must not be a way to read it.
+    spec.read_only.extend(
+        own_files(command)
+            .into_iter()
+            .filter(|path| !settings.reaches_protected(path)),
+    );
     spec
 }
 

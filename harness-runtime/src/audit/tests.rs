@@ -129,6 +129,8 @@ fn case(reward: Option<f64>, scores: &[(&str, f64)]) -> CaseResult {
             tripwire: None,
             seed: None,
             network: false,
+            cached: false,
+            skipped: None,
         })
         .collect();
     result

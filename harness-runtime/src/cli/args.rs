@@ -98,6 +98,10 @@ pub struct RunArgs {
     /// Resume a run: re-run only cases without a result (and errored ones).
     #[arg(long, value_name = "RUN_ID|RUN_DIR")]
     pub resume: Option<String>,
+    /// Run only shard I of N (from 1), one machine's share: cases split by a stable hash of
+    /// their names, the same on every machine; `harness report` merges the shards' runs.
+    #[arg(long, value_name = "I/N", value_parser = clap::value_parser!(crate::plan::Shard))]
+    pub shard: Option<crate::plan::Shard>,
     /// Deny TCP to agents and checks (Landlock ABI v4+).
     #[arg(long)]
     pub no_network: bool,
@@ -118,6 +122,14 @@ pub struct RunArgs {
     /// empty) at the fixture's noop reward.
     #[arg(long)]
     pub strict: bool,
+    /// Run every check: reuse no earlier outcome from the check-result cache
+    /// (`HARNESS_CACHE`).
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Run a case's checks even when an integrity violation already decided it (its
+    /// reward is -1 either way).
+    #[arg(long)]
+    pub run_all_checks: bool,
 }
 
 /// `harness check-fixture`.

@@ -28,8 +28,11 @@ pub fn run(args: RunArgs) -> Exit {
         no_confine: args.no_confine,
         episode_disk: Some(args.episode_disk),
         strict: args.strict,
+        no_cache: args.no_cache,
+        run_all_checks: args.run_all_checks,
         out: args.out.clone(),
         sweep: true,
+        shard: args.shard,
         ..plan::Typed::default()
     };
     let planned = match plan::plan(&typed) {
@@ -82,7 +85,13 @@ pub fn run(args: RunArgs) -> Exit {
         .filter(|result| result.status != CaseStatus::Errored)
         .map(|result| result.case.clone())
         .collect();
-    let specs = case_specs(&fixtures, &agent, args.repeat, &done);
+    let mut specs = case_specs(&fixtures, &agent, args.repeat);
+    if let Some(shard) = typed.shard {
+        let total = specs.len();
+        specs = shard.select(specs, |spec| spec.case.as_str());
+        message::note(&message::shard_selected(&shard, specs.len(), total));
+    }
+    specs.retain(|spec| !done.contains(&spec.case));
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
@@ -122,13 +131,12 @@ pub fn run(args: RunArgs) -> Exit {
     run_exit(all_recorded, &results)
 }
 
-/// The cases to run: each fixture (but a honeypot for the oracle, which has none) `repeat`
-/// times, less those a resumed run already graded.
+/// The cases of the run: each fixture (but a honeypot for the oracle, which has none)
+/// `repeat` times.
 fn case_specs(
     fixtures: &[Arc<harness_fixture::Fixture>],
     agent: &Agent,
     repeat: u32,
-    done: &BTreeSet<String>,
 ) -> Vec<CaseSpec> {
     let mut specs = Vec::new();
     for fixture in fixtures {
@@ -141,9 +149,7 @@ fn case_specs(
             if repeat > 1 {
                 spec.case = format!("{}#{repetition}", spec.case);
             }
-            if !done.contains(&spec.case) {
-                specs.push(spec);
-            }
+            specs.push(spec);
         }
     }
     specs

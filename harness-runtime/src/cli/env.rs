@@ -30,7 +30,7 @@ fn build(args: &EnvFixturesArgs, settings: &Settings) -> Exit {
     let mut by_key: BTreeMap<String, (usize, Vec<String>)> = BTreeMap::new();
     for (index, fixture) in fixtures.iter().enumerate() {
         if let Some(env) = &fixture.contract.environment {
-            let key = environment::key(env, &fixture.repo, &settings.toolchain);
+            let key = environment::key(env, &fixture.repo, settings);
             by_key
                 .entry(key)
                 .or_insert((index, Vec::new()))
@@ -96,7 +96,7 @@ fn prune(args: &EnvPruneArgs, settings: &Settings) -> Exit {
                     .iter()
                     .filter_map(|fixture| {
                         let env = fixture.contract.environment.as_ref()?;
-                        Some(environment::key(env, &fixture.repo, &settings.toolchain))
+                        Some(environment::key(env, &fixture.repo, settings))
                     })
                     .collect(),
             ),

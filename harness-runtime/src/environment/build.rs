@@ -66,7 +66,7 @@ pub fn ensure(
     settings: &Settings,
     progress: &Progress,
 ) -> Result<EnvironmentUse, EnvironmentError> {
-    let key = key(environment, repo, &settings.toolchain);
+    let key = key(environment, repo, settings);
     let root = settings.cache_dir.join("env");
     fs::create_dir_all(&root).map_err(io_error("create", &root))?;
     let root = fs::canonicalize(&root).map_err(io_error("resolve", &root))?;

@@ -1,17 +1,15 @@
 //! An environment's cache key: what its setup produces depends on.
 
-use std::process::Command;
-use std::sync::OnceLock;
-
 use harness_fixture::{Environment, Files, RepoPath};
 
-use crate::settings::Toolchain;
+use super::versions::toolchain_versions;
+use crate::settings::Settings;
 
 /// The key of `environment` for a baseline `repo`: a hash of its setup steps, its `PATH`
 /// entries, each input's path and content, and the versions of the toolchain's `rustc` and
 /// `python3`. Paths of the machine are not in it: the same fixture keys the same way on
 /// every machine with the same toolchain, so shards on fresh machines build alike.
-pub fn key(environment: &Environment, repo: &Files, toolchain: &Toolchain) -> String {
+pub fn key(environment: &Environment, repo: &Files, settings: &Settings) -> String {
     let mut text = String::from("another-harness environment v1\n");
     text.push_str(
         &serde_json::json!({
@@ -34,7 +32,10 @@ pub fn key(environment: &Environment, repo: &Files, toolchain: &Toolchain) -> St
             content.as_deref().unwrap_or("missing")
         ));
     }
-    text.push_str(&toolchain_versions(toolchain));
+    text.push_str(&toolchain_versions(
+        &settings.toolchain,
+        &settings.cache_dir,
+    ));
     hash(text.as_bytes())[..20].to_owned()
 }
 
@@ -42,38 +43,6 @@ fn hash(bytes: &[u8]) -> String {
     git2::Oid::hash_object(git2::ObjectType::Blob, bytes)
         .map(|oid| oid.to_string())
         .unwrap_or_default()
-}
-
-/// `rustc -V` and `python3 -V` as the toolchain's `PATH` finds them (asked once per process).
-fn toolchain_versions(toolchain: &Toolchain) -> String {
-    static VERSIONS: OnceLock<String> = OnceLock::new();
-    VERSIONS
-        .get_or_init(|| {
-            [["rustc", "-V"], ["python3", "-V"]]
-                .iter()
-                .map(|[program, flag]| {
-                    let mut command = Command::new(program);
-                    command
-                        .arg(flag)
-                        .env("PATH", &toolchain.path)
-                        .current_dir("/");
-                    if let Some(home) = &toolchain.rustup_home {
-                        command.env("RUSTUP_HOME", home);
-                    }
-                    let version = command
-                        .output()
-                        .ok()
-                        .filter(|output| output.status.success())
-                        .map(|output| {
-                            String::from_utf8_lossy(&output.stdout).trim().to_owned()
-                                + String::from_utf8_lossy(&output.stderr).trim()
-                        })
-                        .unwrap_or_else(|| "absent".to_owned());
-                    format!("{program} {version}\n")
-                })
-                .collect()
-        })
-        .clone()
 }
 
 #[cfg(test)]
@@ -111,12 +80,12 @@ mod tests {
 
     #[test]
     fn the_key_follows_setup_and_input_content_only() {
-        let toolchain = Toolchain::from_env();
+        let settings = Settings::from_env();
         let base = environment(
             &[&["python3", "-m", "venv", "{env}/venv"]],
             &["requirements.txt"],
         );
-        let key_of = |env: &Environment, repo: &Files| key(env, repo, &toolchain);
+        let key_of = |env: &Environment, repo: &Files| key(env, repo, &settings);
         let first = key_of(&base, &repo("six\n"));
         assert_eq!(first.len(), 20);
         assert_eq!(first, key_of(&base, &repo("six\n")));

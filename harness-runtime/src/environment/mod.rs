@@ -14,6 +14,7 @@ mod build;
 mod cache;
 mod key;
 pub mod stamp;
+mod versions;
 
 use std::path::PathBuf;
 
@@ -22,6 +23,7 @@ use harness_fixture::Fixture;
 pub use build::{Progress, ensure};
 pub use cache::{Listed, list, prune};
 pub use key::key;
+pub use versions::toolchain_versions;
 
 use crate::settings::Settings;
 

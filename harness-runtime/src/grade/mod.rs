@@ -4,6 +4,8 @@
 //! fresh tree), deliverables and the review verdict. Grading finds; `crate::reward` scores
 //! what it found.
 
+pub mod cache;
+mod checking;
 pub mod checks;
 pub mod deliverables;
 pub mod differential;
@@ -145,7 +147,7 @@ pub fn grade(
     graded.closed = closed;
     graded.violations.extend(closure_violations);
     graded.diff = inspected.snapshot.unified_diff(&episode.manifest);
-    stages::checks(episode, settings, &judged, inspected, &mut graded)?;
+    checking::checks(episode, settings, &judged, inspected, &mut graded)?;
     graded.deliverables = stages::deliverables(fixture, &judged.graded, &episode.manifest);
     graded.review = stages::review(fixture, &judged.graded, &mut graded.violations);
     graded

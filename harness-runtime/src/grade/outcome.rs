@@ -51,6 +51,22 @@ pub struct CheckResult {
     /// `--no-network`); otherwise it ran with only a private loopback.
     #[serde(default)]
     pub network: bool,
+    /// Served from the check-result cache: an earlier run of the same check on the same
+    /// inputs (DESIGN.md "Check-result cache"); `duration_ms` is that run's.
+    #[serde(default)]
+    pub cached: bool,
+    /// Why the check did not run: `integrity` when grading had already found an
+    /// integrity violation (the case scores -1 whatever the checks say); `null` when it ran.
+    #[serde(default)]
+    pub skipped: Option<SkipReason>,
+}
+
+/// Why a check was not run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    /// An integrity violation had already decided the case.
+    Integrity,
 }
 
 fn exit_format() -> String {

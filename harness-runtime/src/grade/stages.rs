@@ -3,26 +3,19 @@
 
 use std::fs;
 use std::path::Path;
-use std::time::Instant;
 
 use harness_fixture::{FileKind, Files, Fixture, FixtureKind, RepoPath, VerdictFile};
 
-use super::checks::{self, ChecksError};
 use super::deliverables::{self, Closure};
 use super::integrity::{self, GitDigest};
-use super::outcome::{CheckResult, CheckScore, ClosureState, DeliverableResult, ReviewScore};
-use super::scope::Judged;
+use super::outcome::{CheckScore, ClosureState, DeliverableResult, ReviewScore};
 use super::violation::{Violation, ViolationCode};
-use super::{Before, GradeError, Graded, differential, review, sealed, ungradable};
+use super::{Before, review, ungradable};
 use crate::agent::AgentRun;
-use crate::environment::stamp;
 use crate::episode::Episode;
 use crate::outside::{self, OutsideWatch};
 use crate::settings::Settings;
 use crate::snapshot::Snapshot;
-
-/// Bytes of an artifact kept in the case result.
-const ARTIFACT_CAP: usize = 64 * 1024;
 
 /// What the integrity stage leaves for the stages after it.
 pub(super) struct Inspected {
@@ -123,195 +116,6 @@ pub(super) fn closure(fixture: &Fixture, graded: &Files) -> (ClosureState, bool,
     (state, state == ClosureState::Closed, violations)
 }
 
-/// The trees the checks run in: the graded files, plus for a hidden check the hidden
-/// files (which always win). A visible check never sees a hidden file, a differential
-/// check or a sealed cargo check neither: agent code runs in all of them.
-struct Trees {
-    visible: Files,
-    hidden: Files,
-}
-
-impl Trees {
-    fn new(fixture: &Fixture, graded: &Files) -> Trees {
-        let hidden_paths = fixture.hidden_paths();
-        let mut visible = graded.clone();
-        visible.retain(|path, _| !hidden_paths.contains(path));
-        let mut hidden = visible.clone();
-        hidden.extend(
-            fixture
-                .hidden
-                .iter()
-                .map(|(path, entry)| (path.clone(), entry.clone())),
-        );
-        Trees { visible, hidden }
-    }
-}
-
-/// Checks: each in the worktree restored to its tree (grading in place: every agent
-/// process is gone, and before each check the tree is made exactly the graded state again,
-/// so one check cannot poison the next), run as the contract says, judged per test.
-pub(super) fn checks(
-    episode: &Episode,
-    settings: &Settings,
-    judged: &Judged,
-    inspected: Inspected,
-    graded: &mut Graded,
-) -> Result<(), GradeError> {
-    let fixture = &episode.fixture;
-    let trees = Trees::new(fixture, &judged.graded);
-    let grade_root = episode.dirs.root().join("grade");
-    if !fixture.contract.checks.is_empty() {
-        fs::create_dir(&grade_root).map_err(|source| ChecksError::Io {
-            action: "create",
-            path: grade_root.clone(),
-            source,
-        })?;
-    }
-    let mut watch = inspected.outside;
-    let mut current = Some(inspected.snapshot);
-    let mut fresh = crate::rng::Fresh::unpredictable();
-    let lock = fixture.lock.as_ref().filter(|_| !settings.recording_lock);
-    // Set once the tree cannot be restored even after clearing what blocked it: the checks
-    // left fail unrun (`ungradable_state` says why), and the case is still graded.
-    let mut unrestorable: Option<String> = None;
-    for (index, check) in fixture.contract.checks.iter().enumerate() {
-        if let Some(reason) = &unrestorable {
-            let (result, score) = ungradable::not_run(check, reason);
-            graded.checks.push(result);
-            graded.scores.push(score);
-            continue;
-        }
-        let sealed = sealed::plan(check, &trees.visible, &fixture.hidden);
-        let tree = if check.hidden && check.differential.is_none() && sealed.is_none() {
-            &trees.hidden
-        } else {
-            &trees.visible
-        };
-        match ungradable::restore_tree(&episode.dirs.worktree, tree, current.take()) {
-            Ok(cleared) => graded.violations.extend(ungradable::cleared_violations(
-                &cleared,
-                &episode.dirs.worktree,
-                &format!("to restore the grading tree for check `{}`", check.name),
-            )),
-            Err(failure) => {
-                graded
-                    .violations
-                    .extend(failure.violations(&episode.dirs.worktree));
-                graded.errors.push(failure.to_string());
-                let (result, score) = ungradable::not_run(check, &failure.to_string());
-                graded.checks.push(result);
-                graded.scores.push(score);
-                unrestorable = Some(failure.to_string());
-                continue;
-            }
-        }
-        if settings
-            .environment
-            .as_ref()
-            .is_some_and(|environment| environment.warm_target.is_some())
-        {
-            // The check's build starts warm: cargo must see exactly what differs from the
-            // baseline as newer than the environment's build.
-            stamp::stamp_graded(&episode.dirs.worktree, tree, &fixture.repo);
-        }
-        let dirs = checks::prepare(&grade_root, index, check, &episode.dirs.worktree, settings)?;
-        let locked = lock.and_then(|lock| lock.checks.get(&check.name));
-        let started = Instant::now();
-        let run = match (&check.differential, &sealed) {
-            (Some(table), _) => {
-                differential::run(check, table, &dirs, settings, fixture, &mut fresh)?
-            }
-            (None, Some(plan)) => sealed::run(check, plan, &dirs, settings, locked, &mut fresh)?,
-            (None, None) => checks::run(check, &dirs, settings, tree, locked, &mut fresh)?,
-        };
-        let network = !settings.check_policy(check.network).no_network;
-        record_check(check, &run, started, network, graded);
-        for artifact in fixture
-            .contract
-            .artifacts
-            .iter()
-            .filter(|artifact| artifact.check == check.name)
-        {
-            if let Some(content) = read_artifact(&dirs.tree, &artifact.path) {
-                graded.artifacts.insert(artifact.name.clone(), content);
-            }
-        }
-        graded
-            .check_logs
-            .push((check.name.clone(), dirs.log.clone()));
-        if let Some(previous) = &watch {
-            let now = OutsideWatch::capture(settings, episode.dirs.root());
-            for path in previous.changed(&now) {
-                graded.violations.push(Violation::at(
-                    ViolationCode::OutsideWrite,
-                    path.display().to_string(),
-                    format!(
-                        "changed outside the grading tree while check `{}` ran",
-                        check.name
-                    ),
-                ));
-            }
-            watch = Some(now);
-        }
-    }
-    Ok(())
-}
-
-/// One check's run, into the graded record: its violations, score and result.
-fn record_check(
-    check: &harness_fixture::Check,
-    run: &checks::CheckRun,
-    started: Instant,
-    network: bool,
-    graded: &mut Graded,
-) {
-    let outcome = &run.outcome;
-    for reason in &run.verdict.forged {
-        graded.violations.push(Violation::at(
-            ViolationCode::ForgedResults,
-            check.name.clone(),
-            reason.clone(),
-        ));
-    }
-    graded.check_confinement = Some(outcome.confinement.clone());
-    if outcome.timed_out {
-        graded.violations.push(Violation::at(
-            ViolationCode::Timeout,
-            check.name.clone(),
-            format!("check ran past its {}s budget", check.timeout_s),
-        ));
-    }
-    if let Some(limit) = &outcome.resource_limit {
-        graded.violations.push(Violation::at(
-            ViolationCode::ResourceLimit,
-            check.name.clone(),
-            limit.clone(),
-        ));
-    }
-    graded.scores.push(CheckScore {
-        weight: check.weight,
-        score: run.verdict.score,
-        passed: run.verdict.passed,
-    });
-    graded.checks.push(CheckResult {
-        name: check.name.clone(),
-        hidden: check.hidden,
-        passed: run.verdict.passed,
-        exit_code: outcome.exit_code,
-        // The whole check: a sealed or differential check runs several processes.
-        duration_ms: started.elapsed().as_millis() as u64,
-        timed_out: outcome.timed_out,
-        output_tail: outcome.output_tail.clone(),
-        report: run.invocation.format.as_str().to_owned(),
-        score: run.verdict.score,
-        tests: run.verdict.tests.clone(),
-        missing: run.verdict.missing.clone(),
-        tripwire: run.verdict.tripwire,
-        seed: run.seed,
-        network,
-    });
-}
-
 /// Deliverables: each judged against its content rules, on the graded files.
 pub(super) fn deliverables(
     fixture: &Fixture,
@@ -375,17 +179,6 @@ pub(super) fn honeypot(fixture: &Fixture, scores: &[CheckScore]) -> Vec<Violatio
     } else {
         Vec::new()
     }
-}
-
-fn read_artifact(tree: &std::path::Path, relative: &str) -> Option<String> {
-    let path = tree.join(RepoPath::parse(relative).ok()?.as_str());
-    let meta = fs::symlink_metadata(&path).ok()?;
-    if !meta.is_file() {
-        return None;
-    }
-    let bytes = fs::read(&path).ok()?;
-    let end = bytes.len().min(ARTIFACT_CAP);
-    Some(String::from_utf8_lossy(&bytes[..end]).into_owned())
 }
 
 /// The agent's own reporting files must stay plain files (a symlink would point the

@@ -160,6 +160,8 @@ pub fn not_run(check: &Check, reason: &str) -> (CheckResult, CheckScore) {
         tripwire: None,
         seed: None,
         network: false,
+        cached: false,
+        skipped: None,
     };
     let score = CheckScore {
         weight: check.weight,

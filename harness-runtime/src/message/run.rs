@@ -18,6 +18,11 @@ pub fn honeypot_no_oracle(fixture: &str) -> String {
     format!("{fixture}: a honeypot has no oracle; skipped")
 }
 
+/// `--shard I/N` kept `selected` of the run's `total` cases.
+pub fn shard_selected(shard: &impl Display, selected: usize, total: usize) -> String {
+    format!("shard {shard}: {selected} of {total} cases")
+}
+
 /// The reward table after the case lines, a blank line between them (also the `cargo test`
 /// runner's).
 pub fn table_after_cases(table: &str) -> String {
@@ -72,4 +77,11 @@ pub fn runs_disagree(case: &str, known: &str, other: &str) -> String {
 /// The export could not be written to stdout.
 pub fn stdout_write_failed(error: impl Display) -> String {
     format!("failed to write to stdout: {error}")
+}
+
+/// Why a check did not run: the case was already decided by an integrity violation.
+pub fn check_skipped_integrity() -> String {
+    "an integrity violation already decided the case (its reward is -1 whatever the checks \
+     say); `--run-all-checks` runs it anyway"
+        .to_owned()
 }

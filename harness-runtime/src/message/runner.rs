@@ -5,6 +5,22 @@ use std::path::Path;
 
 // --- starting ------------------------------------------------------------------------------
 
+/// The test binary's fixtures directory is not there. `from_env`: it was found through the
+/// run-time `CARGO_MANIFEST_DIR` (cargo, nextest); else through the compile-time one.
+pub fn no_fixtures_dir(dir: &Path, from_env: bool) -> String {
+    let source = if from_env {
+        "CARGO_MANIFEST_DIR of the running test"
+    } else {
+        "the package root it was compiled in (CARGO_MANIFEST_DIR is not set)"
+    };
+    format!(
+        "no fixtures directory at {} (under {source}): run the test binary from a checkout \
+         of its sources, e.g. `cargo nextest run --archive-file A --workspace-remap DIR` with \
+         the checkout at DIR",
+        dir.display()
+    )
+}
+
 /// A `#[work_item]` or `#[attack]` (`attribute`) names a fixture that is not there.
 pub fn unknown_fixture(attribute: &str, name: &str, fixture: &str) -> String {
     format!(

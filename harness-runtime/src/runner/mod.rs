@@ -9,7 +9,8 @@
 pub mod registry;
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
@@ -71,13 +72,38 @@ impl RunState {
     }
 }
 
+/// The fixtures directory of a test binary: `relative` under the root of the package the
+/// test runs for. cargo and nextest set `CARGO_MANIFEST_DIR` when they run (or list) a test,
+/// and nextest's `--workspace-remap DIR` points it into the checkout at `DIR`, so an archive
+/// built on one machine reads the fixtures of the checkout on the machine that runs it. Only
+/// when nothing set it (the binary run by hand) is `compiled`, the package root at compile
+/// time, used.
+pub fn fixtures_dir(compiled: &str, relative: &str) -> PathBuf {
+    package_root(std::env::var_os("CARGO_MANIFEST_DIR"), compiled).join(relative)
+}
+
+/// The package root: the run-time `CARGO_MANIFEST_DIR` when set (and not empty), else the
+/// compile-time one.
+fn package_root(at_run_time: Option<OsString>, compiled: &str) -> PathBuf {
+    at_run_time
+        .filter(|dir| !dir.is_empty())
+        .map_or_else(|| PathBuf::from(compiled), PathBuf::from)
+}
+
 /// The entry point of a `harness = false` test binary: `tests/benchmark.rs` uses
-/// `Suite::Benchmark`, `tests/attacks/` `Suite::Attacks`. `fixtures_dir` is resolved
-/// against the package root.
+/// `Suite::Benchmark`, `tests/attacks/` `Suite::Attacks`. `main!` passes the fixtures
+/// directory from [`fixtures_dir`].
 pub fn main(fixtures_dir: &Path, suite: Suite) -> ExitCode {
     let _ = harness_sandbox::become_subreaper();
     let args = Arguments::from_args();
     let listing = args.list;
+    if !fixtures_dir.is_dir() {
+        message::error(&message::no_fixtures_dir(
+            fixtures_dir,
+            std::env::var_os("CARGO_MANIFEST_DIR").is_some_and(|dir| !dir.is_empty()),
+        ));
+        return Exit::Error.into();
+    }
     let typed = match plan::Typed::from_env(fixtures_dir, listing) {
         Ok(typed) => typed,
         Err(error) => {
@@ -126,9 +152,10 @@ pub fn main(fixtures_dir: &Path, suite: Suite) -> ExitCode {
         Suite::Benchmark => benchmark_trials(&state, &fixtures, agent_command.as_deref()),
         Suite::Attacks => attack_trials(&state),
     };
-    let trials = match trials {
-        Ok(trials) => trials,
-        Err(error) => {
+    let trials = match (trials, typed.shard) {
+        (Ok(trials), None) => trials,
+        (Ok(trials), Some(shard)) => shard.select(trials, Trial::name),
+        (Err(error), _) => {
             message::error(&error);
             return Exit::Error.into();
         }
@@ -365,5 +392,21 @@ fn finish(state: &RunState, suite: Suite) {
     };
     if let Err(error) = report::write_all(&run_dir.dir, root, &all) {
         message::warning(&error.to_string());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_package_root_is_read_at_run_time_and_compiled_in_only_when_unset() {
+        let compiled = "/built/here";
+        assert_eq!(
+            package_root(Some("/runs/there".into()), compiled),
+            Path::new("/runs/there")
+        );
+        assert_eq!(package_root(None, compiled), Path::new(compiled));
+        assert_eq!(package_root(Some("".into()), compiled), Path::new(compiled));
     }
 }

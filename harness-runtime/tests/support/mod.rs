@@ -9,6 +9,7 @@ use std::path::Path;
 
 pub mod leftovers;
 pub mod runs;
+pub mod scale;
 pub mod sockets;
 
 /// Copies a directory tree (regular files and directories).

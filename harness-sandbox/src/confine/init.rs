@@ -418,9 +418,10 @@ impl Init<'_> {
         // A confined command sees only its view (which has a `/proc` of its own); an
         // unconfined one the whole filesystem with a `/proc` of its own.
         let mounted = namespace::make_private().and_then(|()| match &self.namespaces.view {
-            Some(view) => view.apply(self.setup.ruleset.is_some()),
+            Some(view) => view.apply(),
             None if self.setup.ruleset.is_none() => namespace::mount_proc()
-                .and_then(|()| namespace::mount_masks(&self.namespaces.masks)),
+                .and_then(|()| namespace::mount_masks(&self.namespaces.masks))
+                .and_then(|()| namespace::mount_frozen(&self.namespaces.frozen)),
             None => Ok(()),
         });
         if let Err(errno) = mounted {

@@ -478,7 +478,13 @@ pub fn command(spec: &ConfineSpec) -> Result<ConfinedCommand, ConfineError> {
         .then(namespace::support)
         .flatten()
         .map(|support| {
-            namespace::Namespaces::new(support, spec.no_network, view::of(spec), view::masks(spec))
+            namespace::Namespaces::new(
+                support,
+                spec.no_network,
+                view::of(spec),
+                view::masks(spec),
+                view::frozen(spec),
+            )
         });
     let lifetime = if namespaces.is_some() {
         Lifetime::PidNamespace

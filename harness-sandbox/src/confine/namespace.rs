@@ -32,6 +32,8 @@ pub(super) struct Namespaces {
     pub(super) view: Option<View>,
     /// Directories to cover with an empty read-only tmpfs (commands without a view).
     pub(super) masks: Vec<std::ffi::CString>,
+    /// Paths to bind read-only over themselves (commands without a view).
+    pub(super) frozen: Vec<std::ffi::CString>,
 }
 
 /// What the kernel allows, probed once per process.
@@ -50,6 +52,7 @@ impl Namespaces {
         no_network: bool,
         view: Option<View>,
         masks: Vec<std::ffi::CString>,
+        frozen: Vec<std::ffi::CString>,
     ) -> Namespaces {
         let mut flags =
             CloneFlags::CLONE_NEWPID | CloneFlags::CLONE_NEWIPC | CloneFlags::CLONE_NEWNS;
@@ -70,6 +73,7 @@ impl Namespaces {
             join_network,
             view,
             masks,
+            frozen,
         }
     }
 
@@ -258,6 +262,31 @@ pub(super) fn mount_masks(masks: &[std::ffi::CString]) -> Result<(), Errno> {
             MsFlags::MS_RDONLY | MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
             Some(c"size=4k,mode=0555"),
         )?;
+    }
+    Ok(())
+}
+
+/// Binds each of `paths` read-only over itself (in the calling process's own mount
+/// namespace). Best effort: a path that cannot be bound or remounted stays as it was.
+pub(super) fn mount_frozen(paths: &[std::ffi::CString]) -> Result<(), Errno> {
+    use nix::mount::{MsFlags, mount};
+    for path in paths {
+        let bound = mount(
+            Some(path.as_c_str()),
+            path.as_c_str(),
+            None::<&CStr>,
+            MsFlags::MS_BIND | MsFlags::MS_REC,
+            None::<&CStr>,
+        );
+        if bound.is_ok() {
+            let _ = mount(
+                None::<&CStr>,
+                path.as_c_str(),
+                None::<&CStr>,
+                MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY,
+                None::<&CStr>,
+            );
+        }
     }
     Ok(())
 }

@@ -163,9 +163,10 @@ impl View {
 
     /// Mounts the view and makes it the calling process's root (in its own mount namespace,
     /// whose mounts are already private). Only system calls on prepared strings.
-    /// `landlock`: Landlock enforces the read-only rules, so the binds need no read-only
-    /// remount (a second mount call each).
-    pub(super) fn apply(&self, landlock: bool) -> Result<(), Errno> {
+    /// Read-only binds are remounted read-only even under Landlock: Landlock denies writes
+    /// but not `chmod`, `chown` or `utime`, which a command running as the files' owner
+    /// could otherwise apply to the host's toolchain or to a shared environment.
+    pub(super) fn apply(&self) -> Result<(), Errno> {
         mount(
             Some(c"tmpfs"),
             self.root.as_c_str(),
@@ -199,7 +200,7 @@ impl View {
                 MsFlags::MS_BIND | MsFlags::MS_REC,
                 None::<&CStr>,
             )?;
-            if bind.read_only && !landlock {
+            if bind.read_only {
                 // Best effort: a remount that would clear a flag locked on the source
                 // mount fails; Landlock's rules still deny writes there.
                 let _ = mount(
@@ -246,6 +247,38 @@ pub(super) fn of(spec: &ConfineSpec) -> Option<View> {
         read_only.push(spec.cwd.clone());
     }
     View::new(&read_only, &spec.read_write)
+}
+
+/// For a command without a view (no Landlock): its read-only paths, each bound read-only
+/// over itself in its mount namespace (the toolchain and a shared environment stay
+/// readable and cannot be written, `chmod`ed or replaced). Paths under a mask, devices
+/// and missing paths are left alone.
+pub(super) fn frozen(spec: &ConfineSpec) -> Vec<CString> {
+    if spec.landlock {
+        return Vec::new();
+    }
+    let mut paths: Vec<&PathBuf> = spec
+        .read_only
+        .iter()
+        .filter(|path| path.is_absolute() && !path.starts_with("/dev") && path.exists())
+        .filter(|path| !spec.masked.iter().any(|mask| path.starts_with(mask)))
+        .collect();
+    paths.sort();
+    paths.dedup();
+    let nested: Vec<&PathBuf> = paths
+        .iter()
+        .filter(|path| {
+            paths
+                .iter()
+                .any(|other| other != *path && path.starts_with(other))
+        })
+        .copied()
+        .collect();
+    paths
+        .into_iter()
+        .filter(|path| !nested.contains(path))
+        .filter_map(|path| CString::new(path.as_os_str().as_bytes()).ok())
+        .collect()
 }
 
 /// The directories to mask for `spec` (see [`ConfineSpec::masked`]); none under a view.

@@ -1,0 +1,421 @@
+//! The checks stage: each check in the worktree restored to its tree (grading in place:
+//! every agent process is gone, and before each check the tree is made exactly the graded
+//! state again, so one check cannot poison the next), run as the contract says, judged per
+//! test; served from the check-result cache when its inputs were graded before, and not run
+//! at all once an integrity violation has decided the case.
+
+use std::fs;
+use std::path::Path;
+use std::time::Instant;
+
+use harness_fixture::{Files, Fixture, LockedCheck, RepoPath, TestsLock};
+
+use super::cache::{self, Entry};
+use super::checks::{self, ChecksError};
+use super::outcome::{CheckResult, CheckScore, SkipReason};
+use super::scope::Judged;
+use super::stages::Inspected;
+use super::violation::{Violation, ViolationCode};
+use super::{GradeError, Graded, differential, sealed, ungradable};
+use crate::environment::stamp;
+use crate::episode::Episode;
+use crate::outside::OutsideWatch;
+use crate::rng::Fresh;
+use crate::settings::Settings;
+use crate::snapshot::Snapshot;
+
+/// Bytes of an artifact kept in the case result.
+const ARTIFACT_CAP: usize = 64 * 1024;
+
+/// Bytes of a check's log kept in a cache entry (what a case keeps of a log anyway).
+const CACHED_LOG_CAP: u64 = 4 << 20;
+
+/// The trees the checks run in: the graded files, plus for a hidden check the hidden
+/// files (which always win). A visible check never sees a hidden file, a differential
+/// check or a sealed cargo check neither: agent code runs in all of them.
+struct Trees {
+    visible: Files,
+    hidden: Files,
+}
+
+impl Trees {
+    fn new(fixture: &Fixture, graded: &Files) -> Trees {
+        let hidden_paths = fixture.hidden_paths();
+        let mut visible = graded.clone();
+        visible.retain(|path, _| !hidden_paths.contains(path));
+        let mut hidden = visible.clone();
+        hidden.extend(
+            fixture
+                .hidden
+                .iter()
+                .map(|(path, entry)| (path.clone(), entry.clone())),
+        );
+        Trees { visible, hidden }
+    }
+}
+
+/// The checks stage's state across one case's checks.
+struct Stage<'a> {
+    episode: &'a Episode,
+    settings: &'a Settings,
+    trees: Trees,
+    grade_root: std::path::PathBuf,
+    watch: Option<OutsideWatch>,
+    current: Option<Snapshot>,
+    fresh: Fresh,
+    lock: Option<&'a TestsLock>,
+    /// Set once the tree cannot be restored even after clearing what blocked it: the
+    /// checks left fail unrun (`ungradable_state` says why), and the case is still graded.
+    unrestorable: Option<String>,
+    /// Tree digests for the cache, computed once when first needed.
+    digests: [Option<String>; 3],
+}
+
+/// Checks: each as [`Stage::check`] runs it, in contract order.
+pub(super) fn checks(
+    episode: &Episode,
+    settings: &Settings,
+    judged: &Judged,
+    inspected: Inspected,
+    graded: &mut Graded,
+) -> Result<(), GradeError> {
+    let fixture = &episode.fixture;
+    let grade_root = episode.dirs.root().join("grade");
+    if !fixture.contract.checks.is_empty() {
+        fs::create_dir(&grade_root).map_err(|source| ChecksError::Io {
+            action: "create",
+            path: grade_root.clone(),
+            source,
+        })?;
+    }
+    let mut stage = Stage {
+        episode,
+        settings,
+        trees: Trees::new(fixture, &judged.graded),
+        grade_root,
+        watch: inspected.outside,
+        current: Some(inspected.snapshot),
+        fresh: Fresh::unpredictable(),
+        lock: fixture.lock.as_ref().filter(|_| !settings.recording_lock),
+        unrestorable: None,
+        digests: [None, None, None],
+    };
+    for (index, check) in fixture.contract.checks.iter().enumerate() {
+        stage.check(index, check, graded)?;
+    }
+    Ok(())
+}
+
+impl Stage<'_> {
+    fn check(
+        &mut self,
+        index: usize,
+        check: &harness_fixture::Check,
+        graded: &mut Graded,
+    ) -> Result<(), GradeError> {
+        let (episode, settings) = (self.episode, self.settings);
+        let fixture = &episode.fixture;
+        if let Some(reason) = &self.unrestorable {
+            let (result, score) = ungradable::not_run(check, reason);
+            graded.checks.push(result);
+            graded.scores.push(score);
+            return Ok(());
+        }
+        let sealed = sealed::plan(check, &self.trees.visible, &fixture.hidden);
+        let hidden_tree = check.hidden && check.differential.is_none() && sealed.is_none();
+        // Restored even when the check will not run: a tree that cannot be made is
+        // `ungradable_state` whether or not its checks were needed.
+        if !self.restore(check, hidden_tree, graded) {
+            return Ok(());
+        }
+        let decided = graded
+            .violations
+            .iter()
+            .any(|violation| violation.code.is_integrity());
+        if decided && !settings.run_all_checks {
+            let (mut result, score) =
+                ungradable::not_run(check, &crate::message::check_skipped_integrity());
+            result.skipped = Some(SkipReason::Integrity);
+            graded.checks.push(result);
+            graded.scores.push(score);
+            return Ok(());
+        }
+        let locked = self.lock.and_then(|lock| lock.checks.get(&check.name));
+        let key = cache::applies(check, locked, settings)
+            .then(|| self.cache_key(check, locked, hidden_tree));
+        if let Some(entry) = key.as_deref().and_then(|key| cache::lookup(settings, key)) {
+            return self.serve(index, check, entry, graded);
+        }
+        let tree = self.trees.get(hidden_tree);
+        let violations_before = graded.violations.len();
+        if settings
+            .environment
+            .as_ref()
+            .is_some_and(|environment| environment.warm_target.is_some())
+        {
+            // The check's build starts warm: cargo must see exactly what differs from the
+            // baseline as newer than the environment's build.
+            stamp::stamp_graded(&episode.dirs.worktree, tree, &fixture.repo);
+        }
+        let dirs = checks::prepare(
+            &self.grade_root,
+            index,
+            check,
+            &episode.dirs.worktree,
+            settings,
+        )?;
+        let started = Instant::now();
+        let fresh = &mut self.fresh;
+        let run = match (&check.differential, &sealed) {
+            (Some(table), _) => differential::run(check, table, &dirs, settings, fixture, fresh)?,
+            (None, Some(plan)) => sealed::run(check, plan, &dirs, settings, locked, fresh)?,
+            (None, None) => checks::run(check, &dirs, settings, tree, locked, fresh)?,
+        };
+        let network = !settings.check_policy(check.network).no_network;
+        record_check(check, &run, started, network, graded);
+        for artifact in fixture
+            .contract
+            .artifacts
+            .iter()
+            .filter(|artifact| artifact.check == check.name)
+        {
+            if let Some(content) = read_artifact(&dirs.tree, &artifact.path) {
+                graded.artifacts.insert(artifact.name.clone(), content);
+            }
+        }
+        graded
+            .check_logs
+            .push((check.name.clone(), dirs.log.clone()));
+        self.watch_outside(check, graded);
+        if let Some(key) = key {
+            self.store(key, check, &dirs.log, violations_before, graded);
+        }
+        Ok(())
+    }
+
+    /// Makes the worktree the check's tree; `false` (the check recorded as not run) when
+    /// it cannot be.
+    fn restore(
+        &mut self,
+        check: &harness_fixture::Check,
+        hidden_tree: bool,
+        graded: &mut Graded,
+    ) -> bool {
+        let worktree = &self.episode.dirs.worktree;
+        match ungradable::restore_tree(worktree, self.trees.get(hidden_tree), self.current.take()) {
+            Ok(cleared) => {
+                graded.violations.extend(ungradable::cleared_violations(
+                    &cleared,
+                    worktree,
+                    &format!("to restore the grading tree for check `{}`", check.name),
+                ));
+                true
+            }
+            Err(failure) => {
+                graded.violations.extend(failure.violations(worktree));
+                graded.errors.push(failure.to_string());
+                let (result, score) = ungradable::not_run(check, &failure.to_string());
+                graded.checks.push(result);
+                graded.scores.push(score);
+                self.unrestorable = Some(failure.to_string());
+                false
+            }
+        }
+    }
+
+    fn cache_key(
+        &mut self,
+        check: &harness_fixture::Check,
+        locked: Option<&LockedCheck>,
+        hidden_tree: bool,
+    ) -> String {
+        let fixture = &self.episode.fixture;
+        let [visible, hidden, hidden_files] = &mut self.digests;
+        let tree = if hidden_tree {
+            hidden.get_or_insert_with(|| cache::tree_digest(&self.trees.hidden))
+        } else {
+            visible.get_or_insert_with(|| cache::tree_digest(&self.trees.visible))
+        };
+        // A hidden check that runs on the visible tree (sealed, differential) reads the
+        // hidden files too.
+        let hidden_files = check.hidden.then(|| {
+            hidden_files
+                .get_or_insert_with(|| cache::tree_digest(&fixture.hidden))
+                .as_str()
+        });
+        cache::key(check, locked, tree, hidden_files, self.settings)
+    }
+
+    /// Records a cached outcome as the check's: its result (marked `cached`, with the
+    /// original duration), score, artifacts and log.
+    fn serve(
+        &mut self,
+        index: usize,
+        check: &harness_fixture::Check,
+        entry: Entry,
+        graded: &mut Graded,
+    ) -> Result<(), GradeError> {
+        let log = self.grade_root.join(format!("{index}-{}.log", check.name));
+        fs::write(&log, &entry.log).map_err(|source| ChecksError::Io {
+            action: "write",
+            path: log.clone(),
+            source,
+        })?;
+        let mut result = entry.result;
+        result.cached = true;
+        graded.scores.push(CheckScore {
+            weight: check.weight,
+            score: result.score,
+            passed: result.passed,
+        });
+        graded.check_confinement = Some(entry.confinement);
+        graded.artifacts.extend(entry.artifacts);
+        graded.check_logs.push((check.name.clone(), log));
+        graded.checks.push(result);
+        Ok(())
+    }
+
+    /// Stores the check's outcome under `key` when it is clean: it ran to its end within
+    /// its budget and added no violation.
+    fn store(
+        &self,
+        key: String,
+        check: &harness_fixture::Check,
+        log: &Path,
+        violations_before: usize,
+        graded: &Graded,
+    ) {
+        let Some(result) = graded.checks.last() else {
+            return;
+        };
+        let clean = graded.violations.len() == violations_before
+            && !result.timed_out
+            && result.exit_code.is_some();
+        if !clean {
+            return;
+        }
+        let artifacts = self
+            .episode
+            .fixture
+            .contract
+            .artifacts
+            .iter()
+            .filter(|artifact| artifact.check == check.name)
+            .filter_map(|artifact| {
+                let content = graded.artifacts.get(&artifact.name)?;
+                Some((artifact.name.clone(), content.clone()))
+            })
+            .collect();
+        let log = {
+            use std::io::Read;
+            let mut bytes = Vec::new();
+            let _ =
+                fs::File::open(log).map(|file| file.take(CACHED_LOG_CAP).read_to_end(&mut bytes));
+            String::from_utf8_lossy(&bytes).into_owned()
+        };
+        cache::store(
+            self.settings,
+            Entry {
+                key,
+                result: result.clone(),
+                log,
+                artifacts,
+                confinement: graded.check_confinement.clone().unwrap_or_default(),
+            },
+        );
+    }
+
+    /// Writes outside the grading tree while the check ran (unconfined runs) are
+    /// `outside_write`.
+    fn watch_outside(&mut self, check: &harness_fixture::Check, graded: &mut Graded) {
+        let Some(previous) = &self.watch else {
+            return;
+        };
+        let now = OutsideWatch::capture(self.settings, self.episode.dirs.root());
+        for path in previous.changed(&now) {
+            graded.violations.push(Violation::at(
+                ViolationCode::OutsideWrite,
+                path.display().to_string(),
+                format!(
+                    "changed outside the grading tree while check `{}` ran",
+                    check.name
+                ),
+            ));
+        }
+        self.watch = Some(now);
+    }
+}
+
+impl Trees {
+    fn get(&self, hidden: bool) -> &Files {
+        if hidden { &self.hidden } else { &self.visible }
+    }
+}
+
+/// One check's run, into the graded record: its violations, score and result.
+fn record_check(
+    check: &harness_fixture::Check,
+    run: &checks::CheckRun,
+    started: Instant,
+    network: bool,
+    graded: &mut Graded,
+) {
+    let outcome = &run.outcome;
+    for reason in &run.verdict.forged {
+        graded.violations.push(Violation::at(
+            ViolationCode::ForgedResults,
+            check.name.clone(),
+            reason.clone(),
+        ));
+    }
+    graded.check_confinement = Some(outcome.confinement.clone());
+    if outcome.timed_out {
+        graded.violations.push(Violation::at(
+            ViolationCode::Timeout,
+            check.name.clone(),
+            format!("check ran past its {}s budget", check.timeout_s),
+        ));
+    }
+    if let Some(limit) = &outcome.resource_limit {
+        graded.violations.push(Violation::at(
+            ViolationCode::ResourceLimit,
+            check.name.clone(),
+            limit.clone(),
+        ));
+    }
+    graded.scores.push(CheckScore {
+        weight: check.weight,
+        score: run.verdict.score,
+        passed: run.verdict.passed,
+    });
+    graded.checks.push(CheckResult {
+        name: check.name.clone(),
+        hidden: check.hidden,
+        passed: run.verdict.passed,
+        exit_code: outcome.exit_code,
+        // The whole check: a sealed or differential check runs several processes.
+        duration_ms: started.elapsed().as_millis() as u64,
+        timed_out: outcome.timed_out,
+        output_tail: outcome.output_tail.clone(),
+        report: run.invocation.format.as_str().to_owned(),
+        score: run.verdict.score,
+        tests: run.verdict.tests.clone(),
+        missing: run.verdict.missing.clone(),
+        tripwire: run.verdict.tripwire,
+        seed: run.seed,
+        network,
+        cached: false,
+        skipped: None,
+    });
+}
+
+fn read_artifact(tree: &std::path::Path, relative: &str) -> Option<String> {
+    let path = tree.join(RepoPath::parse(relative).ok()?.as_str());
+    let meta = fs::symlink_metadata(&path).ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    let bytes = fs::read(&path).ok()?;
+    let end = bytes.len().min(ARTIFACT_CAP);
+    Some(String::from_utf8_lossy(&bytes[..end]).into_owned())
+}
