@@ -865,3 +865,98 @@ fn a_fix_that_needs_a_dependency_gets_an_environment_that_installs_it() {
     );
     assert!(!out.join(id_of("broken", &fix)).exists());
 }
+
+#[test]
+fn statements_come_from_the_commit_or_a_command_and_static_limits_reject_early() {
+    let scratch = tempfile::tempdir().unwrap();
+    let mut repo = calc_repo(scratch.path(), "words");
+    let ops_mul = format!("{OPS}\n\ndef mul(a, b):\n    return a * b\n");
+    let mul = repo.commit(
+        "Add mul\n\nMultiplication was missing.",
+        &[
+            ("calc/ops.py", &ops_mul),
+            ("tests/test_mul.py", &test_module("mul", &[(2, 3, 6)])),
+        ],
+    );
+    let id = id_of("words", &mul);
+    let item = |out: &Path| -> toml::Table {
+        std::fs::read_to_string(out.join(&id).join("repo/work/item.toml"))
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+
+    let out = scratch.path().join("commit");
+    mine(&repo.dir, &out, &["--repeat", "1", "--statement", "commit"]);
+    let work = item(&out);
+    assert_eq!(work["title"].as_str(), Some("Add mul"));
+    let statement = work["statement"].as_str().unwrap();
+    assert!(
+        statement.starts_with("Add mul\n\nMultiplication was missing."),
+        "{statement}"
+    );
+    assert!(statement.contains("status = \"closed\""), "{statement}");
+
+    // The command reads the candidate as JSON and prints the statement.
+    let script = scratch.path().join("statement.py");
+    std::fs::write(
+        &script,
+        "import json, sys\n\
+         candidate = json.load(sys.stdin)\n\
+         print('# Multiply numbers')\n\
+         print()\n\
+         print('failing:', ', '.join(t['id'] for t in candidate['failing_tests']))\n\
+         print('fix files:', ', '.join(candidate['fix']['files']))\n\
+         print('diff has mul:', 'def mul' in candidate['fix']['diff'])\n",
+    )
+    .unwrap();
+    let out = scratch.path().join("command");
+    let command = format!("python3 {}", script.display());
+    mine(&repo.dir, &out, &["--repeat", "1", "--statement", &command]);
+    let work = item(&out);
+    assert_eq!(work["title"].as_str(), Some("Multiply numbers"));
+    let statement = work["statement"].as_str().unwrap();
+    assert!(
+        statement.contains("failing: tests.test_mul.MulTest.test_mul")
+            && statement.contains("fix files: calc/ops.py")
+            && statement.contains("diff has mul: True"),
+        "{statement}"
+    );
+
+    // Limits and what the miner cannot express reject before anything runs.
+    let out = scratch.path().join("limited");
+    mine(&repo.dir, &out, &["--max-fix-lines", "2"]);
+    assert_eq!(
+        verdicts(&out),
+        [(id.clone(), "rejected".into(), "too large".into())]
+    );
+    let mut deleting = calc_repo(scratch.path(), "deleting");
+    deleting.commit("a helper", &[("calc/helper.py", "X = 1\n")]);
+    std::fs::remove_file(deleting.dir.join("calc/helper.py")).unwrap();
+    let mut index = deleting.repo.index().unwrap();
+    index.remove_path(Path::new("calc/helper.py")).unwrap();
+    index.write().unwrap();
+    let removal = deleting.commit(
+        "fold the helper into mul",
+        &[
+            ("calc/ops.py", &ops_mul),
+            ("tests/test_mul.py", &test_module("mul", &[(2, 3, 6)])),
+        ],
+    );
+    let out = scratch.path().join("deleting-out");
+    mine(&deleting.dir, &out, &[]);
+    assert_eq!(
+        verdicts(&out),
+        [(
+            id_of("deleting", &removal),
+            "rejected".into(),
+            "unsupported".into()
+        )]
+    );
+    assert!(
+        state(&out)["decided"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("calc/helper.py")
+    );
+}

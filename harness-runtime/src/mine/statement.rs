@@ -305,10 +305,11 @@ fn failure_of(lines: &[&str], leaf: &str) -> Option<String> {
     None
 }
 
-/// The exception line of a unittest failure block: the last unindented line of its
-/// traceback (after the `-----` line that ends the header and its docstring).
+/// The exception line of a unittest failure block (after the `-----` line that ends the
+/// header and its docstring): the last line naming an exception (`AssertionError: ...`,
+/// the last of a chain), else the last unindented line of the traceback.
 fn unittest_message(block: &[&str]) -> Option<String> {
-    let mut found = None;
+    let (mut exception, mut unindented) = (None, None);
     let body = block
         .iter()
         .skip_while(|line| !line.starts_with("-----"))
@@ -321,16 +322,38 @@ fn unittest_message(block: &[&str]) -> Option<String> {
         {
             break;
         }
-        if !line.is_empty()
-            && !line.starts_with(' ')
-            && !line.starts_with("Traceback")
-            && !line.starts_with("During handling of the above exception")
+        if line.is_empty() || line.starts_with(' ') || line.starts_with("Traceback") {
+            continue;
+        }
+        if names_exception(line) {
+            exception = Some(line.trim().to_owned());
+        } else if !line.starts_with("During handling of the above exception")
             && !line.starts_with("The above exception was the direct cause")
         {
-            found = Some(line.trim().to_owned());
+            unindented = Some(line.trim().to_owned());
         }
     }
-    found
+    exception.or(unindented)
+}
+
+/// `AssertionError: ...`, `json.decoder.JSONDecodeError: ...`, `StopIteration`: a dotted
+/// name ending in `Error`, `Exception`, `Exit`, `Interrupt`, `Warning` or `Iteration`.
+fn names_exception(line: &str) -> bool {
+    let name = line.split(':').next().unwrap_or("").trim_end();
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        && [
+            "Error",
+            "Exception",
+            "Exit",
+            "Interrupt",
+            "Warning",
+            "Iteration",
+        ]
+        .iter()
+        .any(|suffix| name.ends_with(suffix))
 }
 
 #[cfg(test)]
