@@ -64,15 +64,39 @@ fn set_mtime(path: &Path, time: SystemTime) -> std::io::Result<()> {
 /// Copies the directory `from` into `to` (which exists), keeping each file's modification
 /// time (cargo compares them) and mode; symlinks are copied as links.
 pub fn copy_tree(from: &Path, to: &Path) -> std::io::Result<u64> {
+    copy_tree_keeping(from, to, &|_| true)
+}
+
+/// [`copy_tree`] of the entries whose path relative to `from` satisfies `keep` (a directory
+/// left out is left out with everything under it).
+pub fn copy_tree_keeping(
+    from: &Path,
+    to: &Path,
+    keep: &dyn Fn(&Path) -> bool,
+) -> std::io::Result<u64> {
+    copy_below(from, to, Path::new(""), keep)
+}
+
+fn copy_below(
+    from: &Path,
+    to: &Path,
+    relative: &Path,
+    keep: &dyn Fn(&Path) -> bool,
+) -> std::io::Result<u64> {
     let mut bytes = 0;
     for entry in fs::read_dir(from)? {
         let entry = entry?;
+        let name = entry.file_name();
+        let relative = relative.join(&name);
+        if !keep(&relative) {
+            continue;
+        }
         let source = entry.path();
-        let target = to.join(entry.file_name());
+        let target = to.join(&name);
         let kind = entry.file_type()?;
         if kind.is_dir() {
             fs::create_dir(&target)?;
-            bytes += copy_tree(&source, &target)?;
+            bytes += copy_below(&source, &target, &relative, keep)?;
         } else if kind.is_symlink() {
             std::os::unix::fs::symlink(fs::read_link(&source)?, &target)?;
         } else if kind.is_file() {

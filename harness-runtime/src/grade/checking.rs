@@ -14,6 +14,7 @@ use super::cache::{self, Entry};
 use super::checks::{self, ChecksError};
 use super::outcome::{CheckResult, CheckScore, SkipReason};
 use super::scope::Judged;
+use super::shared_build::{self, SharedBuild};
 use super::stages::Inspected;
 use super::violation::{Violation, ViolationCode};
 use super::{GradeError, Graded, differential, sealed, ungradable};
@@ -69,6 +70,15 @@ struct Stage<'a> {
     unrestorable: Option<String>,
     /// Tree digests for the cache, computed once when first needed.
     digests: [Option<String>; 3],
+    /// The Rust build the checks share ([`shared_build`]), and which checks take part.
+    shared: SharedBuild,
+    taking_part: Vec<bool>,
+}
+
+/// Whether `check` runs in the tree with the hidden files (a differential check and a sealed
+/// cargo check run in the visible tree: agent code runs in them).
+fn runs_in_hidden_tree(check: &harness_fixture::Check, sealed: bool) -> bool {
+    check.hidden && check.differential.is_none() && !sealed
 }
 
 /// Checks: each as [`Stage::check`] runs it, in contract order.
@@ -88,10 +98,26 @@ pub(super) fn checks(
             source,
         })?;
     }
+    let trees = Trees::new(fixture, &judged.graded);
+    let taking_part: Vec<bool> = fixture
+        .contract
+        .checks
+        .iter()
+        .map(|check| {
+            let sealed = sealed::plan(check, &trees.visible, &fixture.hidden).is_some();
+            shared_build::takes_part(check, sealed, runs_in_hidden_tree(check, sealed))
+        })
+        .collect();
+    let sharing = taking_part.iter().filter(|&&part| part).count() > 1;
+    let shared = SharedBuild::new(&grade_root, sharing).map_err(|source| ChecksError::Io {
+        action: "create",
+        path: grade_root.join("shared-build"),
+        source,
+    })?;
     let mut stage = Stage {
         episode,
         settings,
-        trees: Trees::new(fixture, &judged.graded),
+        trees,
         grade_root,
         watch: inspected.outside,
         current: Some(inspected.snapshot),
@@ -99,6 +125,8 @@ pub(super) fn checks(
         lock: fixture.lock.as_ref().filter(|_| !settings.recording_lock),
         unrestorable: None,
         digests: [None, None, None],
+        shared,
+        taking_part,
     };
     for (index, check) in fixture.contract.checks.iter().enumerate() {
         stage.check(index, check, graded)?;
@@ -122,7 +150,7 @@ impl Stage<'_> {
             return Ok(());
         }
         let sealed = sealed::plan(check, &self.trees.visible, &fixture.hidden);
-        let hidden_tree = check.hidden && check.differential.is_none() && sealed.is_none();
+        let hidden_tree = runs_in_hidden_tree(check, sealed.is_some());
         // Restored even when the check will not run: a tree that cannot be made is
         // `ungradable_state` whether or not its checks were needed.
         if !self.restore(check, hidden_tree, graded) {
@@ -148,13 +176,17 @@ impl Stage<'_> {
         }
         let tree = self.trees.get(hidden_tree);
         let violations_before = graded.violations.len();
-        if settings
+        let taking_part = self.taking_part[index];
+        let record = taking_part && self.taking_part[index + 1..].contains(&true);
+        let shared_seed = self.shared.seed().filter(|_| taking_part);
+        let warm = settings
             .environment
             .as_ref()
-            .is_some_and(|environment| environment.warm_target.is_some())
-        {
-            // The check's build starts warm: cargo must see exactly what differs from the
-            // baseline as newer than the environment's build.
+            .and_then(|environment| environment.warm_target.as_deref());
+        if shared_seed.is_none() && warm.is_some() {
+            // The check's build starts from the environment's: cargo must see exactly what
+            // differs from the baseline as newer than that build. (A shared build was made
+            // from this very tree: its times stand.)
             stamp::stamp_graded(&episode.dirs.worktree, tree, &fixture.repo);
         }
         let dirs = checks::prepare(
@@ -163,13 +195,26 @@ impl Stage<'_> {
             check,
             &episode.dirs.worktree,
             settings,
+            shared_seed.as_deref().or(warm),
+            self.shared.masked(),
         )?;
         let started = Instant::now();
         let fresh = &mut self.fresh;
+        let shared = &mut self.shared;
         let run = match (&check.differential, &sealed) {
             (Some(table), _) => differential::run(check, table, &dirs, settings, fixture, fresh)?,
-            (None, Some(plan)) => sealed::run(check, plan, &dirs, settings, locked, fresh)?,
-            (None, None) => checks::run(check, &dirs, settings, tree, locked, fresh)?,
+            (None, Some(plan)) => {
+                let sharing = sealed::Sharing {
+                    reuse: shared_seed.is_some(),
+                    record,
+                    shared,
+                };
+                sealed::run(check, plan, &dirs, settings, locked, fresh, sharing)?
+            }
+            (None, None) => {
+                let shared = record.then_some(shared);
+                checks::run(check, &dirs, settings, tree, locked, fresh, shared)?
+            }
         };
         let network = !settings.check_policy(check.network).no_network;
         record_check(check, &run, started, network, graded);

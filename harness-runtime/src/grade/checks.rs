@@ -9,6 +9,7 @@ use harness_fixture::{Check, Files, LockedCheck};
 use harness_sandbox::process::{self, ProcessError, ProcessOutcome, ProcessSpec};
 
 use super::invocation::{self, Invocation};
+use super::shared_build::{self, SharedBuild};
 use super::testreport::{self, ParsedReport};
 use super::tripwire;
 use super::verdict::{self, Evidence, Verdict};
@@ -67,28 +68,32 @@ pub struct CheckDirs {
     pub report: PathBuf,
     /// The log.
     pub log: PathBuf,
+    /// Directories masked in the check's processes: the harness's own, and the episode's
+    /// shared build ([`super::shared_build`]) once it exists.
+    pub masked: Vec<PathBuf>,
 }
 
 /// Makes check `index`'s own directories (fresh HOME, TMPDIR, CARGO_HOME, target dir and
-/// log) under `grade_root`; the check runs in `tree`.
+/// log) under `grade_root`; the check runs in `tree`. Its target directory starts as a copy
+/// of `seed` (the environment's build, or the episode's shared build), and `masked` joins
+/// the directories its processes never see.
 pub fn prepare(
     grade_root: &Path,
     index: usize,
     check: &Check,
     tree: &Path,
     settings: &Settings,
+    seed: Option<&Path>,
+    masked: Option<&Path>,
 ) -> Result<CheckDirs, ChecksError> {
     let base = grade_root.join(format!("{index}"));
     fs::create_dir(&base).map_err(io("create", &base))?;
-    let dirs = fresh_dirs(&base, tree, &format!("{}.log", check.name), settings)?;
-    // A copy, never the cache itself: what a check's build writes stays in its episode.
-    if let Some(warm) = settings
-        .environment
-        .as_ref()
-        .and_then(|environment| environment.warm_target.as_ref())
-    {
-        stamp::copy_tree(warm, &dirs.target)
-            .map_err(io("copy the environment's build into", &dirs.target))?;
+    let mut dirs = fresh_dirs(&base, tree, &format!("{}.log", check.name), settings)?;
+    dirs.masked.extend(masked.map(Path::to_path_buf));
+    // A copy, never the seed itself: what a check's build writes stays in its own target.
+    if let Some(seed) = seed {
+        stamp::copy_tree(seed, &dirs.target)
+            .map_err(io("copy the prepared build into", &dirs.target))?;
     }
     Ok(dirs)
 }
@@ -109,6 +114,7 @@ pub fn fresh_dirs(
         target: base.join("target"),
         report: base.join("report"),
         log: base.join(log_name),
+        masked: settings.masked_dirs(),
     };
     for dir in [
         &dirs.home,
@@ -207,6 +213,9 @@ const REPORT_CAP: u64 = 64 << 20;
 /// Runs one check in its prepared directories: the invocation that makes its runner report
 /// every test, a tripwire in the grading `tree` (already on disk at `dirs.tree`), then the
 /// verdict against `lock` (none while a lock is being written).
+///
+/// With `shared`, a `cargo test` check is built first (`--no-run`) and its target directory
+/// taken as the episode's shared build before any test runs ([`shared_build`]).
 pub fn run(
     check: &Check,
     dirs: &CheckDirs,
@@ -214,6 +223,7 @@ pub fn run(
     tree: &Files,
     lock: Option<&LockedCheck>,
     fresh: &mut Fresh,
+    shared: Option<&mut SharedBuild>,
 ) -> Result<CheckRun, ChecksError> {
     let invocation = invocation::invocation(check, &dirs.report);
     let tripwire = tripwire::plan(check, &invocation.argv, tree, fresh);
@@ -222,7 +232,26 @@ pub fn run(
             .install(&dirs.tree)
             .map_err(io("add the tripwire test to", &dirs.tree))?;
     }
-    let outcome = spawn(&invocation.argv, dirs, check, settings)?;
+    let build = match (shared, shared_build::build_argv(&invocation.argv)) {
+        (Some(shared), Some(argv)) => Some(build_first(check, dirs, settings, shared, &argv)?),
+        _ => None,
+    };
+    let outcome = match build {
+        None => spawn(&invocation.argv, dirs, check, settings, timeout(check))?,
+        Some((built, output)) if built.timed_out => {
+            fs::write(&dirs.log, output).map_err(io("write", &dirs.log))?;
+            built
+        }
+        Some((built, output)) => {
+            let budget = timeout(check).saturating_sub(built.duration);
+            let ran = spawn(&invocation.argv, dirs, check, settings, budget)?;
+            // The check's log reads as one `cargo test`: the build's output, then the run's.
+            let mut log = output.into_bytes();
+            log.extend(fs::read(&dirs.log).map_err(io("read", &dirs.log))?);
+            fs::write(&dirs.log, log).map_err(io("write", &dirs.log))?;
+            merge_outcomes(built, ran)
+        }
+    };
     let report = read_report(&invocation, dirs);
     let verdict = verdict::judge(&Evidence {
         format: invocation.format,
@@ -268,18 +297,90 @@ fn read_capped(path: &Path) -> Option<String> {
     Some(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-/// Runs `argv` as check `check` in its prepared directories.
+/// Builds check `check` as `argv` (its build-only form) into its target directory and takes
+/// that as the episode's shared build: how the build ended, and its output without cargo's
+/// JSON messages. The snapshot is taken whether or not the build succeeded (a later check
+/// uses only what it finds complete in it).
+fn build_first(
+    check: &Check,
+    dirs: &CheckDirs,
+    settings: &Settings,
+    shared: &mut SharedBuild,
+    argv: &[String],
+) -> Result<(ProcessOutcome, String), ChecksError> {
+    let log = dirs.log.with_file_name(format!("{}.build.log", check.name));
+    let spec = ProcessSpec {
+        log: log.clone(),
+        ..spec(argv, dirs, settings, timeout(check))
+    };
+    let built = process::run(settings.check_policy(check.network), &spec)?;
+    let messages = fs::read(&log)
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .unwrap_or_default();
+    let output = without_messages(&messages);
+    if !built.timed_out {
+        shared
+            .record(
+                &check.name,
+                &dirs.target,
+                messages,
+                shared_build::builds_defaults(argv),
+            )
+            .map_err(io("keep the episode's shared build of", &dirs.target))?;
+    }
+    Ok((built, output))
+}
+
+fn timeout(check: &Check) -> Duration {
+    Duration::from_secs(check.timeout_s)
+}
+
+/// Cargo's output without its JSON messages (each line its own).
+pub(super) fn without_messages(text: &str) -> String {
+    let mut kept = String::new();
+    for line in text.lines().filter(|line| !line.starts_with('{')) {
+        kept.push_str(line);
+        kept.push('\n');
+    }
+    kept
+}
+
+/// Two runs of one check as one outcome: the first failure wins; durations add up; a
+/// timeout or a limit anywhere counts.
+pub(super) fn merge_outcomes(mut all: ProcessOutcome, next: ProcessOutcome) -> ProcessOutcome {
+    all.duration += next.duration;
+    all.timed_out |= next.timed_out;
+    if all.resource_limit.is_none() {
+        all.resource_limit = next.resource_limit;
+    }
+    if all.exit_code == Some(0) || all.exit_code.is_none() && all.signal.is_none() {
+        all.exit_code = next.exit_code;
+        all.signal = next.signal;
+    }
+    all.confinement = next.confinement;
+    all.output_tail = next.output_tail;
+    all
+}
+
+/// Runs `argv` as check `check` in its prepared directories, for at most `budget`.
 fn spawn(
     argv: &[String],
     dirs: &CheckDirs,
     check: &Check,
     settings: &Settings,
+    budget: Duration,
 ) -> Result<ProcessOutcome, ChecksError> {
-    let spec = ProcessSpec {
+    let spec = spec(argv, dirs, settings, budget);
+    Ok(process::run(settings.check_policy(check.network), &spec)?)
+}
+
+/// A check process: `argv` in the check's tree, writing only its own directories.
+fn spec(argv: &[String], dirs: &CheckDirs, settings: &Settings, budget: Duration) -> ProcessSpec {
+    ProcessSpec {
         argv: argv.to_vec(),
         cwd: dirs.tree.clone(),
         env: environment(dirs, settings),
-        timeout: Duration::from_secs(check.timeout_s),
+        timeout: budget,
         log: dirs.log.clone(),
         read_only: settings.toolchain.read_only_dirs(),
         read_write: vec![
@@ -292,7 +393,6 @@ fn spawn(
             PathBuf::from("/dev/null"),
         ],
         limits: settings.check_limits,
-        masked: settings.masked_dirs(),
-    };
-    Ok(process::run(settings.check_policy(check.network), &spec)?)
+        masked: dirs.masked.clone(),
+    }
 }

@@ -16,6 +16,7 @@ pub mod restore;
 pub mod review;
 pub mod scope;
 pub mod sealed;
+mod shared_build;
 mod stages;
 pub mod suspicion;
 pub mod testreport;

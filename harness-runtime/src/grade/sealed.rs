@@ -28,6 +28,7 @@ use harness_sandbox::process::{self, ProcessOutcome, ProcessSpec};
 
 use super::checks::{self, CheckDirs, CheckRun, ChecksError};
 use super::invocation::Invocation;
+use super::shared_build::SharedBuild;
 use super::testreport;
 use super::tripwire::{self, Expect, Tripwire};
 use super::verdict::{self, Evidence};
@@ -136,6 +137,17 @@ pub fn plan(check: &Check, tree: &Files, hidden: &Files) -> Option<Plan> {
     })
 }
 
+/// How a sealed check takes part in the episode's shared build ([`super::shared_build`]).
+#[derive(Debug)]
+pub struct Sharing<'a> {
+    /// The episode's shared build.
+    pub shared: &'a mut SharedBuild,
+    /// Link against the shared build's libraries when it has them all.
+    pub reuse: bool,
+    /// Take this check's step 1 as the shared build (a later check can use it).
+    pub record: bool,
+}
+
 /// Runs `check` sealed (see the module docs). `dirs.tree` holds the graded files and no
 /// hidden file.
 pub fn run(
@@ -145,6 +157,7 @@ pub fn run(
     settings: &Settings,
     lock: Option<&LockedCheck>,
     fresh: &mut Fresh,
+    sharing: Sharing<'_>,
 ) -> Result<CheckRun, ChecksError> {
     let mut session = Session::open(check, plan, dirs, settings)?;
     let invocation = Invocation {
@@ -152,16 +165,33 @@ pub fn run(
         argv: check.run.clone(),
         junit: None,
     };
-    // 1. The graded crate, built before any hidden file exists.
-    let (build, messages) = session.build_graded()?;
-    if !build.success() {
-        return finish(check, dirs, invocation, build, &session.log, lock, None);
-    }
+    // 1. The graded crate, built before any hidden file exists: by an earlier check of the
+    //    episode, or now.
+    let (build, externs) = match session.shared_externs(&sharing) {
+        Some(externs) => (None, externs),
+        None => {
+            let (build, messages) = session.build_graded()?;
+            if sharing.record && !build.timed_out {
+                sharing
+                    .shared
+                    .record(&check.name, &dirs.target, messages.clone(), true)
+                    .map_err(io("keep the episode's shared build of", &dirs.target))?;
+            }
+            if !build.success() {
+                return finish(check, dirs, invocation, build, &session.log, lock, None);
+            }
+            (Some(build), manifest::externs(plan, &messages))
+        }
+    };
     // 2. The hidden tests, with the tripwire, compiled against it.
     let tripwire = session.write_hidden(fresh)?;
-    let externs = manifest::externs(plan, &messages);
     let (compile, executables) = session.compile_hidden(&externs, fresh)?;
-    let compile = compile.unwrap_or(build);
+    let Some(compile) = compile.or(build) else {
+        return Err(ChecksError::Fixture(format!(
+            "sealed check `{}` has no hidden test target to build",
+            check.name
+        )));
+    };
     // 3. Their sources are gone before the code under test runs.
     fs::remove_dir_all(&session.sealed).map_err(io("remove", &session.sealed))?;
     let outcome = if compile.success() {
@@ -251,8 +281,29 @@ impl<'a> Session<'a> {
                 PathBuf::from("/dev/null"),
             ],
             limits: self.settings.check_limits,
-            masked: self.settings.masked_dirs(),
+            masked: self.dirs.masked.clone(),
         }
+    }
+
+    /// Step 1 done by an earlier check of the episode: the libraries of the shared build,
+    /// when it used cargo's defaults and holds the graded crate and every dev-dependency.
+    fn shared_externs(&mut self, sharing: &Sharing<'_>) -> Option<Vec<(String, PathBuf)>> {
+        if !sharing.reuse {
+            return None;
+        }
+        let messages = sharing.shared.default_messages_for(&self.dirs.target)?;
+        let externs = manifest::externs(self.plan, &messages);
+        let complete = externs.len() == self.plan.dev_dependencies.len() + 1
+            && externs.iter().all(|(_, library)| library.is_file());
+        if !complete {
+            return None;
+        }
+        let _ = writeln!(
+            self.log,
+            "sealed hidden tests: the graded crate was built by check `{}` of this episode, before any hidden file existed; the hidden tests are built against it by rustc, and they run with their sources removed",
+            sharing.shared.built_by().unwrap_or_default()
+        );
+        Some(externs)
     }
 
     /// Step 1: `cargo build` of the harness-made package; its outcome and cargo's output
@@ -284,7 +335,7 @@ impl<'a> Session<'a> {
         let _ = writeln!(
             self.log,
             "sealed hidden tests: the graded crate is built first, the hidden tests after it by rustc, and they run with their sources removed\n--- build of the graded crate ---\n{}",
-            manifest::without_messages(&messages)
+            checks::without_messages(&messages).trim_end()
         );
         Ok((build, messages))
     }
@@ -360,7 +411,7 @@ impl<'a> Session<'a> {
             );
             let failed = !compiled.success();
             compile = Some(match compile {
-                Some(all) => merge_outcomes(all, compiled),
+                Some(all) => checks::merge_outcomes(all, compiled),
                 None => compiled,
             });
             if failed {
@@ -401,7 +452,7 @@ impl<'a> Session<'a> {
                 executable.display(),
                 read_text(&run_log)
             );
-            outcome = merge_outcomes(outcome, ran);
+            outcome = checks::merge_outcomes(outcome, ran);
         }
         Ok(outcome)
     }
@@ -434,21 +485,6 @@ fn finish(
         verdict,
         seed: None,
     })
-}
-
-/// The first failure wins; durations add up; a timeout or a limit anywhere counts.
-fn merge_outcomes(mut all: ProcessOutcome, next: ProcessOutcome) -> ProcessOutcome {
-    all.duration += next.duration;
-    all.timed_out |= next.timed_out;
-    if all.resource_limit.is_none() {
-        all.resource_limit = next.resource_limit;
-    }
-    if all.exit_code == Some(0) || all.exit_code.is_none() && all.signal.is_none() {
-        all.exit_code = next.exit_code;
-        all.signal = next.signal;
-    }
-    all.confinement = next.confinement;
-    all
 }
 
 fn read_text(path: &Path) -> String {

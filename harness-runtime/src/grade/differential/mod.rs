@@ -298,7 +298,7 @@ fn call(
             PathBuf::from("/dev/null"),
         ],
         limits: settings.check_limits,
-        masked: settings.masked_dirs(),
+        masked: dirs.masked.clone(),
     };
     let argv = match language {
         EntryLanguage::Python => {
@@ -464,7 +464,7 @@ fn generate(
             read_only: settings.toolchain.read_only_dirs(),
             read_write: vec![work.clone(), dirs.tmp.clone(), PathBuf::from("/dev/null")],
             limits: settings.check_limits,
-            masked: settings.masked_dirs(),
+            masked: dirs.masked.clone(),
         },
     )?;
     let output = read_text(&log);

@@ -138,13 +138,3 @@ pub(super) fn package_env(plan: &Plan, tree: &Path) -> Vec<(String, String)> {
         ("CARGO_PKG_VERSION".to_owned(), plan.version.clone()),
     ]
 }
-
-/// Cargo's output without its JSON messages.
-pub(super) fn without_messages(text: &str) -> String {
-    text.lines()
-        .filter(|line| !line.starts_with('{'))
-        .collect::<Vec<_>>()
-        .join("\n")
-        .trim_end()
-        .to_owned()
-}

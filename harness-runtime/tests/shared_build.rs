@@ -1,0 +1,175 @@
+//! Rust builds shared within an episode (issue 18): the sealed hidden check of rs-wordfreq
+//! links against the build its visible check made, and nothing the code under test writes
+//! while a check's tests run reaches the next check (DESIGN.md "Builds shared within an
+//! episode").
+#![allow(clippy::unwrap_used, reason = "test helpers fail loudly by design")]
+
+mod support;
+use support::copy_dir;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const HARNESS: &str = env!("CARGO_BIN_EXE_harness");
+
+fn shipped(id: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures")
+        .join(id)
+}
+
+/// Library code that, the first time the graded crate is called, corrupts every library in
+/// the running check's target directory and in the episode's shared build (found relative
+/// to it), and says on the check's stderr (past libtest's capture) how many it reached.
+const POISON: &str = r#"
+#[doc(hidden)]
+pub fn poison_the_builds() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        use std::io::Write;
+        let Ok(target) = std::env::var("CARGO_TARGET_DIR") else { return };
+        let target = std::path::PathBuf::from(target);
+        let mut reached = [0usize; 2];
+        let dirs = [target.join("debug/deps"), target.join("../../shared-build/target/debug/deps")];
+        for (count, dir) in reached.iter_mut().zip(dirs) {
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                let library = path.extension().is_some_and(|ext| ext == "rlib" || ext == "rmeta");
+                if library && std::fs::write(&path, b"poisoned").is_ok() {
+                    *count += 1;
+                }
+            }
+        }
+        let _ = std::io::stderr().write_all(
+            format!("poison: own={} shared={}\n", reached[0], reached[1]).as_bytes(),
+        );
+    });
+}
+"#;
+
+/// An agent directory that solves rs-wordfreq with its oracle files, plus [`POISON`] called
+/// at the top of `top_n`; returns the command.
+fn poisoning_solution(dir: &Path) -> String {
+    let files = dir.join("files");
+    copy_dir(&shipped("rs-wordfreq").join("oracle"), &files);
+    let library = files.join("src/lib.rs");
+    let text = fs::read_to_string(&library).unwrap();
+    let head = "pub fn top_n(text: &str, n: usize) -> Vec<(String, usize)> {\n";
+    assert!(text.contains(head), "the oracle's top_n moved");
+    let text = text.replace(head, &format!("{head}    poison_the_builds();\n"));
+    fs::write(&library, format!("{text}{POISON}")).unwrap();
+    let script = dir.join("solve.sh");
+    fs::write(
+        &script,
+        "#!/bin/sh\nset -e\ncp -R \"$(dirname \"$0\")/files/.\" .\ngit add -A\ngit commit -qm 'wordfreq: apostrophes'\n",
+    )
+    .unwrap();
+    format!("sh {}", script.display())
+}
+
+/// Runs `agent` on a copy of rs-wordfreq (no check-result cache); the case's JSON and its
+/// run directory.
+fn run(root: &Path, agent: &str, extra: &[&str]) -> (serde_json::Value, PathBuf) {
+    let fixtures = root.join("fixtures");
+    copy_dir(&shipped("rs-wordfreq"), &fixtures.join("rs-wordfreq"));
+    let json = root.join("run.json");
+    let out = root.join("out");
+    let output = Command::new(HARNESS)
+        .args(["run", "--fixtures"])
+        .arg(&fixtures)
+        .args(["--agent", agent, "--no-cache", "--jobs", "1", "--out"])
+        .arg(&out)
+        .arg("--json")
+        .arg(&json)
+        .args(extra)
+        .output()
+        .unwrap();
+    // A failing case makes the run exit 1: the assertions on the case say why.
+    let Ok(bytes) = fs::read(&json) else {
+        panic!("no results: {}", String::from_utf8_lossy(&output.stderr));
+    };
+    let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    let case = value["cases"][0].clone();
+    let run_dir = fs::read_dir(out.join("runs"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    (case, run_dir)
+}
+
+fn check<'a>(case: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    case["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|check| check["name"] == name)
+        .unwrap()
+}
+
+fn check_log(run_dir: &Path, case: &serde_json::Value, name: &str) -> String {
+    let case_dir = case["case"].as_str().unwrap().replace("::", "__");
+    fs::read_to_string(
+        run_dir
+            .join("cases")
+            .join(case_dir)
+            .join("checks")
+            .join(format!("{name}.log")),
+    )
+    .unwrap()
+}
+
+#[test]
+fn the_sealed_check_links_against_the_visible_checks_build() {
+    let root = tempfile::tempdir().unwrap();
+    let (case, run_dir) = run(root.path(), "oracle", &[]);
+    assert_eq!(case["reward"], 1.0, "{case:#}");
+    assert_eq!(check(&case, "hidden")["passed"], true, "{case:#}");
+    let hidden = check_log(&run_dir, &case, "hidden");
+    assert!(
+        hidden.contains("the graded crate was built by check `visible` of this episode"),
+        "{hidden}"
+    );
+    // The visible check's log still reads as one `cargo test`: build output, then the run.
+    let visible = check_log(&run_dir, &case, "visible");
+    let compiled = visible.find("Compiling wordfreq").unwrap();
+    let ran = visible.find("Running tests/visible.rs").unwrap();
+    assert!(compiled < ran, "{visible}");
+    assert!(!visible.contains("{\"reason\""), "{visible}");
+}
+
+fn assert_the_poison_reached_nothing_shared(confinement: &[&str]) {
+    let root = tempfile::tempdir().unwrap();
+    let agent_dir = root.path().join("agent");
+    let agent = poisoning_solution(&agent_dir);
+    let agent_file = agent_dir.display().to_string();
+    let mut options = vec!["--agent-file", agent_file.as_str()];
+    options.extend(confinement);
+    let (case, run_dir) = run(root.path(), &agent, &options);
+    let visible = check_log(&run_dir, &case, "visible");
+    let line = visible
+        .lines()
+        .find(|line| line.starts_with("poison: "))
+        .unwrap_or_else(|| panic!("the poison never ran: {visible}"));
+    // It corrupted its own check's libraries, and could not reach the shared build.
+    assert_ne!(line, "poison: own=0 shared=0", "{visible}");
+    assert!(line.ends_with(" shared=0"), "{line}");
+    // The sealed check built on the snapshot taken before the visible tests ran, so the
+    // corrupted libraries never reached it: the fix still scores as the oracle does.
+    let hidden = check_log(&run_dir, &case, "hidden");
+    assert!(hidden.contains("built by check `visible`"), "{hidden}");
+    assert_eq!(check(&case, "hidden")["passed"], true, "{hidden}");
+    assert_eq!(case["reward"], 1.0, "{case:#}");
+}
+
+#[test]
+fn what_the_code_under_test_writes_while_tests_run_never_reaches_the_next_check() {
+    assert_the_poison_reached_nothing_shared(&[]);
+}
+
+#[test]
+fn an_unconfined_check_cannot_reach_the_shared_build_either() {
+    assert_the_poison_reached_nothing_shared(&["--no-confine"]);
+}
