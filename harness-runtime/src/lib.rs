@@ -14,6 +14,7 @@
 #![forbid(unsafe_code)]
 
 pub mod agent;
+pub mod atomic;
 pub mod audit;
 pub mod case;
 pub mod cli;

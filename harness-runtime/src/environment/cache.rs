@@ -27,10 +27,8 @@ impl Record {
 
     /// Written whole or not at all (a temporary file renamed over it).
     pub(super) fn write(&self, path: &Path) -> Result<(), EnvironmentError> {
-        let temporary = path.with_extension("json.partial");
         let text = serde_json::to_vec_pretty(self).unwrap_or_default();
-        fs::write(&temporary, text).map_err(io_error("write", &temporary))?;
-        fs::rename(&temporary, path).map_err(io_error("write", path))
+        crate::atomic::write_atomically(path, &text).map_err(io_error("write", path))
     }
 }
 

@@ -37,12 +37,7 @@ pub fn toolchain_versions(toolchain: &Toolchain, cache_dir: &Path) -> String {
         _ => {
             let asked = ask(toolchain);
             // A cache that cannot be written only costs the next process the question.
-            if fs::create_dir_all(stored.parent().unwrap_or(cache_dir)).is_ok() {
-                let partial = stored.with_extension("partial");
-                if fs::write(&partial, &asked).is_ok() {
-                    let _ = fs::rename(&partial, &stored);
-                }
-            }
+            let _ = crate::atomic::write_atomically(&stored, asked.as_bytes());
             asked
         }
     };

@@ -118,9 +118,7 @@ pub fn record_lock(fixture: &Arc<Fixture>, settings: &Settings) -> LockRecording
 /// error is worded.
 pub fn write_lock_file(dir: &Path, lock: &TestsLock) -> Result<PathBuf, String> {
     let path = dir.join(LOCK_FILE);
-    let temporary = dir.join(format!(".{LOCK_FILE}.tmp"));
-    std::fs::write(&temporary, lock.render())
-        .and_then(|()| std::fs::rename(&temporary, &path))
+    crate::atomic::write_atomically(&path, lock.render().as_bytes())
         .map_err(|error| message::failed_to_write(&path, error))?;
     Ok(path)
 }

@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 
 use harness_fixture::{Check, Files, LockedCheck};
@@ -160,19 +160,10 @@ pub fn lookup(settings: &Settings, key: &str) -> Option<Entry> {
 pub fn store(settings: &Settings, entry: Entry) {
     let path = entry_path(settings, &entry.key);
     if let Ok(text) = serde_json::to_vec(&entry) {
-        let _ = write_atomically(&path, &text);
+        let _ = crate::atomic::write_atomically(&path, &text);
     }
     memory()
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
         .insert(path, entry);
-}
-
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir)?;
-    let mut temporary = tempfile::NamedTempFile::new_in(dir)?;
-    std::io::Write::write_all(&mut temporary, bytes)?;
-    temporary.persist(path).map_err(|error| error.error)?;
-    Ok(())
 }

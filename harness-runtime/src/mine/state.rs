@@ -136,10 +136,8 @@ impl MineState {
     /// Writes it to `dir/.mine-state.json` through a temporary file renamed over it.
     pub fn write(&self, dir: &Path) -> Result<(), StateError> {
         let path = dir.join(STATE_FILE);
-        let temporary = dir.join(format!("{STATE_FILE}.tmp"));
         let text = serde_json::to_string_pretty(self).expect("the state always serialises");
-        std::fs::write(&temporary, text + "\n")
-            .and_then(|()| std::fs::rename(&temporary, &path))
+        crate::atomic::write_atomically(&path, (text + "\n").as_bytes())
             .map_err(|error| io("write", &path, error))
     }
 

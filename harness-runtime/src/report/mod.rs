@@ -246,16 +246,10 @@ pub fn write_merged(
 
 /// Writes through a temporary file and a rename, so readers never see half a report.
 pub fn write_atomically(path: &Path, content: &[u8]) -> Result<(), ReportError> {
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    fs::write(&tmp, content)
-        .and_then(|()| fs::rename(&tmp, path))
-        .map_err(|source| {
-            let _ = fs::remove_file(&tmp);
-            ReportError::Write {
-                path: path.to_path_buf(),
-                source,
-            }
-        })
+    crate::atomic::write_atomically(path, content).map_err(|source| ReportError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 #[cfg(test)]
