@@ -208,6 +208,37 @@ fn agents_and_checks_cannot_write_into_the_environment() {
     assert!(attacked.result.reward <= noop.result.reward);
 }
 
+/// Setup downloads into the cargo home (`cargo vendor`, `cargo fetch`): its registry must be
+/// writable there, though every agent and check gets it read-only. (The trial on a real
+/// repository failed with "Read-only file system" once the toolchain's directories were
+/// bound read-only for every command.)
+#[test]
+fn setup_can_download_into_the_cargo_home() {
+    let root = tempfile::tempdir().unwrap();
+    let cargo_home = root.path().join("cargo-home");
+    fs::create_dir_all(cargo_home.join("registry/cache")).unwrap();
+    let setup = PIP_SETUP.replacen(
+        "[[",
+        r#"[["sh", "-c", "echo crate > \"$CARGO_HOME/registry/cache/downloaded.crate\""], ["#,
+        1,
+    );
+    let dir = python_fixture(root.path(), "py-envdownload", &setup);
+    let fixture = Arc::new(Fixture::load(&dir).unwrap());
+    let mut settings = settings(root.path());
+    settings.toolchain.cargo_home = Some(cargo_home.clone());
+    let output = run(&fixture, Agent::Oracle, &settings);
+    assert_eq!(
+        output.result.status,
+        CaseStatus::Passed,
+        "{:?}",
+        output.result
+    );
+    assert_eq!(
+        fs::read_to_string(cargo_home.join("registry/cache/downloaded.crate")).unwrap(),
+        "crate\n"
+    );
+}
+
 #[test]
 fn a_failed_setup_is_errored_with_the_failing_steps_log() {
     let root = tempfile::tempdir().unwrap();

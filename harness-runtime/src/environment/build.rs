@@ -287,7 +287,13 @@ fn setup_spec(
         env,
         timeout: Duration::from_secs(environment.timeout_s),
         log: log.to_path_buf(),
-        read_only: toolchain.read_only_dirs(),
+        // What setup writes stays writable: the cargo home's registry (where `cargo fetch`
+        // and `cargo vendor` download) is otherwise bound read-only below it.
+        read_only: toolchain
+            .read_only_dirs()
+            .into_iter()
+            .filter(|dir| !read_write.iter().any(|writable| dir.starts_with(writable)))
+            .collect(),
         read_write,
         limits: settings.check_limits,
         masked: Vec::new(),
