@@ -4,7 +4,7 @@
 //! names (a venv with the declared dependencies; `cargo test --no-run`; `--setup`
 //! overrides).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use git2::{Oid, Repository};
 
@@ -82,6 +82,10 @@ pub struct Detected {
     /// Rust: the library has unit tests (`#[test]` under `src/`), so the visible check
     /// runs `--lib` too.
     pub lib_tests: bool,
+    /// Rust: test target files a default `cargo test` does not build or libtest does not
+    /// run: `[[test]]` entries with `required-features` the default features lack (cargo
+    /// refuses `--test` for them), or with `harness = false`.
+    pub unrunnable: BTreeSet<String>,
 }
 
 /// The language of a tree: a root `Cargo.toml` is Rust, else any `.py` file is Python.
@@ -115,6 +119,10 @@ pub fn detect(
             Some(rust_environment(view)),
             lib_has_tests(repo, view),
         ),
+    };
+    let unrunnable = match language {
+        Language::Python => BTreeSet::new(),
+        Language::Rust => unrunnable_test_targets(repo, view),
     };
     let runner = test_cmd.map_or(runner, |words| Runner::Custom(words.to_vec()));
     if !setup.is_empty() {
@@ -152,7 +160,58 @@ pub fn detect(
         runner,
         environment,
         lib_tests,
+        unrunnable,
     }
+}
+
+/// The files of `[[test]]` targets a default `cargo test --test <name>` cannot run under
+/// libtest: feature-gated ones (quick-xml's `serde-de` needs `serialize`) and
+/// `harness = false` ones.
+fn unrunnable_test_targets(repo: &Repository, view: &TreeView) -> BTreeSet<String> {
+    let Some(manifest) = view
+        .text(repo, "Cargo.toml")
+        .and_then(|text| text.parse::<toml::Table>().ok())
+    else {
+        return BTreeSet::new();
+    };
+    let default: BTreeSet<&str> = manifest
+        .get("features")
+        .and_then(|features| features.get("default"))
+        .and_then(toml::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(toml::Value::as_str)
+        .collect();
+    let tests = manifest
+        .get("test")
+        .and_then(toml::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(toml::Value::as_table);
+    let mut unrunnable = BTreeSet::new();
+    for test in tests {
+        let gated = test
+            .get("required-features")
+            .and_then(toml::Value::as_array)
+            .is_some_and(|required| {
+                required
+                    .iter()
+                    .any(|feature| feature.as_str().is_none_or(|name| !default.contains(name)))
+            });
+        let harnessless = test.get("harness").and_then(toml::Value::as_bool) == Some(false);
+        let path = test
+            .get("path")
+            .and_then(toml::Value::as_str)
+            .map(|path| path.trim_start_matches("./").to_owned())
+            .or_else(|| {
+                let name = test.get("name").and_then(toml::Value::as_str)?;
+                Some(format!("tests/{name}.rs"))
+            });
+        if let Some(path) = path.filter(|_| gated || harnessless) {
+            unrunnable.insert(path);
+        }
+    }
+    unrunnable
 }
 
 /// pytest when the repository configures or imports it; unittest otherwise.
@@ -336,10 +395,73 @@ fn rust_targets(detected: &Detected, files: &[&str], visible: bool) -> Result<Ve
     Ok(argv)
 }
 
-/// The files of `view` a check runs: Python test modules, or Rust test targets.
-pub fn runnable(language: Language, path: &str) -> bool {
-    match language {
+/// The files of `view` a check runs: Python test modules, or Rust test targets a default
+/// `cargo test` builds and runs under libtest.
+pub fn runnable(detected: &Detected, path: &str) -> bool {
+    match detected.language {
         Language::Python => super::classify::is_python_test_module(path),
-        Language::Rust => rust_test_target(path).is_some(),
+        Language::Rust => rust_test_target(path).is_some() && !detected.unrunnable.contains(path),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A view of one `Cargo.toml` (the other files exist as empty blobs).
+    fn view(manifest: &str, others: &[&str]) -> (tempfile::TempDir, Repository, TreeView) {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init_bare(dir.path()).unwrap();
+        let mut files = BTreeMap::new();
+        files.insert(
+            "Cargo.toml".to_owned(),
+            repo.blob(manifest.as_bytes()).unwrap(),
+        );
+        for path in others {
+            files.insert(
+                (*path).to_owned(),
+                repo.blob(b"#[test]\nfn t() {}\n").unwrap(),
+            );
+        }
+        (dir, repo, TreeView { files })
+    }
+
+    #[test]
+    fn feature_gated_and_harnessless_test_targets_are_left_out_of_rust_checks() {
+        let manifest = r#"[package]
+name = "x"
+version = "0.1.0"
+
+[features]
+default = ["std"]
+std = []
+serialize = []
+
+[[test]]
+name = "serde-de"
+required-features = ["serialize"]
+
+[[test]]
+name = "with-std"
+required-features = ["std"]
+path = "tests/with_std.rs"
+
+[[test]]
+name = "bench-like"
+harness = false
+"#;
+        let others = [
+            "tests/serde-de.rs",
+            "tests/with_std.rs",
+            "tests/bench-like.rs",
+            "tests/plain.rs",
+        ];
+        let (_dir, repo, view) = view(manifest, &others);
+        let detected = detect(&repo, &view, Language::Rust, None, &[]);
+        let runnable: Vec<&str> = others
+            .into_iter()
+            .filter(|path| runnable(&detected, path))
+            .collect();
+        assert_eq!(runnable, ["tests/with_std.rs", "tests/plain.rs"]);
     }
 }

@@ -211,7 +211,7 @@ fn checks(
     let hidden: Vec<&str> = hidden_files
         .iter()
         .map(|file| file.path.as_str())
-        .filter(|path| runnable(language, path))
+        .filter(|path| runnable(detected, path))
         .collect();
     if hidden.is_empty() {
         return Err(unsupported(
@@ -227,7 +227,7 @@ fn checks(
         .keys()
         .map(String::as_str)
         .filter(|path| classify(language, path) == PathClass::Test)
-        .filter(|path| runnable(language, path) && !touched.contains(path))
+        .filter(|path| runnable(detected, path) && !touched.contains(path))
         .collect();
     let hidden = CheckDraft {
         run: check_argv(detected, &hidden, false).map_err(unsupported)?,
