@@ -28,6 +28,14 @@ pub struct BaselineRef {
     pub store: String,
     /// The baseline's tree id in it (40 hex digits).
     pub tree: String,
+    /// The oracle's files as a tree in the same store, read before `oracle/` (whose files
+    /// add or replace); mined fixtures keep the fix here, so a blob that is also in a
+    /// baseline is stored once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oracle: Option<String>,
+    /// The hidden files as a tree in the same store, read before `hidden/`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hidden: Option<String>,
 }
 
 /// `[source]` in `fixture.toml`: where a mined fixture came from (provenance only; never
@@ -48,23 +56,44 @@ impl BaselineRef {
         fixture_dir.join(&self.store)
     }
 
-    /// Reads the tree into memory. A missing store or tree is an I/O-like error naming the
-    /// file that names it; odd entries (submodules, bad names) are problems.
+    /// Reads the baseline, oracle and hidden trees into memory (the last two empty when not
+    /// named). A missing store or tree is an I/O-like error naming the file that names it;
+    /// odd entries (submodules, bad names) are problems.
     pub(crate) fn read(
         &self,
         fixture_dir: &Path,
         config_file: &Path,
         problems: &mut Vec<Problem>,
+    ) -> Result<[Files; 3], FixtureError> {
+        let mut read = |field: &str, tree: Option<&String>| match tree {
+            Some(tree) => self.read_tree(fixture_dir, config_file, field, tree, problems),
+            None => Ok(Files::new()),
+        };
+        Ok([
+            read("tree", Some(&self.tree))?,
+            read("oracle", self.oracle.as_ref())?,
+            read("hidden", self.hidden.as_ref())?,
+        ])
+    }
+
+    /// Reads the tree `tree` (the value of `[baseline] <field>`).
+    fn read_tree(
+        &self,
+        fixture_dir: &Path,
+        config_file: &Path,
+        field: &str,
+        tree: &str,
+        problems: &mut Vec<Problem>,
     ) -> Result<Files, FixtureError> {
         let store = self.store_dir(fixture_dir);
         let unreadable = |reason: String| FixtureError::NotAFixture {
             dir: fixture_dir.to_path_buf(),
-            reason: format!("{}: baseline: {reason}", config_file.display()),
+            reason: format!("{}: baseline.{field}: {reason}", config_file.display()),
         };
-        let tree_id = git2::Oid::from_str(&self.tree)
+        let tree_id = git2::Oid::from_str(tree)
             .ok()
-            .filter(|_| self.tree.len() == 40)
-            .ok_or_else(|| unreadable(format!("`{}` is not a 40-hex tree id", self.tree)))?;
+            .filter(|_| tree.len() == 40)
+            .ok_or_else(|| unreadable(format!("`{tree}` is not a 40-hex tree id")))?;
         let repo = git2::Repository::open_bare(&store).map_err(|error| {
             unreadable(format!(
                 "cannot open the store {}: {}",
@@ -76,7 +105,7 @@ impl BaselineRef {
             unreadable(format!(
                 "the store {} has no tree {}: {}",
                 store.display(),
-                self.tree,
+                tree,
                 error.message()
             ))
         })?;
@@ -85,7 +114,11 @@ impl BaselineRef {
         while let Some((prefix, tree)) = pending.pop() {
             for entry in tree.iter() {
                 let Ok(name) = entry.name() else {
-                    problems.push(baseline_problem(config_file, "a file name is not UTF-8"));
+                    problems.push(baseline_problem(
+                        config_file,
+                        field,
+                        "a file name is not UTF-8",
+                    ));
                     continue;
                 };
                 let name = format!("{prefix}{name}");
@@ -107,7 +140,7 @@ impl BaselineRef {
                     0o120000 => FileKind::Symlink,
                     _ => {
                         let message = format!("`{name}` is a submodule or an unknown entry");
-                        problems.push(baseline_problem(config_file, &message));
+                        problems.push(baseline_problem(config_file, field, &message));
                         continue;
                     }
                 };
@@ -115,7 +148,7 @@ impl BaselineRef {
                     Ok(path) => path,
                     Err(error) => {
                         let message = format!("`{name}`: {error}");
-                        problems.push(baseline_problem(config_file, &message));
+                        problems.push(baseline_problem(config_file, field, &message));
                         continue;
                     }
                 };
@@ -128,6 +161,10 @@ impl BaselineRef {
     }
 }
 
-fn baseline_problem(config_file: &Path, message: &str) -> Problem {
-    Problem::rule(config_file.to_path_buf(), "baseline", message)
+fn baseline_problem(config_file: &Path, field: &str, message: &str) -> Problem {
+    Problem::rule(
+        config_file.to_path_buf(),
+        &format!("baseline.{field}"),
+        message,
+    )
 }

@@ -81,7 +81,7 @@ fn a_missing_tree_or_store_names_fixture_toml() {
     store_with_tree(&root.path().join(".baselines.git"));
     let dir = fixture_at(root.path(), &"0".repeat(40));
     let error = Fixture::load(&dir).unwrap_err().to_string();
-    assert!(error.contains("fixture.toml: baseline:"), "{error}");
+    assert!(error.contains("fixture.toml: baseline.tree:"), "{error}");
     assert!(error.contains("has no tree 0000000000"), "{error}");
 
     fs::remove_dir_all(root.path().join(".baselines.git")).unwrap();
@@ -94,6 +94,76 @@ fn a_missing_tree_or_store_names_fixture_toml() {
         error.contains("`not-hex` is not a 40-hex tree id"),
         "{error}"
     );
+}
+
+/// A tree of `files` (flat paths under `src/` or `tests/`) in the store; its id.
+fn stored_files(store: &Path, files: &[(&str, &str)]) -> String {
+    let repo = git2::Repository::open_bare(store).unwrap();
+    let mut dirs: std::collections::BTreeMap<&str, git2::TreeBuilder<'_>> = Default::default();
+    for (file, content) in files {
+        let (dir, name) = file.split_once('/').unwrap();
+        let blob = repo.blob(content.as_bytes()).unwrap();
+        dirs.entry(dir)
+            .or_insert_with(|| repo.treebuilder(None).unwrap())
+            .insert(name, blob, 0o100644)
+            .unwrap();
+    }
+    let mut root = repo.treebuilder(None).unwrap();
+    for (dir, builder) in dirs {
+        root.insert(dir, builder.write().unwrap(), 0o040000)
+            .unwrap();
+    }
+    root.write().unwrap().to_string()
+}
+
+#[test]
+fn oracle_and_hidden_files_can_come_from_the_store_with_their_directories_laid_over() {
+    let root = tempfile::tempdir().unwrap();
+    let store = root.path().join(".baselines.git");
+    let tree = store_with_tree(&store);
+    let oracle = stored_files(
+        &store,
+        &[
+            ("src/lib.py", "def f():\n    return 3\n"),
+            ("src/new.py", "x = 1\n"),
+        ],
+    );
+    let hidden = stored_files(&store, &[("tests/test_hidden.py", "def test_f(): pass\n")]);
+    let dir = fixture_at(root.path(), &tree);
+    let text = fs::read_to_string(dir.join("fixture.toml")).unwrap();
+    fs::write(
+        dir.join("fixture.toml"),
+        text.replace(
+            &format!("tree = \"{tree}\"\n"),
+            &format!("tree = \"{tree}\"\noracle = \"{oracle}\"\nhidden = \"{hidden}\"\n"),
+        ),
+    )
+    .unwrap();
+    let fixture = Fixture::load(&dir).unwrap();
+    // `oracle/src/lib.py` in the directory wins over the stored one.
+    assert_eq!(
+        fixture.oracle[&path("src/lib.py")].content,
+        b"def f():\n    return 2\n"
+    );
+    assert_eq!(fixture.oracle[&path("src/new.py")].content, b"x = 1\n");
+    assert_eq!(
+        fixture.hidden[&path("tests/test_hidden.py")].content,
+        b"def test_f(): pass\n"
+    );
+    // The baseline is untouched by them.
+    assert!(!fixture.repo.contains_key(&path("src/new.py")));
+
+    // A tree the store lacks names its key.
+    fs::write(
+        dir.join("fixture.toml"),
+        text.replace(
+            &format!("tree = \"{tree}\"\n"),
+            &format!("tree = \"{tree}\"\nhidden = \"{}\"\n", "2".repeat(40)),
+        ),
+    )
+    .unwrap();
+    let error = Fixture::load(&dir).unwrap_err().to_string();
+    assert!(error.contains("fixture.toml: baseline.hidden:"), "{error}");
 }
 
 #[test]

@@ -322,8 +322,6 @@ fn a_python_history_becomes_fixtures_that_validate_and_run() {
         names,
         [
             "fixture.toml",
-            "hidden/tests/test_sub.py",
-            "oracle/calc/ops.py",
             "oracle/work/item.toml",
             "repo/.gitignore",
             "repo/evaluation/contract.toml",
@@ -331,6 +329,12 @@ fn a_python_history_becomes_fixtures_that_validate_and_run() {
             "tests.lock",
         ]
     );
+    // The fix and the commit's tests are trees in the store, laid under oracle/ and hidden/.
+    let loaded = harness_runtime::Fixture::load(&fixture).unwrap();
+    let oracle: Vec<&str> = loaded.oracle.keys().map(|path| path.as_str()).collect();
+    assert_eq!(oracle, ["calc/ops.py", "work/item.toml"]);
+    let hidden: Vec<&str> = loaded.hidden.keys().map(|path| path.as_str()).collect();
+    assert_eq!(hidden, ["tests/test_sub.py"]);
     let config: toml::Table = std::str::from_utf8(&found["fixture.toml"])
         .unwrap()
         .parse()
@@ -648,21 +652,27 @@ fn ten_fixtures_of_one_repository_share_one_stored_copy() {
     let fixtures = accepted(&out);
     assert_eq!(fixtures.len(), 10);
 
-    // Each distinct blob of the ten baselines is stored once: the unchanged files once in
-    // all, plus one version of ops.py and one test module per commit.
+    // Each distinct blob of the ten baselines, fixes and hidden tests is stored once: the
+    // unchanged files once in all, plus one version of ops.py and one test module per
+    // commit (a fix's ops.py is the next baseline's).
     let mut distinct = BTreeSet::new();
     for commit in &commits {
-        let tree = repo
-            .repo
-            .find_tree(git2::Oid::from_str(&repo.tree_of_parent(commit)).unwrap())
+        let oid = git2::Oid::from_str(commit).unwrap();
+        let trees = [
+            repo.repo
+                .find_tree(git2::Oid::from_str(&repo.tree_of_parent(commit)).unwrap())
+                .unwrap(),
+            repo.repo.find_commit(oid).unwrap().tree().unwrap(),
+        ];
+        for tree in trees {
+            tree.walk(git2::TreeWalkMode::PreOrder, |_, entry| {
+                if entry.kind() == Some(git2::ObjectType::Blob) {
+                    distinct.insert(entry.id());
+                }
+                git2::TreeWalkResult::Ok
+            })
             .unwrap();
-        tree.walk(git2::TreeWalkMode::PreOrder, |_, entry| {
-            if entry.kind() == Some(git2::ObjectType::Blob) {
-                distinct.insert(entry.id());
-            }
-            git2::TreeWalkResult::Ok
-        })
-        .unwrap();
+        }
     }
     let files_per_baseline = shared + 5;
     let (blobs, trees) = object_counts(&out.join(".baselines.git"));
@@ -671,8 +681,9 @@ fn ten_fixtures_of_one_repository_share_one_stored_copy() {
         blobs < 3 * files_per_baseline,
         "{blobs} blobs for 10 baselines of about {files_per_baseline} files"
     );
-    // Three trees per baseline (root, calc/, tests/) at most; shared ones once.
-    assert!(trees <= 10 * 3, "{trees} trees");
+    // Three trees per baseline (root, calc/, tests/) and two per fixture's oracle and
+    // hidden files (root and one directory) at most; shared ones once.
+    assert!(trees <= 10 * (3 + 2 + 2), "{trees} trees");
     // The fixtures themselves hold only their overlays.
     for fixture in &fixtures {
         let repo_files: Vec<String> = files(&fixture.join("repo")).into_keys().collect();

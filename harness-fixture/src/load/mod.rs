@@ -79,13 +79,15 @@ impl Fixture {
         let mut problems = Vec::new();
         let (config_file, config, config_text) = read_config(dir, &mut problems)?;
         // A shared baseline first, then `repo/` over it (its files add or replace).
-        let mut repo = match config.as_ref().and_then(|config| config.baseline.as_ref()) {
-            Some(baseline) => baseline.read(dir, &config_file, &mut problems)?,
-            None => Files::new(),
-        };
+        // The same for the oracle and the hidden files: stored trees, then the directories.
+        let [mut repo, mut oracle, mut hidden] =
+            match config.as_ref().and_then(|config| config.baseline.as_ref()) {
+                Some(baseline) => baseline.read(dir, &config_file, &mut problems)?,
+                None => Default::default(),
+            };
         repo.extend(read_tree(&repo_dir, &repo_dir, &mut problems)?);
-        let oracle = read_optional_tree(&dir.join("oracle"), &mut problems)?;
-        let hidden = read_optional_tree(&dir.join("hidden"), &mut problems)?;
+        oracle.extend(read_optional_tree(&dir.join("oracle"), &mut problems)?);
+        hidden.extend(read_optional_tree(&dir.join("hidden"), &mut problems)?);
         let change = read_optional_tree(&dir.join("change"), &mut problems)?;
 
         let layout = Layout::resolve(&id, &repo, dir, &mut problems).map_err(|reason| {

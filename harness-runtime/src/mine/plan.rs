@@ -155,6 +155,7 @@ pub fn draft(
         gitignore,
         oracle,
         hidden_files,
+        stored: None,
     };
     Ok((draft, view))
 }

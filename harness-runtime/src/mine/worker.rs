@@ -12,6 +12,7 @@ use super::history::Candidate;
 use super::plan::{self, Rejection, Stop};
 use super::state::Decided;
 use super::store::StoreError;
+use super::write::Stored;
 use super::{Answer, Context, MineError};
 use crate::mine::state::Reason;
 
@@ -24,6 +25,8 @@ pub enum Outcome {
         staged: PathBuf,
         /// The baseline's tree.
         tree: git2::Oid,
+        /// The oracle's and hidden files' trees.
+        stored: Stored,
     },
     /// Rejected (nothing is left staged).
     Rejected(Rejection),
@@ -67,13 +70,22 @@ fn decide(ctx: &Context<'_>, repo: &Repository, candidate: &Candidate) -> Result
         Err(Stop::Rejected(rejection)) => return Ok(Outcome::Rejected(rejection)),
         Err(Stop::Failed(error)) => return Err(error),
     };
-    let imported = ctx
-        .store
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .import_tree(repo, candidate.baseline_tree);
-    match imported {
-        Ok(_) => {}
+    let imported = {
+        let store = ctx
+            .store
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        store
+            .import_tree(repo, candidate.baseline_tree)
+            .and_then(|_| {
+                Ok(Stored {
+                    oracle: store.write_files(&draft.oracle)?,
+                    hidden: store.write_files(&draft.hidden_files)?,
+                })
+            })
+    };
+    let stored = match imported {
+        Ok(stored) => stored,
         Err(StoreError::Submodule(path)) => {
             return Ok(Outcome::Rejected(Rejection::new(
                 Reason::Unsupported,
@@ -81,7 +93,8 @@ fn decide(ctx: &Context<'_>, repo: &Repository, candidate: &Candidate) -> Result
             )));
         }
         Err(error) => return Err(error.to_string()),
-    }
+    };
+    draft.stored = Some(stored);
     let staged = ctx.staging.join(&draft.id);
     draft.write(&staged).map_err(|error| error.to_string())?;
     let validated = super::validate::validate(ctx, repo, candidate, &mut draft, &staged);
@@ -92,6 +105,7 @@ fn decide(ctx: &Context<'_>, repo: &Repository, candidate: &Candidate) -> Result
         Ok(()) => Ok(Outcome::Accepted {
             staged,
             tree: candidate.baseline_tree,
+            stored,
         }),
         Err(Stop::Rejected(rejection)) => Ok(Outcome::Rejected(rejection)),
         Err(Stop::Failed(error)) => Err(error),
@@ -108,16 +122,23 @@ pub fn record(
 ) -> Result<Decided, MineError> {
     let id = plan::fixture_id(&ctx.repository, candidate);
     let (verdict, reason, detail) = match outcome {
-        Outcome::Accepted { staged, tree } => {
+        Outcome::Accepted {
+            staged,
+            tree,
+            stored,
+        } => {
             let target = ctx.options.out.join(&id);
             super::write::publish(&staged, &target).map_err(|error| MineError::Output {
                 path: target.clone(),
                 reason: error.to_string(),
             })?;
-            ctx.store
+            let store = ctx
+                .store
                 .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .pin(&id, tree)?;
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            store.pin(&id, tree)?;
+            store.pin_as("oracles", &id, stored.oracle)?;
+            store.pin_as("hidden", &id, stored.hidden)?;
             ("accepted", None, String::new())
         }
         Outcome::Rejected(rejection) => ("rejected", Some(rejection.reason), rejection.detail),

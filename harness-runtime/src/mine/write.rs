@@ -71,14 +71,32 @@ pub struct Draft {
     pub oracle: Vec<DraftFile>,
     /// `hidden/` (the commit's test files).
     pub hidden_files: Vec<DraftFile>,
+    /// The fix and the commit's test files as trees in the store (`[baseline] oracle` and
+    /// `hidden`), once stored: then they are not written into `oracle/` and `hidden/`.
+    pub stored: Option<Stored>,
+}
+
+/// The trees of a fixture's own files in the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stored {
+    /// The fix.
+    pub oracle: git2::Oid,
+    /// The commit's test files.
+    pub hidden: git2::Oid,
 }
 
 impl Draft {
     /// `fixture.toml`.
     pub fn fixture_toml(&self) -> String {
+        let stored = self.stored.map_or_else(String::new, |stored| {
+            format!(
+                "oracle = \"{}\"\nhidden = \"{}\"\n",
+                stored.oracle, stored.hidden
+            )
+        });
         format!(
             "# Mined by `harness mine`: the baseline is the tree below in the shared store, with\n\
-             # repo/ laid over it.\nkind = \"work_item\"\n\n[baseline]\nstore = \"../{}\"\ntree = \"{}\"\n\n\
+             # repo/ laid over it; the fix and its tests are stored there too.\nkind = \"work_item\"\n\n[baseline]\nstore = \"../{}\"\ntree = \"{}\"\n{stored}\n\
              [source]\ncommit = \"{}\"\nrepository = {}\n",
             super::store::STORE_DIR,
             self.tree,
@@ -141,14 +159,21 @@ impl Draft {
         if let Some(gitignore) = &self.gitignore {
             write_file(&dir.join("repo/.gitignore"), gitignore, 0o100644)?;
         }
-        for file in &self.oracle {
+        let unstored = |files| {
+            if self.stored.is_some() {
+                &[][..]
+            } else {
+                files
+            }
+        };
+        for file in unstored(&self.oracle) {
             write_file(
                 &dir.join("oracle").join(&file.path),
                 &file.content,
                 file.mode,
             )?;
         }
-        for file in &self.hidden_files {
+        for file in unstored(&self.hidden_files) {
             write_file(
                 &dir.join("hidden").join(&file.path),
                 &file.content,
@@ -289,6 +314,7 @@ mod tests {
             gitignore: None,
             oracle: Vec::new(),
             hidden_files: Vec::new(),
+            stored: None,
         };
         let parsed: toml::Table = draft.item(false).parse().unwrap();
         assert_eq!(
