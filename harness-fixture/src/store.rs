@@ -164,7 +164,7 @@ impl BaselineRef {
 fn baseline_problem(config_file: &Path, field: &str, message: &str) -> Problem {
     Problem::rule(
         config_file.to_path_buf(),
-        &format!("baseline.{field}"),
+        format!("baseline.{field}"),
         message,
     )
 }
