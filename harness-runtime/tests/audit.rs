@@ -381,3 +381,15 @@ fn sh_semver_passes_the_audit() {
         assert!(hidden.tests_passed > 0, "{}: {hidden:?}", strategy.name());
     }
 }
+
+/// A real-size Rust library whose reward is on a sealed hidden cargo check alone (no
+/// differential check): typed assertions on inputs the visible tests do not use hold it.
+#[test]
+fn rs_sheet_passes_the_audit() {
+    let report = audit_shipped("rs-sheet");
+    assert!(not_applicable(&report).is_empty(), "{report:#?}");
+    for strategy in [Strategy::AlwaysEqual, Strategy::LookupTable] {
+        let hidden = tally(&report, strategy, "hidden");
+        assert_eq!(hidden.score, 0.0, "{}: {hidden:?}", strategy.name());
+    }
+}

@@ -152,31 +152,33 @@ impl SharedBuild {
     /// Takes `target` (a check's target directory, right after its build) as the snapshot,
     /// with cargo's `messages` of that build. Incremental state is left out: it only
     /// speeds up recompiling what changed, and it is most of a debug build's bytes.
-    pub fn record(
-        &mut self,
-        check: &str,
-        target: &Path,
-        messages: String,
-        defaults: bool,
-    ) -> std::io::Result<()> {
+    ///
+    /// Sharing only saves time: when the copy fails (a full episode disk), there is no
+    /// snapshot and every later check builds on its own, as without sharing.
+    pub fn record(&mut self, check: &str, target: &Path, messages: String, defaults: bool) {
         self.snapshot = None;
         let copy = self.dir.join("target");
-        if copy.exists() {
-            fs::remove_dir_all(&copy)?;
+        let copied = (|| {
+            if copy.exists() {
+                fs::remove_dir_all(&copy)?;
+            }
+            fs::create_dir_all(&copy)?;
+            // `<profile>/incremental`, and only there: a build script's output may hold a
+            // directory of that name that matters.
+            stamp::copy_tree_keeping(target, &copy, &|relative| {
+                !(relative.components().count() == 2 && relative.ends_with("incremental"))
+            })
+        })();
+        if copied.is_err() {
+            let _ = fs::remove_dir_all(&copy);
+            return;
         }
-        fs::create_dir_all(&copy)?;
-        // `<profile>/incremental`, and only there: a build script's output may hold a
-        // directory of that name that matters.
-        stamp::copy_tree_keeping(target, &copy, &|relative| {
-            !(relative.components().count() == 2 && relative.ends_with("incremental"))
-        })?;
         self.snapshot = Some(Snapshot {
             check: check.to_owned(),
             origin: target.to_path_buf(),
             messages,
             defaults,
         });
-        Ok(())
     }
 
     /// Cargo's messages of the snapshot's build with every path under its original target
@@ -269,9 +271,7 @@ mod tests {
             "{{\"filenames\":[\"{}/debug/deps/liba.rlib\"]}}",
             target.display()
         );
-        shared
-            .record("visible", &target, message.clone(), true)
-            .unwrap();
+        shared.record("visible", &target, message.clone(), true);
         let seed = shared.seed().unwrap();
         assert_eq!(
             fs::read_to_string(seed.join("debug/deps/liba.rlib")).unwrap(),
@@ -293,7 +293,7 @@ mod tests {
             )
         );
         assert_eq!(shared.built_by(), Some("visible"));
-        shared.record("other", &target, message, false).unwrap();
+        shared.record("other", &target, message, false);
         assert_eq!(shared.default_messages_for(&other), None);
     }
 }
