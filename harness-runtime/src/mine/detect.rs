@@ -84,7 +84,9 @@ pub struct Detected {
     pub lib_tests: bool,
     /// Rust: test target files a default `cargo test` does not build or libtest does not
     /// run: `[[test]]` entries with `required-features` the default features lack (cargo
-    /// refuses `--test` for them), or with `harness = false`.
+    /// refuses `--test` for them) or `harness = false`, and targets compiled only under a
+    /// condition (`#![cfg(...)]`: slab's `tests/serde.rs` is empty without its `serde`
+    /// feature, and the harness's tripwire with it).
     pub unrunnable: BTreeSet<String>,
 }
 
@@ -209,6 +211,19 @@ fn unrunnable_test_targets(repo: &Repository, view: &TreeView) -> BTreeSet<Strin
             });
         if let Some(path) = path.filter(|_| gated || harnessless) {
             unrunnable.insert(path);
+        }
+    }
+    for (path, _) in view.files.range("tests/".to_owned()..) {
+        if !path.starts_with("tests/") {
+            break;
+        }
+        let conditional = rust_test_target(path).is_some()
+            && view.text(repo, path).is_some_and(|text| {
+                text.lines()
+                    .any(|line| line.trim_start().starts_with("#![cfg("))
+            });
+        if conditional {
+            unrunnable.insert(path.clone());
         }
     }
     unrunnable
@@ -455,8 +470,15 @@ harness = false
             "tests/with_std.rs",
             "tests/bench-like.rs",
             "tests/plain.rs",
+            "tests/serde.rs",
         ];
-        let (_dir, repo, view) = view(manifest, &others);
+        let (_dir, repo, mut view) = view(manifest, &others);
+        // A target compiled only with a feature (slab's tests/serde.rs).
+        view.files.insert(
+            "tests/serde.rs".to_owned(),
+            repo.blob(b"#![cfg(feature = \"serde\")]\n\n#[test]\nfn t() {}\n")
+                .unwrap(),
+        );
         let detected = detect(&repo, &view, Language::Rust, None, &[]);
         let runnable: Vec<&str> = others
             .into_iter()
