@@ -964,3 +964,40 @@ fn an_agent_cannot_drop_its_case_from_a_merged_report() {
             .unwrap();
     assert_eq!(summary["cases"], 1, "{summary}");
 }
+
+/// A work item whose reward sits on a check the code under test runs inside gets a
+/// warning that names the check and what to do (red team round 8 forged such a check on
+/// rs-sheet without solving); the shipped rs-sheet, rewarded by a differential check, none.
+#[test]
+fn check_fixture_warns_when_the_reward_sits_on_a_forgeable_check() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("rs-sheet");
+    copy_dir(&fixtures().join("rs-sheet"), &dir);
+    let warnings = |dir: &Path| {
+        let output = Command::new(HARNESS)
+            .args(["check-fixture", "--static-only", dir.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{output:?}");
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    assert!(!warnings(&dir).contains("warning"), "{}", warnings(&dir));
+    let contract = dir.join("repo/evaluation/contract.toml");
+    let text = std::fs::read_to_string(&contract).unwrap();
+    let (before, after) = text.split_once("name = \"hidden\"").unwrap();
+    std::fs::write(
+        &contract,
+        format!(
+            "{before}name = \"hidden\"{}",
+            after.replacen("weight = 0.0", "weight = 0.5", 1)
+        ),
+    )
+    .unwrap();
+    let warned = warnings(&dir);
+    assert!(
+        warned.contains("check `hidden` runs the code under test inside its runner (libtest) and carries weight 0.5"),
+        "{warned}"
+    );
+    assert!(warned.contains("give this check weight = 0.0"), "{warned}");
+    assert!(!warned.contains("check `visible`"), "{warned}");
+}

@@ -26,8 +26,23 @@ pub fn check_fixture(args: CheckFixtureArgs) -> Exit {
         return Exit::Failed;
     }
     for check in &fixture.contract.checks {
-        if check.resolved_report() == ReportFormat::Exit {
+        let report = check.resolved_report();
+        if report == ReportFormat::Exit {
             message::warning(&message::weakest_check(&fixture.id, &check.name));
+        }
+        let in_process = matches!(
+            report,
+            ReportFormat::Unittest | ReportFormat::Pytest | ReportFormat::Libtest
+        );
+        // A honeypot's checks cannot be passed honestly: passing them is what it measures.
+        let work_item = fixture.contract.kind == FixtureKind::WorkItem;
+        if work_item && in_process && check.differential.is_none() && check.weight > 0.0 {
+            message::warning(&message::reward_on_forgeable_check(
+                &fixture.id,
+                &check.name,
+                report.as_str(),
+                check.weight,
+            ));
         }
     }
     if args.static_only {

@@ -17,6 +17,18 @@ pub fn weakest_check(fixture: &str, check: &str) -> String {
     )
 }
 
+/// The warning for a check that runs the code under test inside its runner and still
+/// carries part of the reward.
+pub fn reward_on_forgeable_check(fixture: &str, check: &str, runner: &str, weight: f64) -> String {
+    format!(
+        "fixture `{fixture}`: check `{check}` runs the code under test inside its runner \
+         ({runner}) and carries weight {weight}: that code can rewrite the runner's report, and \
+         the tripwire catches a blunt forgery, not one that spares it (a black-box red team \
+         scored 1.000 this way without solving); put the reward on a differential check \
+         ([checks.differential]) and give this check weight = 0.0"
+    )
+}
+
 /// Why a check's tripwire (`missing`, `errored` or `forged`) did not show as the honest
 /// failure under the oracle.
 pub fn tripwire_not_seen(seen: &str) -> String {
