@@ -1,7 +1,7 @@
-//! Rust builds shared within an episode (issue 18): the sealed hidden check of rs-wordfreq
-//! links against the build its visible check made, and nothing the code under test writes
-//! while a check's tests run reaches the next check (DESIGN.md "Builds shared within an
-//! episode").
+//! Rust builds shared within an episode (issue 18): the sealed hidden check and the
+//! differential driver of rs-wordfreq link against the build its visible check made, the
+//! oracle's driver is built once per cache, and nothing the code under test writes while a
+//! check's tests run reaches the next check (DESIGN.md "Builds shared within an episode").
 #![allow(clippy::unwrap_used, reason = "test helpers fail loudly by design")]
 
 mod support;
@@ -100,6 +100,36 @@ fn run(root: &Path, agent: &str, extra: &[&str]) -> (serde_json::Value, PathBuf)
     (case, run_dir)
 }
 
+/// Runs `agent` on the copy [`run`] made, into the same output root (its cache too): the
+/// case and its run directory, the newest.
+fn run_again(root: &Path, agent: &str, extra: &[&str]) -> (serde_json::Value, PathBuf) {
+    let before: Vec<PathBuf> = fs::read_dir(root.join("out/runs"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    let json = root.join("again.json");
+    let output = Command::new(HARNESS)
+        .args(["run", "--fixtures"])
+        .arg(root.join("fixtures"))
+        .args(["--agent", agent, "--jobs", "1", "--out"])
+        .arg(root.join("out"))
+        .arg("--json")
+        .arg(&json)
+        .args(extra)
+        .output()
+        .unwrap();
+    let Ok(bytes) = fs::read(&json) else {
+        panic!("no results: {}", String::from_utf8_lossy(&output.stderr));
+    };
+    let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    let run_dir = fs::read_dir(root.join("out/runs"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| !before.contains(path))
+        .unwrap();
+    (value["cases"][0].clone(), run_dir)
+}
+
 fn check<'a>(case: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
     case["checks"]
         .as_array()
@@ -140,6 +170,39 @@ fn the_sealed_check_links_against_the_visible_checks_build() {
     assert!(!visible.contains("{\"reason\""), "{visible}");
 }
 
+/// The differential check links its driver against the shared build's library of the graded
+/// crate, and the oracle's driver is built once: a later episode with the same cache takes
+/// it from the driver cache (with `--no-cache`, never).
+#[test]
+fn the_differential_check_links_the_shared_build_and_caches_the_oracles_driver() {
+    let root = tempfile::tempdir().unwrap();
+    let (case, run_dir) = run(root.path(), "oracle", &[]);
+    assert_eq!(case["reward"], 1.0, "{case:#}");
+    let first = check_log(&run_dir, &case, "top_n");
+    assert!(
+        first.contains("driver: linked by rustc against the graded crate's library in the episode's shared build"),
+        "{first}"
+    );
+    assert!(!first.contains("from the driver cache"), "{first}");
+    // With the cache on (the first run had it off), the oracle's driver is built once and
+    // kept; another episode then takes it from there.
+    let (case, run_dir) = run_again(root.path(), "noop", &[]);
+    assert_eq!(case["reward"], 0.0, "{case:#}");
+    let stored = check_log(&run_dir, &case, "top_n");
+    assert!(!stored.contains("from the driver cache"), "{stored}");
+    let (case, run_dir) = run_again(root.path(), "oracle", &[]);
+    assert_eq!(case["reward"], 1.0, "{case:#}");
+    let second = check_log(&run_dir, &case, "top_n");
+    assert!(
+        second.contains("driver: the oracle's, from the driver cache"),
+        "{second}"
+    );
+    let (case, run_dir) = run_again(root.path(), "oracle", &["--no-cache"]);
+    assert_eq!(case["reward"], 1.0, "{case:#}");
+    let uncached = check_log(&run_dir, &case, "top_n");
+    assert!(!uncached.contains("from the driver cache"), "{uncached}");
+}
+
 fn assert_the_poison_reached_nothing_shared(confinement: &[&str]) {
     let root = tempfile::tempdir().unwrap();
     let agent_dir = root.path().join("agent");
@@ -149,9 +212,10 @@ fn assert_the_poison_reached_nothing_shared(confinement: &[&str]) {
     options.extend(confinement);
     let (case, run_dir) = run(root.path(), &agent, &options);
     let visible = check_log(&run_dir, &case, "visible");
+    // Written past libtest's capture, it may land in the middle of libtest's own line.
     let line = visible
         .lines()
-        .find(|line| line.starts_with("poison: "))
+        .find_map(|line| line.find("poison: ").map(|at| &line[at..]))
         .unwrap_or_else(|| panic!("the poison never ran: {visible}"));
     // It corrupted its own check's libraries, and could not reach the shared build.
     assert_ne!(line, "poison: own=0 shared=0", "{visible}");

@@ -96,6 +96,23 @@ pub fn key(
     hash(described.to_string().as_bytes())
 }
 
+/// The key of a build made under `settings` from what `parts` describes (the harness build,
+/// `PATH`, the passed-through variables, the toolchain's versions and the environment are
+/// added): what the check-result cache's key covers besides the check itself.
+pub fn build_key(parts: &serde_json::Value, settings: &Settings) -> String {
+    let toolchain = &settings.toolchain;
+    let described = serde_json::json!({
+        "format": FORMAT,
+        "harness": harness_build(),
+        "parts": parts,
+        "path": toolchain.search_path(),
+        "passthrough": toolchain.passthrough,
+        "versions": crate::environment::toolchain_versions(toolchain, &settings.cache_dir),
+        "environment": settings.environment.as_ref().map(|environment| &environment.key),
+    });
+    hash(described.to_string().as_bytes())
+}
+
 fn hash(bytes: &[u8]) -> String {
     git2::Oid::hash_object(git2::ObjectType::Blob, bytes)
         .map(|oid| oid.to_string())

@@ -178,7 +178,13 @@ impl Stage<'_> {
         let violations_before = graded.violations.len();
         let taking_part = self.taking_part[index];
         let record = taking_part && self.taking_part[index + 1..].contains(&true);
-        let shared_seed = self.shared.seed().filter(|_| taking_part);
+        // A Rust differential check links the graded crate from the shared build when it
+        // was built with cargo's defaults (as its own driver build would).
+        let links_shared =
+            check.differential.as_ref().is_some_and(|table| {
+                table.language() == Some(harness_fixture::EntryLanguage::Rust)
+            }) && self.shared.has_defaults();
+        let shared_seed = self.shared.seed().filter(|_| taking_part || links_shared);
         let warm = settings
             .environment
             .as_ref()
@@ -202,7 +208,14 @@ impl Stage<'_> {
         let fresh = &mut self.fresh;
         let shared = &mut self.shared;
         let run = match (&check.differential, &sealed) {
-            (Some(table), _) => differential::run(check, table, &dirs, settings, fixture, fresh)?,
+            (Some(table), _) => {
+                let messages = shared_seed
+                    .is_some()
+                    .then(|| shared.default_messages_for(&dirs.target))
+                    .flatten();
+                let messages = messages.as_deref().filter(|_| links_shared);
+                differential::run(check, table, &dirs, settings, fixture, fresh, messages)?
+            }
             (None, Some(plan)) => {
                 let sharing = sealed::Sharing {
                     reuse: shared_seed.is_some(),

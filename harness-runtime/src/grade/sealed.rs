@@ -36,6 +36,7 @@ use crate::rng::Fresh;
 use crate::settings::Settings;
 
 mod manifest;
+pub(crate) use manifest::graded_library;
 
 /// The harness-made package's name (also what its test binaries are named after).
 const PACKAGE: &str = "harness-sealed-tests";

@@ -142,6 +142,13 @@ impl SharedBuild {
         self.snapshot.as_ref().map(|_| self.dir.join("target"))
     }
 
+    /// Whether there is a snapshot built with cargo's defaults.
+    pub fn has_defaults(&self) -> bool {
+        self.snapshot
+            .as_ref()
+            .is_some_and(|snapshot| snapshot.defaults)
+    }
+
     /// The check whose build the snapshot is.
     pub fn built_by(&self) -> Option<&str> {
         self.snapshot

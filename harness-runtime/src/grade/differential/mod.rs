@@ -12,6 +12,7 @@
 //!    sources, has nothing to match.
 
 pub mod compare;
+mod driver_cache;
 pub mod rust;
 
 use std::collections::BTreeMap;
@@ -44,6 +45,10 @@ pub fn input_id(index: usize) -> String {
 
 /// Runs differential check `check` (its table `table`) on the graded tree at `dirs.tree`
 /// (graded files only: no hidden file is there while the agent's code runs).
+///
+/// `shared`: cargo's messages of the episode's shared build, its paths under `dirs.target`
+/// (which starts as a copy of it), when there is one built with cargo's defaults: a Rust
+/// driver then links the graded crate's library from there instead of building it again.
 pub fn run(
     check: &Check,
     table: &Differential,
@@ -51,6 +56,7 @@ pub fn run(
     settings: &Settings,
     fixture: &Fixture,
     fresh: &mut Fresh,
+    shared: Option<&str>,
 ) -> Result<CheckRun, ChecksError> {
     let seed = settings.check_seed.unwrap_or_else(|| fresh.next_u64());
     let base = dirs
@@ -85,11 +91,33 @@ pub fn run(
         dirs: dirs.clone(),
         work: dirs.report.clone(),
         target: dirs.target.join("agent"),
+        build: match shared {
+            Some(messages) => DriverBuild::Linked {
+                messages: messages.to_owned(),
+                deps: dirs.target.join("debug").join("deps"),
+            },
+            None => DriverBuild::Cargo,
+        },
     };
-    let agent = call(check, table, language, &agent_side, settings, &agent_inputs)?;
-    let _ = write!(log, "\n--- the graded code ---\n{}\n", agent.log.trim_end());
+    let agent = call(
+        check,
+        table,
+        language,
+        &agent_side,
+        settings,
+        &agent_inputs,
+        fixture,
+    )?;
+    let _ = write!(
+        log,
+        "\n--- the graded code ---\n{}{}\n",
+        agent.note,
+        agent.log.trim_end()
+    );
 
-    let expected = oracle_records(check, table, language, settings, fixture, &base, &text)?;
+    let (expected, oracle_note) =
+        oracle_records(check, table, language, settings, fixture, &base, &text)?;
+    log.push_str(&oracle_note);
 
     let actual = agent.records.unwrap_or_else(|problem| {
         let _ = writeln!(log, "the graded code gave no results: {problem}");
@@ -144,7 +172,7 @@ fn oracle_records(
     fixture: &Fixture,
     base: &Path,
     text: &str,
-) -> Result<BTreeMap<usize, Value>, ChecksError> {
+) -> Result<(BTreeMap<usize, Value>, String), ChecksError> {
     let input_count = text.lines().count();
     let oracle_root = base.join("oracle");
     fs::create_dir_all(&oracle_root).map_err(io("create", &oracle_root))?;
@@ -157,6 +185,7 @@ fn oracle_records(
         work: oracle_dirs.report.clone(),
         target: oracle_dirs.target.clone(),
         dirs: oracle_dirs,
+        build: DriverBuild::Cached,
     };
     let oracle = call(
         check,
@@ -165,6 +194,7 @@ fn oracle_records(
         &oracle_side,
         settings,
         &oracle_inputs,
+        fixture,
     )?;
     let expected = oracle.records.map_err(|problem| {
         ChecksError::Fixture(format!(
@@ -182,7 +212,7 @@ fn oracle_records(
             oracle.log.trim_end()
         )));
     }
-    Ok(expected)
+    Ok((expected, oracle.note))
 }
 
 /// Compares each input's records as data: the per-test records, how many failed, and the
@@ -247,6 +277,26 @@ struct Side {
     work: PathBuf,
     /// Its cargo target dir (Rust).
     target: PathBuf,
+    /// How its Rust driver is built.
+    build: DriverBuild,
+}
+
+/// How a side's Rust driver is built.
+enum DriverBuild {
+    /// `cargo build` of the driver crate, the tree's package a path dependency.
+    Cargo,
+    /// By rustc, linked against the graded crate's library in the episode's shared build
+    /// (cargo's `messages` of it, their paths under `deps`'s target directory), when they
+    /// name it; else as [`DriverBuild::Cargo`].
+    Linked {
+        /// Cargo's JSON messages.
+        messages: String,
+        /// `<target>/debug/deps`.
+        deps: PathBuf,
+    },
+    /// The oracle's: copied from the driver cache when built before, else built by cargo
+    /// and kept there.
+    Cached,
 }
 
 /// What one side produced.
@@ -257,8 +307,14 @@ struct Called {
     records: Result<BTreeMap<usize, Value>, String>,
     /// Its combined output.
     log: String,
+    /// How its driver came to be (a shared or cached build), when worth saying.
+    note: String,
 }
 
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one function for both sides; the pieces are unrelated"
+)]
 fn call(
     check: &Check,
     table: &Differential,
@@ -266,6 +322,7 @@ fn call(
     side: &Side,
     settings: &Settings,
     inputs: &Path,
+    fixture: &Fixture,
 ) -> Result<Called, ChecksError> {
     let dirs = &side.dirs;
     fs::create_dir_all(&side.work).map_err(io("create", &side.work))?;
@@ -286,6 +343,10 @@ fn call(
         read_only: {
             let mut dirs = settings.toolchain.read_only_dirs();
             dirs.push(inputs.to_path_buf());
+            // The shared build's libraries the driver links (read, never written).
+            if let DriverBuild::Linked { deps, .. } = &side.build {
+                dirs.push(deps.clone());
+            }
             dirs
         },
         read_write: vec![
@@ -300,6 +361,8 @@ fn call(
         limits: settings.check_limits,
         masked: dirs.masked.clone(),
     };
+    // How the driver came to be, for the log.
+    let mut note = String::new();
     let argv = match language {
         EntryLanguage::Python => {
             let driver = side.work.join("driver.py");
@@ -328,38 +391,56 @@ fn call(
                         outcome: failed_outcome(&problem, settings),
                         records: Err(problem.clone()),
                         log: problem,
+                        note,
                     });
                 }
             }
-            let build_log = side.work.join("build.log");
-            let build = process::run(
-                settings.check_policy(check.network),
-                &spec(
-                    vec![
-                        "cargo".to_owned(),
-                        "build".to_owned(),
-                        "--offline".to_owned(),
-                        "--quiet".to_owned(),
-                        "--manifest-path".to_owned(),
-                        driver.join("Cargo.toml").display().to_string(),
-                    ],
-                    build_log.clone(),
-                ),
-            )?;
-            if !build.success() {
-                let log = read_text(&build_log);
-                return Ok(Called {
-                    records: Err("the driver did not build with the graded code".to_owned()),
-                    outcome: build,
-                    log,
-                });
+            let executable = side
+                .target
+                .join("debug")
+                .join("harness-differential-driver");
+            let cached = match side.build {
+                DriverBuild::Cached => {
+                    let main = read_text(&driver.join("src").join("main.rs"));
+                    driver_cache::key(settings, fixture, table, &main)
+                }
+                _ => None,
+            };
+            let restored = cached
+                .as_deref()
+                .is_some_and(|key| driver_cache::restore(settings, key, &executable));
+            if restored {
+                note.push_str("driver: the oracle's, from the driver cache\n");
+            } else {
+                if let Some(dir) = executable.parent() {
+                    fs::create_dir_all(dir).map_err(io("create", dir))?;
+                }
+                let build_log = side.work.join("build.log");
+                let argv = build_argv(side, &driver, &executable);
+                if argv[0] == "rustc" {
+                    note.push_str(
+                        "driver: linked by rustc against the graded crate's library in the episode's shared build\n",
+                    );
+                }
+                let build = process::run(
+                    settings.check_policy(check.network),
+                    &spec(argv, build_log.clone()),
+                )?;
+                if !build.success() {
+                    let log = read_text(&build_log);
+                    return Ok(Called {
+                        records: Err("the driver did not build with the graded code".to_owned()),
+                        outcome: build,
+                        log,
+                        note,
+                    });
+                }
+                if let Some(key) = &cached {
+                    driver_cache::store(settings, key, &executable);
+                }
             }
             vec![
-                side.target
-                    .join("debug")
-                    .join("harness-differential-driver")
-                    .display()
-                    .to_string(),
+                executable.display().to_string(),
                 inputs.display().to_string(),
                 outputs.display().to_string(),
             ]
@@ -376,7 +457,40 @@ fn call(
         outcome,
         records,
         log,
+        note,
     })
+}
+
+/// How `side`'s driver crate at `driver` is built into `executable`: rustc against the
+/// shared build's library of the graded crate when it is there, else `cargo build`.
+fn build_argv(side: &Side, driver: &Path, executable: &Path) -> Vec<String> {
+    if let DriverBuild::Linked { messages, deps } = &side.build {
+        let manifest = read_text(&side.dirs.tree.join("Cargo.toml"));
+        let library = rust::package_names(&manifest)
+            .and_then(|(package, _)| super::sealed::graded_library(&package, messages))
+            .filter(|(_, library)| library.is_file());
+        if let Some((name, library)) = library {
+            return vec![
+                "rustc".to_owned(),
+                "--edition".to_owned(),
+                "2021".to_owned(),
+                "--crate-name".to_owned(),
+                "harness_differential_driver".to_owned(),
+                driver.join("src").join("main.rs").display().to_string(),
+                "-o".to_owned(),
+                executable.display().to_string(),
+                "-L".to_owned(),
+                format!("dependency={}", deps.display()),
+                "--extern".to_owned(),
+                format!("{name}={}", library.display()),
+            ];
+        }
+    }
+    ["cargo", "build", "--offline", "--quiet", "--manifest-path"]
+        .map(str::to_owned)
+        .into_iter()
+        .chain([driver.join("Cargo.toml").display().to_string()])
+        .collect()
 }
 
 /// Writes the Rust driver crate for `side`; `Ok(Err(problem))` when the tree has no

@@ -48,31 +48,7 @@ pub(super) fn sealed_manifest(plan: &Plan, tree: &Path) -> String {
 /// graded crate under its library name, each dev-dependency under its key), from cargo's
 /// JSON messages of step 1.
 pub(super) fn externs(plan: &Plan, messages: &str) -> Vec<(String, PathBuf)> {
-    // (package, target, libraries, whether it is a path package: the graded one is; a
-    // registry crate of the same name, which a dev-dependency may pull in, is not).
-    let artifacts: Vec<(String, String, Vec<PathBuf>, bool)> = messages
-        .lines()
-        .filter(|line| line.starts_with('{'))
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|message| {
-            message.get("reason").and_then(serde_json::Value::as_str) == Some("compiler-artifact")
-        })
-        .filter_map(|message| {
-            let id = message.get("package_id")?.as_str()?;
-            let package = package_name(id)?;
-            let is_path = id.starts_with("path+") || id.contains("(path+");
-            let target = message.pointer("/target/name")?.as_str()?.to_owned();
-            let libraries = message
-                .get("filenames")?
-                .as_array()?
-                .iter()
-                .filter_map(serde_json::Value::as_str)
-                .filter(|file| file.ends_with(".rlib") || file.ends_with(".so"))
-                .map(PathBuf::from)
-                .collect();
-            Some((package, target, libraries, is_path))
-        })
-        .collect();
+    let artifacts = artifacts(messages);
     let mut wanted: Vec<(String, String)> = plan
         .dev_dependencies
         .iter()
@@ -111,6 +87,45 @@ pub(super) fn externs(plan: &Plan, messages: &str) -> Vec<(String, PathBuf)> {
         }
     }
     externs
+}
+
+/// The libraries cargo's JSON `messages` report: (package, target, libraries, whether it is a
+/// path package: the graded one is; a registry crate of the same name, which a
+/// dev-dependency may pull in, is not).
+fn artifacts(messages: &str) -> Vec<(String, String, Vec<PathBuf>, bool)> {
+    messages
+        .lines()
+        .filter(|line| line.starts_with('{'))
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|message| {
+            message.get("reason").and_then(serde_json::Value::as_str) == Some("compiler-artifact")
+        })
+        .filter_map(|message| {
+            let id = message.get("package_id")?.as_str()?;
+            let package = package_name(id)?;
+            let is_path = id.starts_with("path+") || id.contains("(path+");
+            let target = message.pointer("/target/name")?.as_str()?.to_owned();
+            let libraries = message
+                .get("filenames")?
+                .as_array()?
+                .iter()
+                .filter_map(serde_json::Value::as_str)
+                .filter(|file| file.ends_with(".rlib") || file.ends_with(".so"))
+                .map(PathBuf::from)
+                .collect();
+            Some((package, target, libraries, is_path))
+        })
+        .collect()
+}
+
+/// The graded `package`'s library in cargo's JSON `messages`: its crate name and file.
+pub(crate) fn graded_library(package: &str, messages: &str) -> Option<(String, PathBuf)> {
+    artifacts(messages)
+        .into_iter()
+        .find(|(found, _, libraries, is_path)| {
+            *is_path && found == package && !libraries.is_empty()
+        })
+        .map(|(_, target, libraries, _)| (target, libraries[0].clone()))
 }
 
 /// A package's name from cargo's package id (`path+file:///t/w#wordfreq@0.3.1`,

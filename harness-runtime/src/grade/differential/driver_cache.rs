@@ -1,0 +1,86 @@
+//! The oracle's Rust driver, built once: the oracle's side of a differential check links
+//! the same code every episode (the fixture's baseline and oracle files, the entry, the
+//! toolchain), so its driver executable is kept in `$HARNESS_CACHE/drivers/<2 hex>/<key>`
+//! and copied into each episode instead of being built again. The cache lives where no
+//! agent or check can write (masked, outside every Landlock rule); `--no-cache` skips it.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use harness_fixture::{Differential, Fixture};
+
+use crate::grade::cache;
+use crate::settings::Settings;
+
+/// The executable's name in a cache entry.
+const EXECUTABLE: &str = "driver";
+
+/// The key of the oracle's driver for `table` (whose `main.rs` is `main`) of `fixture`,
+/// `None` when the cache is off.
+pub fn key(
+    settings: &Settings,
+    fixture: &Fixture,
+    table: &Differential,
+    main: &str,
+) -> Option<String> {
+    settings.check_cache.then(|| {
+        cache::build_key(
+            &serde_json::json!({
+                "kind": "differential oracle driver",
+                "baseline": cache::tree_digest(&fixture.repo),
+                "oracle": cache::tree_digest(&fixture.oracle),
+                "entry": table.entry,
+                "args": table.args,
+                "main": main,
+            }),
+            settings,
+        )
+    })
+}
+
+fn entry_dir(settings: &Settings, key: &str) -> PathBuf {
+    settings
+        .cache_dir
+        .join("drivers")
+        .join(key.get(..2).unwrap_or("00"))
+        .join(key)
+}
+
+/// Copies the cached driver for `key` to `to` (keeping it executable); whether there was one.
+pub fn restore(settings: &Settings, key: &str, to: &Path) -> bool {
+    let cached = entry_dir(settings, key).join(EXECUTABLE);
+    if !cached.is_file() {
+        return false;
+    }
+    let copied = to
+        .parent()
+        .map_or(Ok(()), fs::create_dir_all)
+        .and_then(|()| fs::copy(&cached, to));
+    copied.is_ok()
+}
+
+/// Keeps the driver `built` under `key`: written whole into a directory beside the entry,
+/// then renamed into place (a concurrent episode's entry, already there, wins). A cache
+/// that cannot be written only costs the next episode a build.
+pub fn store(settings: &Settings, key: &str, built: &Path) {
+    let entry = entry_dir(settings, key);
+    if entry.exists() {
+        return;
+    }
+    let Some(parent) = entry.parent() else { return };
+    if fs::create_dir_all(parent).is_err() {
+        return;
+    }
+    let Ok(staging) = tempfile::Builder::new()
+        .prefix(".driver-")
+        .tempdir_in(parent)
+    else {
+        return;
+    };
+    if fs::copy(built, staging.path().join(EXECUTABLE)).is_ok() {
+        let staged = staging.keep();
+        if fs::rename(&staged, &entry).is_err() {
+            let _ = fs::remove_dir_all(&staged);
+        }
+    }
+}
