@@ -171,10 +171,11 @@ fn the_sealed_check_links_against_the_visible_checks_build() {
 }
 
 /// The differential check links its driver against the shared build's library of the graded
-/// crate, and the oracle's driver is built once: a later episode with the same cache takes
-/// it from the driver cache (with `--no-cache`, never).
+/// crate, and a driver is built once per code: a later episode with the same cache takes
+/// the oracle's, and the graded tree's when that tree was graded before, from the driver
+/// cache (with `--no-cache`, never).
 #[test]
-fn the_differential_check_links_the_shared_build_and_caches_the_oracles_driver() {
+fn the_differential_check_links_the_shared_build_and_caches_its_drivers() {
     let root = tempfile::tempdir().unwrap();
     let (case, run_dir) = run(root.path(), "oracle", &[]);
     assert_eq!(case["reward"], 1.0, "{case:#}");
@@ -196,6 +197,14 @@ fn the_differential_check_links_the_shared_build_and_caches_the_oracles_driver()
     assert!(
         second.contains("driver: the oracle's, from the driver cache"),
         "{second}"
+    );
+    // A tree graded before (noop's) takes its own driver from the cache too.
+    let (case, run_dir) = run_again(root.path(), "noop", &[]);
+    assert_eq!(case["reward"], 0.0, "{case:#}");
+    let again = check_log(&run_dir, &case, "top_n");
+    assert!(
+        again.contains("driver: from the driver cache (this tree was graded before)"),
+        "{again}"
     );
     let (case, run_dir) = run_again(root.path(), "oracle", &["--no-cache"]);
     assert_eq!(case["reward"], 1.0, "{case:#}");

@@ -214,7 +214,18 @@ impl Stage<'_> {
                     .then(|| shared.default_messages_for(&dirs.target))
                     .flatten();
                 let messages = messages.as_deref().filter(|_| links_shared);
-                differential::run(check, table, &dirs, settings, fixture, fresh, messages)?
+                let graded_tree = (settings.check_cache
+                    && table.language() == Some(harness_fixture::EntryLanguage::Rust))
+                .then(|| {
+                    self.digests[0]
+                        .get_or_insert_with(|| cache::tree_digest(&self.trees.visible))
+                        .clone()
+                });
+                let reuse = differential::Reuse {
+                    shared: messages,
+                    graded_tree: graded_tree.as_deref(),
+                };
+                differential::run(check, table, &dirs, settings, fixture, fresh, reuse)?
             }
             (None, Some(plan)) => {
                 let sharing = sealed::Sharing {

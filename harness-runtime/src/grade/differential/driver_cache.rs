@@ -1,8 +1,12 @@
-//! The oracle's Rust driver, built once: the oracle's side of a differential check links
-//! the same code every episode (the fixture's baseline and oracle files, the entry, the
-//! toolchain), so its driver executable is kept in `$HARNESS_CACHE/drivers/<2 hex>/<key>`
-//! and copied into each episode instead of being built again. The cache lives where no
-//! agent or check can write (masked, outside every Landlock rule); `--no-cache` skips it.
+//! Rust differential drivers, built once per code: the oracle's side of a differential check
+//! links the same code every episode (the fixture's baseline and oracle files), and the
+//! graded side the same code whenever a tree is graded again (noop, an agent that leaves the
+//! tree as it was, identical rollouts). A driver executable is kept in
+//! `$HARNESS_CACHE/drivers/<2 hex>/<key>`, the key covering the code it links (tree
+//! digests), the entry and its driver source, the toolchain and the harness build, and is
+//! copied into each episode instead of being built again. The cache lives where no agent or
+//! check can write (masked, outside every Landlock rule); `--no-cache` skips it. Like the
+//! check-result cache, it trusts a build to be a function of its inputs.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -15,20 +19,35 @@ use crate::settings::Settings;
 /// The executable's name in a cache entry.
 const EXECUTABLE: &str = "driver";
 
-/// The key of the oracle's driver for `table` (whose `main.rs` is `main`) of `fixture`,
-/// `None` when the cache is off.
+/// The code a driver links.
+#[derive(Debug, Clone, Copy)]
+pub enum Linked<'a> {
+    /// The oracle's: the fixture's baseline with its oracle files over it.
+    Oracle(&'a Fixture),
+    /// The graded tree, by its digest.
+    Graded(&'a str),
+}
+
+/// The key of the driver for `table` (whose `main.rs` is `main`) linking `code`, `None`
+/// when the cache is off.
 pub fn key(
     settings: &Settings,
-    fixture: &Fixture,
+    code: Linked<'_>,
     table: &Differential,
     main: &str,
 ) -> Option<String> {
+    let code = match code {
+        Linked::Oracle(fixture) => serde_json::json!({
+            "oracle of": cache::tree_digest(&fixture.repo),
+            "oracle": cache::tree_digest(&fixture.oracle),
+        }),
+        Linked::Graded(tree) => serde_json::json!({ "graded": tree }),
+    };
     settings.check_cache.then(|| {
         cache::build_key(
             &serde_json::json!({
-                "kind": "differential oracle driver",
-                "baseline": cache::tree_digest(&fixture.repo),
-                "oracle": cache::tree_digest(&fixture.oracle),
+                "kind": "differential driver",
+                "code": code,
                 "entry": table.entry,
                 "args": table.args,
                 "main": main,

@@ -43,12 +43,21 @@ pub fn input_id(index: usize) -> String {
     format!("input#{}", index + 1)
 }
 
+/// What a Rust driver of the graded code may be made from besides a build of its own.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Reuse<'a> {
+    /// Cargo's messages of the episode's shared build, their paths under the check's
+    /// target directory (which starts as a copy of it), when it was built with cargo's
+    /// defaults: the driver then links the graded crate's library from there.
+    pub shared: Option<&'a str>,
+    /// The graded tree's digest, under which its driver is kept in the driver cache.
+    pub graded_tree: Option<&'a str>,
+}
+
 /// Runs differential check `check` (its table `table`) on the graded tree at `dirs.tree`
 /// (graded files only: no hidden file is there while the agent's code runs).
 ///
-/// `shared`: cargo's messages of the episode's shared build, its paths under `dirs.target`
-/// (which starts as a copy of it), when there is one built with cargo's defaults: a Rust
-/// driver then links the graded crate's library from there instead of building it again.
+/// `reuse` says what earlier builds the graded side's Rust driver may come from.
 pub fn run(
     check: &Check,
     table: &Differential,
@@ -56,8 +65,12 @@ pub fn run(
     settings: &Settings,
     fixture: &Fixture,
     fresh: &mut Fresh,
-    shared: Option<&str>,
+    reuse: Reuse<'_>,
 ) -> Result<CheckRun, ChecksError> {
+    let Reuse {
+        shared,
+        graded_tree,
+    } = reuse;
     let seed = settings.check_seed.unwrap_or_else(|| fresh.next_u64());
     let base = dirs
         .log
@@ -98,16 +111,9 @@ pub fn run(
             },
             None => DriverBuild::Cargo,
         },
+        code: graded_tree.map(driver_cache::Linked::Graded),
     };
-    let agent = call(
-        check,
-        table,
-        language,
-        &agent_side,
-        settings,
-        &agent_inputs,
-        fixture,
-    )?;
+    let agent = call(check, table, language, &agent_side, settings, &agent_inputs)?;
     let _ = write!(
         log,
         "\n--- the graded code ---\n{}{}\n",
@@ -185,7 +191,8 @@ fn oracle_records(
         work: oracle_dirs.report.clone(),
         target: oracle_dirs.target.clone(),
         dirs: oracle_dirs,
-        build: DriverBuild::Cached,
+        build: DriverBuild::Cargo,
+        code: Some(driver_cache::Linked::Oracle(fixture)),
     };
     let oracle = call(
         check,
@@ -194,7 +201,6 @@ fn oracle_records(
         &oracle_side,
         settings,
         &oracle_inputs,
-        fixture,
     )?;
     let expected = oracle.records.map_err(|problem| {
         ChecksError::Fixture(format!(
@@ -270,7 +276,7 @@ fn compare_all(
 }
 
 /// Where one side (the graded code or the oracle's) runs.
-struct Side {
+struct Side<'a> {
     /// Its tree (the code imported or linked) and its HOME, TMPDIR and CARGO_HOME.
     dirs: CheckDirs,
     /// Its driver, outputs and logs.
@@ -279,6 +285,8 @@ struct Side {
     target: PathBuf,
     /// How its Rust driver is built.
     build: DriverBuild,
+    /// The code its Rust driver links, for the driver cache (`None`: no cache).
+    code: Option<driver_cache::Linked<'a>>,
 }
 
 /// How a side's Rust driver is built.
@@ -294,9 +302,6 @@ enum DriverBuild {
         /// `<target>/debug/deps`.
         deps: PathBuf,
     },
-    /// The oracle's: copied from the driver cache when built before, else built by cargo
-    /// and kept there.
-    Cached,
 }
 
 /// What one side produced.
@@ -311,18 +316,13 @@ struct Called {
     note: String,
 }
 
-#[allow(
-    clippy::too_many_arguments,
-    reason = "one function for both sides; the pieces are unrelated"
-)]
 fn call(
     check: &Check,
     table: &Differential,
     language: EntryLanguage,
-    side: &Side,
+    side: &Side<'_>,
     settings: &Settings,
     inputs: &Path,
-    fixture: &Fixture,
 ) -> Result<Called, ChecksError> {
     let dirs = &side.dirs;
     fs::create_dir_all(&side.work).map_err(io("create", &side.work))?;
@@ -399,18 +399,20 @@ fn call(
                 .target
                 .join("debug")
                 .join("harness-differential-driver");
-            let cached = match side.build {
-                DriverBuild::Cached => {
-                    let main = read_text(&driver.join("src").join("main.rs"));
-                    driver_cache::key(settings, fixture, table, &main)
-                }
-                _ => None,
-            };
+            let cached = side.code.and_then(|code| {
+                let main = read_text(&driver.join("src").join("main.rs"));
+                driver_cache::key(settings, code, table, &main)
+            });
             let restored = cached
                 .as_deref()
                 .is_some_and(|key| driver_cache::restore(settings, key, &executable));
             if restored {
-                note.push_str("driver: the oracle's, from the driver cache\n");
+                note.push_str(match side.code {
+                    Some(driver_cache::Linked::Oracle(_)) => {
+                        "driver: the oracle's, from the driver cache\n"
+                    }
+                    _ => "driver: from the driver cache (this tree was graded before)\n",
+                });
             } else {
                 if let Some(dir) = executable.parent() {
                     fs::create_dir_all(dir).map_err(io("create", dir))?;
@@ -463,7 +465,7 @@ fn call(
 
 /// How `side`'s driver crate at `driver` is built into `executable`: rustc against the
 /// shared build's library of the graded crate when it is there, else `cargo build`.
-fn build_argv(side: &Side, driver: &Path, executable: &Path) -> Vec<String> {
+fn build_argv(side: &Side<'_>, driver: &Path, executable: &Path) -> Vec<String> {
     if let DriverBuild::Linked { messages, deps } = &side.build {
         let manifest = read_text(&side.dirs.tree.join("Cargo.toml"));
         let library = rust::package_names(&manifest)
@@ -498,7 +500,7 @@ fn build_argv(side: &Side, driver: &Path, executable: &Path) -> Vec<String> {
 fn build_rust_driver(
     check: &Check,
     table: &Differential,
-    side: &Side,
+    side: &Side<'_>,
     driver: &Path,
 ) -> Result<Result<(), String>, ChecksError> {
     let manifest = read_text(&side.dirs.tree.join("Cargo.toml"));
