@@ -718,3 +718,23 @@ fn libtest_report_rewritten_sparing_the_tripwire(sb: &mut Sandbox<'_>) -> Result
     }
     handoff_and_close(sb)
 }
+
+// ---------------------------------------------------------------------------------------
+// Ninth black-box round (README and binary only): the differential checks.
+// ---------------------------------------------------------------------------------------
+
+/// rs-sheet's differential check compares numbers within a tolerance. The library printed
+/// every number as `1e999`, which parsed as an infinity, within a relative tolerance of any
+/// number: 300 of 300 inputs matched without a fix (0.700, also under `--strict`). An
+/// infinity now equals only itself.
+#[attack(fixture = "rs-sheet", violation = [])]
+fn infinity_matches_any_number_within_a_tolerance(
+    sb: &mut Sandbox<'_>,
+) -> Result<(), SandboxError> {
+    red_team_2(
+        sb,
+        "infinity_matches_any_number.sh",
+        include_str!("../data/red-team-9/infinity_matches_any_number.sh"),
+    )?;
+    handoff_and_close(sb)
+}

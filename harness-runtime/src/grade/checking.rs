@@ -11,7 +11,7 @@ use std::time::Instant;
 use harness_fixture::{Files, Fixture, LockedCheck, RepoPath, TestsLock};
 
 use super::cache::{self, Entry};
-use super::checks::{self, ChecksError};
+use super::checks::{self, CheckDirs, ChecksError};
 use super::outcome::{CheckResult, CheckScore, SkipReason};
 use super::scope::Judged;
 use super::shared_build::{self, SharedBuild};
@@ -174,70 +174,51 @@ impl Stage<'_> {
         if let Some(entry) = key.as_deref().and_then(|key| cache::lookup(settings, key)) {
             return self.serve(index, check, entry, graded);
         }
-        let tree = self.trees.get(hidden_tree);
         let violations_before = graded.violations.len();
-        let taking_part = self.taking_part[index];
-        let record = taking_part && self.taking_part[index + 1..].contains(&true);
-        // A Rust differential check links the graded crate from the shared build when it
-        // was built with cargo's defaults (as its own driver build would).
-        let links_shared =
-            check.differential.as_ref().is_some_and(|table| {
-                table.language() == Some(harness_fixture::EntryLanguage::Rust)
-            }) && self.shared.has_defaults();
-        let shared_seed = self.shared.seed().filter(|_| taking_part || links_shared);
-        let warm = settings
-            .environment
-            .as_ref()
-            .and_then(|environment| environment.warm_target.as_deref());
-        if shared_seed.is_none() && warm.is_some() {
-            // The check's build starts from the environment's: cargo must see exactly what
-            // differs from the baseline as newer than that build. (A shared build was made
-            // from this very tree: its times stand.)
-            stamp::stamp_graded(&episode.dirs.worktree, tree, &fixture.repo);
-        }
-        let dirs = checks::prepare(
-            &self.grade_root,
-            index,
-            check,
-            &episode.dirs.worktree,
-            settings,
-            shared_seed.as_deref().or(warm),
-            self.shared.masked(),
-        )?;
+        let (dirs, from_shared) = self.prepare(index, check, hidden_tree)?;
+        let record = self.taking_part[index] && self.taking_part[index + 1..].contains(&true);
         let started = Instant::now();
-        let fresh = &mut self.fresh;
-        let shared = &mut self.shared;
         let run = match (&check.differential, &sealed) {
             (Some(table), _) => {
-                let messages = shared_seed
-                    .is_some()
-                    .then(|| shared.default_messages_for(&dirs.target))
+                let messages = from_shared
+                    .then(|| self.shared.default_messages_for(&dirs.target))
                     .flatten();
-                let messages = messages.as_deref().filter(|_| links_shared);
-                let graded_tree = (settings.check_cache
-                    && table.language() == Some(harness_fixture::EntryLanguage::Rust))
-                .then(|| {
-                    self.digests[0]
-                        .get_or_insert_with(|| cache::tree_digest(&self.trees.visible))
-                        .clone()
-                });
+                let graded_tree = self.graded_tree_digest(table);
                 let reuse = differential::Reuse {
-                    shared: messages,
+                    shared: messages.as_deref(),
                     graded_tree: graded_tree.as_deref(),
                 };
+                let fresh = &mut self.fresh;
                 differential::run(check, table, &dirs, settings, fixture, fresh, reuse)?
             }
             (None, Some(plan)) => {
                 let sharing = sealed::Sharing {
-                    reuse: shared_seed.is_some(),
+                    reuse: from_shared,
                     record,
-                    shared,
+                    shared: &mut self.shared,
                 };
-                sealed::run(check, plan, &dirs, settings, locked, fresh, sharing)?
+                sealed::run(
+                    check,
+                    plan,
+                    &dirs,
+                    settings,
+                    locked,
+                    &mut self.fresh,
+                    sharing,
+                )?
             }
             (None, None) => {
-                let shared = record.then_some(shared);
-                checks::run(check, &dirs, settings, tree, locked, fresh, shared)?
+                let tree = self.trees.get(hidden_tree);
+                let shared = record.then_some(&mut self.shared);
+                checks::run(
+                    check,
+                    &dirs,
+                    settings,
+                    tree,
+                    locked,
+                    &mut self.fresh,
+                    shared,
+                )?
             }
         };
         let network = !settings.check_policy(check.network).no_network;
@@ -260,6 +241,59 @@ impl Stage<'_> {
             self.store(key, check, &dirs.log, violations_before, graded);
         }
         Ok(())
+    }
+
+    /// Check `index`'s directories. Its target directory starts as a copy of the episode's
+    /// shared build when the check takes part, or is a Rust differential check and that
+    /// build used cargo's defaults (as its driver's own build would); else of the
+    /// environment's build, if any. Whether it started from the shared build.
+    fn prepare(
+        &mut self,
+        index: usize,
+        check: &harness_fixture::Check,
+        hidden_tree: bool,
+    ) -> Result<(CheckDirs, bool), GradeError> {
+        let (episode, settings) = (self.episode, self.settings);
+        let links_shared =
+            check.differential.as_ref().is_some_and(|table| {
+                table.language() == Some(harness_fixture::EntryLanguage::Rust)
+            }) && self.shared.has_defaults();
+        let shared_seed = self
+            .shared
+            .seed()
+            .filter(|_| self.taking_part[index] || links_shared);
+        let warm = settings
+            .environment
+            .as_ref()
+            .and_then(|environment| environment.warm_target.as_deref());
+        if shared_seed.is_none() && warm.is_some() {
+            // The check's build starts from the environment's: cargo must see exactly what
+            // differs from the baseline as newer than that build. (A shared build was made
+            // from this very tree: its times stand.)
+            let tree = self.trees.get(hidden_tree);
+            stamp::stamp_graded(&episode.dirs.worktree, tree, &episode.fixture.repo);
+        }
+        let dirs = checks::prepare(
+            &self.grade_root,
+            index,
+            check,
+            &episode.dirs.worktree,
+            settings,
+            shared_seed.as_deref().or(warm),
+            self.shared.masked(),
+        )?;
+        Ok((dirs, shared_seed.is_some()))
+    }
+
+    /// The graded tree's digest, under which a Rust differential driver is cached (none when
+    /// the cache is off or the entry is Python).
+    fn graded_tree_digest(&mut self, table: &harness_fixture::Differential) -> Option<String> {
+        let rust = table.language() == Some(harness_fixture::EntryLanguage::Rust);
+        (self.settings.check_cache && rust).then(|| {
+            self.digests[0]
+                .get_or_insert_with(|| cache::tree_digest(&self.trees.visible))
+                .clone()
+        })
     }
 
     /// Makes the worktree the check's tree; `false` (the check recorded as not run) when
@@ -478,13 +512,21 @@ fn record_check(
     });
 }
 
+/// An artifact the check left in the tree, when it is a regular file reached through no
+/// symlink (every process of the check is gone, so what is checked here stays so).
 fn read_artifact(tree: &std::path::Path, relative: &str) -> Option<String> {
-    let path = tree.join(RepoPath::parse(relative).ok()?.as_str());
-    let meta = fs::symlink_metadata(&path).ok()?;
-    if !meta.is_file() {
-        return None;
+    let relative = RepoPath::parse(relative).ok()?;
+    let mut path = tree.to_path_buf();
+    for part in relative.as_str().split('/') {
+        path.push(part);
+        if fs::symlink_metadata(&path).ok()?.file_type().is_symlink() {
+            return None;
+        }
     }
-    let bytes = fs::read(&path).ok()?;
-    let end = bytes.len().min(ARTIFACT_CAP);
-    Some(String::from_utf8_lossy(&bytes[..end]).into_owned())
+    let text = checks::read_capped(&path)?;
+    let mut end = text.len().min(ARTIFACT_CAP);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    Some(text[..end].to_owned())
 }

@@ -280,8 +280,10 @@ fn read_report(invocation: &Invocation, dirs: &CheckDirs) -> ParsedReport {
         .unwrap_or_default()
 }
 
-/// A regular file's first [`REPORT_CAP`] bytes, lossy UTF-8; never follows a link.
-fn read_capped(path: &Path) -> Option<String> {
+/// A regular file's first [`REPORT_CAP`] bytes, lossy UTF-8; never follows a link, never
+/// blocks on a FIFO. For every file a check's process could have replaced (a symlink to a
+/// host file, a FIFO, `/dev/zero`: red team round 9).
+pub(super) fn read_capped(path: &Path) -> Option<String> {
     use std::io::Read;
     use std::os::unix::fs::OpenOptionsExt;
     let file = fs::OpenOptions::new()

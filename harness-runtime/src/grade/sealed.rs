@@ -489,9 +489,7 @@ fn finish(
 }
 
 fn read_text(path: &Path) -> String {
-    fs::read(path)
-        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-        .unwrap_or_default()
+    checks::read_capped(path).unwrap_or_default()
 }
 
 fn tail(text: &str, lines: usize) -> String {

@@ -16,6 +16,11 @@ pub fn matches(expected: &Value, actual: &Value, compare: Compare) -> bool {
 }
 
 fn close(a: f64, b: f64, tolerance: f64) -> bool {
+    // An infinity (or NaN) equals only itself: within a relative tolerance of anything, an
+    // infinity matched every number (red team round 9: `1e999` in Debug text, 0.700).
+    if !(a.is_finite() && b.is_finite()) {
+        return a == b;
+    }
     a == b || (a - b).abs() <= tolerance || (a - b).abs() <= tolerance * a.abs().max(b.abs())
 }
 
@@ -164,6 +169,30 @@ mod tests {
             "relative"
         );
         assert!(!matches(&json!(1.0), &json!(1.1), tolerance));
+    }
+
+    #[test]
+    fn an_infinity_matches_only_itself_whatever_the_tolerance() {
+        let tolerance = Compare::Tolerance(1e-9);
+        for forged in [
+            "Ok(Number(1e999))",
+            "Ok(Number(-1e999))",
+            "Ok(Number(1E999))",
+        ] {
+            for expected in ["Ok(Number(12.0))", "Ok(Number(-3.5))", "Ok(Number(0.0))"] {
+                assert!(
+                    !matches(&json!(expected), &json!(forged), tolerance),
+                    "{forged} matched {expected}"
+                );
+                assert!(!matches(&json!(forged), &json!(expected), tolerance));
+            }
+        }
+        assert!(matches(
+            &json!("Ok(Number(1e999))"),
+            &json!("Ok(Number(1e400))"),
+            tolerance
+        ));
+        assert!(!matches(&json!("[1e999]"), &json!("[-1e999]"), tolerance));
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //!    input: an object that only claims equality, or an answer table read from test
 //!    sources, has nothing to match.
 
+mod build;
 pub mod compare;
 mod driver_cache;
 pub mod rust;
@@ -105,11 +106,11 @@ pub fn run(
         work: dirs.report.clone(),
         target: dirs.target.join("agent"),
         build: match shared {
-            Some(messages) => DriverBuild::Linked {
+            Some(messages) => build::DriverBuild::Linked {
                 messages: messages.to_owned(),
                 deps: dirs.target.join("debug").join("deps"),
             },
-            None => DriverBuild::Cargo,
+            None => build::DriverBuild::Cargo,
         },
         code: graded_tree.map(driver_cache::Linked::Graded),
     };
@@ -191,7 +192,7 @@ fn oracle_records(
         work: oracle_dirs.report.clone(),
         target: oracle_dirs.target.clone(),
         dirs: oracle_dirs,
-        build: DriverBuild::Cargo,
+        build: build::DriverBuild::Cargo,
         code: Some(driver_cache::Linked::Oracle(fixture)),
     };
     let oracle = call(
@@ -284,24 +285,9 @@ struct Side<'a> {
     /// Its cargo target dir (Rust).
     target: PathBuf,
     /// How its Rust driver is built.
-    build: DriverBuild,
+    build: build::DriverBuild,
     /// The code its Rust driver links, for the driver cache (`None`: no cache).
     code: Option<driver_cache::Linked<'a>>,
-}
-
-/// How a side's Rust driver is built.
-enum DriverBuild {
-    /// `cargo build` of the driver crate, the tree's package a path dependency.
-    Cargo,
-    /// By rustc, linked against the graded crate's library in the episode's shared build
-    /// (cargo's `messages` of it, their paths under `deps`'s target directory), when they
-    /// name it; else as [`DriverBuild::Cargo`].
-    Linked {
-        /// Cargo's JSON messages.
-        messages: String,
-        /// `<target>/debug/deps`.
-        deps: PathBuf,
-    },
 }
 
 /// What one side produced.
@@ -344,7 +330,7 @@ fn call(
             let mut dirs = settings.toolchain.read_only_dirs();
             dirs.push(inputs.to_path_buf());
             // The shared build's libraries the driver links (read, never written).
-            if let DriverBuild::Linked { deps, .. } = &side.build {
+            if let build::DriverBuild::Linked { deps, .. } = &side.build {
                 dirs.push(deps.clone());
             }
             dirs
@@ -383,69 +369,14 @@ fn call(
             argv
         }
         EntryLanguage::Rust => {
-            let driver = side.work.join("driver");
-            match build_rust_driver(check, table, side, &driver)? {
-                Ok(()) => {}
-                Err(problem) => {
-                    return Ok(Called {
-                        outcome: failed_outcome(&problem, settings),
-                        records: Err(problem.clone()),
-                        log: problem,
-                        note,
-                    });
-                }
+            match build::rust_driver(check, table, side, settings, &spec, &mut note)? {
+                Ok(executable) => vec![
+                    executable.display().to_string(),
+                    inputs.display().to_string(),
+                    outputs.display().to_string(),
+                ],
+                Err(failed) => return Ok(failed),
             }
-            let executable = side
-                .target
-                .join("debug")
-                .join("harness-differential-driver");
-            let cached = side.code.and_then(|code| {
-                let main = read_text(&driver.join("src").join("main.rs"));
-                driver_cache::key(settings, code, table, &main)
-            });
-            let restored = cached
-                .as_deref()
-                .is_some_and(|key| driver_cache::restore(settings, key, &executable));
-            if restored {
-                note.push_str(match side.code {
-                    Some(driver_cache::Linked::Oracle(_)) => {
-                        "driver: the oracle's, from the driver cache\n"
-                    }
-                    _ => "driver: from the driver cache (this tree was graded before)\n",
-                });
-            } else {
-                if let Some(dir) = executable.parent() {
-                    fs::create_dir_all(dir).map_err(io("create", dir))?;
-                }
-                let build_log = side.work.join("build.log");
-                let argv = build_argv(side, &driver, &executable);
-                if argv[0] == "rustc" {
-                    note.push_str(
-                        "driver: linked by rustc against the graded crate's library in the episode's shared build\n",
-                    );
-                }
-                let build = process::run(
-                    settings.check_policy(check.network),
-                    &spec(argv, build_log.clone()),
-                )?;
-                if !build.success() {
-                    let log = read_text(&build_log);
-                    return Ok(Called {
-                        records: Err("the driver did not build with the graded code".to_owned()),
-                        outcome: build,
-                        log,
-                        note,
-                    });
-                }
-                if let Some(key) = &cached {
-                    driver_cache::store(settings, key, &executable);
-                }
-            }
-            vec![
-                executable.display().to_string(),
-                inputs.display().to_string(),
-                outputs.display().to_string(),
-            ]
         }
     };
     let run_log = side.work.join("run.log");
@@ -461,75 +392,6 @@ fn call(
         log,
         note,
     })
-}
-
-/// How `side`'s driver crate at `driver` is built into `executable`: rustc against the
-/// shared build's library of the graded crate when it is there, else `cargo build`.
-fn build_argv(side: &Side<'_>, driver: &Path, executable: &Path) -> Vec<String> {
-    if let DriverBuild::Linked { messages, deps } = &side.build {
-        let manifest = read_text(&side.dirs.tree.join("Cargo.toml"));
-        let library = rust::package_names(&manifest)
-            .and_then(|(package, _)| super::sealed::graded_library(&package, messages))
-            .filter(|(_, library)| library.is_file());
-        if let Some((name, library)) = library {
-            return vec![
-                "rustc".to_owned(),
-                "--edition".to_owned(),
-                "2021".to_owned(),
-                "--crate-name".to_owned(),
-                "harness_differential_driver".to_owned(),
-                driver.join("src").join("main.rs").display().to_string(),
-                "-o".to_owned(),
-                executable.display().to_string(),
-                "-L".to_owned(),
-                format!("dependency={}", deps.display()),
-                "--extern".to_owned(),
-                format!("{name}={}", library.display()),
-            ];
-        }
-    }
-    ["cargo", "build", "--offline", "--quiet", "--manifest-path"]
-        .map(str::to_owned)
-        .into_iter()
-        .chain([driver.join("Cargo.toml").display().to_string()])
-        .collect()
-}
-
-/// Writes the Rust driver crate for `side`; `Ok(Err(problem))` when the tree has no
-/// package to link (the graded code's fault, not the harness's).
-fn build_rust_driver(
-    check: &Check,
-    table: &Differential,
-    side: &Side<'_>,
-    driver: &Path,
-) -> Result<Result<(), String>, ChecksError> {
-    let manifest = read_text(&side.dirs.tree.join("Cargo.toml"));
-    let Some((package, lib)) = rust::package_names(&manifest) else {
-        return Ok(Err("no [package] in the tree's Cargo.toml".to_owned()));
-    };
-    let entry_crate = table.entry.split("::").next().unwrap_or_default();
-    if entry_crate != lib {
-        return Err(ChecksError::Fixture(format!(
-            "check `{}`: entry `{}` must start with the library's crate name `{lib}`",
-            check.name, table.entry
-        )));
-    }
-    let main = rust::main_rs(&table.entry, &table.args)
-        .map_err(|error| ChecksError::Fixture(format!("check `{}`: {error}", check.name)))?;
-    let src = driver.join("src");
-    fs::create_dir_all(&src).map_err(io("create", &src))?;
-    let manifest_path = driver.join("Cargo.toml");
-    fs::write(&manifest_path, rust::manifest(&package, &side.dirs.tree))
-        .map_err(io("write", &manifest_path))?;
-    let main_path = src.join("main.rs");
-    fs::write(&main_path, main).map_err(io("write", &main_path))?;
-    // The graded package's lock, so `--offline` resolves its dependencies the same way.
-    let lock = side.dirs.tree.join("Cargo.lock");
-    if lock.is_file() {
-        let copy = driver.join("Cargo.lock");
-        fs::copy(&lock, &copy).map_err(io("copy", &copy))?;
-    }
-    Ok(Ok(()))
 }
 
 /// Runs the generator harness-side and returns `count` inputs.
@@ -647,10 +509,10 @@ fn write_tree(root: &Path, repo: &Files, oracle: &Files) -> Result<(), ChecksErr
     Ok(())
 }
 
+/// A file the graded code could have replaced (its outputs, a log in its work directory):
+/// read as [`checks::read_capped`] reads a report.
 fn read_text(path: &Path) -> String {
-    fs::read(path)
-        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-        .unwrap_or_default()
+    checks::read_capped(path).unwrap_or_default()
 }
 
 fn tail(text: &str, lines: usize) -> String {
