@@ -5,7 +5,9 @@
 //! carries one fixed old time ([`baseline_mtime`]); every graded file that differs from
 //! the baseline (an agent's change, a hidden test) is stamped with the time of grading,
 //! which is after any environment was built. What the agent set a file's time to never
-//! counts: the harness stamps every graded file before each check.
+//! counts: the harness stamps every graded file before each check that starts from the
+//! environment's build (one that starts from the episode's shared build keeps the times
+//! that build saw: it was made from this very tree).
 
 use std::fs;
 use std::path::Path;
