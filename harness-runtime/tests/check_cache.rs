@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, reason = "test helpers fail loudly by design")]
 
 mod support;
-use support::copy_dir;
+use support::runs::{HARNESS, fixtures};
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -16,19 +16,9 @@ use std::sync::Arc;
 use harness_runtime::result::SkipReason;
 use harness_runtime::{Agent, CaseResult, CaseSpec, Fixture, Settings, run_case};
 
-const HARNESS: &str = env!("CARGO_BIN_EXE_harness");
-
-fn shipped(id: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../fixtures")
-        .join(id)
-}
-
 /// A copy of the shipped fixture `id` under `root`.
 fn copy_fixture(root: &Path, id: &str) -> PathBuf {
-    let dir = root.join("fixtures").join(id);
-    copy_dir(&shipped(id), &dir);
-    dir
+    fixtures(&[id], root).join(id)
 }
 
 fn settings(root: &Path) -> Settings {

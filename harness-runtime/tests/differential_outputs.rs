@@ -6,20 +6,13 @@
 #![allow(clippy::unwrap_used, reason = "test helpers fail loudly by design")]
 
 mod support;
-use support::copy_dir;
+use support::rs_wordfreq_agent;
+use support::runs::{HARNESS, fixtures};
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
-
-const HARNESS: &str = env!("CARGO_BIN_EXE_harness");
-
-fn shipped(id: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../fixtures")
-        .join(id)
-}
 
 /// Library code that, in the differential driver (`driver <inputs> <outputs>`), replaces
 /// the outputs file and the driver's log beside it as `mode` says, then exits.
@@ -58,31 +51,18 @@ pub fn sabotage() {{
 /// `top_n` check's log. A hung harness is killed after 10 minutes (the test then fails).
 fn run(mode: &str) -> (serde_json::Value, String) {
     let root = tempfile::tempdir().unwrap();
-    let fixtures = root.path().join("fixtures");
-    copy_dir(&shipped("rs-wordfreq"), &fixtures.join("rs-wordfreq"));
+    let fixtures = fixtures(&["rs-wordfreq"], root.path());
     let secret = fixtures.join("rs-wordfreq/oracle/src/lib.rs");
-    let files = root.path().join("agent/files");
-    copy_dir(&shipped("rs-wordfreq").join("oracle"), &files);
-    let library = files.join("src/lib.rs");
-    let head = "pub fn top_n(text: &str, n: usize) -> Vec<(String, usize)> {\n";
-    let text = fs::read_to_string(&library).unwrap();
-    assert!(text.contains(head), "the oracle's top_n moved");
-    let text = text.replace(head, &format!("{head}    sabotage();\n"));
-    fs::write(&library, format!("{text}{}", sabotage(mode, &secret))).unwrap();
-    let script = root.path().join("agent/solve.sh");
-    fs::write(
-        &script,
-        "#!/bin/sh\nset -e\ncp -R \"$(dirname \"$0\")/files/.\" .\ngit add -A\ngit commit -qm fix\n",
-    )
-    .unwrap();
+    let agent = root.path().join("agent");
+    let command = rs_wordfreq_agent(&agent, "sabotage();", &sabotage(mode, &secret));
     let json = root.path().join("run.json");
     let out = root.path().join("out");
     let mut child = Command::new(HARNESS)
         .args(["run", "--fixtures"])
         .arg(&fixtures)
-        .args(["--agent", &format!("sh {}", script.display())])
+        .args(["--agent", &command])
         .arg("--agent-file")
-        .arg(root.path().join("agent"))
+        .arg(&agent)
         .args(["--no-cache", "--jobs", "1", "--out"])
         .arg(&out)
         .arg("--json")

@@ -5,23 +5,17 @@
 #![allow(clippy::unwrap_used, reason = "test helpers fail loudly by design")]
 
 mod support;
-use support::copy_dir;
+use support::rs_wordfreq_agent;
+use support::runs::{HARNESS, fixtures};
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const HARNESS: &str = env!("CARGO_BIN_EXE_harness");
-
-fn shipped(id: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../fixtures")
-        .join(id)
-}
-
-/// Library code that, the first time the graded crate is called, corrupts every library in
-/// the running check's target directory and in the episode's shared build (found relative
-/// to it), and says on the check's stderr (past libtest's capture) how many it reached.
+/// Library code that, the first time the graded crate is called (`top_n` calls it first),
+/// corrupts every library in the running check's target directory and in the episode's
+/// shared build (found relative to it), and says on the check's stderr (past libtest's
+/// capture) how many it reached.
 const POISON: &str = r#"
 #[doc(hidden)]
 pub fn poison_the_builds() {
@@ -48,38 +42,24 @@ pub fn poison_the_builds() {
 }
 "#;
 
-/// An agent directory that solves rs-wordfreq with its oracle files, plus [`POISON`] called
-/// at the top of `top_n`; returns the command.
-fn poisoning_solution(dir: &Path) -> String {
-    let files = dir.join("files");
-    copy_dir(&shipped("rs-wordfreq").join("oracle"), &files);
-    let library = files.join("src/lib.rs");
-    let text = fs::read_to_string(&library).unwrap();
-    let head = "pub fn top_n(text: &str, n: usize) -> Vec<(String, usize)> {\n";
-    assert!(text.contains(head), "the oracle's top_n moved");
-    let text = text.replace(head, &format!("{head}    poison_the_builds();\n"));
-    fs::write(&library, format!("{text}{POISON}")).unwrap();
-    let script = dir.join("solve.sh");
-    fs::write(
-        &script,
-        "#!/bin/sh\nset -e\ncp -R \"$(dirname \"$0\")/files/.\" .\ngit add -A\ngit commit -qm 'wordfreq: apostrophes'\n",
-    )
-    .unwrap();
-    format!("sh {}", script.display())
-}
-
-/// Runs `agent` on a copy of rs-wordfreq (no check-result cache); the case's JSON and its
-/// run directory.
+/// Runs `agent` on rs-wordfreq (copied into `root` by the first call) with `extra` options,
+/// into `root/out` (its cache included, so later calls can reuse what earlier ones kept):
+/// the case's JSON and its run directory.
 fn run(root: &Path, agent: &str, extra: &[&str]) -> (serde_json::Value, PathBuf) {
-    let fixtures = root.join("fixtures");
-    copy_dir(&shipped("rs-wordfreq"), &fixtures.join("rs-wordfreq"));
+    let dir = root.join("fixtures");
+    if !dir.exists() {
+        fixtures(&["rs-wordfreq"], root);
+    }
+    let runs = root.join("out/runs");
+    let before: Vec<PathBuf> = fs::read_dir(&runs)
+        .map(|entries| entries.map(|entry| entry.unwrap().path()).collect())
+        .unwrap_or_default();
     let json = root.join("run.json");
-    let out = root.join("out");
     let output = Command::new(HARNESS)
         .args(["run", "--fixtures"])
-        .arg(&fixtures)
-        .args(["--agent", agent, "--no-cache", "--jobs", "1", "--out"])
-        .arg(&out)
+        .arg(&dir)
+        .args(["--agent", agent, "--jobs", "1", "--out"])
+        .arg(root.join("out"))
         .arg("--json")
         .arg(&json)
         .args(extra)
@@ -90,39 +70,7 @@ fn run(root: &Path, agent: &str, extra: &[&str]) -> (serde_json::Value, PathBuf)
         panic!("no results: {}", String::from_utf8_lossy(&output.stderr));
     };
     let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-    let case = value["cases"][0].clone();
-    let run_dir = fs::read_dir(out.join("runs"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
-    (case, run_dir)
-}
-
-/// Runs `agent` on the copy [`run`] made, into the same output root (its cache too): the
-/// case and its run directory, the newest.
-fn run_again(root: &Path, agent: &str, extra: &[&str]) -> (serde_json::Value, PathBuf) {
-    let before: Vec<PathBuf> = fs::read_dir(root.join("out/runs"))
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .collect();
-    let json = root.join("again.json");
-    let output = Command::new(HARNESS)
-        .args(["run", "--fixtures"])
-        .arg(root.join("fixtures"))
-        .args(["--agent", agent, "--jobs", "1", "--out"])
-        .arg(root.join("out"))
-        .arg("--json")
-        .arg(&json)
-        .args(extra)
-        .output()
-        .unwrap();
-    let Ok(bytes) = fs::read(&json) else {
-        panic!("no results: {}", String::from_utf8_lossy(&output.stderr));
-    };
-    let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-    let run_dir = fs::read_dir(root.join("out/runs"))
+    let run_dir = fs::read_dir(&runs)
         .unwrap()
         .map(|entry| entry.unwrap().path())
         .find(|path| !before.contains(path))
@@ -154,7 +102,7 @@ fn check_log(run_dir: &Path, case: &serde_json::Value, name: &str) -> String {
 #[test]
 fn the_sealed_check_links_against_the_visible_checks_build() {
     let root = tempfile::tempdir().unwrap();
-    let (case, run_dir) = run(root.path(), "oracle", &[]);
+    let (case, run_dir) = run(root.path(), "oracle", &["--no-cache"]);
     assert_eq!(case["reward"], 1.0, "{case:#}");
     assert_eq!(check(&case, "hidden")["passed"], true, "{case:#}");
     let hidden = check_log(&run_dir, &case, "hidden");
@@ -177,7 +125,7 @@ fn the_sealed_check_links_against_the_visible_checks_build() {
 #[test]
 fn the_differential_check_links_the_shared_build_and_caches_its_drivers() {
     let root = tempfile::tempdir().unwrap();
-    let (case, run_dir) = run(root.path(), "oracle", &[]);
+    let (case, run_dir) = run(root.path(), "oracle", &["--no-cache"]);
     assert_eq!(case["reward"], 1.0, "{case:#}");
     let first = check_log(&run_dir, &case, "top_n");
     assert!(
@@ -187,11 +135,11 @@ fn the_differential_check_links_the_shared_build_and_caches_its_drivers() {
     assert!(!first.contains("from the driver cache"), "{first}");
     // With the cache on (the first run had it off), the oracle's driver is built once and
     // kept; another episode then takes it from there.
-    let (case, run_dir) = run_again(root.path(), "noop", &[]);
+    let (case, run_dir) = run(root.path(), "noop", &[]);
     assert_eq!(case["reward"], 0.0, "{case:#}");
     let stored = check_log(&run_dir, &case, "top_n");
     assert!(!stored.contains("from the driver cache"), "{stored}");
-    let (case, run_dir) = run_again(root.path(), "oracle", &[]);
+    let (case, run_dir) = run(root.path(), "oracle", &[]);
     assert_eq!(case["reward"], 1.0, "{case:#}");
     let second = check_log(&run_dir, &case, "top_n");
     assert!(
@@ -199,14 +147,14 @@ fn the_differential_check_links_the_shared_build_and_caches_its_drivers() {
         "{second}"
     );
     // A tree graded before (noop's) takes its own driver from the cache too.
-    let (case, run_dir) = run_again(root.path(), "noop", &[]);
+    let (case, run_dir) = run(root.path(), "noop", &[]);
     assert_eq!(case["reward"], 0.0, "{case:#}");
     let again = check_log(&run_dir, &case, "top_n");
     assert!(
         again.contains("driver: from the driver cache (this tree was graded before)"),
         "{again}"
     );
-    let (case, run_dir) = run_again(root.path(), "oracle", &["--no-cache"]);
+    let (case, run_dir) = run(root.path(), "oracle", &["--no-cache"]);
     assert_eq!(case["reward"], 1.0, "{case:#}");
     let uncached = check_log(&run_dir, &case, "top_n");
     assert!(!uncached.contains("from the driver cache"), "{uncached}");
@@ -215,9 +163,9 @@ fn the_differential_check_links_the_shared_build_and_caches_its_drivers() {
 fn assert_the_poison_reached_nothing_shared(confinement: &[&str]) {
     let root = tempfile::tempdir().unwrap();
     let agent_dir = root.path().join("agent");
-    let agent = poisoning_solution(&agent_dir);
+    let agent = rs_wordfreq_agent(&agent_dir, "poison_the_builds();", POISON);
     let agent_file = agent_dir.display().to_string();
-    let mut options = vec!["--agent-file", agent_file.as_str()];
+    let mut options = vec!["--no-cache", "--agent-file", agent_file.as_str()];
     options.extend(confinement);
     let (case, run_dir) = run(root.path(), &agent, &options);
     let visible = check_log(&run_dir, &case, "visible");
