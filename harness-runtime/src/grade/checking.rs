@@ -73,6 +73,14 @@ struct Stage<'a> {
     /// The Rust build the checks share ([`shared_build`]), and which checks take part.
     shared: SharedBuild,
     taking_part: Vec<bool>,
+    /// Each check's sealed plan ([`sealed::plan`]), made once.
+    sealed_plans: Vec<Option<sealed::Plan>>,
+}
+
+/// Whether a differential check's driver links Rust code (and so is built, and can be
+/// cached or linked from the shared build).
+fn links_rust(table: &harness_fixture::Differential) -> bool {
+    table.language() == Some(harness_fixture::EntryLanguage::Rust)
 }
 
 /// Whether `check` runs in the tree with the hidden files (a differential check and a sealed
@@ -99,12 +107,19 @@ pub(super) fn checks(
         })?;
     }
     let trees = Trees::new(fixture, &judged.graded);
+    let sealed_plans: Vec<Option<sealed::Plan>> = fixture
+        .contract
+        .checks
+        .iter()
+        .map(|check| sealed::plan(check, &trees.visible, &fixture.hidden))
+        .collect();
     let taking_part: Vec<bool> = fixture
         .contract
         .checks
         .iter()
-        .map(|check| {
-            let sealed = sealed::plan(check, &trees.visible, &fixture.hidden).is_some();
+        .zip(&sealed_plans)
+        .map(|(check, plan)| {
+            let sealed = plan.is_some();
             shared_build::takes_part(check, sealed, runs_in_hidden_tree(check, sealed))
         })
         .collect();
@@ -127,6 +142,7 @@ pub(super) fn checks(
         digests: [None, None, None],
         shared,
         taking_part,
+        sealed_plans,
     };
     for (index, check) in fixture.contract.checks.iter().enumerate() {
         stage.check(index, check, graded)?;
@@ -149,7 +165,8 @@ impl Stage<'_> {
             graded.scores.push(score);
             return Ok(());
         }
-        let sealed = sealed::plan(check, &self.trees.visible, &fixture.hidden);
+        // Each check runs once per case: its plan is taken, not copied.
+        let sealed = self.sealed_plans[index].take();
         let hidden_tree = runs_in_hidden_tree(check, sealed.is_some());
         // Restored even when the check will not run: a tree that cannot be made is
         // `ungradable_state` whether or not its checks were needed.
@@ -255,9 +272,7 @@ impl Stage<'_> {
     ) -> Result<(CheckDirs, bool), GradeError> {
         let (episode, settings) = (self.episode, self.settings);
         let links_shared =
-            check.differential.as_ref().is_some_and(|table| {
-                table.language() == Some(harness_fixture::EntryLanguage::Rust)
-            }) && self.shared.has_defaults();
+            check.differential.as_ref().is_some_and(links_rust) && self.shared.has_defaults();
         let shared_seed = self
             .shared
             .seed()
@@ -288,8 +303,7 @@ impl Stage<'_> {
     /// The graded tree's digest, under which a Rust differential driver is cached (none when
     /// the cache is off or the entry is Python).
     fn graded_tree_digest(&mut self, table: &harness_fixture::Differential) -> Option<String> {
-        let rust = table.language() == Some(harness_fixture::EntryLanguage::Rust);
-        (self.settings.check_cache && rust).then(|| {
+        (self.settings.check_cache && links_rust(table)).then(|| {
             self.digests[0]
                 .get_or_insert_with(|| cache::tree_digest(&self.trees.visible))
                 .clone()

@@ -299,6 +299,11 @@ pub(super) fn read_capped(path: &Path) -> Option<String> {
     Some(String::from_utf8_lossy(&bytes).into_owned())
 }
 
+/// [`read_capped`], empty when there is nothing to read.
+pub(super) fn read_text(path: &Path) -> String {
+    read_capped(path).unwrap_or_default()
+}
+
 /// Builds check `check` as `argv` (its build-only form) into its target directory and takes
 /// that as the episode's shared build: how the build ended, and its output without cargo's
 /// JSON messages. The snapshot is taken whether or not the build succeeded (a later check

@@ -26,7 +26,7 @@ use std::time::Duration;
 use harness_fixture::{Check, FileEntry, Files, LockedCheck, RepoPath, ReportFormat};
 use harness_sandbox::process::{self, ProcessOutcome, ProcessSpec};
 
-use super::checks::{self, CheckDirs, CheckRun, ChecksError};
+use super::checks::{self, CheckDirs, CheckRun, ChecksError, read_text};
 use super::invocation::Invocation;
 use super::shared_build::SharedBuild;
 use super::testreport;
@@ -486,10 +486,6 @@ fn finish(
         verdict,
         seed: None,
     })
-}
-
-fn read_text(path: &Path) -> String {
-    checks::read_capped(path).unwrap_or_default()
 }
 
 fn tail(text: &str, lines: usize) -> String {

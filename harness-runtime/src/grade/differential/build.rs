@@ -39,8 +39,8 @@ pub(super) fn rust_driver(
     note: &mut String,
 ) -> Result<Result<PathBuf, Called>, ChecksError> {
     let driver = side.work.join("driver");
-    match build_rust_driver(check, table, side, &driver)? {
-        Ok(()) => {}
+    let written = match build_rust_driver(check, table, side, &driver)? {
+        Ok(written) => written,
         Err(problem) => {
             return Ok(Err(Called {
                 outcome: failed_outcome(&problem, settings),
@@ -49,15 +49,14 @@ pub(super) fn rust_driver(
                 note: std::mem::take(note),
             }));
         }
-    }
+    };
     let executable = side
         .target
         .join("debug")
         .join("harness-differential-driver");
-    let cached = side.code.and_then(|code| {
-        let main = read_text(&driver.join("src").join("main.rs"));
-        driver_cache::key(settings, code, table, &main)
-    });
+    let cached = side
+        .code
+        .and_then(|code| driver_cache::key(settings, code, table, &written.main));
     let restored = cached
         .as_deref()
         .is_some_and(|key| driver_cache::restore(settings, key, &executable));
@@ -73,7 +72,7 @@ pub(super) fn rust_driver(
             fs::create_dir_all(dir).map_err(io("create", dir))?;
         }
         let build_log = side.work.join("build.log");
-        let argv = build_argv(side, &driver, &executable);
+        let argv = build_argv(side, &written.package, &driver, &executable);
         if argv[0] == "rustc" {
             note.push_str(
                 "driver: linked by rustc against the graded crate's library in the episode's shared build\n",
@@ -101,11 +100,9 @@ pub(super) fn rust_driver(
 
 /// How `side`'s driver crate at `driver` is built into `executable`: rustc against the
 /// shared build's library of the graded crate when it is there, else `cargo build`.
-fn build_argv(side: &Side<'_>, driver: &Path, executable: &Path) -> Vec<String> {
+fn build_argv(side: &Side<'_>, package: &str, driver: &Path, executable: &Path) -> Vec<String> {
     if let DriverBuild::Linked { messages, deps } = &side.build {
-        let manifest = read_text(&side.dirs.tree.join("Cargo.toml"));
-        let library = rust::package_names(&manifest)
-            .and_then(|(package, _)| crate::grade::sealed::graded_library(&package, messages))
+        let library = crate::grade::sealed::graded_library(package, messages)
             .filter(|(_, library)| library.is_file());
         if let Some((name, library)) = library {
             return vec![
@@ -131,6 +128,14 @@ fn build_argv(side: &Side<'_>, driver: &Path, executable: &Path) -> Vec<String> 
         .collect()
 }
 
+/// A driver crate as written.
+struct Written {
+    /// The graded package it depends on.
+    package: String,
+    /// Its `main.rs`.
+    main: String,
+}
+
 /// Writes the Rust driver crate for `side`; `Ok(Err(problem))` when the tree has no
 /// package to link (the graded code's fault, not the harness's).
 fn build_rust_driver(
@@ -138,7 +143,7 @@ fn build_rust_driver(
     table: &Differential,
     side: &Side<'_>,
     driver: &Path,
-) -> Result<Result<(), String>, ChecksError> {
+) -> Result<Result<Written, String>, ChecksError> {
     let manifest = read_text(&side.dirs.tree.join("Cargo.toml"));
     let Some((package, lib)) = rust::package_names(&manifest) else {
         return Ok(Err("no [package] in the tree's Cargo.toml".to_owned()));
@@ -158,12 +163,12 @@ fn build_rust_driver(
     fs::write(&manifest_path, rust::manifest(&package, &side.dirs.tree))
         .map_err(io("write", &manifest_path))?;
     let main_path = src.join("main.rs");
-    fs::write(&main_path, main).map_err(io("write", &main_path))?;
+    fs::write(&main_path, &main).map_err(io("write", &main_path))?;
     // The graded package's lock, so `--offline` resolves its dependencies the same way.
     let lock = side.dirs.tree.join("Cargo.lock");
     if lock.is_file() {
         let copy = driver.join("Cargo.lock");
         fs::copy(&lock, &copy).map_err(io("copy", &copy))?;
     }
-    Ok(Ok(()))
+    Ok(Ok(Written { package, main }))
 }

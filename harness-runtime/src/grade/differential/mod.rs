@@ -29,7 +29,7 @@ use harness_sandbox::Confinement;
 use harness_sandbox::process::{self, ProcessOutcome, ProcessSpec};
 use serde_json::Value;
 
-use super::checks::{self, CheckDirs, CheckRun, ChecksError};
+use super::checks::{self, CheckDirs, CheckRun, ChecksError, read_text};
 use super::invocation::Invocation;
 use super::verdict::{TestRecord, Verdict};
 use crate::rng::Fresh;
@@ -507,12 +507,6 @@ fn write_tree(root: &Path, repo: &Files, oracle: &Files) -> Result<(), ChecksErr
         FileEntry::write_to(entry, &target).map_err(io("write", &target))?;
     }
     Ok(())
-}
-
-/// A file the graded code could have replaced (its outputs, a log in its work directory):
-/// read as [`checks::read_capped`] reads a report.
-fn read_text(path: &Path) -> String {
-    checks::read_capped(path).unwrap_or_default()
 }
 
 fn tail(text: &str, lines: usize) -> String {
