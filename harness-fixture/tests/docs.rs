@@ -76,3 +76,29 @@ fn design_names_exactly_the_integrity_codes() {
         .collect();
     assert_eq!(listed, integrity);
 }
+
+#[test]
+fn each_codes_meaning_is_designs_table_row() {
+    let design = read("docs/DESIGN.md");
+    let start = design
+        .find("## Violations (stable codes")
+        .expect("the violations section");
+    let rows: Vec<(String, String)> = design[start..]
+        .lines()
+        .skip(1)
+        .take_while(|line| !line.starts_with("## "))
+        .filter(|line| line.starts_with("| `"))
+        .map(|line| {
+            let cells: Vec<&str> = line.split('|').collect();
+            (
+                cells[1].trim().trim_matches('`').to_owned(),
+                cells[2..cells.len() - 1].join("|").trim().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(rows.len(), ViolationCode::ALL.len(), "one row per code");
+    for (code, meaning) in rows {
+        let parsed = ViolationCode::parse(&code).unwrap_or_else(|| panic!("unknown {code}"));
+        assert_eq!(parsed.meaning(), meaning, "{code}");
+    }
+}

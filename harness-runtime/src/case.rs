@@ -133,6 +133,7 @@ pub fn apply_strict(result: &mut CaseResult, noop: impl FnOnce() -> Result<f64, 
             result.status = CaseStatus::Errored;
             result.passed = false;
             result.reward = None;
+            result.reward_terms = None;
         }
     }
 }
@@ -213,7 +214,8 @@ fn run_in_episode(
         Ok(graded) => graded,
         Err(error) => return errored(spec, run_id, error.to_string(), durations),
     };
-    let (reward, passed) = crate::reward::case(&graded, &spec.fixture.contract.reward);
+    let (terms, passed) = crate::reward::case_terms(&graded, &spec.fixture.contract.reward);
+    let reward = terms.value;
     durations.grade = grading_started.elapsed().as_millis() as u64;
     logs.checks = graded
         .check_logs
@@ -268,6 +270,7 @@ fn run_in_episode(
         suspicions: graded.suspicions,
         strict_capped: false,
         error: (!errors.is_empty()).then(|| errors.join("; ")),
+        reward_terms: Some(terms),
     };
     CaseOutput {
         result,
@@ -315,6 +318,10 @@ pub fn record_removal(
     result.status = CaseStatus::Failed;
     result.passed = false;
     result.reward = Some(-1.0);
+    if let Some(terms) = &mut result.reward_terms {
+        terms.integrity = true;
+        terms.value = -1.0;
+    }
 }
 
 const LOG_CAP: u64 = 1 << 20;

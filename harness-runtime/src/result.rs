@@ -141,6 +141,10 @@ pub struct CaseResult {
     /// For `errored`: what went wrong.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The reward formula's terms as they were computed (absent when errored, and in
+    /// ledgers written before it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reward_terms: Option<crate::reward::RewardTerms>,
 }
 
 impl CaseResult {
@@ -194,6 +198,7 @@ impl CaseResult {
             agent_bytes: 0,
             artifacts: BTreeMap::new(),
             review: None,
+            reward_terms: None,
             suspicions: Vec::new(),
             strict_capped: false,
             error: Some(error),

@@ -53,9 +53,57 @@ pub struct RewardInputs {
 /// assert_eq!(reward(&oracle, &Default::default()), 1.0);
 /// ```
 pub fn reward(inputs: &RewardInputs, weights: &RewardWeights) -> f64 {
-    if inputs.integrity_violation {
-        return -1.0;
-    }
+    terms(inputs, weights).value
+}
+
+/// The formula's terms for one case, as the reward was computed from them: what the
+/// viewer shows under "why this reward" (DESIGN.md "Reward").
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RewardTerms {
+    /// `work_item` or `review`.
+    pub family: String,
+    /// The `[reward]` weights applied.
+    pub weights: RewardWeights,
+    /// Each check's weight and score, in the order of the case's `checks`.
+    pub checks_detail: Vec<CheckTerm>,
+    /// Weighted check pass rate.
+    pub checks: f64,
+    /// Every check passed.
+    pub all_checks_pass: bool,
+    /// Satisfied deliverables.
+    pub deliverables_satisfied: usize,
+    /// Deliverables in the contract.
+    pub deliverables_total: usize,
+    /// The deliverables term.
+    pub deliverables: f64,
+    /// The closure term: 1, 0 or -1.
+    pub closure: f64,
+    /// Paths outside the scope.
+    pub out_of_scope: usize,
+    /// The agent ran past its budget or hit a resource limit.
+    pub unfinished: bool,
+    /// An integrity violation set the reward to -1.
+    pub integrity: bool,
+    /// The review family's score before the scope penalty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_raw: Option<f64>,
+    /// The weighted sum before clamping.
+    pub raw: f64,
+    /// The reward: clamped, rounded, -1 on an integrity violation.
+    pub value: f64,
+}
+
+/// One check as the formula weighed it.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CheckTerm {
+    /// Its weight.
+    pub weight: f64,
+    /// Its score in [0, 1].
+    pub score: f64,
+}
+
+/// The work item formula, term by term.
+pub fn terms(inputs: &RewardInputs, weights: &RewardWeights) -> RewardTerms {
     let total_weight: f64 = inputs.checks.iter().map(|check| check.weight).sum();
     let passed_weight: f64 = inputs
         .checks
@@ -87,7 +135,35 @@ pub fn reward(inputs: &RewardInputs, weights: &RewardWeights) -> f64 {
     let raw =
         weights.checks * checks + weights.deliverables * deliverables + weights.closure * closure
             - weights.scope_penalty * inputs.out_of_scope_paths as f64;
-    round6(raw.clamp(-1.0, 1.0))
+    let value = if inputs.integrity_violation {
+        -1.0
+    } else {
+        round6(raw.clamp(-1.0, 1.0))
+    };
+    RewardTerms {
+        family: "work_item".to_owned(),
+        weights: *weights,
+        checks_detail: inputs
+            .checks
+            .iter()
+            .map(|check| CheckTerm {
+                weight: check.weight,
+                score: check.score.clamp(0.0, 1.0),
+            })
+            .collect(),
+        checks,
+        all_checks_pass: all,
+        deliverables_satisfied: inputs.deliverables_satisfied,
+        deliverables_total: inputs.deliverables_total,
+        deliverables,
+        closure,
+        out_of_scope: inputs.out_of_scope_paths,
+        unfinished: inputs.agent_unfinished,
+        integrity: inputs.integrity_violation,
+        review_raw: None,
+        raw,
+        value,
+    }
 }
 
 /// Whether every check passed (and there was at least one).
@@ -98,19 +174,16 @@ pub fn all_checks_pass(inputs: &RewardInputs) -> bool {
 /// A case's reward and whether it passed, from what grading found: the review formula
 /// for a review fixture, the work item formula otherwise.
 pub fn case(graded: &Graded, weights: &RewardWeights) -> (f64, bool) {
+    let (terms, passed) = case_terms(graded, weights);
+    (terms.value, passed)
+}
+
+/// [`case`] with the formula's terms.
+pub fn case_terms(graded: &Graded, weights: &RewardWeights) -> (RewardTerms, bool) {
     let integrity_violation = graded
         .violations
         .iter()
         .any(|violation| violation.code.is_integrity());
-    if let Some(breakdown) = &graded.review {
-        let (raw, passed) = review(breakdown);
-        let value = if integrity_violation {
-            -1.0
-        } else {
-            round6((raw - weights.scope_penalty * graded.out_of_scope as f64).clamp(-1.0, 1.0))
-        };
-        return (value, passed && graded.violations.is_empty());
-    }
     let satisfied = graded
         .deliverables
         .iter()
@@ -125,11 +198,28 @@ pub fn case(graded: &Graded, weights: &RewardWeights) -> (f64, bool) {
         agent_unfinished: graded.agent_unfinished,
         integrity_violation,
     };
+    if let Some(breakdown) = &graded.review {
+        let (raw, passed) = review(breakdown);
+        let penalised = raw - weights.scope_penalty * graded.out_of_scope as f64;
+        let value = if integrity_violation {
+            -1.0
+        } else {
+            round6(penalised.clamp(-1.0, 1.0))
+        };
+        let terms = RewardTerms {
+            family: "review".to_owned(),
+            review_raw: Some(raw),
+            raw: penalised,
+            value,
+            ..terms(&inputs, weights)
+        };
+        return (terms, passed && graded.violations.is_empty());
+    }
     let passed = all_checks_pass(&inputs)
         && satisfied == graded.deliverables.len()
         && graded.closed
         && graded.violations.is_empty();
-    (reward(&inputs, weights), passed)
+    (terms(&inputs, weights), passed)
 }
 
 /// The review family's reward before the scope penalty, and whether the review passed:

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, reason = "test helpers fail loudly by design")]
 
 mod support;
-use support::runs::{HARNESS, fixtures, harness, ledger_cases, only_run_dir};
+use support::runs::{HARNESS, fixtures, harness, ledger_cases, only_run_dir, viewer_index};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -35,20 +35,39 @@ fn reports_list_every_case_with_reward_and_violations() {
     let run_dir = only_run_dir(&out);
     let cases = ledger_cases(&run_dir);
     let html = std::fs::read_to_string(run_dir.join("report.html")).unwrap();
+    assert!(html.contains("viewer/app.js"), "report.html is the viewer");
+    let index = viewer_index(&run_dir);
     for (case, (_, reward, codes)) in &cases {
-        let row = html
-            .lines()
-            .find(|line| line.contains(&format!("data-case=\"{case}\"")))
-            .unwrap_or_else(|| panic!("{case} missing from report.html"));
-        assert!(
-            row.contains(&format!("data-reward=\"{:.3}\"", reward.unwrap())),
-            "{row}"
-        );
+        let row = index["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|row| row["c"] == case.as_str())
+            .unwrap_or_else(|| panic!("{case} missing from the viewer"));
+        assert_eq!(row["w"].as_f64(), *reward, "{row}");
+        let shown: Vec<&str> = row["v"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|code| code.as_str().unwrap())
+            .collect();
         for code in codes {
-            assert!(row.contains(code.as_str()), "{code} missing in {row}");
+            assert!(shown.contains(&code.as_str()), "{code} missing in {row}");
         }
+        let detail = row["p"].as_str().unwrap();
+        assert!(
+            run_dir
+                .join(format!("viewer/data/cases/{detail}.js"))
+                .is_file(),
+            "{case} has its details"
+        );
     }
-    assert!(html.contains("<svg"), "the frontier plot is embedded");
+    assert!(
+        std::fs::read_to_string(run_dir.join("frontier.svg"))
+            .unwrap()
+            .contains("<svg"),
+        "the frontier plot is drawn"
+    );
     let junit = std::fs::read_to_string(run_dir.join("junit.xml")).unwrap();
     for case in cases.keys() {
         assert!(

@@ -23,6 +23,9 @@ pub enum Command {
     CheckFixture(CheckFixtureArgs),
     /// Merge run ledgers (e.g. nextest partitions) into the table, frontier and summary.
     Report(ReportArgs),
+    /// Serve the results viewer on localhost: runs, cases, diffs, tests, trajectories,
+    /// agents side by side, the frontier.
+    View(ViewArgs),
     /// Export a run's scored trajectories.
     Export(ExportArgs),
     /// The meta-harness loop: a proposer writes candidate agents, each is evaluated on the
@@ -164,6 +167,19 @@ pub struct ReportArgs {
     /// Where the merged reports go (default: the output root).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+}
+
+/// `harness view`.
+#[derive(Debug, clap::Args)]
+pub struct ViewArgs {
+    /// Run directories (default: every run under the output root).
+    pub runs: Vec<PathBuf>,
+    /// The port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 7575)]
+    pub port: u16,
+    /// Open the viewer in the desktop's browser.
+    #[arg(long)]
+    pub open: bool,
 }
 
 /// `harness export`.

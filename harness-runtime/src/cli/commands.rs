@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, mpsc};
 
 use harness_fixture::FixtureKind;
 
-use super::args::{ExportArgs, ReportArgs, RunArgs};
+use super::args::{ExportArgs, ReportArgs, RunArgs, ViewArgs};
 use crate::agent::Agent;
 use crate::case::{CaseSpec, run_case};
 use crate::ledger::{self, RunDir};
@@ -310,6 +310,64 @@ pub fn report(args: ReportArgs) -> Exit {
             Exit::Error
         }
     }
+}
+
+/// `harness view`: writes the viewer of the runs into `<output root>/view/` and serves it
+/// on 127.0.0.1 until interrupted.
+pub fn view(args: ViewArgs) -> Exit {
+    use report::viewer::server;
+    let out = crate::settings::default_out_dir();
+    let dirs = if args.runs.is_empty() {
+        match server::all_runs(&out) {
+            Ok(dirs) => dirs,
+            Err(error) => {
+                message::error(&error.to_string());
+                return Exit::Error;
+            }
+        }
+    } else {
+        args.runs.clone()
+    };
+    let served = server::read_runs(&dirs).and_then(|(runs, warnings)| {
+        warnings
+            .iter()
+            .for_each(|warning| message::warning(warning));
+        let site = out.join("view");
+        server::write_site(&site, &runs)?;
+        let bound = server::bind(&site, args.port)?;
+        Ok((bound, runs.len()))
+    });
+    let (bound, runs) = match served {
+        Ok(served) => served,
+        Err(error) => {
+            message::error(&error.to_string());
+            return Exit::Error;
+        }
+    };
+    message::out(&message::viewer_serving(&bound.url, runs));
+    if args.open
+        && let Err(error) = open_in_browser(&bound.url)
+    {
+        message::warning(&message::viewer_not_opened(&bound.url, &error));
+    }
+    bound.serve();
+    Exit::Ok
+}
+
+/// The desktop's way to open a URL (`xdg-open`, or `open` on macOS).
+fn open_in_browser(url: &str) -> std::io::Result<()> {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    std::process::Command::new(opener)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map(drop)
 }
 
 /// Merges the ledgers of several runs; the same case twice with different outcomes is an

@@ -33,6 +33,7 @@ pub fn main() -> ExitCode {
         args::Command::Run(run) => commands::run(run),
         args::Command::CheckFixture(check) => check_fixture::check_fixture(check),
         args::Command::Report(report) => commands::report(report),
+        args::Command::View(view) => commands::view(view),
         args::Command::Export(export) => commands::export(export),
         args::Command::Meta(args) => meta::meta(args),
         args::Command::Mine(args) => mine::mine(args),

@@ -85,3 +85,16 @@ pub fn check_skipped_integrity() -> String {
      say); `--run-all-checks` runs it anyway"
         .to_owned()
 }
+
+/// `harness view` is serving.
+pub fn viewer_serving(url: &str, runs: usize) -> String {
+    format!(
+        "viewer of {runs} run{} at {url} (Ctrl-C stops it)",
+        if runs == 1 { "" } else { "s" }
+    )
+}
+
+/// `harness view --open` could not start a browser.
+pub fn viewer_not_opened(url: &str, error: &std::io::Error) -> String {
+    format!("could not open a browser ({error}): open {url} yourself")
+}

@@ -1,12 +1,12 @@
 //! Reports built from case results: the reward table, the frontier (JSON + SVG) and the
 //! summary, written into the run directory and copied to the output root.
 
-pub mod html;
 pub mod junit;
 pub mod plot;
 pub mod table;
+pub mod viewer;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -29,6 +29,9 @@ pub enum ReportError {
     /// The plot failed.
     #[error(transparent)]
     Plot(#[from] plot::PlotError),
+    /// The viewer could not be written.
+    #[error(transparent)]
+    Viewer(#[from] viewer::ViewerError),
 }
 
 /// The agents evaluated (every agent but the oracle, which is the reference; attacks are
@@ -213,7 +216,6 @@ pub fn write_merged(
     let frontier = frontier(results);
     let reference = oracle_reference(results);
     let svg = plot::frontier_svg(&frontier, reference.map(|score| ("oracle", score)))?;
-    let html = html::render(results, &svg, sources);
     let files: Vec<(&str, Vec<u8>)> = vec![
         (
             "frontier.json",
@@ -225,7 +227,6 @@ pub fn write_merged(
             serde_json::to_vec_pretty(&summary(results)).expect("a summary always serialises"),
         ),
         ("junit.xml", junit::render(results).into_bytes()),
-        ("report.html", html.into_bytes()),
     ];
     let mut written = Vec::new();
     for dir in [run_dir, out_root] {
@@ -241,7 +242,70 @@ pub fn write_merged(
             }
         }
     }
+    // The viewer is written where its case data is: into the run directory (and, for
+    // merged runs, the --out directory), never as a copy at the root, which would point at
+    // case files that are not there.
+    let viewer = viewer::Viewer {
+        title: viewer_title(run_dir, results),
+        sources: vec![viewer::Source {
+            results,
+            dirs: sources,
+        }],
+        charts: vec![viewer::Chart {
+            label: "all cases".to_owned(),
+            run: None,
+            chart: chart_json(results),
+        }],
+    };
+    let page = viewer::write(run_dir, &viewer)?;
+    if out_root != run_dir {
+        write_atomically(
+            &out_root.join("report.html"),
+            viewer::redirect(out_root, &page).as_bytes(),
+        )?;
+    }
+    written.push(page);
     Ok(written)
+}
+
+/// `run <id>` for one run, `<n> runs` for a merge.
+fn viewer_title(run_dir: &Path, results: &[CaseResult]) -> String {
+    let ids: BTreeSet<&str> = results.iter().map(|r| r.run_id.as_str()).collect();
+    match ids.len() {
+        0 | 1 => format!(
+            "run {}",
+            ids.first().map_or_else(
+                || run_dir
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned(),
+                |id| (*id).to_owned()
+            )
+        ),
+        many => format!("{many} runs merged"),
+    }
+}
+
+/// The frontier chart the viewer draws, as JSON.
+pub fn chart_json(results: &[CaseResult]) -> serde_json::Value {
+    let frontier = frontier(results);
+    let reference = oracle_reference(results);
+    let points: Vec<serde_json::Value> = frontier
+        .candidates
+        .iter()
+        .map(|c| {
+            serde_json::json!({"name": c.name, "x": c.cost, "score": c.score,
+                "pareto": frontier.pareto.contains(&c.name), "cost": c.cost, "cost_unit": c.cost_unit.as_str(),
+                "agent_seconds": 0.0, "cases": c.cases, "passed": c.passed, "errored": c.errored, "incomplete": c.incomplete})
+        })
+        .collect();
+    let xs: Vec<f64> = frontier.candidates.iter().map(|c| c.cost).collect();
+    let x_hi = xs.iter().copied().fold(0.0_f64, f64::max);
+    serde_json::json!({"x_label": "cost", "x_measure": "cost", "y_label": "mean reward",
+        "x_range": [0.0, if x_hi > 0.0 { x_hi * 1.1 } else { 1.0 }], "y_range": [-1.05, 1.05],
+        "points": points, "unplaced": [],
+        "reference": reference.map(|score| serde_json::json!({"name": "oracle", "score": score}))})
 }
 
 /// Writes through a temporary file and a rename, so readers never see half a report.

@@ -62,3 +62,16 @@ pub fn only_run_dir(out: &Path) -> PathBuf {
     assert_eq!(runs.len(), 1, "{runs:?}");
     runs[0].clone()
 }
+
+/// The viewer's index (`viewer/data/index.js` beside `report.html`) as JSON.
+pub fn viewer_index(dir: &Path) -> serde_json::Value {
+    let script = std::fs::read_to_string(dir.join("viewer/data/index.js")).unwrap();
+    let json = script
+        .split_once("(\"index\",")
+        .unwrap()
+        .1
+        .trim_end()
+        .strip_suffix(");")
+        .unwrap();
+    serde_json::from_str(json).unwrap()
+}

@@ -1,0 +1,257 @@
+//! `harness view`: the static viewer over one or more runs, served on 127.0.0.1.
+//!
+//! The viewer is written as `harness report` writes it (so the two never differ), into
+//! `<output root>/view/`, and served from there: only files under that directory, only
+//! on the loopback address.
+
+use std::fs;
+use std::path::{Component, Path, PathBuf};
+
+use serde_json::Value;
+
+use super::{Chart, Source, Viewer, ViewerError};
+use crate::ledger;
+use crate::result::CaseResult;
+
+/// Why the viewer could not be served.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// A run directory has no ledger.
+    #[error(
+        "{} has no ledger.jsonl: pass run directories (`<output root>/runs/<run-id>`)",
+        .0.display()
+    )]
+    NotARun(PathBuf),
+    /// No run to show.
+    #[error("no run under {}: run the benchmark first (`harness run` or `cargo test`), or pass run directories", .0.display())]
+    NoRuns(PathBuf),
+    /// A ledger could not be read.
+    #[error(transparent)]
+    Ledger(#[from] ledger::LedgerError),
+    /// The viewer could not be written.
+    #[error(transparent)]
+    Viewer(#[from] ViewerError),
+    /// The port could not be bound.
+    #[error(
+        "failed to listen on 127.0.0.1:{port}: {reason} (pass --port N, or --port 0 for a free port)"
+    )]
+    Bind {
+        /// The port asked for.
+        port: u16,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// One run: its directory and its results.
+#[derive(Debug)]
+pub struct Run {
+    /// `runs/<run-id>`.
+    pub dir: PathBuf,
+    /// Its ledger.
+    pub results: Vec<CaseResult>,
+}
+
+/// The run directories under `<out>/runs` that hold a ledger, oldest first (run ids start
+/// with the time they were made).
+pub fn all_runs(out: &Path) -> Result<Vec<PathBuf>, ServeError> {
+    let runs = out.join("runs");
+    let mut dirs: Vec<PathBuf> = fs::read_dir(&runs)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|entry| entry.path())
+                .filter(|path| path.join("ledger.jsonl").is_file())
+                .collect()
+        })
+        .unwrap_or_default();
+    dirs.sort();
+    if dirs.is_empty() {
+        return Err(ServeError::NoRuns(runs));
+    }
+    Ok(dirs)
+}
+
+/// Reads each run's ledger; warnings (a torn last line) are returned to print.
+pub fn read_runs(dirs: &[PathBuf]) -> Result<(Vec<Run>, Vec<String>), ServeError> {
+    let mut runs = Vec::new();
+    let mut warnings = Vec::new();
+    for dir in dirs {
+        let ledger = dir.join("ledger.jsonl");
+        if !ledger.is_file() {
+            return Err(ServeError::NotARun(dir.clone()));
+        }
+        let (results, read_warnings) = ledger::read_ledger(&ledger)?;
+        warnings.extend(read_warnings);
+        runs.push(Run {
+            dir: dir.clone(),
+            results,
+        });
+    }
+    Ok((runs, warnings))
+}
+
+/// Writes the viewer of `runs` into `site` (one frontier per run); returns `report.html`.
+pub fn write_site(site: &Path, runs: &[Run]) -> Result<PathBuf, ServeError> {
+    let dirs: Vec<[&Path; 1]> = runs.iter().map(|run| [run.dir.as_path()]).collect();
+    let sources: Vec<Source> = runs
+        .iter()
+        .zip(&dirs)
+        .map(|(run, dirs)| Source {
+            results: &run.results,
+            dirs,
+        })
+        .collect();
+    let charts = runs
+        .iter()
+        .filter_map(|run| {
+            let id = run.results.first()?.run_id.clone();
+            Some(Chart {
+                label: id.clone(),
+                chart: super::super::chart_json(&run.results),
+                run: Some(id),
+            })
+        })
+        .filter(|chart| {
+            chart
+                .chart
+                .get("points")
+                .and_then(Value::as_array)
+                .is_some_and(|p| !p.is_empty())
+        })
+        .collect();
+    let title = match runs {
+        [one] => format!(
+            "run {}",
+            one.dir.file_name().unwrap_or_default().to_string_lossy()
+        ),
+        many => format!("{} runs", many.len()),
+    };
+    Ok(super::write(
+        site,
+        &Viewer {
+            title,
+            sources,
+            charts,
+        },
+    )?)
+}
+
+/// A bound server: its URL is known before it serves.
+pub struct Bound {
+    server: tiny_http::Server,
+    site: PathBuf,
+    /// `http://127.0.0.1:<port>/`.
+    pub url: String,
+}
+
+impl std::fmt::Debug for Bound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bound")
+            .field("site", &self.site)
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Binds 127.0.0.1:`port` (0: any free port).
+pub fn bind(site: &Path, port: u16) -> Result<Bound, ServeError> {
+    let server =
+        tiny_http::Server::http(("127.0.0.1", port)).map_err(|error| ServeError::Bind {
+            port,
+            reason: error.to_string(),
+        })?;
+    let port = server
+        .server_addr()
+        .to_ip()
+        .map_or(port, |address| address.port());
+    Ok(Bound {
+        server,
+        site: site.to_path_buf(),
+        url: format!("http://127.0.0.1:{port}/"),
+    })
+}
+
+impl Bound {
+    /// Serves until the process ends.
+    pub fn serve(self) {
+        for request in self.server.incoming_requests() {
+            let response = match resolve(&self.site, request.url()) {
+                Some(path) => match fs::File::open(&path) {
+                    Ok(file) => tiny_http::Response::from_file(file)
+                        .with_header(content_type(&path))
+                        .boxed(),
+                    Err(_) => not_found(),
+                },
+                None => not_found(),
+            };
+            // A browser that went away mid-response is not the server's problem.
+            let _ = request.respond(response);
+        }
+    }
+}
+
+fn not_found() -> tiny_http::ResponseBox {
+    tiny_http::Response::from_string("not found")
+        .with_status_code(404)
+        .boxed()
+}
+
+/// The file a request path names under `site`: `/` is `report.html`; a path with `..`, a
+/// hidden component or anything but plain names is refused.
+pub fn resolve(site: &Path, url: &str) -> Option<PathBuf> {
+    let path = url.split(['?', '#']).next().unwrap_or_default();
+    let path = path.trim_start_matches('/');
+    let path = if path.is_empty() { "report.html" } else { path };
+    let relative = Path::new(path);
+    let plain = relative.components().all(|component| match component {
+        Component::Normal(name) => !name.to_string_lossy().starts_with('.'),
+        _ => false,
+    });
+    let full = site.join(relative);
+    (plain && full.is_file()).then_some(full)
+}
+
+fn content_type(path: &Path) -> tiny_http::Header {
+    let kind = match path.extension().and_then(|ext| ext.to_str()) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        Some("json") => "application/json",
+        _ => "text/plain; charset=utf-8",
+    };
+    tiny_http::Header::from_bytes("Content-Type", kind).expect("a static header is valid")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_paths_under_the_site_are_served() {
+        let site = tempfile::tempdir().unwrap();
+        fs::write(site.path().join("report.html"), "page").unwrap();
+        fs::create_dir_all(site.path().join("viewer")).unwrap();
+        fs::write(site.path().join("viewer/app.js"), "js").unwrap();
+        fs::write(site.path().join(".secret"), "no").unwrap();
+        assert_eq!(
+            resolve(site.path(), "/"),
+            Some(site.path().join("report.html"))
+        );
+        assert_eq!(
+            resolve(site.path(), "/viewer/app.js?v=1"),
+            Some(site.path().join("viewer/app.js"))
+        );
+        for refused in [
+            "/../etc/passwd",
+            "/viewer/../../x",
+            "/.secret",
+            "//etc/passwd",
+            "/viewer",
+            "/missing.js",
+        ] {
+            assert_eq!(resolve(site.path(), refused), None, "{refused}");
+        }
+    }
+}
