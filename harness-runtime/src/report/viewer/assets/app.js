@@ -175,12 +175,14 @@
     } catch (error) {
       body.appendChild(h('div', { class: 'error-box', text: 'the viewer failed: ' + error }));
     }
+    // data-ready and HV.renders tell a test (or a person's script) that a page is drawn.
     Promise.resolve(done).then(function () {
       document.body.setAttribute('data-ready', page);
-      document.body.setAttribute('data-page', page);
+      HV.renders = (HV.renders || 0) + 1;
     }, function (error) {
       body.appendChild(h('div', { class: 'error-box', text: String(error) }));
       document.body.setAttribute('data-ready', page);
+      HV.renders = (HV.renders || 0) + 1;
     });
   }
   window.addEventListener('hashchange', render);
@@ -405,9 +407,15 @@
     body.appendChild(grid);
     var fixtures = uniq(fixtureRows.map(function (r) { return r.f; }));
     if (fixtures.length) {
-      body.appendChild(h('details', { id: 'per-fixture-section', open: fixtures.length <= 25 },
-        h('summary', null, 'Mean reward per fixture (' + fixtures.length + ')'),
-        h('div', { class: 'body' }, heatmap(fixtureRows, fixtures, stats.map(function (e) { return e.agent; })))));
+      // Drawn when opened: a run of thousands of fixtures would build it for nothing.
+      var holder = h('div', { class: 'body' });
+      var fill = function () {
+        if (!holder.firstChild) holder.appendChild(heatmap(fixtureRows, fixtures, stats.map(function (e) { return e.agent; })));
+      };
+      var section_ = h('details', { id: 'per-fixture-section', open: fixtures.length <= 25, ontoggle: fill },
+        h('summary', null, 'Mean reward per fixture (' + fixtures.length + ')'), holder);
+      if (fixtures.length <= 25) fill();
+      body.appendChild(section_);
     }
   }
   function card(n, label, cls) { return h('div', { class: 'card' }, h('div', { class: 'n ' + (cls || ''), text: n }), h('div', { class: 'l', text: label })); }

@@ -1,0 +1,504 @@
+//! The results viewer in a real browser (headless Chromium; DESIGN.md "Viewer"): a run is
+//! loaded from `file://`, filtered, sorted, walked with the keyboard, a case opened with its
+//! tests, log, diff, violations and trajectory, two agents compared, the frontier hovered
+//! and clicked; a 10,000-case run and a 50 MB log open in pages; agent-written text stays
+//! text; `harness view` serves several runs. Screenshots go to `target/viewer-screenshots/`.
+#![allow(clippy::unwrap_used, reason = "test helpers fail loudly by design")]
+
+#[path = "support/browser.rs"]
+mod browser;
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use browser::{Session, file_url};
+use harness_runtime::{CaseResult, CaseStatus, FixtureKind, Violation, ViolationCode};
+use support::runs::{HARNESS, fixtures, harness};
+
+/// Runs `agent` on the fixtures into `out`; returns the new run directory.
+fn run(fixtures: &Path, out: &Path, scratch: &Path, agent: &str) -> PathBuf {
+    let before: Vec<PathBuf> = run_dirs(out);
+    let output = harness(
+        &[
+            "run",
+            "--fixtures",
+            fixtures.to_str().unwrap(),
+            "--agent",
+            agent,
+        ],
+        out,
+        scratch,
+    );
+    assert!(
+        output.status.code().is_some_and(|code| code <= 1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    run_dirs(out)
+        .into_iter()
+        .find(|dir| !before.contains(dir))
+        .unwrap()
+}
+
+fn run_dirs(out: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(out.join("runs"))
+        .map(|entries| entries.map(|entry| entry.unwrap().path()).collect())
+        .unwrap_or_default()
+}
+
+fn report(out: &Path, runs: &[&Path]) {
+    let mut args = vec![
+        "report".to_owned(),
+        "--out".to_owned(),
+        out.display().to_string(),
+    ];
+    args.extend(runs.iter().map(|run| run.display().to_string()));
+    let output = Command::new(HARNESS).args(&args).output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn click(selector: &str) -> String {
+    format!("document.querySelector({selector:?}).click()")
+}
+
+#[test]
+fn a_run_is_filtered_opened_and_compared_in_a_browser() {
+    let Some(browser) = Session::start() else {
+        return;
+    };
+    let scratch = tempfile::tempdir().unwrap();
+    let fixtures = fixtures(&["sh-semver", "py-slugify"], scratch.path());
+    let out = scratch.path().join("out");
+    let oracle = run(&fixtures, &out, scratch.path(), "oracle");
+    let noop = run(&fixtures, &out, scratch.path(), "noop");
+    // A command agent that leaves a trajectory, reports usage and writes out of scope.
+    let agent = run(
+        &fixtures,
+        &out,
+        scratch.path(),
+        "echo '{\"step\": 1, \"action\": \"read\", \"content\": \"looked at the tests\", \"input_tokens\": 900, \"output_tokens\": 40, \"usd\": 0.002}' >> \"$HARNESS_TRAJECTORY\"; \
+         echo '{\"step\": 2, \"action\": \"edit\", \"input_tokens\": 1200, \"output_tokens\": 300, \"usd\": 0.004}' >> \"$HARNESS_TRAJECTORY\"; \
+         echo '{\"input_tokens\": 2100, \"output_tokens\": 340, \"usd\": 0.006}' >> \"$HARNESS_USAGE\"; \
+         echo x > src_evil.txt; echo agent-was-here",
+    );
+    let merged = scratch.path().join("merged");
+    report(&merged, &[&oracle, &noop, &agent]);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(merged.join("summary.json")).unwrap())
+            .unwrap();
+    let page = merged.join("report.html");
+
+    // The run: every case, each agent's mean as summary.json has it.
+    browser.open(&file_url(&page, "#/cases"), "cases");
+    browser.screenshot("run");
+    assert_eq!(browser.count("#cases tr.row"), 6);
+    for agent in ["oracle", "noop", "agent"] {
+        let shown = browser.text(&format!("#agents tr[data-agent={agent}] td[data-mean]"));
+        let mean = summary["agents"][agent]["mean_reward"].as_f64().unwrap();
+        assert_eq!(shown, format!("{mean:.3}"), "{agent}");
+    }
+    assert!(browser.count("#distribution rect.bar") > 0);
+    assert_eq!(
+        browser.count("#per-fixture tr") - 1,
+        2,
+        "one row per fixture"
+    );
+
+    // Filters: by agent, then free text; sorting by a column.
+    browser.select("filter-agent", "noop", "cases");
+    let agents = browser.eval(
+        "Array.from(document.querySelectorAll('#cases tr.row td:nth-child(3)')).map(function (td) { return td.innerText; })",
+    );
+    assert_eq!(agents, serde_json::json!(["noop", "noop"]));
+    browser.act(
+        "var q = document.getElementById('filter-q'); q.value = 'semver'; q.dispatchEvent(new Event('input'))",
+        "cases",
+    );
+    assert_eq!(browser.count("#cases tr.row"), 1);
+    assert_eq!(
+        browser.eval("document.querySelector('#cases tr.row').dataset.case"),
+        "sh-semver::noop"
+    );
+    browser.act(&click("a[href='#/cases']"), "cases");
+    assert_eq!(browser.count("#cases tr.row"), 6, "filters cleared");
+    // Sorted by reward, lowest first, until the header is clicked.
+    browser.act(&click("th[data-sort=reward]"), "cases");
+    let rewards: Vec<f64> = browser
+        .eval("Array.from(document.querySelectorAll('#cases tr.row')).map(function (tr) { return Number(tr.dataset.reward); })")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|value| value.as_f64().unwrap())
+        .collect();
+    assert!(
+        rewards.windows(2).all(|pair| pair[0] >= pair[1]),
+        "sorted by reward, highest first: {rewards:?}"
+    );
+
+    // Keyboard: down to the second row, open it, step to the next case, back.
+    let order = browser.eval(
+        "Array.from(document.querySelectorAll('#cases tr.row')).map(function (tr) { return tr.dataset.case; })",
+    );
+    let order: Vec<&str> = order
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|case| case.as_str().unwrap())
+        .collect();
+    browser.tab.press_key("j").unwrap();
+    browser.tab.press_key("j").unwrap();
+    assert_eq!(
+        browser.eval("document.querySelector('#cases tr.row.selected').dataset.case"),
+        order[1]
+    );
+    browser.key("Enter", "case");
+    assert!(browser.text("#case-title").starts_with(order[1]));
+    browser.key("]", "case");
+    assert!(browser.text("#case-title").starts_with(order[2]));
+    browser.key("Escape", "cases");
+    assert_eq!(browser.count("#cases tr.row"), 6);
+
+    // A failing case: its checks with per-test outcomes and log, the reward's terms.
+    browser.act(&click("tr.row[data-case='py-slugify::noop'] a"), "case");
+    assert!(browser.count("details.check[data-check=visible] tr.test[data-outcome=failed]") > 0);
+    assert!(
+        browser
+            .text("details.check[data-check=visible] pre.log")
+            .contains("FAIL")
+    );
+    assert_eq!(browser.count("#formula tr[data-term]"), 4);
+    assert!(browser.text("#formula-total").ends_with("reward 0.000"));
+    browser.screenshot("case-failed");
+
+    // The command agent: its violation explained, its trajectory as steps with tokens.
+    browser.open(&file_url(&page, "#/cases?agent=agent"), "cases");
+    browser.act(&click("tr.row[data-case='py-slugify::agent'] a"), "case");
+    let violation = browser.text("#violations tr[data-code=scope_violation]");
+    assert!(violation.contains("outside scope.allow"), "{violation}");
+    assert!(violation.contains("src_evil.txt"), "{violation}");
+    assert_eq!(browser.count("#timeline .step"), 2);
+    let total = browser.text("#trajectory-total");
+    assert!(
+        total.contains("2 steps") && total.contains("2440 tokens"),
+        "{total}"
+    );
+    assert!(browser.text("#agent-log").contains("agent-was-here"));
+    browser.screenshot("case-agent");
+
+    // The oracle's case: its diff, per file, highlighted.
+    browser.open(
+        &file_url(&page, "#/cases?agent=oracle&fixture=py-slugify"),
+        "cases",
+    );
+    browser.act(&click("#cases tr.row a"), "case");
+    assert_eq!(
+        browser.count(".diff-file[data-file='src/textkit/slugify.py']"),
+        1
+    );
+    assert!(browser.count(".diff-file[data-file='src/textkit/slugify.py'] .tok-kw") > 0);
+    assert!(browser.count(".diff-file tr.add") > 0 && browser.count(".diff-file tr.del") > 0);
+    assert!(
+        browser
+            .text("details.check[data-check=visible] summary")
+            .contains("passed")
+    );
+    browser.screenshot("case-diff");
+
+    // Two agents side by side: noop against the oracle on the same fixtures.
+    browser.open(&file_url(&page, "#/compare"), "compare");
+    browser.select("compare-a", "noop", "compare");
+    browser.select("compare-b", "oracle", "compare");
+    assert_eq!(browser.count("#paired tr.pair"), 2);
+    assert_eq!(browser.text("#mean-diff"), "+1.000");
+    assert_eq!(browser.text("#ci"), "[+1.000, +1.000]");
+    browser.screenshot("compare");
+
+    // The frontier: hover shows a candidate, a click opens its cases.
+    browser.open(&file_url(&page, "#/frontier"), "frontier");
+    assert_eq!(
+        browser.count("circle.pt"),
+        2,
+        "noop and agent; the oracle is the line"
+    );
+    browser.eval(
+        "document.querySelector('circle.pt[data-name=noop]').dispatchEvent(new MouseEvent('mousemove', {clientX: 200, clientY: 200}))",
+    );
+    let tip = browser.text(".tooltip");
+    assert!(
+        tip.starts_with("noop") && tip.contains("mean reward 0.000"),
+        "{tip}"
+    );
+    browser.screenshot("frontier");
+    browser.act(
+        "document.querySelector('circle.pt[data-name=noop]').dispatchEvent(new MouseEvent('click'))",
+        "cases",
+    );
+    assert_eq!(browser.count("#cases tr.row"), 2);
+
+    browser.open(&file_url(&page, "#/runs"), "runs");
+    assert_eq!(browser.count("#runs tr.row"), 3);
+    browser.screenshot("runs");
+}
+
+/// A graded case made up for the viewer (no episode ran).
+fn made_up(run: &str, fixture: &str, agent: &str, reward: Option<f64>) -> CaseResult {
+    let mut result = CaseResult::errored(
+        run,
+        &format!("{fixture}::{agent}"),
+        fixture,
+        agent,
+        FixtureKind::WorkItem,
+        "made up".into(),
+    );
+    if let Some(reward) = reward {
+        result.status = if reward == 1.0 {
+            CaseStatus::Passed
+        } else {
+            CaseStatus::Failed
+        };
+        result.passed = reward == 1.0;
+        result.reward = Some(reward);
+        result.error = None;
+    }
+    result
+}
+
+fn write_ledger(run_dir: &Path, results: &[CaseResult]) {
+    std::fs::create_dir_all(run_dir).unwrap();
+    let lines: String = results
+        .iter()
+        .map(|result| serde_json::to_string(result).unwrap() + "\n")
+        .collect();
+    std::fs::write(run_dir.join("ledger.jsonl"), lines).unwrap();
+}
+
+#[test]
+fn ten_thousand_cases_and_a_50_mb_log_open_in_pages() {
+    let Some(browser) = Session::start() else {
+        return;
+    };
+    let scratch = tempfile::tempdir().unwrap();
+    let run_dir = scratch.path().join("runs/big");
+    let mut results = Vec::new();
+    for fixture in 0..5_000 {
+        let name = format!("fx-{fixture:04}");
+        results.push(made_up(
+            "big",
+            &name,
+            "steady",
+            Some((fixture % 5) as f64 / 4.0),
+        ));
+        let other = if fixture % 7 == 0 {
+            None
+        } else {
+            Some(((fixture + 2) % 5) as f64 / 4.0)
+        };
+        results.push(made_up("big", &name, "eager", other));
+    }
+    write_ledger(&run_dir, &results);
+    // The first case's agent log: 50 MB, every line numbered.
+    let case_dir = run_dir.join("cases/fx-0000__steady");
+    std::fs::create_dir_all(&case_dir).unwrap();
+    let mut log = String::with_capacity(51 << 20);
+    let mut line = 0;
+    while log.len() < 50 << 20 {
+        log.push_str(&format!(
+            "log line {line:08} of the agent's very long output\n"
+        ));
+        line += 1;
+    }
+    std::fs::write(case_dir.join("agent.log"), &log).unwrap();
+
+    let started = Instant::now();
+    let output = Command::new(HARNESS)
+        .args(["report", "--out"])
+        .arg(&run_dir)
+        .arg(&run_dir)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    eprintln!("harness report on 10,000 cases: {:?}", started.elapsed());
+
+    let page = run_dir.join("report.html");
+    let started = Instant::now();
+    browser.open(&file_url(&page, "#/cases"), "cases");
+    eprintln!("10,000-case run usable after {:?}", started.elapsed());
+    let shown = browser.text("#shown");
+    assert_eq!(shown, "10000 of 10000 cases · page 1 of 100");
+    assert_eq!(browser.count("#cases tr.row"), 100, "one page in the DOM");
+    browser.screenshot("large-run");
+    browser.key("n", "cases");
+    assert!(browser.text("#shown").ends_with("page 2 of 100"));
+    browser.select("filter-status", "errored", "cases");
+    let errored = results
+        .iter()
+        .filter(|result| result.status == CaseStatus::Errored)
+        .count();
+    assert!(
+        browser
+            .text("#shown")
+            .starts_with(&format!("{errored} of 10000 cases"))
+    );
+
+    // The 50 MB log: its end inline, the whole in 1 MiB pages on demand.
+    browser.open(&file_url(&page, "#/cases?q=fx-0000%20steady"), "cases");
+    browser.act(&click("#cases tr.row a"), "case");
+    let inline = browser.text("#agent-log pre.log");
+    assert!(inline.len() <= 128 * 1024 + 1, "{}", inline.len());
+    assert!(
+        inline
+            .trim_end()
+            .ends_with(log.trim_end().rsplit('\n').next().unwrap())
+    );
+    // Pages end at a line break, so there may be one more than whole MiBs.
+    let button = browser.text("#agent-log .show-all");
+    let pages: usize = button
+        .strip_prefix("show all (")
+        .and_then(|rest| rest.strip_suffix(" pages)"))
+        .and_then(|count| count.parse().ok())
+        .unwrap_or_else(|| panic!("{button}"));
+    let whole = log.len().div_ceil(1 << 20);
+    assert!((whole..=whole + 1).contains(&pages), "{button}");
+    browser.eval(&click("#agent-log .show-all"));
+    wait_for_text(
+        &browser,
+        "#agent-log .page-of",
+        &format!("page 1 of {pages} "),
+    );
+    assert!(
+        browser
+            .text("#agent-log pre.log")
+            .starts_with("log line 00000000 ")
+    );
+    browser.eval(&click("#agent-log .next-log-page"));
+    wait_for_text(
+        &browser,
+        "#agent-log .page-of",
+        &format!("page 2 of {pages} "),
+    );
+    let second = browser.text("#agent-log pre.log");
+    assert!(second.starts_with("log line "), "{}", &second[..40]);
+    assert!(!second.starts_with("log line 00000000 "));
+    browser.screenshot("large-log");
+}
+
+fn wait_for_text(browser: &Session, selector: &str, prefix: &str) {
+    let deadline = Instant::now() + std::time::Duration::from_secs(60);
+    while !browser.text(selector).starts_with(prefix) {
+        assert!(
+            Instant::now() < deadline,
+            "{selector} never showed {prefix:?}: {:?}",
+            browser.text(selector)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+}
+
+#[test]
+fn text_an_agent_wrote_is_shown_as_text_never_run() {
+    let Some(browser) = Session::start() else {
+        return;
+    };
+    let scratch = tempfile::tempdir().unwrap();
+    let run_dir = scratch.path().join("runs/hostile");
+    let payload = "<img src=x onerror=\"window.__pwned = 1\"><script>window.__pwned = 2</script>";
+    let mut result = made_up("hostile", "fx", "agent", Some(-1.0));
+    result.violations.push(Violation::at(
+        ViolationCode::LinkEscape,
+        payload.to_owned(),
+        payload.to_owned(),
+    ));
+    result.artifacts.insert("notes".into(), payload.to_owned());
+    write_ledger(&run_dir, &[result]);
+    let case_dir = run_dir.join("cases/fx__agent");
+    std::fs::create_dir_all(&case_dir).unwrap();
+    std::fs::write(case_dir.join("agent.log"), payload).unwrap();
+    std::fs::write(
+        case_dir.join("diff.patch"),
+        format!("added {payload}.rs\n--- a/x\n+++ b/x\n@@ -0,0 +1,1 @@\n+{payload}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        case_dir.join("trajectory.jsonl"),
+        format!(
+            "{}\n{payload}\n",
+            serde_json::json!({"action": payload, "content": payload})
+        ),
+    )
+    .unwrap();
+    report(&run_dir, &[&run_dir]);
+    browser.open(&file_url(&run_dir.join("report.html"), "#/case/0"), "case");
+    browser.eval("document.querySelectorAll('details').forEach(function (d) { d.open = true; })");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(browser.eval("window.__pwned === undefined"), true);
+    assert_eq!(browser.count("#app img, #app script"), 0);
+    let text = browser.text("#app");
+    assert!(text.matches("<img src=x onerror").count() >= 5, "{text}");
+}
+
+#[test]
+fn harness_view_serves_several_runs_side_by_side() {
+    let Some(browser) = Session::start() else {
+        return;
+    };
+    let scratch = tempfile::tempdir().unwrap();
+    let out = scratch.path().join("out");
+    let first = out.join("runs/1000-1");
+    let second = out.join("runs/2000-2");
+    let fixtures = ["fx-a", "fx-b", "fx-c", "fx-d"];
+    write_ledger(
+        &first,
+        &fixtures
+            .iter()
+            .map(|fixture| made_up("1000-1", fixture, "agent", Some(0.25)))
+            .collect::<Vec<_>>(),
+    );
+    write_ledger(
+        &second,
+        &fixtures
+            .iter()
+            .map(|fixture| made_up("2000-2", fixture, "agent", Some(0.75)))
+            .collect::<Vec<_>>(),
+    );
+    let mut child = Command::new(HARNESS)
+        .args(["view", "--port", "0"])
+        .env("HARNESS_OUT", &out)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|word| word.starts_with("http://127.0.0.1:"))
+        .unwrap_or_else(|| panic!("no URL in {line:?}"))
+        .to_owned();
+    assert!(line.starts_with("viewer of 2 runs at "), "{line}");
+
+    browser.open(&format!("{url}#/runs"), "runs");
+    assert_eq!(browser.count("#runs tr.row"), 2);
+    browser.screenshot("view-runs");
+    browser.open(&format!("{url}#/compare"), "compare");
+    browser.select("compare-a", "agent @ 2000-2", "compare");
+    browser.select("compare-b", "agent @ 1000-1", "compare");
+    assert_eq!(browser.count("#paired tr.pair"), 4);
+    assert_eq!(browser.text("#mean-diff"), "\u{2212}0.500");
+    assert_eq!(browser.text("#ci"), "[\u{2212}0.500, \u{2212}0.500]");
+    browser.screenshot("view-compare");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
