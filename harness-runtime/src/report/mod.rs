@@ -1,6 +1,7 @@
 //! Reports built from case results: the reward table, the frontier (JSON + SVG) and the
 //! summary, written into the run directory and copied to the output root.
 
+pub mod chart;
 pub mod html;
 pub mod junit;
 pub mod plot;
@@ -37,19 +38,7 @@ pub enum ReportError {
 /// counted in `errored` and make it `incomplete`. An agent with no graded case has no
 /// score and is not a candidate (`summary.json` and the table still count it).
 pub fn frontier(results: &[CaseResult]) -> Frontier {
-    let mut by_agent: BTreeMap<&str, (Vec<&CaseResult>, usize)> = BTreeMap::new();
-    for result in results {
-        if result.agent == "oracle" || result.case.starts_with("attack::") {
-            continue;
-        }
-        let entry = by_agent.entry(result.agent.as_str()).or_default();
-        if result.status == CaseStatus::Errored {
-            entry.1 += 1;
-        } else {
-            entry.0.push(result);
-        }
-    }
-    by_agent.retain(|_, (graded, _)| !graded.is_empty());
+    let by_agent = candidate_cases(results);
     let totals: BTreeMap<&str, Totals> = by_agent
         .iter()
         .map(|(agent, (cases, _))| (*agent, Totals::of(cases)))
@@ -73,6 +62,25 @@ pub fn frontier(results: &[CaseResult]) -> Frontier {
         })
         .collect();
     Frontier::new(candidates)
+}
+
+/// Each candidate's graded cases and its errored count, by name: what [`frontier`] scores
+/// and [`chart::frontier_chart`] measures, so the two always count the same cases.
+pub(crate) fn candidate_cases(results: &[CaseResult]) -> BTreeMap<&str, (Vec<&CaseResult>, usize)> {
+    let mut by_agent: BTreeMap<&str, (Vec<&CaseResult>, usize)> = BTreeMap::new();
+    for result in results {
+        if result.agent == "oracle" || result.case.starts_with("attack::") {
+            continue;
+        }
+        let entry = by_agent.entry(result.agent.as_str()).or_default();
+        if result.status == CaseStatus::Errored {
+            entry.1 += 1;
+        } else {
+            entry.0.push(result);
+        }
+    }
+    by_agent.retain(|_, (graded, _)| !graded.is_empty());
+    by_agent
 }
 
 /// One agent's cases in a run: how many, graded, passed, errored, and the mean reward over
