@@ -220,7 +220,8 @@ pub fn write_merged(
 ) -> Result<Vec<PathBuf>, ReportError> {
     let frontier = frontier(results);
     let reference = oracle_reference(results);
-    let svg = plot::frontier_svg(&frontier, reference.map(|score| ("oracle", score)))?;
+    let chart = chart::frontier_chart(&frontier, results, reference.map(|score| ("oracle", score)));
+    let svg = plot::frontier_svg(&chart)?;
     let html = html::render(results, &svg, sources);
     let files: Vec<(&str, Vec<u8>)> = vec![
         (
