@@ -78,6 +78,34 @@ impl Rect {
         (x.clamp(self.x0, self.x1), y.clamp(self.y0, self.y1))
     }
 
+    /// Whether the segment from `a` to `b` passes through the rectangle's inside
+    /// (Liang-Barsky clipping; touching an edge does not count).
+    #[must_use]
+    pub fn meets_segment(&self, a: (f64, f64), b: (f64, f64)) -> bool {
+        let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+        let (mut t0, mut t1) = (0.0f64, 1.0f64);
+        for (p, q) in [
+            (-dx, a.0 - self.x0),
+            (dx, self.x1 - a.0),
+            (-dy, a.1 - self.y0),
+            (dy, self.y1 - a.1),
+        ] {
+            if p == 0.0 {
+                if q <= 0.0 {
+                    return false;
+                }
+            } else {
+                let t = q / p;
+                if p < 0.0 {
+                    t0 = t0.max(t);
+                } else {
+                    t1 = t1.min(t);
+                }
+            }
+        }
+        t0 < t1
+    }
+
     /// Distance from `p` to the rectangle (0 inside).
     #[must_use]
     pub fn distance(&self, p: (f64, f64)) -> f64 {
@@ -138,9 +166,11 @@ pub struct Placed {
 }
 
 /// Places one label per `(anchor, text)`, in order (earlier labels get the better spots),
-/// inside `area`, meeting no other label, no anchor's marker and no `obstacles`. A spot
-/// beside the point that crosses none of `lines` is preferred; a line under a label is
-/// allowed otherwise (the text's halo keeps it legible). `None` where no spot was free.
+/// inside `area`, meeting no other label, no anchor's marker and no `obstacles`. Spots
+/// beside the point come first, then spots further out with a leader line; within each, a
+/// tidy spot is preferred: one that crosses none of `lines` and no other leader, and whose
+/// leader crosses no other label. An untidy one is allowed otherwise (the text's halo keeps
+/// a line under it legible). `None` where no spot was free.
 #[must_use]
 pub fn place_labels(
     area: Rect,
@@ -152,30 +182,42 @@ pub fn place_labels(
         .iter()
         .map(|(anchor, _)| marker_rect(*anchor))
         .collect();
-    let mut taken: Vec<Rect> = Vec::new();
+    let mut taken: Vec<Placed> = Vec::new();
     labels
         .iter()
         .map(|(anchor, text)| {
             let (w, h) = label_size(text);
-            let spots = spots(*anchor, w, h, area);
-            let free = |spot: &&Rect| {
-                area.contains(spot)
-                    && !markers.iter().any(|m| m.intersects(spot))
-                    && !taken.iter().any(|t| t.intersects(spot))
-                    && !obstacles.iter().any(|o| o.intersects(spot))
+            let spots: Vec<Placed> = spots(*anchor, w, h, area)
+                .into_iter()
+                .map(|rect| Placed {
+                    rect,
+                    leader: leader(*anchor, &rect),
+                })
+                .collect();
+            let free = |spot: &&Placed| {
+                area.contains(&spot.rect)
+                    && !markers.iter().any(|m| m.intersects(&spot.rect))
+                    && !taken.iter().any(|t| t.rect.intersects(&spot.rect))
+                    && !obstacles.iter().any(|o| o.intersects(&spot.rect))
             };
-            let clear = |spot: &&Rect| !lines.iter().any(|l| l.intersects(spot));
-            let rect = *spots
+            let tidy = |spot: &&Placed| {
+                !lines.iter().any(|l| l.intersects(&spot.rect))
+                    && !taken.iter().any(|t| {
+                        t.leader.is_some_and(|(a, b)| spot.rect.meets_segment(a, b))
+                            || spot.leader.is_some_and(|(a, b)| t.rect.meets_segment(a, b))
+                    })
+            };
+            let (near, far) = spots.split_at(NEAR.min(spots.len()));
+            let placed = near
                 .iter()
-                .take(NEAR)
                 .filter(free)
-                .find(clear)
-                .or_else(|| spots.iter().find(free))?;
-            taken.push(rect);
-            Some(Placed {
-                rect,
-                leader: leader(*anchor, &rect),
-            })
+                .find(tidy)
+                .or_else(|| near.iter().find(free))
+                .or_else(|| far.iter().filter(free).find(tidy))
+                .or_else(|| far.iter().find(free))?
+                .clone();
+            taken.push(placed.clone());
+            Some(placed)
         })
         .collect()
 }
@@ -184,18 +226,21 @@ pub fn place_labels(
 const NEAR: usize = 8;
 
 /// Candidate boxes of size `w` x `h` for a label of the point at `anchor`, best first: the
-/// eight spots beside it, then rows and columns further out, nearest first.
+/// eight spots beside it (right, left, above, below), then rows and columns further out,
+/// nearest first.
 fn spots((ax, ay): (f64, f64), w: f64, h: f64, area: Rect) -> Vec<Rect> {
     let d = MARKER_RADIUS + 2.0;
+    // Above and below start at the point's right (then its left) before centred: a label
+    // centred over a point would sit across the leaders of a column of labels beside it.
     let mut near = vec![
         Rect::at(ax + GAP, ay - h / 2.0, w, h),
         Rect::at(ax - GAP - w, ay - h / 2.0, w, h),
-        Rect::at(ax - w / 2.0, ay - GAP - h, w, h),
-        Rect::at(ax - w / 2.0, ay + GAP, w, h),
         Rect::at(ax + d, ay - d - h, w, h),
         Rect::at(ax + d, ay + d, w, h),
         Rect::at(ax - d - w, ay - d - h, w, h),
         Rect::at(ax - d - w, ay + d, w, h),
+        Rect::at(ax - w / 2.0, ay - GAP - h, w, h),
+        Rect::at(ax - w / 2.0, ay + GAP, w, h),
     ];
     // Rows one label apart (and a pixel), so a stack of labels stays legible.
     let step = h + 1.0;
@@ -221,8 +266,13 @@ fn spots((ax, ay): (f64, f64), w: f64, h: f64, area: Rect) -> Vec<Rect> {
         far.push(Rect::at(ax - w / 2.0, ay + dy, w, h));
     }
     far.retain(|spot| area.contains(spot));
-    // Stable: equally near spots keep the order above (right before left).
-    far.sort_by(|a, b| a.distance((ax, ay)).total_cmp(&b.distance((ax, ay))));
+    // Nearest first, sideways distance counted double: a column of labels beside a crowded
+    // point reads better than a fan of them. Stable: ties keep the order above.
+    let reach = |spot: &Rect| {
+        let (nx, ny) = spot.nearest((ax, ay));
+        (2.0 * (nx - ax)).hypot(ny - ay)
+    };
+    far.sort_by(|a, b| reach(a).total_cmp(&reach(b)));
     near.extend(far);
     near
 }
@@ -495,7 +545,8 @@ mod tests {
                     incomplete: false,
                 })
                 .collect(),
-            x_range: (-1.0, 1.0),
+            // As the chart draws all-zero seconds: the point at the left edge.
+            x_range: (-0.04, 1.0),
             y_range: (-0.1, 1.1),
             unplaced: Vec::new(),
             ..chart
@@ -514,6 +565,17 @@ mod tests {
             .filter(|p| p.leader.is_none())
             .count();
         assert!(beside >= 2, "the first labels sit beside the point");
+        // One tidy column: no leader crosses another label.
+        let placed: Vec<&Placed> = layout.labels.iter().flatten().collect();
+        for a in &placed {
+            for b in &placed {
+                if let Some((from, to)) = b.leader
+                    && a != b
+                {
+                    assert!(!a.rect.meets_segment(from, to), "{b:?} crosses {a:?}");
+                }
+            }
+        }
     }
 
     #[test]
@@ -551,6 +613,22 @@ mod tests {
         ];
         let placed = place_labels(AREA, &labels, &[], &boxed_in);
         assert!(placed[0].as_ref().is_some_and(|p| p.leader.is_none()));
+    }
+
+    #[test]
+    fn segments_meet_a_rectangle_only_through_its_inside() {
+        let r = Rect::at(10.0, 10.0, 10.0, 10.0);
+        assert!(r.meets_segment((0.0, 15.0), (30.0, 15.0)), "across");
+        assert!(r.meets_segment((15.0, 15.0), (40.0, 40.0)), "from inside");
+        assert!(r.meets_segment((0.0, 0.0), (30.0, 30.0)), "diagonal");
+        assert!(!r.meets_segment((0.0, 0.0), (30.0, 0.0)), "above");
+        assert!(!r.meets_segment((0.0, 10.0), (30.0, 10.0)), "along an edge");
+        assert!(!r.meets_segment((0.0, 0.0), (9.0, 9.0)), "short of it");
+        assert!(!r.meets_segment((0.0, 19.0), (19.0, 0.0)), "past a corner");
+        assert!(
+            r.meets_segment((0.0, 21.0), (21.0, 0.0)),
+            "through a corner"
+        );
     }
 
     #[test]
