@@ -207,6 +207,22 @@ fn partitioned_runs_merge_to_the_unpartitioned_run() {
     };
     assert_eq!(summary(&merged), summary(&whole));
     assert_eq!(frontier(&merged), frontier(&whole));
+    // Every candidate is 0 bytes: the chart (not frontier.json) falls back to measured
+    // agent seconds, merged or not.
+    for dir in [&merged, &whole] {
+        assert!(
+            frontier(dir)["candidates"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|candidate| candidate["cost"] == 0.0)
+        );
+        let svg = std::fs::read_to_string(dir.join("frontier.svg")).unwrap();
+        assert!(
+            svg.contains("agent seconds per case (measured: every candidate"),
+            "{svg}"
+        );
+    }
 
     // Two partitions that disagree about a case are refused.
     let ledger = parts[0].join("ledger.jsonl");
@@ -308,4 +324,10 @@ fn frontier_matches_its_ledger() {
     assert!(!pareto.is_empty() && pareto.iter().all(|name| rewards.contains_key(*name)));
     let svg = std::fs::read_to_string(out.join("frontier.svg")).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("oracle"));
+    // The command agent has a size, so the chart keeps the frontier's cost axis.
+    assert!(
+        candidates.iter().any(|candidate| candidate["cost"] != 0.0),
+        "{frontier}"
+    );
+    assert!(svg.contains("cost (bytes)"), "{svg}");
 }

@@ -386,7 +386,11 @@ impl State<'_> {
     fn write_frontier(&self) -> Result<(), MetaError> {
         let frontier = history::frontier(&self.rows);
         let json = serde_json::to_vec_pretty(&frontier).expect("a frontier always serialises");
-        let svg = report::plot::frontier_svg(&frontier, None).map_err(report::ReportError::from)?;
+        // No case results here, so no measured fallback: a size in bytes is never 0, and
+        // only candidates that all report 0 usd or tokens would be left unplaced (and
+        // counted in a note).
+        let chart = report::chart::frontier_chart(&frontier, &[], None);
+        let svg = report::plot::frontier_svg(&chart).map_err(report::ReportError::from)?;
         report::write_atomically(&self.options.dir.join("frontier.json"), &json)?;
         report::write_atomically(&self.options.dir.join("frontier.svg"), svg.as_bytes())?;
         Ok(())

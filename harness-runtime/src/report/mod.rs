@@ -1,6 +1,7 @@
 //! Reports built from case results: the reward table, the frontier (JSON + SVG) and the
 //! summary, written into the run directory and copied to the output root.
 
+pub mod chart;
 pub mod junit;
 pub mod plot;
 pub mod table;
@@ -40,19 +41,7 @@ pub enum ReportError {
 /// counted in `errored` and make it `incomplete`. An agent with no graded case has no
 /// score and is not a candidate (`summary.json` and the table still count it).
 pub fn frontier(results: &[CaseResult]) -> Frontier {
-    let mut by_agent: BTreeMap<&str, (Vec<&CaseResult>, usize)> = BTreeMap::new();
-    for result in results {
-        if result.agent == "oracle" || result.case.starts_with("attack::") {
-            continue;
-        }
-        let entry = by_agent.entry(result.agent.as_str()).or_default();
-        if result.status == CaseStatus::Errored {
-            entry.1 += 1;
-        } else {
-            entry.0.push(result);
-        }
-    }
-    by_agent.retain(|_, (graded, _)| !graded.is_empty());
+    let by_agent = candidate_cases(results);
     let totals: BTreeMap<&str, Totals> = by_agent
         .iter()
         .map(|(agent, (cases, _))| (*agent, Totals::of(cases)))
@@ -76,6 +65,25 @@ pub fn frontier(results: &[CaseResult]) -> Frontier {
         })
         .collect();
     Frontier::new(candidates)
+}
+
+/// Each candidate's graded cases and its errored count, by name: what [`frontier`] scores
+/// and [`chart::frontier_chart`] measures, so the two always count the same cases.
+pub(crate) fn candidate_cases(results: &[CaseResult]) -> BTreeMap<&str, (Vec<&CaseResult>, usize)> {
+    let mut by_agent: BTreeMap<&str, (Vec<&CaseResult>, usize)> = BTreeMap::new();
+    for result in results {
+        if result.agent == "oracle" || result.case.starts_with("attack::") {
+            continue;
+        }
+        let entry = by_agent.entry(result.agent.as_str()).or_default();
+        if result.status == CaseStatus::Errored {
+            entry.1 += 1;
+        } else {
+            entry.0.push(result);
+        }
+    }
+    by_agent.retain(|_, (graded, _)| !graded.is_empty());
+    by_agent
 }
 
 /// One agent's cases in a run: how many, graded, passed, errored, and the mean reward over
@@ -215,7 +223,8 @@ pub fn write_merged(
 ) -> Result<Vec<PathBuf>, ReportError> {
     let frontier = frontier(results);
     let reference = oracle_reference(results);
-    let svg = plot::frontier_svg(&frontier, reference.map(|score| ("oracle", score)))?;
+    let chart = chart::frontier_chart(&frontier, results, reference.map(|score| ("oracle", score)));
+    let svg = plot::frontier_svg(&chart)?;
     let files: Vec<(&str, Vec<u8>)> = vec![
         (
             "frontier.json",
@@ -254,7 +263,7 @@ pub fn write_merged(
         charts: vec![viewer::Chart {
             label: "all cases".to_owned(),
             run: None,
-            chart: chart_json(results),
+            chart: serde_json::to_value(&chart).unwrap_or_default(),
         }],
     };
     let page = viewer::write(run_dir, &viewer)?;
@@ -289,23 +298,13 @@ fn viewer_title(run_dir: &Path, results: &[CaseResult]) -> String {
 
 /// The frontier chart the viewer draws, as JSON.
 pub fn chart_json(results: &[CaseResult]) -> serde_json::Value {
-    let frontier = frontier(results);
     let reference = oracle_reference(results);
-    let points: Vec<serde_json::Value> = frontier
-        .candidates
-        .iter()
-        .map(|c| {
-            serde_json::json!({"name": c.name, "x": c.cost, "score": c.score,
-                "pareto": frontier.pareto.contains(&c.name), "cost": c.cost, "cost_unit": c.cost_unit.as_str(),
-                "agent_seconds": 0.0, "cases": c.cases, "passed": c.passed, "errored": c.errored, "incomplete": c.incomplete})
-        })
-        .collect();
-    let xs: Vec<f64> = frontier.candidates.iter().map(|c| c.cost).collect();
-    let x_hi = xs.iter().copied().fold(0.0_f64, f64::max);
-    serde_json::json!({"x_label": "cost", "x_measure": "cost", "y_label": "mean reward",
-        "x_range": [0.0, if x_hi > 0.0 { x_hi * 1.1 } else { 1.0 }], "y_range": [-1.05, 1.05],
-        "points": points, "unplaced": [],
-        "reference": reference.map(|score| serde_json::json!({"name": "oracle", "score": score}))})
+    let chart = chart::frontier_chart(
+        &frontier(results),
+        results,
+        reference.map(|score| ("oracle", score)),
+    );
+    serde_json::to_value(&chart).unwrap_or_default()
 }
 
 /// Writes through a temporary file and a rename, so readers never see half a report.

@@ -1,29 +1,36 @@
-//! `frontier.svg`: the candidates of a [`Frontier`] as score against cost, drawn with
-//! `plotters` into an in-memory SVG string (no file IO, no font files: text is emitted as SVG
-//! `<text>` elements and laid out by the viewer).
+//! `frontier.svg`: a [`FrontierChart`] drawn with `plotters` into an in-memory SVG string
+//! (no file IO, no font files: text is emitted as SVG `<text>` elements and laid out by the
+//! viewer). Axes, grid and lines are plotters'; markers, labels and leader lines are drawn
+//! in pixels where [`layout::chart_layout`] put them, so that no two labels overlap.
 
-use std::collections::HashMap;
+pub mod layout;
 
-use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::frontier::{Candidate, Frontier};
+use crate::report::chart::{FrontierChart, MEASURE_AGENT_SECONDS};
+
+use layout::{Frame, LABEL_PX, MARKER_RADIUS, Rect};
 
 /// Width of the rendered SVG, in pixels.
 const WIDTH: u32 = 900;
 /// Height of the rendered SVG, in pixels.
-const HEIGHT: u32 = 560;
-/// Vertical distance between labels of candidates drawn at the same point.
-const LABEL_STEP: i32 = 15;
-/// The largest magnitude an axis range covers.
-const RANGE_LIMIT: f64 = 1e300;
+const HEIGHT: u32 = 570;
+/// Height of the footer under the chart (legend and notes).
+const FOOTER: u32 = 56;
+/// plotters writes `font-size` as its size divided by this.
+const PLOTTERS_FONT_SCALE: f64 = 1.24;
 /// The reference line's colour (a dark green, readable on white).
 const REFERENCE: RGBColor = RGBColor(0, 128, 64);
 /// Colour of Pareto members and the frontier line.
 const FRONT: RGBColor = RGBColor(210, 40, 40);
 /// Colour of dominated candidates.
 const DOMINATED: RGBColor = RGBColor(70, 110, 180);
+/// Colour of notes (what could not be shown).
+const NOTE: RGBColor = RGBColor(150, 70, 0);
+/// Colour of leader lines.
+const LEADER: RGBColor = RGBColor(110, 110, 110);
 
 /// Why the frontier plot could not be drawn.
 #[derive(Debug, thiserror::Error)]
@@ -39,244 +46,343 @@ impl PlotError {
     }
 }
 
-/// Renders `frontier` as an SVG document: x = cost (in the frontier's unit), y = score (mean
-/// reward), every candidate a labelled point, the Pareto members joined by a step line (the best
-/// score attainable within a budget), and `reference` (a label and a score, e.g. the oracle's
-/// 1.0) as a dashed horizontal line. Candidates with a non-finite score or cost cannot be placed
-/// and are counted in a note instead. Works for any number of candidates, including none.
-pub fn frontier_svg(
-    frontier: &Frontier,
-    reference: Option<(&str, f64)>,
-) -> Result<String, PlotError> {
-    let shown: Vec<&Candidate> = frontier
-        .candidates
-        .iter()
-        .filter(|c| c.score.is_finite() && c.cost.is_finite())
-        .collect();
-    let hidden = frontier.candidates.len() - shown.len();
-    let reference_line = reference.filter(|(_, score)| score.is_finite());
+/// A font of `px` SVG pixels.
+fn font(px: f64) -> FontDesc<'static> {
+    ("sans-serif", px * PLOTTERS_FONT_SCALE).into_font()
+}
 
-    let (x_lo, x_hi) = cost_range(shown.iter().map(|c| c.cost));
-    let (y_lo, y_hi) = score_range(
-        shown
-            .iter()
-            .map(|c| c.score)
-            .chain(reference_line.map(|(_, score)| score)),
-    );
-
+/// Renders `chart` as an SVG document: y = score (mean reward), x = the chart's measure,
+/// every placed candidate a labelled point, the Pareto members joined by a step line (the best
+/// score attainable within a budget), and the reference (e.g. the oracle's 1.0) as a dashed
+/// horizontal line. Labels never overlap each other or a point: one with no room is listed
+/// under the chart. Candidates that cannot be placed are counted in a note. Works for any
+/// number of candidates, including none.
+pub fn frontier_svg(chart: &FrontierChart) -> Result<String, PlotError> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(PlotError::draw)?;
-
-        let (caption, notes) = headings(frontier, hidden, reference, reference_line);
-        let area = root
+        let (upper, lower) = root.split_vertically(HEIGHT - FOOTER);
+        let area = upper
             .margin(12, 0, 0, 0)
-            .titled(&caption, ("sans-serif", 24))
+            .titled(&caption(chart), ("sans-serif", 24))
             .map_err(PlotError::draw)?;
-        let area = if notes.is_empty() {
-            area
-        } else {
-            let font = ("sans-serif", 16).into_font().color(&RGBColor(150, 70, 0));
-            area.titled(&notes.join("; "), font)
-                .map_err(PlotError::draw)?
-        };
-        let mut chart = ChartBuilder::on(&area)
+        let reference = chart.reference.as_ref().filter(|r| r.score.is_finite());
+        let (x_lo, x_hi) = layout::drawable(chart.x_range);
+        let (y_lo, y_hi) = layout::drawable(chart.y_range);
+        let mut plot = ChartBuilder::on(&area)
             .margin(16)
             .x_label_area_size(56)
             .y_label_area_size(72)
             .build_cartesian_2d(x_lo..x_hi, y_lo..y_hi)
             .map_err(PlotError::draw)?;
 
-        let x_desc = format!("cost ({})", unit_label(frontier));
-        let tick = |v: &f64| format_tick(*v);
-        chart
-            .configure_mesh()
-            .x_desc(x_desc)
-            .y_desc("score (mean reward)")
-            .x_label_formatter(&tick)
-            .y_label_formatter(&tick)
+        // Negative costs and seconds mean nothing: no tick says one when no point has one.
+        let non_negative = chart.points.iter().all(|p| p.x >= 0.0);
+        let x_tick = |v: &f64| {
+            if non_negative && *v < 0.0 {
+                String::new()
+            } else {
+                format_tick(*v)
+            }
+        };
+        let y_tick = |v: &f64| format_tick(*v);
+        plot.configure_mesh()
+            .x_desc(chart.x_label.as_str())
+            .y_desc(chart.y_label.as_str())
+            .x_label_formatter(&x_tick)
+            .y_label_formatter(&y_tick)
             .label_style(("sans-serif", 15))
             .axis_desc_style(("sans-serif", 17))
             .light_line_style(RGBColor(235, 235, 235))
             .draw()
             .map_err(PlotError::draw)?;
 
-        if let Some((name, score)) = reference_line {
-            draw_reference(
-                &mut chart,
-                (name, score),
-                score.clamp(y_lo, y_hi),
-                (x_lo, x_hi),
-            )?;
-        }
+        let (px, py) = plot.plotting_area().get_pixel_range();
+        let frame = Frame::new(
+            Rect {
+                x0: f64::from(px.start),
+                y0: f64::from(py.start),
+                x1: f64::from(px.end),
+                y1: f64::from(py.end),
+            },
+            chart,
+        );
+        let placed = layout::chart_layout(chart, &frame);
 
-        // Clamped into the axis ranges: plotters overflows mapping a point far outside them.
-        let placed: Vec<(&Candidate, (f64, f64))> = shown
+        if let Some(reference) = reference {
+            let style = ShapeStyle::from(&REFERENCE).stroke_width(1);
+            let level = reference.score.clamp(y_lo, y_hi);
+            plot.draw_series(DashedLineSeries::new(
+                [(x_lo, level), (x_hi, level)],
+                6,
+                4,
+                style,
+            ))
+            .map_err(PlotError::draw)?;
+        }
+        let members: Vec<(f64, f64)> = chart
+            .points
             .iter()
-            .map(|&c| (c, (c.cost.clamp(x_lo, x_hi), c.score.clamp(y_lo, y_hi))))
+            .filter(|p| p.pareto)
+            .map(|p| (p.x.clamp(x_lo, x_hi), p.score.clamp(y_lo, y_hi)))
             .collect();
-        let steps = step_line(frontier, &placed, x_hi);
-        let has_legend = reference_line.is_some() || !steps.is_empty();
+        let steps = step_line(&members, x_hi);
         if !steps.is_empty() {
             let style = ShapeStyle::from(&FRONT.mix(0.7)).stroke_width(2);
-            chart
-                .draw_series(LineSeries::new(steps, style))
-                .map_err(PlotError::draw)?
-                .label("pareto frontier")
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], style));
-        }
-
-        draw_points(&mut chart, frontier, &placed)?;
-
-        if has_legend {
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::LowerRight)
-                .label_font(("sans-serif", 15))
-                .background_style(WHITE.mix(0.85))
-                .border_style(RGBColor(200, 200, 200))
-                .draw()
+            plot.draw_series(LineSeries::new(steps, style))
                 .map_err(PlotError::draw)?;
         }
 
+        draw_labels(&root, chart, &placed)?;
+        draw_footer(&lower, chart, &placed)?;
         root.present().map_err(PlotError::draw)?;
     }
-    Ok(svg)
+    Ok(halo(&svg))
 }
 
-/// The plot's caption and its notes (what could not be shown).
-fn headings(
-    frontier: &Frontier,
-    hidden: usize,
-    reference: Option<(&str, f64)>,
-    reference_line: Option<(&str, f64)>,
-) -> (String, Vec<String>) {
-    let caption = format!(
-        "Pareto frontier: score vs cost ({} candidate{}, {} on the frontier)",
-        frontier.candidates.len(),
-        if frontier.candidates.len() == 1 {
-            ""
-        } else {
-            "s"
-        },
-        frontier.pareto.len()
-    );
+/// The chart's caption: what is plotted against what, how many candidates, how many on the
+/// frontier as drawn.
+fn caption(chart: &FrontierChart) -> String {
+    let total = chart.points.len() + chart.unplaced.len();
+    let members = chart.points.iter().filter(|p| p.pareto).count();
+    let x = if chart.x_measure == MEASURE_AGENT_SECONDS {
+        "agent seconds"
+    } else {
+        "cost"
+    };
+    format!(
+        "Pareto frontier: score vs {x} ({total} candidate{}, {members} on the frontier)",
+        if total == 1 { "" } else { "s" },
+    )
+}
+
+/// The nearest whole pixel (plotters draws on whole pixels; layouts stay inside the image,
+/// far from i32's limits).
+fn pixel((x, y): (f64, f64)) -> (i32, i32) {
+    (x.round() as i32, y.round() as i32)
+}
+
+/// Leader lines, then the reference and point labels, then the markers.
+fn draw_labels(
+    root: &DrawingArea<SVGBackend<'_>, Shift>,
+    chart: &FrontierChart,
+    placed: &layout::ChartLayout,
+) -> Result<(), PlotError> {
+    for label in placed.labels.iter().flatten() {
+        if let Some((from, to)) = label.leader {
+            root.draw(&PathElement::new(
+                [pixel(from), pixel(to)],
+                ShapeStyle::from(&LEADER).stroke_width(1),
+            ))
+            .map_err(PlotError::draw)?;
+        }
+    }
+    if let (Some(reference), Some((_, Some(rect)))) = (&chart.reference, placed.reference) {
+        let text = layout::reference_label(&reference.name, reference.score);
+        draw_label(root, &rect, text, REFERENCE)?;
+    }
+    for (point, label) in chart.points.iter().zip(&placed.labels) {
+        if let Some(label) = label {
+            draw_label(root, &label.rect, layout::point_label(point), BLACK)?;
+        }
+    }
+    for (point, anchor) in chart.points.iter().zip(&placed.anchors) {
+        let color = if point.pareto { FRONT } else { DOMINATED };
+        root.draw(&Circle::new(
+            pixel(*anchor),
+            MARKER_RADIUS as i32,
+            ShapeStyle::from(&color).filled(),
+        ))
+        .map_err(PlotError::draw)?;
+    }
+    Ok(())
+}
+
+/// `text` in `rect` (the halo every text gets keeps lines under it from crossing it).
+fn draw_label(
+    root: &DrawingArea<SVGBackend<'_>, Shift>,
+    rect: &Rect,
+    text: String,
+    color: RGBColor,
+) -> Result<(), PlotError> {
+    root.draw(&Text::new(
+        text,
+        pixel((rect.x0 + layout::PAD, (rect.y0 + rect.y1) / 2.0)),
+        font(LABEL_PX)
+            .color(&color)
+            .pos(Pos::new(HPos::Left, VPos::Center)),
+    ))
+    .map_err(PlotError::draw)
+}
+
+/// Gives every text a white halo (a stroke painted under its fill), so grid and lines under
+/// a label stop short of its letters. plotters has no such option; a halo fits the glyphs
+/// the viewer picks, where a box of the estimated width would not. The attribute is per
+/// element, so nothing leaks into a page that embeds the SVG; names in text are escaped, so
+/// only plotters' own tags match.
+fn halo(svg: &str) -> String {
+    svg.replace(
+        "<text ",
+        concat!(
+            "<text stroke=\"#ffffff\" stroke-width=\"3\" stroke-linejoin=\"round\" ",
+            "paint-order=\"stroke\" ",
+        ),
+    )
+}
+
+/// Under the chart: a legend for the lines, then notes on what could not be shown (two lines
+/// at most, cut short with "...").
+fn draw_footer(
+    footer: &DrawingArea<SVGBackend<'_>, Shift>,
+    chart: &FrontierChart,
+    placed: &layout::ChartLayout,
+) -> Result<(), PlotError> {
+    let text_px = 13.0;
+    let legend_y = 10;
+    let mut x = 90;
+    let mut item = |sample: &dyn Fn(i32) -> Result<(), PlotError>, text: String| {
+        sample(x)?;
+        footer
+            .draw(&Text::new(
+                text.clone(),
+                (x + 28, legend_y),
+                font(text_px)
+                    .color(&BLACK)
+                    .pos(Pos::new(HPos::Left, VPos::Center)),
+            ))
+            .map_err(PlotError::draw)?;
+        x += 28 + layout::text_width(&text, text_px).ceil() as i32 + 24;
+        Ok::<(), PlotError>(())
+    };
+    if chart.points.iter().any(|p| p.pareto) {
+        let style = ShapeStyle::from(&FRONT.mix(0.7)).stroke_width(2);
+        item(
+            &|x| {
+                footer
+                    .draw(&PathElement::new(
+                        [(x, legend_y), (x + 20, legend_y)],
+                        style,
+                    ))
+                    .map_err(PlotError::draw)
+            },
+            "pareto frontier".to_owned(),
+        )?;
+    }
+    if let Some(reference) = chart.reference.as_ref().filter(|r| r.score.is_finite()) {
+        let style = ShapeStyle::from(&REFERENCE).stroke_width(1);
+        item(
+            &|x| {
+                for dash in [0, 8, 16] {
+                    footer
+                        .draw(&PathElement::new(
+                            [(x + dash, legend_y), (x + dash + 5, legend_y)],
+                            style,
+                        ))
+                        .map_err(PlotError::draw)?;
+                }
+                Ok(())
+            },
+            format!(
+                "reference: {}",
+                layout::reference_label(&reference.name, reference.score)
+            ),
+        )?;
+    }
+
+    let width = f64::from(WIDTH) - 2.0 * 90.0;
+    for (row, line) in wrap(&notes(chart, placed), text_px, width, 2)
+        .into_iter()
+        .enumerate()
+    {
+        let y = 30 + 17 * i32::try_from(row).unwrap_or(0);
+        footer
+            .draw(&Text::new(
+                line,
+                (90, y),
+                font(text_px)
+                    .color(&NOTE)
+                    .pos(Pos::new(HPos::Left, VPos::Center)),
+            ))
+            .map_err(PlotError::draw)?;
+    }
+    Ok(())
+}
+
+/// What the chart could not show.
+fn notes(chart: &FrontierChart, placed: &layout::ChartLayout) -> Vec<String> {
     let mut notes = Vec::new();
-    if frontier.candidates.is_empty() {
+    if chart.points.is_empty() && chart.unplaced.is_empty() {
         notes.push("no candidates".to_owned());
     }
+    let hidden = chart.unplaced.len();
     if hidden > 0 {
+        let x = if chart.x_measure == MEASURE_AGENT_SECONDS {
+            "agent seconds"
+        } else {
+            "cost"
+        };
         notes.push(format!(
-            "{hidden} candidate{} with a non-finite score or cost not shown",
+            "{hidden} candidate{} with a non-finite score or {x} not shown",
             if hidden == 1 { "" } else { "s" }
         ));
     }
-    if let Some((name, _)) = reference.filter(|_| reference_line.is_none()) {
-        notes.push(format!("reference {name} has a non-finite score"));
+    if let Some(reference) = chart.reference.as_ref().filter(|r| !r.score.is_finite()) {
+        notes.push(format!(
+            "reference {} has a non-finite score",
+            reference.name
+        ));
     }
-    (caption, notes)
-}
-
-type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
-
-/// The reference as a dashed line at `level` (its score, kept inside the y range) across
-/// the x range, labelled with its name and score at its right end.
-fn draw_reference(
-    chart: &mut Chart<'_, '_>,
-    (name, score): (&str, f64),
-    level: f64,
-    (x_lo, x_hi): (f64, f64),
-) -> Result<(), PlotError> {
-    let style = ShapeStyle::from(&REFERENCE).stroke_width(1);
-    chart
-        .draw_series(DashedLineSeries::new(
-            [(x_lo, level), (x_hi, level)],
-            6,
-            4,
-            style,
-        ))
-        .map_err(PlotError::draw)?
-        .label(format!("reference: {name}"))
-        .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], style));
-    let font = ("sans-serif", 16)
-        .into_font()
-        .color(&REFERENCE)
-        .pos(Pos::new(HPos::Right, VPos::Bottom));
-    chart
-        .draw_series(std::iter::once(Text::new(
-            format!("{name} ({})", format_tick(score)),
-            (x_hi, level),
-            font,
-        )))
-        .map_err(PlotError::draw)?;
-    Ok(())
-}
-
-/// Every placed candidate as a labelled point; labels of points drawn at the same place
-/// are stacked so they stay readable.
-fn draw_points(
-    chart: &mut Chart<'_, '_>,
-    frontier: &Frontier,
-    placed: &[(&Candidate, (f64, f64))],
-) -> Result<(), PlotError> {
-    let mut stacked: HashMap<(u64, u64), i32> = HashMap::new();
-    let points = placed.iter().map(|&(c, (x, y))| {
-        let slot = stacked.entry((bits(x), bits(y))).or_insert(0);
-        let offset = *slot;
-        *slot = slot.saturating_add(1);
-        let on_front = frontier.pareto.contains(&c.name);
-        let color = if on_front { FRONT } else { DOMINATED };
-        EmptyElement::at((x, y))
-            + Circle::new((0, 0), 4, ShapeStyle::from(&color).filled())
-            + Text::new(
-                label(c),
-                (6, (-4i32).saturating_sub(LABEL_STEP.saturating_mul(offset))),
-                ("sans-serif", 15)
-                    .into_font()
-                    .color(&BLACK)
-                    .pos(Pos::new(HPos::Left, VPos::Bottom)),
-            )
-    });
-    chart.draw_series(points).map_err(PlotError::draw)?;
-    Ok(())
-}
-
-/// A candidate's label: its name, and for one whose score leaves out errored cases, how
-/// many (`name (incomplete: 2 errored)`).
-fn label(candidate: &Candidate) -> String {
-    if candidate.incomplete || candidate.errored > 0 {
-        format!(
-            "{} (incomplete: {} errored)",
-            candidate.name, candidate.errored
-        )
-    } else {
-        candidate.name.clone()
-    }
-}
-
-/// The x-axis unit: the candidates' common unit, "mixed units" if they disagree.
-fn unit_label(frontier: &Frontier) -> &'static str {
-    let mut units = frontier.candidates.iter().map(|c| c.cost_unit);
-    match units.next() {
-        None => "no unit",
-        Some(first) if units.all(|u| u == first) => first.as_str(),
-        Some(_) => "mixed units",
-    }
-}
-
-/// The placed Pareto members as a staircase ordered by cost: at each member's cost the line
-/// steps up to its score, and the last level extends to the right edge `x_hi`.
-fn step_line(
-    frontier: &Frontier,
-    placed: &[(&Candidate, (f64, f64))],
-    x_hi: f64,
-) -> Vec<(f64, f64)> {
-    let mut members: Vec<(f64, f64)> = placed
+    let unlabelled: Vec<String> = chart
+        .points
         .iter()
-        .filter(|(c, _)| frontier.pareto.contains(&c.name))
-        .map(|&(_, point)| point)
+        .zip(&placed.labels)
+        .filter(|(_, label)| label.is_none())
+        .map(|(point, _)| layout::point_label(point))
         .collect();
+    if !unlabelled.is_empty() {
+        notes.push(format!(
+            "no room to label {} point{}: {}",
+            unlabelled.len(),
+            if unlabelled.len() == 1 { "" } else { "s" },
+            unlabelled.join(", ")
+        ));
+    }
+    notes
+}
+
+/// `notes` joined with "; " into at most `lines` lines of `width` pixels; when they do not
+/// fit, the last line ends with "...".
+fn wrap(notes: &[String], px: f64, width: f64, lines: usize) -> Vec<String> {
+    let words: Vec<String> = notes.join("; ").split(' ').map(str::to_owned).collect();
+    let mut out: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for word in &words {
+        let candidate = if current.is_empty() {
+            word.clone()
+        } else {
+            format!("{current} {word}")
+        };
+        if current.is_empty() || layout::text_width(&candidate, px) <= width {
+            current = candidate;
+            continue;
+        }
+        if out.len() + 1 == lines {
+            out.push(format!("{current} ..."));
+            return out;
+        }
+        out.push(std::mem::replace(&mut current, word.clone()));
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// The Pareto members (x, score) as a staircase ordered by x: at each member the line
+/// steps up to its score, and the last level extends to the right edge `x_hi`.
+fn step_line(members: &[(f64, f64)], x_hi: f64) -> Vec<(f64, f64)> {
+    let mut members = members.to_vec();
     members.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.total_cmp(&b.1)));
     let mut points: Vec<(f64, f64)> = Vec::with_capacity(members.len() * 2 + 1);
     for (x, y) in members {
@@ -292,54 +398,6 @@ fn step_line(
         points.push((x_hi, level));
     }
     points
-}
-
-/// The x range: from 0 (or a little below the cheapest, if any cost is negative) to a little
-/// beyond the most expensive, with room on the right for labels; never zero-width.
-fn cost_range(costs: impl Iterator<Item = f64>) -> (f64, f64) {
-    let (min, max) = bounds(costs).unwrap_or((0.0, 0.0));
-    let lo = min.min(0.0);
-    let span = max - lo;
-    if span > f64::EPSILON * max.abs().max(1.0) {
-        let lo = if lo < 0.0 { lo - span * 0.05 } else { lo };
-        (lo, max + span * 0.15)
-    } else {
-        // Every cost is equal: 0, or one negative value.
-        let pad = (max.abs() * 0.1).max(1.0);
-        let lo = if lo < 0.0 { lo - pad } else { lo };
-        (lo, max + pad)
-    }
-}
-
-/// The y range: always covers [-1, 1] (the reward range), widened to any value outside it,
-/// with a small margin.
-fn score_range(scores: impl Iterator<Item = f64>) -> (f64, f64) {
-    let (min, max) = bounds(scores).unwrap_or((-1.0, 1.0));
-    let lo = min.min(-1.0);
-    let hi = max.max(1.0);
-    let pad = (hi - lo) * 0.05;
-    if pad.is_finite() {
-        (lo - pad, hi + pad)
-    } else {
-        (-1.05, 1.05)
-    }
-}
-
-/// The least and greatest of finite values, if any, clamped to +-1e300 so that padding a
-/// range never overflows.
-fn bounds(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
-    values
-        .filter(|v| v.is_finite())
-        .map(|v| v.clamp(-RANGE_LIMIT, RANGE_LIMIT))
-        .fold(None, |acc, v| match acc {
-            None => Some((v, v)),
-            Some((lo, hi)) => Some((v.min(lo), v.max(hi))),
-        })
-}
-
-/// Bits of `x` with `-0.0` folded into `0.0`, to group coincident points.
-fn bits(x: f64) -> u64 {
-    if x == 0.0 { 0 } else { x.to_bits() }
 }
 
 /// A short axis label: k/M/G suffixes for large magnitudes (scientific notation beyond), about

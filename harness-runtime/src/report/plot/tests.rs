@@ -1,5 +1,6 @@
 use super::*;
-use crate::frontier::CostUnit;
+use crate::frontier::{Candidate, CostUnit, Frontier};
+use crate::report::chart::frontier_chart;
 use proptest::prelude::*;
 
 fn cand(name: &str, score: f64, cost: f64) -> Candidate {
@@ -24,7 +25,7 @@ fn three() -> Frontier {
 }
 
 fn render(frontier: &Frontier, reference: Option<(&str, f64)>) -> String {
-    frontier_svg(frontier, reference).expect("renders")
+    frontier_svg(&frontier_chart(frontier, &[], reference)).expect("renders")
 }
 
 #[test]
@@ -176,34 +177,9 @@ fn large_token_costs_use_short_ticks() {
 }
 
 #[test]
-fn ranges_are_never_zero_width() {
-    for costs in [
-        vec![],
-        vec![0.0],
-        vec![5.0, 5.0],
-        vec![-3.0],
-        vec![1e300, 1e300],
-    ] {
-        let (lo, hi) = cost_range(costs.into_iter());
-        assert!(lo.is_finite() && hi.is_finite() && lo < hi, "{lo}..{hi}");
-    }
-    assert_eq!(cost_range(std::iter::empty()), (0.0, 1.0));
-    let (lo, hi) = score_range(std::iter::empty());
-    assert!(lo < -1.0 && hi > 1.0);
-    let (lo, hi) = score_range([f64::MAX, f64::MIN].into_iter());
-    assert!(lo.is_finite() && hi.is_finite() && lo < hi, "{lo}..{hi}");
-}
-
-#[test]
 fn step_line_climbs_from_cheapest_to_best() {
-    let frontier = three();
-    let placed: Vec<(&Candidate, (f64, f64))> = frontier
-        .candidates
-        .iter()
-        .map(|c| (c, (c.cost, c.score)))
-        .collect();
     assert_eq!(
-        step_line(&frontier, &placed, 3.0),
+        step_line(&[(2.5, 0.9), (0.10, 0.25)], 3.0),
         [(0.10, 0.25), (2.5, 0.25), (2.5, 0.9), (3.0, 0.9)]
     );
 }
@@ -239,7 +215,27 @@ proptest! {
                 .map(|(i, (score, cost))| cand(&format!("c{i}"), score, cost))
                 .collect(),
         );
-        let svg = frontier_svg(&frontier, reference.map(|s| ("oracle", s)));
+        let svg = frontier_svg(&frontier_chart(&frontier, &[], reference.map(|s| ("oracle", s))));
         prop_assert!(svg.is_ok(), "{svg:?}");
     }
+}
+
+#[test]
+fn every_text_has_a_halo_so_lines_stop_short_of_labels() {
+    let svg = render(&three(), Some(("oracle", 1.0)));
+    let texts = svg.matches("<text ").count();
+    assert!(texts > 0);
+    assert_eq!(svg.matches("paint-order=\"stroke\"").count(), texts);
+}
+
+#[test]
+fn points_with_no_room_for_a_label_are_listed_under_the_plot() {
+    let frontier = Frontier::new(
+        (0..80)
+            .map(|i| cand(&format!("agent-number-{i:02}-with-a-long-name"), 0.5, 1.0))
+            .collect(),
+    );
+    let svg = render(&frontier, None);
+    assert!(svg.contains("no room to label "), "{svg}");
+    assert_eq!(svg.matches("<circle").count(), 80, "every point is drawn");
 }

@@ -937,7 +937,7 @@
     });
     svg.appendChild(s('text', { x: (L + W - R) / 2, y: H - 12, 'text-anchor': 'middle', id: 'x-label', text: chart.x_label }));
     svg.appendChild(s('text', { x: 16, y: (T + H - B) / 2, 'text-anchor': 'middle', transform: 'rotate(-90 16 ' + (T + H - B) / 2 + ')', text: chart.y_label }));
-    if (chart.reference) {
+    if (chart.reference && typeof chart.reference.score === 'number') {
       var ry = Y(chart.reference.score);
       svg.appendChild(s('line', { x1: L, x2: W - R, y1: ry, y2: ry, stroke: '#008040', 'stroke-dasharray': '6 4' }));
       svg.appendChild(s('text', { x: W - R - 4, y: ry - 5, 'text-anchor': 'end', fill: '#008040', text: chart.reference.name + ' ' + chart.reference.score.toFixed(3) }));
