@@ -696,6 +696,44 @@ fn check_fixture_names_file_line_and_field() {
     assert_eq!(code, Some(2), "a directory without repo/ is not a fixture");
 }
 
+/// "every problem as file:line:col: field: message" (README): three unknown contract keys
+/// are three lines, and a misspelt work-item key is named, not reported as a missing field.
+#[test]
+fn check_fixture_reports_every_unknown_key_and_names_a_misspelt_one() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = broken_fixture(root.path(), "repo/evaluation/contract.toml", |text| {
+        format!(
+            "bogus = 1\n{}",
+            text.replacen("allow = [", "allwo = []\nallow = [", 1)
+                .replacen("timeout_s = 60", "timout_s = 60", 1)
+        )
+    });
+    let (code, stdout) = check_fixture(&dir);
+    assert_eq!(code, Some(1), "{stdout}");
+    for expected in [
+        "contract.toml:1:1: bogus: unknown field `bogus`",
+        "contract.toml:3:1: scope.allwo: unknown field `allwo`, did you mean `allow`?",
+        "contract.toml:14:1: checks[0].timout_s: unknown field `timout_s`, did you mean `timeout_s`?",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "expected `{expected}` in:\n{stdout}"
+        );
+    }
+
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = broken_fixture(scratch.path(), "repo/work/item.toml", |text| {
+        text.replacen("status = \"open\"", "stauts = \"open\"", 1)
+    });
+    let (code, stdout) = check_fixture(&dir);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(
+        stdout.contains("item.toml:36:1: stauts: unknown field `stauts`, did you mean `status`?"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("missing field"), "{stdout}");
+}
+
 #[test]
 fn check_fixture_refuses_names_that_give_the_answer_away() {
     // sh-semver laid out the legacy way: the fixture id in three paths, in the work item's
