@@ -29,7 +29,8 @@ pub fn table_after_cases(table: &str) -> String {
     format!("\n{table}")
 }
 
-/// `12 episodes in 0.50 s: 24.0 episodes/s on 2 jobs, peak memory 14.2 MiB`.
+/// `12 episodes in 0.50 s: 24 episodes/s on 2 jobs, peak memory 14.2 MiB`; the rate to two
+/// significant figures ([`super::significant`]).
 pub fn throughput(
     episodes: usize,
     elapsed: std::time::Duration,
@@ -43,7 +44,10 @@ pub fn throughput(
         0.0
     };
     format!(
-        "{episodes} episodes in {seconds:.2} s: {rate:.1} episodes/s on {jobs} jobs, peak memory {peak_mib:.1} MiB"
+        "{} in {seconds:.2} s: {} episodes/s on {}, peak memory {peak_mib:.1} MiB",
+        super::count(episodes, "episode"),
+        super::significant(rate, 2),
+        super::count(jobs, "job"),
     )
 }
 
@@ -84,4 +88,51 @@ pub fn check_skipped_integrity() -> String {
     "an integrity violation already decided the case (its reward is -1 whatever the checks \
      say); `--run-all-checks` runs it anyway"
         .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::super::{count, significant};
+    use super::*;
+
+    #[test]
+    fn rates_have_two_significant_figures() {
+        for (value, shown) in [
+            (0.0583, "0.058"),
+            (0.05, "0.050"),
+            (1.53, "1.5"),
+            (1.0, "1.0"),
+            (12.3, "12"),
+            (9.96, "10"),
+            (99.7, "100"),
+            (275.4, "280"),
+            (0.0, "0"),
+            (f64::NAN, "0"),
+        ] {
+            assert_eq!(significant(value, 2), shown, "{value}");
+        }
+        assert_eq!(significant(0.0583, 1), "0.06");
+        assert_eq!(significant(1234.5, 3), "1230");
+    }
+
+    #[test]
+    fn one_is_singular() {
+        assert_eq!(count(1, "episode"), "1 episode");
+        assert_eq!(count(0, "episode"), "0 episodes");
+        assert_eq!(count(12, "job"), "12 jobs");
+    }
+
+    #[test]
+    fn throughput_reads_as_a_sentence() {
+        assert_eq!(
+            throughput(1, Duration::from_secs_f64(17.2), 1, 14.21),
+            "1 episode in 17.20 s: 0.058 episodes/s on 1 job, peak memory 14.2 MiB"
+        );
+        assert_eq!(
+            throughput(12, Duration::from_millis(500), 2, 3.0),
+            "12 episodes in 0.50 s: 24 episodes/s on 2 jobs, peak memory 3.0 MiB"
+        );
+    }
 }
