@@ -90,10 +90,34 @@ fn noop_run_exits_one_with_rewards_below_the_oracle() {
         out.path(),
     );
     assert_eq!(output.status.code(), Some(1));
-    for case in cases(&json) {
+    let cases = cases(&json);
+    for case in &cases {
         assert!(case["reward"].as_f64().unwrap() < 1.0, "{case}");
         assert_eq!(case["passed"], false);
     }
+    // The closing lines say what the tallies count and where the reports went.
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "{} cases: 0 passed, {} failed, 0 errored\n  (\"passed\" is the grade:",
+            cases.len(),
+            cases.len()
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("honeypot pass rate of noop: 0% of 1 honeypot case (expected 0%"),
+        "{stdout}"
+    );
+    assert!(stdout.contains(" episodes/s on "), "{stdout}");
+    let last = stdout.lines().last().unwrap();
+    assert!(
+        last.starts_with("run ")
+            && last.ends_with(
+                ": frontier.json, frontier.svg, summary.json, junit.xml, report.html, ledger.jsonl, cases/<case>/"
+            ),
+        "{last}"
+    );
 }
 
 /// An agent directory with the fix for sh-semver and a script that applies it, committing

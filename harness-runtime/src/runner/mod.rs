@@ -162,7 +162,12 @@ pub fn main(fixtures_dir: &Path, suite: Suite) -> ExitCode {
     };
     let conclusion = libtest_mimic::run(&args, trials);
     if !listing {
-        finish(&state, suite);
+        let tally = match (suite, agent_command.is_some()) {
+            (Suite::Attacks, _) => message::LibtestTally::Attacks,
+            (Suite::Benchmark, true) => message::LibtestTally::Agent,
+            (Suite::Benchmark, false) => message::LibtestTally::Baselines,
+        };
+        finish(&state, suite, tally, &conclusion);
     }
     conclusion.exit_code()
 }
@@ -350,7 +355,14 @@ pub fn attack_verdict(
     }
 }
 
-fn finish(state: &RunState, suite: Suite) {
+/// The end of a run: the table, what libtest's tally above it means, the reports (not for
+/// attacks, which are regressions, not candidates), and where all of it went.
+fn finish(
+    state: &RunState,
+    suite: Suite,
+    tally: message::LibtestTally,
+    conclusion: &libtest_mimic::Conclusion,
+) {
     let results = state
         .results
         .lock()
@@ -362,13 +374,31 @@ fn finish(state: &RunState, suite: Suite) {
     message::out(&message::table_after_cases(&report::table::render(
         &results,
     )));
+    let graded_passed = results.iter().filter(|result| result.passed).count();
+    message::out(&message::libtest_tally(
+        tally,
+        conclusion.num_passed,
+        conclusion.num_failed,
+        graded_passed,
+    ));
     let Some(run_dir) = &state.run_dir else {
         return;
     };
-    if suite == Suite::Attacks {
-        return;
-    }
-    // The frontier of the whole run so far (under nextest each case is its own process).
+    let reports = if suite == Suite::Attacks {
+        Vec::new()
+    } else {
+        write_reports(state, run_dir, results)
+    };
+    message::out(&message::run_recorded(
+        &run_dir.run_id,
+        &run_dir.dir,
+        &report::file_names(&reports),
+    ));
+}
+
+/// Writes the reports of the whole run so far (under nextest each case is its own process)
+/// and returns the files written in the run directory.
+fn write_reports(state: &RunState, run_dir: &RunDir, results: Vec<CaseResult>) -> Vec<PathBuf> {
     let all = match run_dir.read() {
         Ok((all, warnings)) => {
             for warning in warnings {
@@ -390,8 +420,12 @@ fn finish(state: &RunState, suite: Suite) {
     } else {
         &state.settings.out_dir
     };
-    if let Err(error) = report::write_all(&run_dir.dir, root, &all) {
-        message::warning(&error.to_string());
+    match report::write_all(&run_dir.dir, root, &all) {
+        Ok(written) => written,
+        Err(error) => {
+            message::warning(&error.to_string());
+            Vec::new()
+        }
     }
 }
 
