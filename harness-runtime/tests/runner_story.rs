@@ -22,10 +22,16 @@ fn main() -> ExitCode {
     if std::env::var_os(CHILD).is_some() {
         return runner::main(&fixtures(), Suite::Benchmark);
     }
-    let trials = vec![Trial::test(
-        "the_end_of_a_run_says_what_its_tallies_count_and_where_the_reports_went",
-        tallies_and_reports,
-    )];
+    let trials = vec![
+        Trial::test(
+            "the_end_of_a_run_says_what_its_tallies_count_and_where_the_reports_went",
+            tallies_and_reports,
+        ),
+        Trial::test(
+            "harness_agent_name_names_the_command_agents_cases",
+            named_command_agent,
+        ),
+    ];
     libtest_mimic::run(&Arguments::from_args(), trials).exit_code()
 }
 
@@ -113,6 +119,48 @@ fn tallies_and_reports() -> Result<(), Failed> {
         run.join("cases/py-honeypot-median__noop/result.json")
             .is_file(),
         "no case directory".to_owned(),
+    )
+}
+
+fn named_command_agent() -> Result<(), Failed> {
+    // `true` leaves the work item open: graded a fail, so libtest fails the case too.
+    let ran = run_runner(
+        "sh-semver::beta",
+        &[("HARNESS_AGENT", "true"), ("HARNESS_AGENT_NAME", "beta")],
+    );
+    let stdout = &ran.stdout;
+    check(ran.code == Some(101), format!("{:?}\n{stdout}", ran.code))?;
+    check(stdout.contains("test sh-semver::beta "), stdout.clone())?;
+    check(
+        stdout.contains(
+            "libtest's \"0 passed\" counts the agent's cases graded a pass, as the table's \"0 passed\" does; its \"1 failed\" are cases graded a fail or errored",
+        ),
+        stdout.clone(),
+    )?;
+    let run = std::fs::read_dir(ran.out.path().join("runs"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let ledger = std::fs::read_to_string(run.join("ledger.jsonl")).unwrap();
+    let case: serde_json::Value = serde_json::from_str(ledger.lines().next().unwrap()).unwrap();
+    check(case["case"] == "sh-semver::beta", format!("{case}"))?;
+    check(case["agent"] == "beta", format!("{case}"))?;
+    check(
+        run.join("cases/sh-semver__beta/result.json").is_file(),
+        "no case directory".to_owned(),
+    )?;
+
+    // A name alone is a mistake (HARNESS_AGENT forgotten), not a run of the baselines.
+    let ran = run_runner("sh-semver::noop", &[("HARNESS_AGENT_NAME", "beta")]);
+    check(
+        ran.code == Some(2),
+        format!("{:?}\n{}", ran.code, ran.stdout),
+    )?;
+    check(
+        !ran.out.path().join("runs").exists(),
+        "nothing ran".to_owned(),
     )
 }
 

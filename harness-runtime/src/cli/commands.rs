@@ -19,6 +19,14 @@ use crate::settings::Settings;
 
 /// `harness run`.
 pub fn run(args: RunArgs) -> Exit {
+    // Bad input about the agent is told before anything is loaded or swept.
+    let agent = match plan::run_agent(&args.agent, args.agent_name.as_deref()) {
+        Ok(agent) => agent,
+        Err(error) => {
+            message::error(&error.to_string());
+            return Exit::Error;
+        }
+    };
     let typed = typed_request(&args);
     let planned = match plan::plan(&typed) {
         Ok(planned) => planned,
@@ -45,13 +53,6 @@ pub fn run(args: RunArgs) -> Exit {
     for stale in &planned.swept {
         message::note(&message::stale_episode_removed(stale));
     }
-    let agent = match args.agent.as_str() {
-        "noop" => Agent::Noop,
-        "oracle" => Agent::Oracle,
-        command => Agent::Command {
-            command: command.to_owned(),
-        },
-    };
     let opened = match plan::open_run(&settings, args.resume.as_deref(), None) {
         Ok(opened) => opened,
         Err(error) => {

@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 
 use libtest_mimic::{Arguments, Failed, Trial};
 
-use crate::agent::{Agent, ReviewPolicy};
+use crate::agent::{Agent, AgentNameError, ReviewPolicy};
 use crate::case::{CaseOutput, CaseSpec, run_case};
 use crate::grade::violation::ViolationCode;
 use crate::ledger::RunDir;
@@ -111,6 +111,13 @@ pub fn main(fixtures_dir: &Path, suite: Suite) -> ExitCode {
             return Exit::Error.into();
         }
     };
+    let command_agent = match typed.command_agent() {
+        Ok(agent) => agent,
+        Err(error) => {
+            message::error(&error.to_string());
+            return Exit::Error.into();
+        }
+    };
     let planned = match plan::plan(&typed) {
         Ok(planned) => planned,
         Err(error) => {
@@ -138,7 +145,6 @@ pub fn main(fixtures_dir: &Path, suite: Suite) -> ExitCode {
     };
     let fixtures = planned.fixtures;
     let settings = planned.settings;
-    let agent_command = typed.agent;
     let state = Arc::new(RunState {
         settings,
         run_dir,
@@ -149,7 +155,7 @@ pub fn main(fixtures_dir: &Path, suite: Suite) -> ExitCode {
         results: Mutex::new(Vec::new()),
     });
     let trials = match suite {
-        Suite::Benchmark => benchmark_trials(&state, &fixtures, agent_command.as_deref()),
+        Suite::Benchmark => benchmark_trials(&state, &fixtures, command_agent.as_ref()),
         Suite::Attacks => attack_trials(&state),
     };
     let trials = match (trials, typed.shard) {
@@ -162,7 +168,7 @@ pub fn main(fixtures_dir: &Path, suite: Suite) -> ExitCode {
     };
     let conclusion = libtest_mimic::run(&args, trials);
     if !listing {
-        let tally = match (suite, agent_command.is_some()) {
+        let tally = match (suite, command_agent.is_some()) {
             (Suite::Attacks, _) => message::LibtestTally::Attacks,
             (Suite::Benchmark, true) => message::LibtestTally::Agent,
             (Suite::Benchmark, false) => message::LibtestTally::Baselines,
@@ -175,17 +181,23 @@ pub fn main(fixtures_dir: &Path, suite: Suite) -> ExitCode {
 fn benchmark_trials(
     state: &Arc<RunState>,
     fixtures: &[Arc<Fixture>],
-    agent_command: Option<&str>,
+    command_agent: Option<&Agent>,
 ) -> Result<Vec<Trial>, String> {
     let mut trials = Vec::new();
-    if let Some(command) = agent_command {
+    if let Some(agent) = command_agent {
+        // A name shared with a scripted agent would give both the same case names, which
+        // `harness report` cannot merge.
+        if let Some(item) = registry::work_items()
+            .into_iter()
+            .find(|item| item.name == agent.name())
+        {
+            return Err(AgentNameError::WorkItem {
+                name: item.name.to_owned(),
+            }
+            .to_string());
+        }
         for fixture in fixtures {
-            let spec = CaseSpec::new(
-                fixture.clone(),
-                Agent::Command {
-                    command: command.to_owned(),
-                },
-            );
+            let spec = CaseSpec::new(fixture.clone(), agent.clone());
             let state = state.clone();
             trials.push(Trial::test(spec.case.clone(), move || {
                 let output = state.execute(&spec);
