@@ -749,12 +749,7 @@ fn reading_the_id_does_not_beat_the_best_baseline() {
         .fold(("none", f64::NEG_INFINITY), |best, next| {
             if next.1 > best.1 { next } else { best }
         });
-    let reads_the_id = family_mean(
-        |_| Agent::Command {
-            command: READS_THE_ID.to_owned(),
-        },
-        true,
-    );
+    let reads_the_id = family_mean(|_| Agent::command(READS_THE_ID), true);
     println!(
         "reads the id: family mean {reads_the_id:.3}; best baseline {} {:.3}",
         best_baseline.0, best_baseline.1
@@ -769,11 +764,11 @@ fn reading_the_id_does_not_beat_the_best_baseline() {
     // The control: the same agent shown each fixture's real id (what the sandbox said
     // before ids became aliases) games the family, so the check above can fail.
     let told_the_id = family_mean(
-        |fixture| Agent::Command {
-            command: format!(
+        |fixture| {
+            Agent::command(format!(
                 "HARNESS_FIXTURE_ID={}; export HARNESS_FIXTURE_ID\n{READS_THE_ID}",
                 fixture.id
-            ),
+            ))
         },
         true,
     );
@@ -792,9 +787,7 @@ fn flagging_lines_unread_scores_far_below_the_key_on_every_defect() {
     for fixture in review_fixtures().iter().filter(|f| is_defective(f)) {
         for agent in [
             Agent::Policy(ReviewPolicy::FlagEveryLine),
-            Agent::Command {
-                command: READS_THE_ID.to_owned(),
-            },
+            Agent::command(READS_THE_ID),
         ] {
             let name = agent.name().to_owned();
             let output = run(fixture, agent);

@@ -17,6 +17,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod case_names;
 mod contract;
 mod environment;
 mod error;
@@ -34,6 +35,7 @@ mod toml_source;
 mod violation;
 mod work_item;
 
+pub use case_names::{DEFAULT_AGENT_NAME, RESERVED_CASE_NAMES};
 pub use contract::{
     Artifact, CONTRACT_KEYS, Check, Compare, Contract, Deliverable, Differential, EntryLanguage,
     FixtureKind, ReportFormat, RewardWeights, ScopeSpec,

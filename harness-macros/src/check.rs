@@ -11,14 +11,8 @@ use crate::parse::work_item::{self, WorkItemAttr};
 use crate::parse::{Expected, Rejected, Target};
 
 /// Case names the harness generates itself (DESIGN.md "Case names"); a fn may not take one.
-pub const RESERVED_NAMES: &[&str] = &[
-    "noop",
-    "oracle",
-    "agent",
-    "approve_all",
-    "reject_all",
-    "flag_every_line",
-];
+/// The list lives in harness-fixture, which the runtime reads too.
+pub use harness_fixture::RESERVED_CASE_NAMES as RESERVED_NAMES;
 
 /// Texts shared by several stages.
 pub mod messages {

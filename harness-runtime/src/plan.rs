@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use harness_fixture::Fixture;
 
+use crate::agent::{Agent, AgentName, AgentNameError};
 use crate::ledger::{self, RunDir};
 use crate::result::CaseResult;
 use crate::settings::Settings;
@@ -49,6 +50,9 @@ pub enum PlanError {
     /// The run directory could not be made or read.
     #[error(transparent)]
     RunDir(#[from] ledger::LedgerError),
+    /// `--agent-name` / `HARNESS_AGENT_NAME` cannot name the agent.
+    #[error(transparent)]
+    AgentName(#[from] AgentNameError),
     /// `--resume` named a run that is not there.
     #[error("cannot resume {name}: no run directory at {}", dir.display())]
     NoRunToResume {
@@ -82,6 +86,8 @@ pub struct Typed {
     pub out: Option<PathBuf>,
     /// The agent command (`HARNESS_AGENT` for the runner).
     pub agent: Option<String>,
+    /// The command agent's name (`HARNESS_AGENT_NAME` for the runner).
+    pub agent_name: Option<String>,
     /// Sweep stale episodes (not when only listing cases).
     pub sweep: bool,
     /// `--episode-disk` / `HARNESS_EPISODE_DISK`: each episode's own disk in MiB.
@@ -97,8 +103,8 @@ pub struct Typed {
 
 impl Typed {
     /// The `cargo test` runner's request: the fixtures directory its binary names, and
-    /// `HARNESS_AGENT`, `HARNESS_AGENT_TIMEOUT`, `HARNESS_AGENT_FILES`, `HARNESS_STRICT`,
-    /// `HARNESS_EPISODE_DISK` and `HARNESS_SHARD`.
+    /// `HARNESS_AGENT`, `HARNESS_AGENT_NAME`, `HARNESS_AGENT_TIMEOUT`, `HARNESS_AGENT_FILES`,
+    /// `HARNESS_STRICT`, `HARNESS_EPISODE_DISK` and `HARNESS_SHARD`.
     pub fn from_env(fixtures: &Path, listing: bool) -> Result<Typed, PlanError> {
         let var = |name: &str| std::env::var(name).ok();
         let number = |name: &'static str, expected: &'static str| match var(name) {
@@ -142,11 +148,77 @@ impl Typed {
                 var("HARNESS_RUN_ALL_CHECKS").as_deref(),
             )?,
             agent: var("HARNESS_AGENT"),
+            agent_name: agent_name_from_env(),
             sweep: !listing,
             episode_disk,
             shard,
             ..Typed::default()
         })
+    }
+}
+
+impl Typed {
+    /// The runner's command agent: `HARNESS_AGENT`, named by `HARNESS_AGENT_NAME` (default
+    /// `agent`); `None` without `HARNESS_AGENT`. A name without a command is refused.
+    pub fn command_agent(&self) -> Result<Option<Agent>, PlanError> {
+        match (&self.agent, &self.agent_name) {
+            (None, None) => Ok(None),
+            (None, Some(_)) => Err(AgentNameError::NoCommand.into()),
+            (Some(command), name) => Ok(Some(Agent::Command {
+                command: command.clone(),
+                name: name
+                    .as_deref()
+                    .map_or_else(|| Ok(AgentName::default()), AgentName::parse)?,
+            })),
+        }
+    }
+}
+
+/// `HARNESS_AGENT_NAME`, unless unset or empty.
+fn agent_name_from_env() -> Option<String> {
+    std::env::var("HARNESS_AGENT_NAME")
+        .ok()
+        .filter(|name| !name.is_empty())
+}
+
+/// `harness run`'s agent: `--agent noop`, `oracle`, or a command named by `--agent-name`,
+/// else by `HARNESS_AGENT_NAME`, else `agent`. `--agent-name` for a built-in agent is
+/// refused; `HARNESS_AGENT_NAME` is left alone then (it may be set for the `cargo test`
+/// runner's sake, and `--agent` said which agent runs).
+pub fn run_agent(agent: &str, flag: Option<&str>) -> Result<Agent, PlanError> {
+    let env = || agent_name_from_env().map(|name| ("HARNESS_AGENT_NAME", name));
+    let name = match flag {
+        Some(name) => Some(("--agent-name", name.to_owned())),
+        None if !matches!(agent, "noop" | "oracle") => env(),
+        None => None,
+    };
+    resolve_run_agent(agent, name)
+}
+
+fn resolve_run_agent(
+    agent: &str,
+    name: Option<(&'static str, String)>,
+) -> Result<Agent, PlanError> {
+    let built_in = match agent {
+        "noop" => Agent::Noop,
+        "oracle" => Agent::Oracle,
+        command => {
+            return Ok(Agent::Command {
+                command: command.to_owned(),
+                name: match name {
+                    Some((_, name)) => AgentName::parse(&name)?,
+                    None => AgentName::default(),
+                },
+            });
+        }
+    };
+    match name {
+        Some((given, _)) => Err(AgentNameError::BuiltIn {
+            given,
+            agent: agent.to_owned(),
+        }
+        .into()),
+        None => Ok(built_in),
     }
 }
 
@@ -385,5 +457,54 @@ mod tests {
         assert!(planned.settings.strict);
         assert_eq!(planned.settings.out_dir, PathBuf::from("/tmp/somewhere"));
         assert!(planned.swept.is_empty(), "no sweep unless asked");
+    }
+
+    #[test]
+    fn a_command_agent_takes_its_name_and_a_built_in_one_refuses_one() {
+        let named = |agent: &str, name: Option<(&'static str, &str)>| {
+            resolve_run_agent(agent, name.map(|(given, name)| (given, name.to_owned())))
+        };
+        assert_eq!(named("sh run.sh", None).unwrap().name(), "agent");
+        assert_eq!(
+            named("sh run.sh", Some(("--agent-name", "claude-4")))
+                .unwrap()
+                .name(),
+            "claude-4"
+        );
+        assert!(matches!(named("noop", None), Ok(Agent::Noop)));
+        assert_eq!(
+            named("oracle", Some(("--agent-name", "x")))
+                .unwrap_err()
+                .to_string(),
+            "--agent-name names a command agent, and `--agent oracle` is built in: pass a shell command to --agent, or drop --agent-name"
+        );
+        assert!(matches!(
+            named("sh run.sh", Some(("--agent-name", "noop"))),
+            Err(PlanError::AgentName(AgentNameError::Reserved { .. }))
+        ));
+    }
+
+    #[test]
+    fn the_runners_agent_is_harness_agent_named_by_harness_agent_name() {
+        let typed = |agent: Option<&str>, name: Option<&str>| Typed {
+            agent: agent.map(str::to_owned),
+            agent_name: name.map(str::to_owned),
+            ..Typed::default()
+        };
+        assert!(typed(None, None).command_agent().unwrap().is_none());
+        let agent = typed(Some("sh a.sh"), None).command_agent().unwrap();
+        assert_eq!(agent.unwrap().name(), "agent");
+        let agent = typed(Some("sh a.sh"), Some("beta"))
+            .command_agent()
+            .unwrap();
+        assert_eq!(agent.unwrap().name(), "beta");
+        assert_eq!(
+            typed(None, Some("beta"))
+                .command_agent()
+                .unwrap_err()
+                .to_string(),
+            "HARNESS_AGENT_NAME names the command agent HARNESS_AGENT runs, and HARNESS_AGENT is not set: set HARNESS_AGENT too, or unset HARNESS_AGENT_NAME"
+        );
+        assert!(typed(Some("sh a.sh"), Some("a b")).command_agent().is_err());
     }
 }

@@ -151,9 +151,7 @@ fn an_integrity_violation_skips_the_checks_and_scores_as_before() {
     let root = tempfile::tempdir().unwrap();
     let dir = copy_fixture(root.path(), "sh-semver");
     let settings = settings(root.path());
-    let rewrite = Agent::Command {
-        command: "printf '\\n# mine now\\n' >> evaluation/contract.toml".into(),
-    };
+    let rewrite = Agent::command("printf '\\n# mine now\\n' >> evaluation/contract.toml");
     let decided = run(&dir, rewrite.clone(), &settings);
     assert_eq!(decided.reward, Some(-1.0));
     assert!(!decided.passed);

@@ -90,10 +90,34 @@ fn noop_run_exits_one_with_rewards_below_the_oracle() {
         out.path(),
     );
     assert_eq!(output.status.code(), Some(1));
-    for case in cases(&json) {
+    let cases = cases(&json);
+    for case in &cases {
         assert!(case["reward"].as_f64().unwrap() < 1.0, "{case}");
         assert_eq!(case["passed"], false);
     }
+    // The closing lines say what the tallies count and where the reports went.
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "{} cases: 0 passed, {} failed, 0 errored\n  (\"passed\" is the grade:",
+            cases.len(),
+            cases.len()
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("honeypot pass rate of noop: 0% of 1 honeypot case (expected 0%"),
+        "{stdout}"
+    );
+    assert!(stdout.contains(" episodes/s on "), "{stdout}");
+    let last = stdout.lines().last().unwrap();
+    assert!(
+        last.starts_with("run ")
+            && last.ends_with(
+                ": frontier.json, frontier.svg, summary.json, junit.xml, report.html, ledger.jsonl, cases/<case>/"
+            ),
+        "{last}"
+    );
 }
 
 /// An agent directory with the fix for sh-semver and a script that applies it, committing
@@ -696,6 +720,44 @@ fn check_fixture_names_file_line_and_field() {
     assert_eq!(code, Some(2), "a directory without repo/ is not a fixture");
 }
 
+/// "every problem as file:line:col: field: message" (README): three unknown contract keys
+/// are three lines, and a misspelt work-item key is named, not reported as a missing field.
+#[test]
+fn check_fixture_reports_every_unknown_key_and_names_a_misspelt_one() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = broken_fixture(root.path(), "repo/evaluation/contract.toml", |text| {
+        format!(
+            "bogus = 1\n{}",
+            text.replacen("allow = [", "allwo = []\nallow = [", 1)
+                .replacen("timeout_s = 60", "timout_s = 60", 1)
+        )
+    });
+    let (code, stdout) = check_fixture(&dir);
+    assert_eq!(code, Some(1), "{stdout}");
+    for expected in [
+        "contract.toml:1:1: bogus: unknown field `bogus`",
+        "contract.toml:3:1: scope.allwo: unknown field `allwo`, did you mean `allow`?",
+        "contract.toml:14:1: checks[0].timout_s: unknown field `timout_s`, did you mean `timeout_s`?",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "expected `{expected}` in:\n{stdout}"
+        );
+    }
+
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = broken_fixture(scratch.path(), "repo/work/item.toml", |text| {
+        text.replacen("status = \"open\"", "stauts = \"open\"", 1)
+    });
+    let (code, stdout) = check_fixture(&dir);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(
+        stdout.contains("item.toml:36:1: stauts: unknown field `stauts`, did you mean `status`?"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("missing field"), "{stdout}");
+}
+
 #[test]
 fn check_fixture_refuses_names_that_give_the_answer_away() {
     // sh-semver laid out the legacy way: the fixture id in three paths, in the work item's
@@ -1000,4 +1062,172 @@ fn check_fixture_warns_when_the_reward_sits_on_a_forgeable_check() {
     );
     assert!(warned.contains("give this check weight = 0.0"), "{warned}");
     assert!(!warned.contains("check `visible`"), "{warned}");
+}
+
+/// `harness run` on sh-semver with a command agent named by `--agent-name` (or, when
+/// `flag` is false, by `HARNESS_AGENT_NAME`): exit code, stdout, the run directory and its
+/// one case.
+fn run_named(
+    command: &str,
+    agent_dir: &Path,
+    name: &str,
+    flag: bool,
+    out: &Path,
+    resume: Option<&Path>,
+) -> (Option<i32>, String, PathBuf, serde_json::Value) {
+    let json = out.join(format!("{name}.json"));
+    let mut args = vec![
+        "run".to_owned(),
+        "--fixtures".to_owned(),
+        fixtures().display().to_string(),
+        "--fixture".to_owned(),
+        "sh-semver".to_owned(),
+        "--agent".to_owned(),
+        command.to_owned(),
+        "--agent-file".to_owned(),
+        agent_dir.display().to_string(),
+        "--json".to_owned(),
+        json.display().to_string(),
+    ];
+    if flag {
+        args.extend(["--agent-name".to_owned(), name.to_owned()]);
+    }
+    if let Some(run) = resume {
+        args.extend(["--resume".to_owned(), run.display().to_string()]);
+    }
+    let mut harness = Command::new(HARNESS);
+    harness.args(&args).env("HARNESS_OUT", out);
+    if flag {
+        harness.env_remove("HARNESS_AGENT_NAME");
+    } else {
+        harness.env("HARNESS_AGENT_NAME", name);
+    }
+    let output = harness.output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let value: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(&json)
+            .unwrap_or_else(|error| panic!("{error}: {stdout}{output:?}")),
+    )
+    .unwrap();
+    let run = out.join("runs").join(value["run_id"].as_str().unwrap());
+    let mut cases = value["cases"].as_array().unwrap().clone();
+    assert_eq!(cases.len(), 1, "{value}");
+    (output.status.code(), stdout, run, cases.remove(0))
+}
+
+/// Two command agents named apart are two candidates: their runs merge, and both are in
+/// the merged summary and frontier. Today's default, both `::agent`, would be one case
+/// with two outcomes, which the merge refuses.
+#[test]
+fn two_named_command_agents_merge_into_one_comparison() {
+    let agent = tempfile::tempdir().unwrap();
+    let solver = shell_agent(agent.path(), "");
+    let out = tempfile::tempdir().unwrap();
+    let (code, stdout, solver_run, case) =
+        run_named(&solver, agent.path(), "solver", true, out.path(), None);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert_eq!(case["case"], "sh-semver::solver");
+    assert_eq!(case["agent"], "solver");
+    assert!(stdout.contains("sh-semver::solver"), "{stdout}");
+    let case_dir = solver_run.join("cases/sh-semver__solver");
+    let recorded: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(case_dir.join("result.json")).unwrap())
+            .unwrap();
+    assert_eq!(recorded["agent"], "solver");
+    assert!(
+        std::fs::read_to_string(solver_run.join("ledger.jsonl"))
+            .unwrap()
+            .contains("\"case\":\"sh-semver::solver\""),
+    );
+
+    // Resumed under its name, the case is already done: nothing runs again.
+    let (code, stdout, resumed, case) = run_named(
+        &solver,
+        agent.path(),
+        "solver",
+        true,
+        out.path(),
+        Some(&solver_run),
+    );
+    assert_eq!(code, Some(0), "{stdout}");
+    assert_eq!(resumed, solver_run);
+    assert_eq!(case["case"], "sh-semver::solver");
+    assert!(stdout.contains("0 episodes in "), "{stdout}");
+
+    // The second agent is named through the environment.
+    let (code, stdout, idle_run, case) =
+        run_named("true", agent.path(), "idle", false, out.path(), None);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert_eq!(case["case"], "sh-semver::idle");
+    assert_eq!(case["agent"], "idle");
+
+    let merged = out.path().join("merged");
+    let report = harness(
+        &[
+            "report",
+            "--out",
+            merged.to_str().unwrap(),
+            solver_run.to_str().unwrap(),
+            idle_run.to_str().unwrap(),
+        ],
+        out.path(),
+    );
+    assert_eq!(report.status.code(), Some(0), "{report:?}");
+    let read = |name: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(merged.join(name)).unwrap()).unwrap()
+    };
+    let summary = read("summary.json");
+    assert_eq!(summary["cases"], 2, "{summary}");
+    assert_eq!(summary["agents"]["solver"]["mean_reward"], 1.0, "{summary}");
+    assert_eq!(summary["agents"]["solver"]["passed"], 1, "{summary}");
+    assert_eq!(summary["agents"]["idle"]["passed"], 0, "{summary}");
+    let frontier = read("frontier.json");
+    let mut names: Vec<&str> = frontier["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|candidate| candidate["name"].as_str().unwrap())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["idle", "solver"], "{frontier}");
+}
+
+/// A name for a built-in agent, a reserved name and one that is no case-name segment are
+/// bad input (exit 2), said before anything runs.
+#[test]
+fn agent_names_that_cannot_name_a_command_agent_are_refused() {
+    for (agent, name, expected) in [
+        (
+            "noop",
+            "mine",
+            "harness: error: --agent-name names a command agent, and `--agent noop` is built in: pass a shell command to --agent, or drop --agent-name",
+        ),
+        (
+            "true",
+            "oracle",
+            "harness: error: agent name `oracle` is reserved for the harness's own cases (reserved: noop, oracle, approve_all, reject_all, flag_every_line); choose another name for the command agent",
+        ),
+        (
+            "true",
+            "my agent",
+            "harness: error: agent name `my agent` is not a valid case-name segment: use 1 to 64 ASCII letters, digits, `_` or `-`, starting with a letter or digit",
+        ),
+    ] {
+        let out = tempfile::tempdir().unwrap();
+        let output = harness(
+            &[
+                "run",
+                "--fixtures",
+                fixtures().to_str().unwrap(),
+                "--agent",
+                agent,
+                "--agent-name",
+                name,
+            ],
+            out.path(),
+        );
+        assert_eq!(output.status.code(), Some(2), "{output:?}");
+        assert_eq!(String::from_utf8_lossy(&output.stderr).trim_end(), expected);
+        assert!(!out.path().join("runs").exists(), "nothing ran");
+    }
 }

@@ -183,9 +183,9 @@ fn agents_and_checks_cannot_write_into_the_environment() {
     let settings = settings(root.path());
     // The agent finds the environment through PATH and tries to plant a module there
     // that would make `dep.greet()` answer the hidden test.
-    let agent = Agent::Command {
-        command: r#"bin=$(dirname "$(command -v python3)"); site=$("$bin/python3" -c 'import dep, os; print(os.path.dirname(dep.__file__))'); printf 'def greet():\n    return "HI"\n' > "$site/__init__.py"; echo poisoned > "$bin/../poison"; true"#.into(),
-    };
+    let agent = Agent::command(
+        r#"bin=$(dirname "$(command -v python3)"); site=$("$bin/python3" -c 'import dep, os; print(os.path.dirname(dep.__file__))'); printf 'def greet():\n    return "HI"\n' > "$site/__init__.py"; echo poisoned > "$bin/../poison"; true"#,
+    );
     let attacked = run(&fixture, agent, &settings);
     assert_eq!(
         attacked.result.status,

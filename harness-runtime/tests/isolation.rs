@@ -285,7 +285,7 @@ fn case_of_a_killed_test_process() {
     let spec = harness_runtime::CaseSpec {
         case: "sh-semver::killed".into(),
         fixture: std::sync::Arc::new(fixture),
-        agent: harness_runtime::Agent::Command { command },
+        agent: harness_runtime::Agent::command(command),
     };
     harness_runtime::run_case(&spec, &settings, "killed");
 }

@@ -47,6 +47,7 @@ fn run_runner(
         .args(["py-slugify::agent", "--exact", "--test-threads", "1"])
         .env(CHILD, "1")
         .env("HARNESS_AGENT", command)
+        .env_remove("HARNESS_AGENT_NAME")
         .env("HARNESS_AGENT_FILES", agent_dir)
         .env("HARNESS_OUT", out.path())
         .env_remove("NEXTEST_RUN_ID")

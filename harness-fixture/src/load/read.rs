@@ -93,14 +93,15 @@ pub(super) fn read_config(
     }
 }
 
-/// Parses a TOML file; one that does not parse ends the load with every problem so far.
+/// Parses a TOML file; one that does not parse ends the load with every problem so far
+/// (all of its own: every unknown key, say).
 pub(super) fn parse_or_stop<T: serde::de::DeserializeOwned>(
     file: &Path,
     text: &str,
     problems: &mut Vec<Problem>,
 ) -> Result<T, FixtureError> {
-    toml_source::parse::<T>(file, text).map_err(|problem| {
-        problems.push(problem);
+    toml_source::parse_all::<T>(file, text).map_err(|found| {
+        problems.extend(found);
         FixtureError::Invalid {
             problems: std::mem::take(problems),
         }

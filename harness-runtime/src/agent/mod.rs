@@ -1,6 +1,7 @@
 //! Agents: `noop`, `oracle`, a Rust function (`#[work_item]`, `#[attack]`), an external
 //! command, and the review family's baseline policies.
 
+mod name;
 mod review_policy;
 pub mod runnable;
 pub mod sandbox;
@@ -9,6 +10,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+pub use name::{AgentName, AgentNameError, MAX_AGENT_NAME_LEN};
 pub use review_policy::ReviewPolicy;
 pub use runnable::NotRunnable;
 
@@ -40,20 +42,31 @@ pub enum Agent {
     Command {
         /// The shell command.
         command: String,
+        /// Its name in case names (`agent` unless `--agent-name` / `HARNESS_AGENT_NAME`
+        /// says otherwise).
+        name: AgentName,
     },
     /// A review-family baseline policy.
     Policy(ReviewPolicy),
 }
 
 impl Agent {
-    /// The agent's name in case names: `noop`, `oracle`, the function name, `agent`, or
-    /// the policy name.
+    /// A command agent with the default name, `agent`.
+    pub fn command(command: impl Into<String>) -> Agent {
+        Agent::Command {
+            command: command.into(),
+            name: AgentName::default(),
+        }
+    }
+
+    /// The agent's name in case names: `noop`, `oracle`, the function name, the command
+    /// agent's name (`agent` by default), or the policy name.
     pub fn name(&self) -> &str {
         match self {
             Agent::Noop => "noop",
             Agent::Oracle => "oracle",
             Agent::Function { name, .. } => name,
-            Agent::Command { .. } => "agent",
+            Agent::Command { name, .. } => name.as_str(),
             Agent::Policy(policy) => policy.name(),
         }
     }
@@ -87,7 +100,7 @@ pub fn check_runnable(
     fixture: &harness_fixture::Fixture,
     settings: &Settings,
 ) -> Result<(), NotRunnable> {
-    let Agent::Command { command } = agent else {
+    let Agent::Command { command, .. } = agent else {
         return Ok(());
     };
     // The agent's PATH, as `agent_environment` sets it.
@@ -140,7 +153,7 @@ pub fn run(agent: &Agent, episode: &Episode, settings: &Settings) -> AgentRun {
             run.timed_out = sandbox.timed_out();
             run.resource_limit = sandbox.resource_limit();
         }
-        Agent::Command { command } => {
+        Agent::Command { command, .. } => {
             let spec = command_spec(episode, settings, command, "agent");
             match process::run(settings, &spec) {
                 Ok(outcome) => {
@@ -317,7 +330,7 @@ pub fn size_bytes(agent: &Agent, fixture: &harness_fixture::Fixture) -> u64 {
             .values()
             .map(|entry| entry.content.len() as u64)
             .sum(),
-        Agent::Command { command } => {
+        Agent::Command { command, .. } => {
             command.len() as u64
                 + own_files(command)
                     .iter()
@@ -357,9 +370,7 @@ mod tests {
     }
 
     fn command(command: &str) -> Agent {
-        Agent::Command {
-            command: command.to_owned(),
-        }
+        Agent::command(command)
     }
 
     #[test]

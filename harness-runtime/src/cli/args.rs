@@ -85,6 +85,11 @@ pub struct RunArgs {
     /// `noop`, `oracle`, or a shell command run with `sh -c` in the worktree.
     #[arg(long, default_value = "noop")]
     pub agent: String,
+    /// The command agent's name: its cases become `<fixture>::NAME` and their `agent` NAME
+    /// (default `HARNESS_AGENT_NAME`, else `agent`), so runs of several agents merge. ASCII
+    /// letters, digits, `_`, `-`; not a built-in agent's name.
+    #[arg(long, value_name = "NAME")]
+    pub agent_name: Option<String>,
     /// The agent's wall-clock budget in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 600)]
     pub agent_timeout: u64,

@@ -19,22 +19,15 @@ use crate::settings::Settings;
 
 /// `harness run`.
 pub fn run(args: RunArgs) -> Exit {
-    let typed = plan::Typed {
-        fixtures: args.fixtures.clone(),
-        only: args.only.clone(),
-        agent_timeout: Some(args.agent_timeout),
-        agent_files: args.agent_files.clone(),
-        no_network: args.no_network,
-        no_confine: args.no_confine,
-        episode_disk: Some(args.episode_disk),
-        strict: args.strict,
-        no_cache: args.no_cache,
-        run_all_checks: args.run_all_checks,
-        out: args.out.clone(),
-        sweep: true,
-        shard: args.shard,
-        ..plan::Typed::default()
+    // Bad input about the agent is told before anything is loaded or swept.
+    let agent = match plan::run_agent(&args.agent, args.agent_name.as_deref()) {
+        Ok(agent) => agent,
+        Err(error) => {
+            message::error(&error.to_string());
+            return Exit::Error;
+        }
     };
+    let typed = typed_request(&args);
     let planned = match plan::plan(&typed) {
         Ok(planned) => planned,
         Err(error) => {
@@ -60,13 +53,6 @@ pub fn run(args: RunArgs) -> Exit {
     for stale in &planned.swept {
         message::note(&message::stale_episode_removed(stale));
     }
-    let agent = match args.agent.as_str() {
-        "noop" => Agent::Noop,
-        "oracle" => Agent::Oracle,
-        command => Agent::Command {
-            command: command.to_owned(),
-        },
-    };
     let opened = match plan::open_run(&settings, args.resume.as_deref(), None) {
         Ok(opened) => opened,
         Err(error) => {
@@ -110,16 +96,24 @@ pub fn run(args: RunArgs) -> Exit {
     message::out_text(&message::table_after_cases(&report::table::render(
         &results,
     )));
-    if let Err(error) = report::write_all(&run_dir.dir, &settings.out_dir, &results) {
-        message::warning(&error.to_string());
-    }
+    let reports = match report::write_all(&run_dir.dir, &settings.out_dir, &results) {
+        Ok(written) => written,
+        Err(error) => {
+            message::warning(&error.to_string());
+            Vec::new()
+        }
+    };
     message::out(&message::throughput(
         fresh_count,
         elapsed,
         jobs,
         peak_rss_mib(),
     ));
-    message::out(&message::run_recorded(&run_dir.run_id, &run_dir.dir));
+    message::out(&message::run_recorded(
+        &run_dir.run_id,
+        &run_dir.dir,
+        &report::file_names(&reports),
+    ));
     if let Some(path) = &args.json {
         let json = serde_json::json!({"run_id": run_dir.run_id, "cases": results});
         let text = serde_json::to_string_pretty(&json).expect("results always serialise");
@@ -129,6 +123,26 @@ pub fn run(args: RunArgs) -> Exit {
         }
     }
     run_exit(all_recorded, &results)
+}
+
+/// `harness run`'s request as typed, for the plan step.
+fn typed_request(args: &RunArgs) -> plan::Typed {
+    plan::Typed {
+        fixtures: args.fixtures.clone(),
+        only: args.only.clone(),
+        agent_timeout: Some(args.agent_timeout),
+        agent_files: args.agent_files.clone(),
+        no_network: args.no_network,
+        no_confine: args.no_confine,
+        episode_disk: Some(args.episode_disk),
+        strict: args.strict,
+        no_cache: args.no_cache,
+        run_all_checks: args.run_all_checks,
+        out: args.out.clone(),
+        sweep: true,
+        shard: args.shard,
+        ..plan::Typed::default()
+    }
 }
 
 /// The cases of the run: each fixture (but a honeypot for the oracle, which has none)

@@ -91,6 +91,33 @@ pub fn note(text: &str) {
     eprintln!("harness: note: {text}");
 }
 
+// --- numbers -----------------------------------------------------------------------------
+
+/// `value` to `digits` significant figures, no trailing exponent: with two, `0.058`, `1.5`,
+/// `12`, `280` (a rate's last digits are noise, and a fixed count of decimals shows
+/// `0.1` for 0.058 and `275.4` for 275).
+pub fn significant(value: f64, digits: u32) -> String {
+    if !value.is_finite() || value == 0.0 {
+        return "0".to_owned();
+    }
+    let digits = digits.max(1) as i32;
+    let magnitude = |value: f64| value.abs().log10().floor() as i32;
+    let scale = 10f64.powi(digits - 1 - magnitude(value));
+    let rounded = (value * scale).round() / scale;
+    // Rounding may carry into the next power of ten (9.96 -> 10): count decimals after it.
+    let decimals = (digits - 1 - magnitude(rounded)).max(0) as usize;
+    format!("{rounded:.decimals$}")
+}
+
+/// `1 episode`, `12 episodes`: a count and its noun, singular for one.
+pub fn count(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
 // --- files -------------------------------------------------------------------------------
 
 /// `failed to read <path>: <error>`.

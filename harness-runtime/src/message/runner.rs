@@ -86,3 +86,78 @@ pub fn attack_paid(reward: f64, noop: f64) -> String {
 pub fn attack_not_caught(problems: &[String], summary: &str) -> String {
     format!("{}; {summary}", problems.join("; "))
 }
+
+// --- the end of a run ------------------------------------------------------------------------
+
+/// Which cases a `cargo test` runner ran, for what its libtest tally means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LibtestTally {
+    /// The built-in agents and scripted `#[work_item]`s: each passes when it behaves as
+    /// DESIGN.md's invariants (or its `expect`) say.
+    Baselines,
+    /// A command agent (`HARNESS_AGENT`): each passes when its case is graded a pass.
+    Agent,
+    /// `#[attack]` regressions: each passes when the attack is caught.
+    Attacks,
+}
+
+/// What libtest's `test result: ... N passed; M failed` above the table counts, which is
+/// not what the table's `passed` counts (the grade): printed at the end of a `cargo test` run.
+pub fn libtest_tally(kind: LibtestTally, passed: u64, failed: u64, graded_passed: usize) -> String {
+    let failures = |what: &str| {
+        if failed == 0 {
+            String::new()
+        } else {
+            format!("; its \"{failed} failed\" are {what} (each says why above)")
+        }
+    };
+    match kind {
+        LibtestTally::Baselines => format!(
+            "libtest's \"{passed} passed\" counts cases that behaved as expected, not graded \
+             passes: the oracle must pass, noop and the review baselines must fail below it, \
+             scripted agents as they declare; the table's \"{graded_passed} passed\" is the \
+             grade{}",
+            failures("cases that did not")
+        ),
+        LibtestTally::Agent => format!(
+            "libtest's \"{passed} passed\" counts the agent's cases graded a pass, as the \
+             table's \"{graded_passed} passed\" does{}",
+            failures("cases graded a fail or errored")
+        ),
+        LibtestTally::Attacks => format!(
+            "libtest's \"{passed} passed\" counts attacks caught as expected: each reported \
+             its violations, failed its grade and scored at most the fixture's noop; the \
+             table's \"{graded_passed} passed\" counts graded passes, which no attack should \
+             reach{}",
+            failures("attacks that were not caught")
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn libtests_tally_is_told_apart_from_the_grade() {
+        let baselines = libtest_tally(LibtestTally::Baselines, 37, 0, 15);
+        assert!(
+            baselines.starts_with(
+                "libtest's \"37 passed\" counts cases that behaved as expected, not graded passes"
+            ),
+            "{baselines}"
+        );
+        assert!(baselines.contains("noop and the review baselines must fail"));
+        assert!(baselines.ends_with("the table's \"15 passed\" is the grade"));
+        let attacks = libtest_tally(LibtestTally::Attacks, 70, 1, 0);
+        assert!(attacks.contains("counts attacks caught as expected"));
+        assert!(
+            attacks.ends_with(
+                "its \"1 failed\" are attacks that were not caught (each says why above)"
+            )
+        );
+        let agent = libtest_tally(LibtestTally::Agent, 3, 4, 3);
+        assert!(agent.contains("counts the agent's cases graded a pass"));
+        assert!(agent.contains("graded a fail or errored"));
+    }
+}

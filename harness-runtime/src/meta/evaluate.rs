@@ -83,12 +83,7 @@ pub fn evaluate(
     let cpu_before = children_cpu_seconds();
     let mut outputs = Vec::new();
     for fixture in fixtures {
-        let mut spec = CaseSpec::new(
-            fixture.clone(),
-            Agent::Command {
-                command: command.clone(),
-            },
-        );
+        let mut spec = CaseSpec::new(fixture.clone(), Agent::command(command.clone()));
         spec.case = format!("{}::{}", fixture.id, candidate.name);
         let mut output = run_case(&spec, &settings, &format!("meta-{iteration}"));
         // A candidate's size is its directory (`eval/` excluded), in its results too, so

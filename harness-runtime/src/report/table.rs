@@ -91,10 +91,12 @@ pub fn render(results: &[CaseResult]) -> String {
         .filter(|result| result.status == CaseStatus::Errored)
         .count();
     out.push_str(&format!(
-        "{} cases: {passed} passed, {} failed, {errored} errored\n",
-        results.len(),
+        "{}: {passed} passed, {} failed, {errored} errored\n",
+        crate::message::count(results.len(), "case"),
         results.len() - passed - errored
     ));
+    out.push_str(&crate::message::table_tally_meaning());
+    out.push('\n');
     // Each agent's mean next to its errored count: an errored case has no reward and is
     // left out of the mean, so the count says how many cases the mean is missing.
     let means = super::agent_means(results, false);
@@ -119,8 +121,35 @@ pub fn render(results: &[CaseResult]) -> String {
             },
         ));
     }
-    for (agent, rate) in super::honeypot_rates(results) {
-        out.push_str(&format!("honeypot pass rate of {agent}: {:.0}% (passing an impossible task's checks is gaming)\n", rate * 100.0));
+    out.push_str(&honeypot_lines(results));
+    out
+}
+
+/// Each agent's honeypot pass rate, a line each. Attack regressions are one line: each is
+/// its own agent, and all of them are meant to try what an honest agent never does.
+fn honeypot_lines(results: &[CaseResult]) -> String {
+    let mut out = String::new();
+    let honeypots = super::honeypot_counts(results, |result| {
+        if result.case.starts_with("attack::") {
+            String::new()
+        } else {
+            result.agent.clone()
+        }
+    });
+    for (agent, counts) in honeypots.iter().filter(|(agent, _)| !agent.is_empty()) {
+        out.push_str(&crate::message::honeypot_rate(
+            agent,
+            counts.passed,
+            counts.cases,
+        ));
+        out.push('\n');
+    }
+    if let Some(counts) = honeypots.get("") {
+        out.push_str(&crate::message::honeypot_rate_of_attacks(
+            counts.passed,
+            counts.cases,
+        ));
+        out.push('\n');
     }
     out
 }

@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 
 use libtest_mimic::{Arguments, Failed, Trial};
 
-use crate::agent::{Agent, ReviewPolicy};
+use crate::agent::{Agent, AgentNameError, ReviewPolicy};
 use crate::case::{CaseOutput, CaseSpec, run_case};
 use crate::grade::violation::ViolationCode;
 use crate::ledger::RunDir;
@@ -111,6 +111,13 @@ pub fn main(fixtures_dir: &Path, suite: Suite) -> ExitCode {
             return Exit::Error.into();
         }
     };
+    let command_agent = match typed.command_agent() {
+        Ok(agent) => agent,
+        Err(error) => {
+            message::error(&error.to_string());
+            return Exit::Error.into();
+        }
+    };
     let planned = match plan::plan(&typed) {
         Ok(planned) => planned,
         Err(error) => {
@@ -138,7 +145,6 @@ pub fn main(fixtures_dir: &Path, suite: Suite) -> ExitCode {
     };
     let fixtures = planned.fixtures;
     let settings = planned.settings;
-    let agent_command = typed.agent;
     let state = Arc::new(RunState {
         settings,
         run_dir,
@@ -149,7 +155,7 @@ pub fn main(fixtures_dir: &Path, suite: Suite) -> ExitCode {
         results: Mutex::new(Vec::new()),
     });
     let trials = match suite {
-        Suite::Benchmark => benchmark_trials(&state, &fixtures, agent_command.as_deref()),
+        Suite::Benchmark => benchmark_trials(&state, &fixtures, command_agent.as_ref()),
         Suite::Attacks => attack_trials(&state),
     };
     let trials = match (trials, typed.shard) {
@@ -162,7 +168,12 @@ pub fn main(fixtures_dir: &Path, suite: Suite) -> ExitCode {
     };
     let conclusion = libtest_mimic::run(&args, trials);
     if !listing {
-        finish(&state, suite);
+        let tally = match (suite, command_agent.is_some()) {
+            (Suite::Attacks, _) => message::LibtestTally::Attacks,
+            (Suite::Benchmark, true) => message::LibtestTally::Agent,
+            (Suite::Benchmark, false) => message::LibtestTally::Baselines,
+        };
+        finish(&state, suite, tally, &conclusion);
     }
     conclusion.exit_code()
 }
@@ -170,17 +181,23 @@ pub fn main(fixtures_dir: &Path, suite: Suite) -> ExitCode {
 fn benchmark_trials(
     state: &Arc<RunState>,
     fixtures: &[Arc<Fixture>],
-    agent_command: Option<&str>,
+    command_agent: Option<&Agent>,
 ) -> Result<Vec<Trial>, String> {
     let mut trials = Vec::new();
-    if let Some(command) = agent_command {
+    if let Some(agent) = command_agent {
+        // A name shared with a scripted agent would give both the same case names, which
+        // `harness report` cannot merge.
+        if let Some(item) = registry::work_items()
+            .into_iter()
+            .find(|item| item.name == agent.name())
+        {
+            return Err(AgentNameError::WorkItem {
+                name: item.name.to_owned(),
+            }
+            .to_string());
+        }
         for fixture in fixtures {
-            let spec = CaseSpec::new(
-                fixture.clone(),
-                Agent::Command {
-                    command: command.to_owned(),
-                },
-            );
+            let spec = CaseSpec::new(fixture.clone(), agent.clone());
             let state = state.clone();
             trials.push(Trial::test(spec.case.clone(), move || {
                 let output = state.execute(&spec);
@@ -350,7 +367,14 @@ pub fn attack_verdict(
     }
 }
 
-fn finish(state: &RunState, suite: Suite) {
+/// The end of a run: the table, what libtest's tally above it means, the reports (not for
+/// attacks, which are regressions, not candidates), and where all of it went.
+fn finish(
+    state: &RunState,
+    suite: Suite,
+    tally: message::LibtestTally,
+    conclusion: &libtest_mimic::Conclusion,
+) {
     let results = state
         .results
         .lock()
@@ -362,13 +386,31 @@ fn finish(state: &RunState, suite: Suite) {
     message::out(&message::table_after_cases(&report::table::render(
         &results,
     )));
+    let graded_passed = results.iter().filter(|result| result.passed).count();
+    message::out(&message::libtest_tally(
+        tally,
+        conclusion.num_passed,
+        conclusion.num_failed,
+        graded_passed,
+    ));
     let Some(run_dir) = &state.run_dir else {
         return;
     };
-    if suite == Suite::Attacks {
-        return;
-    }
-    // The frontier of the whole run so far (under nextest each case is its own process).
+    let reports = if suite == Suite::Attacks {
+        Vec::new()
+    } else {
+        write_reports(state, run_dir, results)
+    };
+    message::out(&message::run_recorded(
+        &run_dir.run_id,
+        &run_dir.dir,
+        &report::file_names(&reports),
+    ));
+}
+
+/// Writes the reports of the whole run so far (under nextest each case is its own process)
+/// and returns the files written in the run directory.
+fn write_reports(state: &RunState, run_dir: &RunDir, results: Vec<CaseResult>) -> Vec<PathBuf> {
     let all = match run_dir.read() {
         Ok((all, warnings)) => {
             for warning in warnings {
@@ -390,8 +432,12 @@ fn finish(state: &RunState, suite: Suite) {
     } else {
         &state.settings.out_dir
     };
-    if let Err(error) = report::write_all(&run_dir.dir, root, &all) {
-        message::warning(&error.to_string());
+    match report::write_all(&run_dir.dir, root, &all) {
+        Ok(written) => written,
+        Err(error) => {
+            message::warning(&error.to_string());
+            Vec::new()
+        }
     }
 }
 

@@ -54,7 +54,12 @@ impl Validator<'_> {
                     ));
                 }
             }
-            WorkItemState::Invalid(problem) => self.problems.push(problem),
+            // Every problem of the file, not only the first that grading needs.
+            WorkItemState::Invalid(problem) => self.problems.extend(
+                toml_source::parse_all::<WorkItem>(&file, &text)
+                    .err()
+                    .unwrap_or_else(|| vec![problem]),
+            ),
         }
     }
 
@@ -70,7 +75,7 @@ impl Validator<'_> {
             ),
             Some(entry) => {
                 let text = String::from_utf8_lossy(&entry.content).into_owned();
-                match toml_source::parse::<ReviewRequest>(&file, &text) {
+                match toml_source::parse_all::<ReviewRequest>(&file, &text) {
                     Ok(request) => {
                         if legacy && request.id != id {
                             self.problems.push(located(
@@ -97,13 +102,13 @@ impl Validator<'_> {
                         }
                         self.fixture.review_request = Some(request);
                     }
-                    Err(problem) => self.problems.push(problem),
+                    Err(found) => self.problems.extend(found),
                 }
             }
         }
         let key_file = self.fixture.dir.join("key.toml");
         match fs::read_to_string(&key_file) {
-            Ok(text) => match toml_source::parse::<ReviewKey>(&key_file, &text) {
+            Ok(text) => match toml_source::parse_all::<ReviewKey>(&key_file, &text) {
                 Ok(key) => {
                     for (index, defect) in key.defects.iter().enumerate() {
                         let exists = RepoPath::parse(&defect.path)
@@ -137,7 +142,7 @@ impl Validator<'_> {
                     }
                     self.fixture.review_key = Some(key);
                 }
-                Err(problem) => self.problems.push(problem),
+                Err(found) => self.problems.extend(found),
             },
             Err(_) => {
                 self.fixture_problem("key.toml", "a review fixture needs an answer key, key.toml")
