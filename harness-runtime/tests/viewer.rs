@@ -502,3 +502,28 @@ fn harness_view_serves_several_runs_side_by_side() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+#[test]
+fn harness_view_says_what_to_pass_when_there_is_nothing_to_show() {
+    let scratch = tempfile::tempdir().unwrap();
+    let out = scratch.path().join("out");
+    let output = Command::new(HARNESS)
+        .args(["view", "--port", "0"])
+        .env("HARNESS_OUT", &out)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no run under"), "{stderr}");
+    assert!(stderr.contains("pass run directories"), "{stderr}");
+
+    let output = Command::new(HARNESS)
+        .args(["view", "--port", "0"])
+        .arg(scratch.path())
+        .env("HARNESS_OUT", &out)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("has no ledger.jsonl"), "{stderr}");
+}
