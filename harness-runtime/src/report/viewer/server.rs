@@ -175,7 +175,27 @@ pub fn bind(site: &Path, port: u16) -> Result<Bound, ServeError> {
 impl Bound {
     /// Serves until the process ends.
     pub fn serve(self) {
+        let port = self
+            .url
+            .trim_end_matches('/')
+            .rsplit(':')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
         for request in self.server.incoming_requests() {
+            let host = request
+                .headers()
+                .iter()
+                .find(|header| header.field.equiv("Host"))
+                .map(|header| header.value.as_str().to_owned())
+                .unwrap_or_default();
+            // A page on another site can make the browser ask 127.0.0.1 under its own name
+            // (DNS rebinding); the results are only for pages that asked for this address.
+            if !local_host(&host, &port) {
+                let _ = request
+                    .respond(tiny_http::Response::from_string("forbidden").with_status_code(403));
+                continue;
+            }
             let response = match resolve(&self.site, request.url()) {
                 Some(path) => match fs::File::open(&path) {
                     Ok(file) => tiny_http::Response::from_file(file)
@@ -189,6 +209,14 @@ impl Bound {
             let _ = request.respond(response);
         }
     }
+}
+
+/// Whether a request's `Host` names this server: `127.0.0.1`, `localhost` or `[::1]` at its
+/// port.
+pub fn local_host(host: &str, port: &str) -> bool {
+    ["127.0.0.1", "localhost", "[::1]"]
+        .iter()
+        .any(|name| host == format!("{name}:{port}"))
 }
 
 fn not_found() -> tiny_http::ResponseBox {
@@ -227,6 +255,21 @@ fn content_type(path: &Path) -> tiny_http::Header {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_requests_naming_this_server_are_answered() {
+        assert!(local_host("127.0.0.1:7575", "7575"));
+        assert!(local_host("localhost:7575", "7575"));
+        for refused in [
+            "evil.example:7575",
+            "127.0.0.1:80",
+            "127.0.0.1",
+            "",
+            "127.0.0.1:7575.evil",
+        ] {
+            assert!(!local_host(refused, "7575"), "{refused}");
+        }
+    }
 
     #[test]
     fn only_plain_paths_under_the_site_are_served() {
