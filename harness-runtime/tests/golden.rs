@@ -40,6 +40,7 @@ fn every_help_text_is_unchanged() {
         "run",
         "check-fixture",
         "report",
+        "view",
         "export",
         "meta",
         "mine",

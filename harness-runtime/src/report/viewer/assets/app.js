@@ -650,8 +650,12 @@
     var pre = h('pre', { class: 'log', text: log.text });
     var wrap = h('div', { class: 'logview' });
     if (log.truncated) {
-      wrap.appendChild(h('p', { class: 'note' }, (log.from_end ? 'the last ' : 'the first ') + fmtBytes(log.text.length) + ' of ' + fmtBytes(log.bytes) + ' shown. ',
-        h('button', { class: 'show-all', text: 'show all (' + log.pages + ' page' + (log.pages === 1 ? '' : 's') + ')', onclick: function () { showPages(wrap, pre, log, 0); } })));
+      var note = h('p', { class: 'note' }, (log.from_end ? 'the last ' : 'the first ') + fmtBytes(log.text.length) + ' of ' + fmtBytes(log.bytes) + ' shown. ',
+        h('button', { class: 'show-all', text: 'show all (' + log.pages + ' page' + (log.pages === 1 ? '' : 's') + ')', onclick: function () {
+          note.textContent = 'the whole ' + what + ', 1 MiB a page';
+          showPages(wrap, pre, log, 0);
+        } }));
+      wrap.appendChild(note);
     }
     wrap.appendChild(pre);
     return wrap;
