@@ -527,3 +527,48 @@ fn harness_view_says_what_to_pass_when_there_is_nothing_to_show() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("has no ledger.jsonl"), "{stderr}");
 }
+
+/// A measurement, not a check: `HARNESS_VIEWER_MEASURE=<report.html> cargo test --test viewer
+/// -- --ignored --nocapture measure` prints how long the page takes to be usable, a case to
+/// open and a log page to show (docs/PERFORMANCE.md "The viewer").
+#[test]
+#[ignore = "a measurement: set HARNESS_VIEWER_MEASURE to a report.html"]
+fn measure_the_viewer_on_a_run() {
+    let Some(page) = std::env::var_os("HARNESS_VIEWER_MEASURE").map(PathBuf::from) else {
+        eprintln!("HARNESS_VIEWER_MEASURE is not set");
+        return;
+    };
+    let Some(browser) = Session::start() else {
+        return;
+    };
+    let started = Instant::now();
+    browser.open(&file_url(&page, "#/cases"), "cases");
+    let waited = started.elapsed();
+    let first = browser.eval("HV.firstReady").as_f64().unwrap_or(f64::NAN);
+    eprintln!(
+        "cases page usable: {first:.0} ms after navigation ({} ms as the test saw it); {}",
+        waited.as_millis(),
+        browser.text("#shown")
+    );
+    let started = Instant::now();
+    browser.act(&click("#cases tr.row a"), "case");
+    eprintln!(
+        "first case opened in {} ms ({:.0} ms in the page)",
+        started.elapsed().as_millis(),
+        browser.eval("HV.lastRenderMs").as_f64().unwrap_or(f64::NAN)
+    );
+    let started = Instant::now();
+    browser.key("Escape", "cases");
+    eprintln!(
+        "back to the list in {} ms ({:.0} ms in the page)",
+        started.elapsed().as_millis(),
+        browser.eval("HV.lastRenderMs").as_f64().unwrap_or(f64::NAN)
+    );
+    let started = Instant::now();
+    browser.key("n", "cases");
+    eprintln!(
+        "next page in {} ms ({:.0} ms in the page)",
+        started.elapsed().as_millis(),
+        browser.eval("HV.lastRenderMs").as_f64().unwrap_or(f64::NAN)
+    );
+}

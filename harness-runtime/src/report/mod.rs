@@ -106,6 +106,14 @@ pub struct AgentMean {
 
 /// Per agent (sorted by name), attack regressions left out unless `attacks`.
 pub fn agent_means(results: &[CaseResult], attacks: bool) -> Vec<AgentMean> {
+    agent_means_of(results, attacks)
+}
+
+/// [`agent_means`] over any results.
+pub fn agent_means_of<'a>(
+    results: impl IntoIterator<Item = &'a CaseResult>,
+    attacks: bool,
+) -> Vec<AgentMean> {
     let mut per_agent: BTreeMap<&str, (AgentMean, f64)> = BTreeMap::new();
     for result in results {
         if !attacks && result.case.starts_with("attack::") {

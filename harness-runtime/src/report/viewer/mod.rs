@@ -159,7 +159,6 @@ pub fn write(out: &Path, viewer: &Viewer) -> Result<PathBuf, ViewerError> {
     write_if_changed(&out.join("viewer/app.js"), APP_JS.as_bytes())?;
     write_if_changed(&out.join("viewer/app.css"), APP_CSS.as_bytes())?;
 
-    let owned: Vec<CaseResult> = all.iter().map(|result| (*result).clone()).collect();
     let count = |status: CaseStatus| all.iter().filter(|r| r.status == status).count();
     let page = Page {
         title: &viewer.title,
@@ -167,7 +166,7 @@ pub fn write(out: &Path, viewer: &Viewer) -> Result<PathBuf, ViewerError> {
         passed: count(CaseStatus::Passed),
         failed: count(CaseStatus::Failed),
         errored: count(CaseStatus::Errored),
-        agents: super::agent_means(&owned, false),
+        agents: super::agent_means_of(all.iter().copied(), false),
     }
     .render()?;
     let path = out.join("report.html");

@@ -156,6 +156,7 @@
   }
 
   function render() {
+    var started = performance.now();
     var route = parseHash();
     var page = route.parts[0] || (index.runs.length > 1 ? 'runs' : 'cases');
     keyHandler = null;
@@ -179,6 +180,9 @@
     Promise.resolve(done).then(function () {
       document.body.setAttribute('data-ready', page);
       HV.renders = (HV.renders || 0) + 1;
+      // Milliseconds from navigation to the first page drawn: what "usable" costs.
+      if (HV.firstReady === undefined) HV.firstReady = performance.now();
+      HV.lastRenderMs = performance.now() - started;
     }, function (error) {
       body.appendChild(h('div', { class: 'error-box', text: String(error) }));
       document.body.setAttribute('data-ready', page);
@@ -269,10 +273,15 @@
     });
   }
 
+  var summaryCache = {};
   function casesPage(body, params) {
     var runRows = params.run ? CASES.filter(function (row) { return index.runs[row.r].id === params.run; }) : CASES;
     body.appendChild(h('h1', { text: params.run ? 'Run ' + params.run : (index.runs.length === 1 ? 'Run ' + index.runs[0].id : 'All cases') }));
-    summary(body, runRows);
+    // The summary depends only on the run: drawn once per run and reused while paging,
+    // sorting and filtering (a 10,000-case run's summary is most of a page's cost).
+    var key = params.run || '';
+    if (!summaryCache[key]) { summaryCache[key] = h('div', { class: 'run-summary' }); summary(summaryCache[key], runRows); }
+    body.appendChild(summaryCache[key]);
 
     var filters = h('div', { class: 'filters', id: 'filters' });
     function select(name, label, options) {
