@@ -14,3 +14,50 @@ pub(crate) fn files(entries: &[(&str, &str)]) -> Files {
         })
         .collect()
 }
+
+/// A case result made up for report tests: `<fixture>::<agent>`, graded with `reward`
+/// (passed at 1.0) or, with `None`, errored.
+pub(crate) fn graded_case(
+    agent: &str,
+    fixture: &str,
+    reward: Option<f64>,
+) -> crate::result::CaseResult {
+    use crate::result::{CaseResult, CaseStatus};
+    let mut result = CaseResult::errored(
+        "run",
+        &format!("{fixture}::{agent}"),
+        fixture,
+        agent,
+        harness_fixture::FixtureKind::WorkItem,
+        "agent command could not be started".into(),
+    );
+    if let Some(reward) = reward {
+        result.status = if reward == 1.0 {
+            CaseStatus::Passed
+        } else {
+            CaseStatus::Failed
+        };
+        result.passed = reward == 1.0;
+        result.reward = Some(reward);
+        result.error = None;
+    }
+    result
+}
+
+/// Floats a plot must survive: ordinary values, zero, NaN, the infinities and extremes.
+pub(crate) fn awkward_f64() -> impl proptest::strategy::Strategy<Value = f64> {
+    use proptest::prelude::*;
+    prop_oneof![
+        6 => -2.0f64..2.0,
+        2 => Just(0.0),
+        1 => Just(f64::NAN),
+        1 => prop_oneof![
+            Just(f64::INFINITY),
+            Just(f64::NEG_INFINITY),
+            Just(f64::MAX),
+            Just(-f64::MAX),
+            Just(1e300),
+            Just(-1e-300),
+        ],
+    ]
+}

@@ -3,7 +3,9 @@
 #![allow(clippy::unwrap_used, reason = "test helpers fail loudly by design")]
 
 mod support;
-use support::runs::{HARNESS, fixtures, harness, ledger_cases, only_run_dir, viewer_index};
+use support::runs::{
+    HARNESS, fixtures, harness, ledger_cases, merge_runs, only_run_dir, viewer_index,
+};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -186,19 +188,8 @@ fn partitioned_runs_merge_to_the_unpartitioned_run() {
         parts.push(only_run_dir(&out));
     }
     let merged = scratch.path().join("merged");
-    let mut args: Vec<String> = vec![
-        "report".into(),
-        "--out".into(),
-        merged.display().to_string(),
-    ];
-    args.extend(parts.iter().map(|part| part.display().to_string()));
-    let output = Command::new(HARNESS).args(&args).output().unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let parts: Vec<&Path> = parts.iter().map(PathBuf::as_path).collect();
+    merge_runs(&merged, &parts);
     let summary = |dir: &Path| -> serde_json::Value {
         serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
     };
@@ -231,7 +222,13 @@ fn partitioned_runs_merge_to_the_unpartitioned_run() {
     let mut other = std::fs::read_to_string(&forged).unwrap();
     other.push_str(&text.replace("\"reward\":0.0", "\"reward\":0.5"));
     std::fs::write(&forged, other).unwrap();
-    let output = Command::new(HARNESS).args(&args).output().unwrap();
+    let output = Command::new(HARNESS)
+        .arg("report")
+        .arg("--out")
+        .arg(&merged)
+        .args(&parts)
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&output.stderr).contains("disagrees"),

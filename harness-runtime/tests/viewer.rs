@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use browser::{Session, file_url};
 use harness_runtime::{CaseResult, CaseStatus, FixtureKind, Violation, ViolationCode};
-use support::runs::{HARNESS, fixtures, harness};
+use support::runs::{HARNESS, fixtures, harness, merge_runs};
 
 /// Runs `agent` on the fixtures into `out`; returns the new run directory.
 fn run(fixtures: &Path, out: &Path, scratch: &Path, agent: &str) -> PathBuf {
@@ -49,21 +49,6 @@ fn run_dirs(out: &Path) -> Vec<PathBuf> {
         .unwrap_or_default()
 }
 
-fn report(out: &Path, runs: &[&Path]) {
-    let mut args = vec![
-        "report".to_owned(),
-        "--out".to_owned(),
-        out.display().to_string(),
-    ];
-    args.extend(runs.iter().map(|run| run.display().to_string()));
-    let output = Command::new(HARNESS).args(&args).output().unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
 fn click(selector: &str) -> String {
     format!("document.querySelector({selector:?}).click()")
 }
@@ -89,7 +74,7 @@ fn a_run_is_filtered_opened_and_compared_in_a_browser() {
          echo x > src_evil.txt; echo agent-was-here",
     );
     let merged = scratch.path().join("merged");
-    report(&merged, &[&oracle, &noop, &agent]);
+    merge_runs(&merged, &[&oracle, &noop, &agent]);
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(merged.join("summary.json")).unwrap())
             .unwrap();
@@ -437,7 +422,7 @@ fn text_an_agent_wrote_is_shown_as_text_never_run() {
         ),
     )
     .unwrap();
-    report(&run_dir, &[&run_dir]);
+    merge_runs(&run_dir, &[&run_dir]);
     browser.open(&file_url(&run_dir.join("report.html"), "#/case/0"), "case");
     browser.eval("document.querySelectorAll('details').forEach(function (d) { d.open = true; })");
     std::thread::sleep(std::time::Duration::from_millis(300));

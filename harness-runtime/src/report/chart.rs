@@ -247,28 +247,10 @@ pub(crate) fn fit(values: impl Iterator<Item = f64>, zero_pad: f64) -> (f64, f64
 mod tests {
     use super::*;
     use crate::frontier::CostUnit;
-    use crate::result::CaseStatus;
 
     fn case(agent: &str, fixture: &str, reward: Option<f64>, agent_ms: u64) -> CaseResult {
-        let mut result = CaseResult::errored(
-            "run",
-            &format!("{fixture}::{agent}"),
-            fixture,
-            agent,
-            harness_fixture::FixtureKind::WorkItem,
-            "agent command could not be started".into(),
-        );
+        let mut result = crate::test_support::graded_case(agent, fixture, reward);
         result.durations_ms.agent = agent_ms;
-        if let Some(reward) = reward {
-            result.status = if reward == 1.0 {
-                CaseStatus::Passed
-            } else {
-                CaseStatus::Failed
-            };
-            result.passed = reward == 1.0;
-            result.reward = Some(reward);
-            result.error = None;
-        }
         result
     }
 
@@ -510,20 +492,7 @@ mod tests {
 
     use proptest::prelude::*;
 
-    fn value() -> impl Strategy<Value = f64> {
-        prop_oneof![
-            6 => -2.0f64..2.0,
-            2 => Just(0.0),
-            1 => Just(f64::NAN),
-            1 => prop_oneof![
-                Just(f64::INFINITY),
-                Just(f64::MAX),
-                Just(-f64::MAX),
-                Just(1e300),
-                Just(-1e-300),
-            ],
-        ]
-    }
+    use crate::test_support::awkward_f64 as value;
 
     proptest! {
         #[test]

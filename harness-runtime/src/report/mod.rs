@@ -365,25 +365,7 @@ mod tests {
     use super::*;
 
     fn case(agent: &str, fixture: &str, reward: Option<f64>) -> CaseResult {
-        let mut result = CaseResult::errored(
-            "run",
-            &format!("{fixture}::{agent}"),
-            fixture,
-            agent,
-            harness_fixture::FixtureKind::WorkItem,
-            "agent command could not be started".into(),
-        );
-        if let Some(reward) = reward {
-            result.status = if reward == 1.0 {
-                CaseStatus::Passed
-            } else {
-                CaseStatus::Failed
-            };
-            result.passed = reward == 1.0;
-            result.reward = Some(reward);
-            result.error = None;
-        }
-        result
+        crate::test_support::graded_case(agent, fixture, reward)
     }
 
     /// `steady` graded everywhere; `flaky` errored on two of four fixtures; `broken`

@@ -75,3 +75,20 @@ pub fn viewer_index(dir: &Path) -> serde_json::Value {
         .unwrap();
     serde_json::from_str(json).unwrap()
 }
+
+/// `harness report --out OUT RUN...`, which must succeed.
+pub fn merge_runs(out: &Path, runs: &[&Path]) {
+    let output = Command::new(HARNESS)
+        .arg("report")
+        .arg("--out")
+        .arg(out)
+        .args(runs)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

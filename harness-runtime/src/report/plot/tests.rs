@@ -184,21 +184,7 @@ fn step_line_climbs_from_cheapest_to_best() {
     );
 }
 
-fn value() -> impl Strategy<Value = f64> {
-    prop_oneof![
-        6 => -2.0f64..2.0,
-        1 => Just(0.0),
-        1 => Just(f64::NAN),
-        1 => prop_oneof![
-            Just(f64::INFINITY),
-            Just(f64::NEG_INFINITY),
-            Just(f64::MAX),
-            Just(-f64::MAX),
-            Just(1e300),
-            Just(-1e-300),
-        ],
-    ]
-}
+use crate::test_support::awkward_f64 as value;
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
