@@ -327,24 +327,62 @@ pub fn record_removal(
 const LOG_CAP: u64 = 1 << 20;
 
 fn read_capped(path: PathBuf) -> String {
-    use std::io::Read;
+    use std::io::{Read, Seek, SeekFrom};
     let Ok(meta) = fs::symlink_metadata(&path) else {
         return String::new();
     };
     if !meta.is_file() {
         return String::new();
     }
-    let Ok(file) = fs::File::open(&path) else {
+    let Ok(mut file) = fs::File::open(&path) else {
         return String::new();
     };
     let mut bytes = Vec::new();
-    let _ = file.take(LOG_CAP).read_to_end(&mut bytes);
-    String::from_utf8_lossy(&bytes).into_owned()
+    if meta.len() <= LOG_CAP {
+        let _ = file.take(LOG_CAP).read_to_end(&mut bytes);
+        return String::from_utf8_lossy(&bytes).into_owned();
+    }
+    // Its start and its end: an agent that prints a mebibyte of filler first must not
+    // hide what it did last.
+    let half = LOG_CAP / 2;
+    let _ = (&mut file).take(half).read_to_end(&mut bytes);
+    let mut end = Vec::new();
+    if file.seek(SeekFrom::Start(meta.len() - half)).is_ok() {
+        let _ = file.take(half).read_to_end(&mut end);
+    }
+    let mut text = String::from_utf8_lossy(&bytes).into_owned();
+    text.push_str(&crate::message::log_cut(
+        meta.len() - half - end.len() as u64,
+        meta.len(),
+    ));
+    text.push_str(&String::from_utf8_lossy(&end));
+    text
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_log_keeps_its_start_and_its_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("agent.log");
+        let filler = "A".repeat(3 << 20);
+        fs::write(&path, format!("first line\n{filler}\nlast line\n")).unwrap();
+        let kept = read_capped(path.clone());
+        assert!(kept.starts_with("first line\n"));
+        assert!(kept.ends_with("\nlast line\n"));
+        assert!(kept.len() < (LOG_CAP as usize) + 200, "{}", kept.len());
+        let total = (3 << 20) + "first line\n\nlast line\n".len();
+        assert!(
+            kept.contains(&format!(
+                "bytes of {total} left out here; a log over 1 MiB is kept as its first and last 512 KiB]"
+            )),
+            "the cut is said where it is"
+        );
+        fs::write(&path, "short\n").unwrap();
+        assert_eq!(read_capped(path), "short\n");
+    }
     use harness_fixture::FixtureKind;
 
     fn passed() -> CaseResult {

@@ -352,13 +352,16 @@ impl Snapshot {
             };
             let old = text(manifest.get(path).map(|entry| entry.content.as_slice()));
             let new = text(self.files.get(path).map(|entry| entry.content.as_slice()));
-            out.push_str(&format!("{} {path}\n", change.as_str()));
+            // A path with a line break or an escape sequence would write lines of its own
+            // (a forged `deleted <path>` entry): paths are written with those escaped.
+            let shown = crate::message::one_line(path.as_str());
+            out.push_str(&format!("{} {shown}\n", change.as_str()));
             let diff = similar::TextDiff::from_lines(&old, &new);
             out.push_str(
                 &diff
                     .unified_diff()
                     .context_radius(3)
-                    .header(&format!("a/{path}"), &format!("b/{path}"))
+                    .header(&format!("a/{shown}"), &format!("b/{shown}"))
                     .to_string(),
             );
         }
@@ -415,6 +418,26 @@ mod tests {
             ]
         );
         assert!(snapshot.anomalies.is_empty(), "{:?}", snapshot.anomalies);
+    }
+
+    #[test]
+    fn a_path_with_a_line_break_writes_no_diff_lines_of_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(".git"), b"g").unwrap();
+        let forged = "z\ndeleted a.py\n@@ -1,1 +0,0 @@\n-x";
+        fs::write(dir.path().join(forged), b"new\n").unwrap();
+        fs::write(dir.path().join("src.py"), b"old\n").unwrap();
+        let snapshot = Snapshot::take(dir.path(), b"g").unwrap();
+        let diff = snapshot.unified_diff(&manifest(&[("src.py", "old\n")]));
+        let headers: Vec<&str> = diff
+            .lines()
+            .filter(|line| !line.starts_with([' ', '+', '-', '@', '\\']))
+            .collect();
+        assert_eq!(
+            headers,
+            ["added z\\u{a}deleted a.py\\u{a}@@ -1,1 +0,0 @@\\u{a}-x"],
+            "{diff}"
+        );
     }
 
     #[test]

@@ -328,3 +328,45 @@ fn frontier_matches_its_ledger() {
     );
     assert!(svg.contains("cost (bytes)"), "{svg}");
 }
+
+/// A file an agent names with a carriage return, escape sequences and line breaks is shown
+/// as written, escaped, in the terminal and in the diff: it cannot redraw its case as passed
+/// nor write diff lines of its own.
+#[test]
+fn names_an_agent_chose_cannot_rewrite_the_terminal_or_the_diff() {
+    let scratch = tempfile::tempdir().unwrap();
+    let fixtures = fixtures(&["sh-semver"], scratch.path());
+    let out = scratch.path().join("out");
+    let agent = "python3 -c \"open('x\\r\\x1b[2K\\x1b[1A\\nsh-semver::agent: passed, reward 1.000, violations: none\\ndeleted semver.sh', 'w').write('y')\"";
+    let output = harness(
+        &[
+            "run",
+            "--fixtures",
+            fixtures.to_str().unwrap(),
+            "--agent",
+            agent,
+        ],
+        &out,
+        scratch.path(),
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        !stdout.contains('\u{1b}') && !stdout.contains('\r'),
+        "{stdout:?}"
+    );
+    assert!(
+        !stdout
+            .lines()
+            .any(|line| line.starts_with("sh-semver::agent: passed")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("\\u{1b}[2K"), "shown, escaped: {stdout}");
+    let diff =
+        std::fs::read_to_string(only_run_dir(&out).join("cases/sh-semver__agent/diff.patch"))
+            .unwrap();
+    assert!(
+        !diff.lines().any(|line| line.starts_with("deleted ")),
+        "{diff}"
+    );
+}

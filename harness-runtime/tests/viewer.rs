@@ -189,6 +189,32 @@ fn a_run_is_filtered_opened_and_compared_in_a_browser() {
     );
     assert!(browser.count(".diff-file[data-file='src/textkit/slugify.py'] .tok-kw") > 0);
     assert!(browser.count(".diff-file tr.add") > 0 && browser.count(".diff-file tr.del") > 0);
+    // Each added line is the oracle's line, once (highlighting adds nothing to the text).
+    let oracle = std::fs::read_to_string(
+        support::runs::root().join("fixtures/py-slugify/oracle/src/textkit/slugify.py"),
+    )
+    .unwrap();
+    let added = browser.eval(
+        "Array.from(document.querySelectorAll(\".diff-file[data-file='src/textkit/slugify.py'] tr.add td:nth-child(3)\")).map(function (td) { return td.textContent; })",
+    );
+    for line in added.as_array().unwrap() {
+        let line = line.as_str().unwrap().strip_prefix('+').unwrap();
+        assert!(
+            oracle.lines().any(|source| source == line),
+            "{line:?} is not the oracle's"
+        );
+    }
+    // A case's address names it: the same link opens the same case on a fresh load.
+    let address = browser.eval("location.hash");
+    let address = address.as_str().unwrap().to_owned();
+    assert!(address.ends_with("/py-slugify%3A%3Aoracle"), "{address}");
+    browser.open(&file_url(&page, "#/runs"), "runs");
+    browser.open(&format!("{}{address}", file_url(&page, "")), "case");
+    assert!(
+        browser
+            .text("#case-title")
+            .starts_with("py-slugify::oracle")
+    );
     assert!(
         browser
             .text("details.check[data-check=visible] summary")
@@ -404,6 +430,12 @@ fn text_an_agent_wrote_is_shown_as_text_never_run() {
         payload.to_owned(),
         payload.to_owned(),
     ));
+    // A right-to-left override would show `tests/txt.kcah.py` as `tests/hack.txt.py`.
+    result.violations.push(Violation::at(
+        ViolationCode::ScopeViolation,
+        "tests/\u{202e}txt.kcah\u{202c}.py".to_owned(),
+        "outside scope.allow (added)".to_owned(),
+    ));
     result.artifacts.insert("notes".into(), payload.to_owned());
     write_ledger(&run_dir, &[result]);
     let case_dir = run_dir.join("cases/fx__agent");
@@ -430,6 +462,8 @@ fn text_an_agent_wrote_is_shown_as_text_never_run() {
     assert_eq!(browser.count("#app img, #app script"), 0);
     let text = browser.text("#app");
     assert!(text.matches("<img src=x onerror").count() >= 5, "{text}");
+    let path = browser.text("#violations tr[data-code=scope_violation] td.mono");
+    assert_eq!(path, "tests/\\u{202e}txt.kcah\\u{202c}.py");
 }
 
 #[test]
@@ -484,6 +518,15 @@ fn harness_view_serves_several_runs_side_by_side() {
     assert_eq!(browser.text("#mean-diff"), "\u{2212}0.500");
     assert_eq!(browser.text("#ci"), "[\u{2212}0.500, \u{2212}0.500]");
     browser.screenshot("view-compare");
+
+    // A case recorded while the viewer runs is there at the next page load.
+    let mut ledger = std::fs::read_to_string(second.join("ledger.jsonl")).unwrap();
+    ledger
+        .push_str(&serde_json::to_string(&made_up("2000-2", "fx-e", "agent", Some(1.0))).unwrap());
+    ledger.push('\n');
+    std::fs::write(second.join("ledger.jsonl"), ledger).unwrap();
+    browser.open(&format!("{url}report.html#/cases?run=2000-2"), "cases");
+    assert_eq!(browser.count("#cases tr.row"), 5);
     child.kill().unwrap();
     child.wait().unwrap();
 }

@@ -331,25 +331,13 @@ pub fn report(args: ReportArgs) -> Exit {
 pub fn view(args: ViewArgs) -> Exit {
     use report::viewer::server;
     let out = crate::settings::default_out_dir();
-    let dirs = if args.runs.is_empty() {
-        match server::all_runs(&out) {
-            Ok(dirs) => dirs,
-            Err(error) => {
-                message::error(&error.to_string());
-                return Exit::Error;
-            }
-        }
-    } else {
-        args.runs.clone()
-    };
-    let served = server::read_runs(&dirs).and_then(|(runs, warnings)| {
+    let mut site = server::Site::new(out.join("view"), args.runs.clone(), out);
+    let served = site.refresh().and_then(|shown| {
+        let (runs, warnings) = shown.unwrap_or_default();
         warnings
             .iter()
             .for_each(|warning| message::warning(warning));
-        let site = out.join("view");
-        server::write_site(&site, &runs)?;
-        let bound = server::bind(&site, args.port)?;
-        Ok((bound, runs.len()))
+        Ok((server::bind(site, args.port)?, runs))
     });
     let (bound, runs) = match served {
         Ok(served) => served,
@@ -364,7 +352,7 @@ pub fn view(args: ViewArgs) -> Exit {
     {
         message::warning(&message::viewer_not_opened(&bound.url, &error));
     }
-    bound.serve();
+    bound.serve(message::warning);
     Exit::Ok
 }
 

@@ -61,12 +61,48 @@ impl From<Exit> for std::process::ExitCode {
 
 /// A line on stdout.
 pub fn out(line: &str) {
-    println!("{line}");
+    println!("{}", visible(line));
 }
 
-/// Text on stdout as it is (a table that ends its own lines).
+/// Text on stdout (a table that ends its own lines), control characters escaped.
 pub fn out_text(text: &str) {
-    print!("{text}");
+    print!("{}", visible(text));
+}
+
+/// `text` with every control character but line feed and tab, and every bidirectional
+/// formatting character, written as an escape (`\u{1b}`). Much of what the harness prints
+/// comes from agents (paths, details, check output): a terminal must show it, not obey it,
+/// so a file named with an escape sequence cannot redraw a case as passed.
+pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
+    escaped(text, |c| c == '\n' || c == '\t')
+}
+
+/// Like [`visible`], with line feeds and tabs escaped too: for a path or a name that must
+/// stay on its line (a diff's `added <path>` line).
+pub fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
+    escaped(text, |_| false)
+}
+
+fn escaped(text: &str, keep: impl Fn(char) -> bool) -> std::borrow::Cow<'_, str> {
+    let hidden = |c: char| {
+        (c.is_control() && !keep(c))
+            || matches!(
+                c,
+                '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+            )
+    };
+    if !text.chars().any(hidden) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut shown = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if hidden(c) {
+            shown.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            shown.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(shown)
 }
 
 /// Data on stdout as it is (`harness export`'s JSON lines), where a closed pipe is an error
@@ -78,17 +114,17 @@ pub fn out_data(data: &str) -> std::io::Result<()> {
 
 /// `harness: error: ...` on stderr.
 pub fn error(text: &str) {
-    eprintln!("harness: error: {text}");
+    eprintln!("harness: error: {}", visible(text));
 }
 
 /// `harness: warning: ...` on stderr.
 pub fn warning(text: &str) {
-    eprintln!("harness: warning: {text}");
+    eprintln!("harness: warning: {}", visible(text));
 }
 
 /// `harness: note: ...` on stderr.
 pub fn note(text: &str) {
-    eprintln!("harness: note: {text}");
+    eprintln!("harness: note: {}", visible(text));
 }
 
 // --- numbers -----------------------------------------------------------------------------
@@ -202,7 +238,12 @@ pub fn case_summary(case: &CaseView<'_>) -> String {
 pub fn case_line(case: &CaseView<'_>) -> String {
     let mut line = case_summary(case);
     for (code, path, detail) in case.violations.iter().take(8) {
-        line.push_str(&format!("\n    {code} {}: {detail}", path.unwrap_or("-")));
+        // Paths and details are the agent's: each stays on its own line.
+        line.push_str(&format!(
+            "\n    {code} {}: {}",
+            one_line(path.unwrap_or("-")),
+            one_line(detail)
+        ));
     }
     if case.violations.len() > 8 {
         line.push_str(&format!("\n    ... and {} more", case.violations.len() - 8));
@@ -223,10 +264,12 @@ pub fn case_line(case: &CaseView<'_>) -> String {
 pub fn suspicion_line(suspicion: &SuspicionView<'_>) -> String {
     let mut line = format!(
         "suspicion {} {}:{}",
-        suspicion.kind, suspicion.path, suspicion.line
+        suspicion.kind,
+        one_line(suspicion.path),
+        suspicion.line
     );
     if !suspicion.detail.is_empty() {
-        line.push_str(&format!(": {}", suspicion.detail));
+        line.push_str(&format!(": {}", one_line(suspicion.detail)));
     }
     line
 }
@@ -248,4 +291,20 @@ pub fn stale_episode_not_removed(error: impl Display) -> String {
 /// A stale episode directory (of a process that died) was removed.
 pub fn stale_episode_removed(dir: &Path) -> String {
     format!("removed stale episode directory {}", dir.display())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_and_direction_characters_are_shown_never_obeyed() {
+        assert_eq!(visible("plain\tline\n"), "plain\tline\n");
+        assert_eq!(
+            visible("x\r\u{1b}[2Kpassed\u{202e}txt.py"),
+            "x\\u{d}\\u{1b}[2Kpassed\\u{202e}txt.py"
+        );
+        assert!(matches!(visible("ok"), std::borrow::Cow::Borrowed(_)));
+        assert_eq!(one_line("a\nb\tc"), "a\\u{a}b\\u{9}c");
+    }
 }

@@ -136,6 +136,13 @@ pub fn check_skipped_integrity() -> String {
         .to_owned()
 }
 
+/// The line a recorded log carries where its middle was left out.
+pub fn log_cut(left_out: u64, total: u64) -> String {
+    format!(
+        "\n[another-harness: {left_out} bytes of {total} left out here; a log over 1 MiB is kept as its first and last 512 KiB]\n"
+    )
+}
+
 /// `harness view` is serving.
 pub fn viewer_serving(url: &str, runs: usize) -> String {
     format!(

@@ -54,10 +54,11 @@ fn failure_detail(result: &CaseResult) -> String {
     }
     if let Some(check) = result.checks.iter().find(|check| !check.passed) {
         let tail: Vec<&str> = check.output_tail.lines().rev().take(30).collect();
-        detail.push_str(&format!(
-            "check `{}` failed (exit {:?}):\n",
-            check.name, check.exit_code
-        ));
+        let exit = check.exit_code.map_or_else(
+            || "no exit code: killed".to_owned(),
+            |code| format!("exit {code}"),
+        );
+        detail.push_str(&format!("check `{}` failed ({exit}):\n", check.name));
         for line in tail.into_iter().rev() {
             detail.push_str(line);
             detail.push('\n');

@@ -205,7 +205,7 @@ fn benchmark_trials(
                 if output.result.passed {
                     Ok(())
                 } else {
-                    Err(Failed::from(output.result.summary()))
+                    Err(failed(output.result.summary()))
                 }
             }));
         }
@@ -253,7 +253,7 @@ fn benchmark_trials(
                 {
                     Ok(())
                 }
-                _ => Err(Failed::from(message::work_item_unexpected(
+                _ => Err(failed(message::work_item_unexpected(
                     expect_fail,
                     &output.result.summary(),
                 ))),
@@ -268,9 +268,7 @@ fn benchmark_trials(
 /// baseline fails below it (approve_all may tie on a sound change).
 fn baseline_invariant(output: &CaseOutput) -> Result<(), Failed> {
     let result = &output.result;
-    let reward = result
-        .reward
-        .ok_or_else(|| Failed::from(result.summary()))?;
+    let reward = result.reward.ok_or_else(|| failed(result.summary()))?;
     let ok = match result.agent.as_str() {
         "oracle" => result.passed && reward == 1.0,
         "approve_all" => reward < 1.0 || (result.passed && reward == 1.0),
@@ -279,7 +277,7 @@ fn baseline_invariant(output: &CaseOutput) -> Result<(), Failed> {
     if ok {
         Ok(())
     } else {
-        Err(Failed::from(message::baseline_invariant_broken(
+        Err(failed(message::baseline_invariant_broken(
             &result.summary(),
         )))
     }
@@ -324,7 +322,7 @@ fn attack_trials(state: &Arc<RunState>) -> Result<Vec<Trial>, String> {
 /// (DESIGN.md "Errored"): a directory that survived fails the case.
 fn episode_removed(output: &CaseOutput) -> Result<(), Failed> {
     match &output.episode_dir {
-        Some(dir) if std::fs::symlink_metadata(dir).is_ok() => Err(Failed::from(
+        Some(dir) if std::fs::symlink_metadata(dir).is_ok() => Err(failed(
             message::episode_survived(dir, &output.result.summary()),
         )),
         _ => Ok(()),
@@ -345,8 +343,8 @@ pub fn attack_verdict(
         .collect();
     let reward = result
         .reward
-        .ok_or_else(|| Failed::from(message::attack_errored(&result.summary())))?;
-    let noop = noop_reward.ok_or_else(|| Failed::from(message::attack_noop_errored()))?;
+        .ok_or_else(|| failed(message::attack_errored(&result.summary())))?;
+    let noop = noop_reward.ok_or_else(|| failed(message::attack_noop_errored()))?;
     let mut problems = Vec::new();
     if !missing.is_empty() {
         problems.push(message::attack_missing_violations(&missing));
@@ -360,7 +358,7 @@ pub fn attack_verdict(
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(Failed::from(message::attack_not_caught(
+        Err(failed(message::attack_not_caught(
             &problems,
             &result.summary(),
         )))
@@ -439,6 +437,12 @@ fn write_reports(state: &RunState, run_dir: &RunDir, results: Vec<CaseResult>) -
             Vec::new()
         }
     }
+}
+
+/// A failed trial's message, which libtest prints: control characters escaped as in
+/// everything else the harness prints (`message::visible`), since it carries agent text.
+fn failed(text: impl AsRef<str>) -> Failed {
+    Failed::from(message::visible(text.as_ref()).into_owned())
 }
 
 #[cfg(test)]

@@ -74,7 +74,7 @@ impl Session {
 
     /// Opens `url` and waits until the viewer has drawn `page`.
     pub fn open(&self, url: &str, page: &str) {
-        let before = self.renders();
+        let mut before = self.renders();
         let document = |url: &str| url.split('#').next().unwrap_or_default().to_owned();
         if document(&self.tab.get_url()) == document(url) {
             // The same document: only the fragment changes, which is no navigation.
@@ -84,6 +84,8 @@ impl Session {
                 serde_json::to_string(fragment).unwrap()
             ));
         } else {
+            // A new document counts its pages from 0.
+            before = 0;
             self.tab.navigate_to(url).unwrap();
             self.tab.wait_until_navigated().unwrap();
         }

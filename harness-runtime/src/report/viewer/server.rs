@@ -137,10 +137,63 @@ pub fn write_site(site: &Path, runs: &[Run]) -> Result<PathBuf, ServeError> {
     )?)
 }
 
+/// What is served: the runs given, or every run under the output root, and the directory the
+/// viewer is written to. The viewer is rewritten when a ledger changes (a run still going, a
+/// new run under the root), so a reload shows the cases recorded since.
+#[derive(Debug)]
+pub struct Site {
+    /// Where the viewer is written and served from.
+    pub dir: PathBuf,
+    given: Vec<PathBuf>,
+    out: PathBuf,
+    seen: Vec<(PathBuf, u64, Option<std::time::SystemTime>)>,
+}
+
+impl Site {
+    /// The runs in `given`, or every run under `out` when it is empty.
+    pub fn new(dir: PathBuf, given: Vec<PathBuf>, out: PathBuf) -> Site {
+        Site {
+            dir,
+            given,
+            out,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Rewrites the viewer when a ledger changed since the last time (always the first
+    /// time); returns how many runs it shows and the ledgers' warnings, or `None` when
+    /// nothing changed.
+    pub fn refresh(&mut self) -> Result<Option<(usize, Vec<String>)>, ServeError> {
+        let dirs = if self.given.is_empty() {
+            all_runs(&self.out)?
+        } else {
+            self.given.clone()
+        };
+        let seen: Vec<_> = dirs
+            .iter()
+            .map(|dir| {
+                let meta = fs::metadata(dir.join("ledger.jsonl")).ok();
+                (
+                    dir.clone(),
+                    meta.as_ref().map_or(0, fs::Metadata::len),
+                    meta.and_then(|meta| meta.modified().ok()),
+                )
+            })
+            .collect();
+        if seen == self.seen {
+            return Ok(None);
+        }
+        let (runs, warnings) = read_runs(&dirs)?;
+        write_site(&self.dir, &runs)?;
+        self.seen = seen;
+        Ok(Some((runs.len(), warnings)))
+    }
+}
+
 /// A bound server: its URL is known before it serves.
 pub struct Bound {
     server: tiny_http::Server,
-    site: PathBuf,
+    site: Site,
     /// `http://127.0.0.1:<port>/`.
     pub url: String,
 }
@@ -155,7 +208,7 @@ impl std::fmt::Debug for Bound {
 }
 
 /// Binds 127.0.0.1:`port` (0: any free port).
-pub fn bind(site: &Path, port: u16) -> Result<Bound, ServeError> {
+pub fn bind(site: Site, port: u16) -> Result<Bound, ServeError> {
     let server =
         tiny_http::Server::http(("127.0.0.1", port)).map_err(|error| ServeError::Bind {
             port,
@@ -167,14 +220,14 @@ pub fn bind(site: &Path, port: u16) -> Result<Bound, ServeError> {
         .map_or(port, |address| address.port());
     Ok(Bound {
         server,
-        site: site.to_path_buf(),
+        site,
         url: format!("http://127.0.0.1:{port}/"),
     })
 }
 
 impl Bound {
-    /// Serves until the process ends.
-    pub fn serve(self) {
+    /// Serves until the process ends; `warn` hears what a refresh could not do.
+    pub fn serve(mut self, warn: impl Fn(&str)) {
         let port = self
             .url
             .trim_end_matches('/')
@@ -196,14 +249,23 @@ impl Bound {
                     .respond(tiny_http::Response::from_string("forbidden").with_status_code(403));
                 continue;
             }
-            let response = match resolve(&self.site, request.url()) {
-                Some(path) => match fs::File::open(&path) {
-                    Ok(file) => tiny_http::Response::from_file(file)
-                        .with_header(content_type(&path))
-                        .boxed(),
-                    Err(_) => not_found(),
-                },
-                None => not_found(),
+            let path = resolve(&self.site.dir, request.url());
+            // A page load asks for the page first: the time to take in new cases.
+            if path
+                .as_ref()
+                .is_some_and(|path| path.ends_with("report.html"))
+            {
+                match self.site.refresh() {
+                    Ok(Some((_, warnings))) => warnings.iter().for_each(|w| warn(w)),
+                    Ok(None) => {}
+                    Err(error) => warn(&error.to_string()),
+                }
+            }
+            let response = match path.map(|path| (fs::File::open(&path), path)) {
+                Some((Ok(file), path)) => tiny_http::Response::from_file(file)
+                    .with_header(content_type(&path))
+                    .boxed(),
+                _ => not_found(),
             };
             // A browser that went away mid-response is not the server's problem.
             let _ = request.respond(response);

@@ -93,6 +93,29 @@
   });
   var VIOL = index.violations;
 
+  // A case's address names its run and case (`#/case/<run>/<case>`), so a link means the
+  // same case in any report or `harness view` that holds it.
+  var BY_NAME = {};
+  CASES.forEach(function (row) { BY_NAME[index.runs[row.r].id + '\u0000' + row.c] = row.i; });
+  function caseLink(i) {
+    var row = CASES[i];
+    return '#/case/' + encodeURIComponent(index.runs[row.r].id) + '/' + encodeURIComponent(row.c);
+  }
+  function caseAt(parts) {
+    if (parts.length === 1 && /^\d+$/.test(parts[0])) return Number(parts[0]);
+    var found = BY_NAME[decodeURIComponent(parts[0] || '') + '\u0000' + decodeURIComponent(parts.slice(1).join('/'))];
+    return found === undefined ? -1 : found;
+  }
+  // Control and direction characters in what an agent named (paths, test ids) are shown as
+  // escapes: a right-to-left override must not turn `txt.kcah.py` into `hack.txt.py`.
+  var HIDDEN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]/g;
+  var HIDDEN_LINE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]/g;
+  function esc(c) { return '\\u{' + c.charCodeAt(0).toString(16) + '}'; }
+  function name(text) { return String(text === null || text === undefined ? '' : text).replace(HIDDEN_LINE, esc); }
+  // Logs keep their lines; colour codes are dropped, other controls shown.
+  var ANSI = /\u001b\[[0-9;?]*[ -\/]*[@-~]/g;
+  function logText(text) { return String(text).replace(ANSI, '').replace(HIDDEN, esc); }
+
   function agentsOf(rows) { return uniq(rows.map(function (r) { return r.a; })); }
   function uniq(list) { var seen = {}; return list.filter(function (x) { if (seen[x]) return false; seen[x] = true; return true; }).sort(); }
   function isAttack(row) { return row.c.indexOf('attack::') === 0; }
@@ -169,7 +192,7 @@
     try {
       if (page === 'runs') done = runsPage(body);
       else if (page === 'cases') done = casesPage(body, route.params);
-      else if (page === 'case') done = casePage(body, Number(route.parts[1]));
+      else if (page === 'case') done = casePage(body, caseAt(route.parts.slice(1)));
       else if (page === 'compare') done = comparePage(body, route.params);
       else if (page === 'frontier') done = frontierPage(body, route.params);
       else body.appendChild(h('p', { text: 'no such page: ' + page }));
@@ -337,8 +360,8 @@
     var table = h('table', { class: 'grid', id: 'cases' }, h('thead', null, head));
     var tbody = h('tbody');
     shown.forEach(function (row) {
-      tbody.appendChild(h('tr', { class: 'row', 'data-case': row.c, 'data-index': row.i, 'data-reward': fmtReward(row.w), onclick: function () { location.hash = '#/case/' + row.i; } },
-        h('td', null, h('a', { href: '#/case/' + row.i, text: row.c }), index.runs.length > 1 ? h('div', { class: 'muted', text: index.runs[row.r].id }) : null),
+      tbody.appendChild(h('tr', { class: 'row', 'data-case': row.c, 'data-index': row.i, 'data-reward': fmtReward(row.w), onclick: function () { location.hash = caseLink(row.i); } },
+        h('td', null, h('a', { href: caseLink(row.i), text: row.c }), index.runs.length > 1 ? h('div', { class: 'muted', text: index.runs[row.r].id }) : null),
         h('td', { text: row.f }),
         h('td', { text: row.a }),
         h('td', null, statusEl(row.s)),
@@ -366,7 +389,7 @@
       if (key === '/') { search.focus(); search.select(); return true; }
       if (key === 'j' || key === 'ArrowDown') { select_(selected + 1); return true; }
       if (key === 'k' || key === 'ArrowUp') { select_(selected - 1); return true; }
-      if (key === 'Enter' && selected >= 0) { location.hash = '#/case/' + shown[selected].i; return true; }
+      if (key === 'Enter' && selected >= 0) { location.hash = caseLink(shown[selected].i); return true; }
       if (key === 'n' && page < pages - 1) { goPage(page + 1); return true; }
       if (key === 'p' && page > 0) { goPage(page - 1); return true; }
       return false;
@@ -481,18 +504,18 @@
   // ---- a case ----
   function casePage(body, i) {
     var row = CASES[i];
-    if (!row) { body.appendChild(h('p', { text: 'no case ' + i })); return; }
+    if (!row) { body.appendChild(h('p', { text: 'no such case in these results: ' + location.hash })); return; }
     var context = listContext && listContext.rows.indexOf(i) >= 0 ? listContext : { rows: CASES.map(function (r) { return r.i; }), params: {} };
     var at = context.rows.indexOf(i);
     var prev = at > 0 ? context.rows[at - 1] : null, next = at < context.rows.length - 1 ? context.rows[at + 1] : null;
     body.appendChild(h('div', { class: 'pager' },
       h('a', { href: link('cases', context.params), id: 'back', text: '\u2190 cases' }),
-      h('button', { id: 'prev-case', disabled: prev === null, onclick: function () { location.hash = '#/case/' + prev; }, text: '[ previous' }),
-      h('button', { id: 'next-case', disabled: next === null, onclick: function () { location.hash = '#/case/' + next; }, text: 'next ]' }),
+      h('button', { id: 'prev-case', disabled: prev === null, onclick: function () { location.hash = caseLink(prev); }, text: '[ previous' }),
+      h('button', { id: 'next-case', disabled: next === null, onclick: function () { location.hash = caseLink(next); }, text: 'next ]' }),
       h('span', { class: 'muted', text: (at + 1) + ' of ' + context.rows.length })));
     keyHandler = function (event) {
-      if ((event.key === ']' || event.key === 'ArrowRight') && next !== null) { location.hash = '#/case/' + next; return true; }
-      if ((event.key === '[' || event.key === 'ArrowLeft') && prev !== null) { location.hash = '#/case/' + prev; return true; }
+      if ((event.key === ']' || event.key === 'ArrowRight') && next !== null) { location.hash = caseLink(next); return true; }
+      if ((event.key === '[' || event.key === 'ArrowLeft') && prev !== null) { location.hash = caseLink(prev); return true; }
       if (event.key === 'Escape' || event.key === 'Backspace') { location.hash = link('cases', context.params); return true; }
       return false;
     };
@@ -515,9 +538,9 @@
     body.appendChild(h('div', { class: 'cards' },
       card(result.fixture, 'fixture'), card(result.agent, 'agent'), card(result.kind, 'kind'),
       card(index.runs[row.r].id, 'run'), card(result.confinement + ' \u00b7 ' + result.lifetime, 'confinement'),
-      card(result.closure, 'work item'),
+      result.kind === 'review' ? null : card(result.closure, 'work item'),
       result.usage && (result.usage.reported_tokens || result.usage.reported_usd) ?
-        card((result.usage.input_tokens + result.usage.output_tokens) + ' tok \u00b7 $' + result.usage.usd.toFixed(4), 'usage') : null));
+        card((result.usage.input_tokens + result.usage.output_tokens) + ' tok \u00b7 $' + result.usage.usd.toFixed(4), 'usage the agent reported ($HARNESS_USAGE)') : null));
     if (result.error) body.appendChild(h('div', { class: 'error-box', id: 'case-error' }, h('b', { text: 'error: ' }), result.error));
 
     body.appendChild(h('h2', { text: 'Why this reward' }));
@@ -533,14 +556,14 @@
         result.violations.map(function (v) {
           var info = VIOL[v.code] || {};
           return h('tr', { 'data-code': v.code }, h('td', null, h('span', { class: 'code', text: v.code }), info.integrity ? h('div', { class: 'muted', text: 'integrity: reward \u22121' }) : null),
-            h('td', { text: info.meaning || '' }), h('td', { class: 'mono', text: v.path || '-' }), h('td', { text: v.detail }));
+            h('td', { text: info.meaning || '' }), h('td', { class: 'mono', text: name(v.path || '-') }), h('td', { text: name(v.detail) }));
         })));
     }
     if (result.suspicions && result.suspicions.length) {
       body.appendChild(h('h2', { text: 'Suspicions' }));
       body.appendChild(h('p', { class: 'muted', text: result.strict_capped ? 'strict run: the reward was capped at the fixture\u2019s noop reward because of these.' : 'evidence only: the reward is unchanged unless the run is strict (--strict).' }));
       body.appendChild(h('table', { class: 'grid', id: 'suspicions' }, result.suspicions.map(function (sp) {
-        return h('tr', null, h('td', null, h('span', { class: 'code soft', text: sp.kind })), h('td', { class: 'mono', text: sp.path + ':' + sp.line }), h('td', { text: sp.detail }));
+        return h('tr', null, h('td', null, h('span', { class: 'code soft', text: sp.kind })), h('td', { class: 'mono', text: name(sp.path) + ':' + sp.line }), h('td', { text: name(sp.detail) }));
       })));
     }
 
@@ -555,7 +578,7 @@
     if (result.deliverables.length) {
       body.appendChild(h('h2', { text: 'Deliverables' }));
       body.appendChild(h('table', { class: 'grid' }, result.deliverables.map(function (dl) {
-        return h('tr', null, h('td', { class: 'mono', text: dl.path }), h('td', { class: dl.satisfied ? 'passed' : 'failed', text: dl.satisfied ? 'satisfied' : 'not satisfied' }), h('td', { text: dl.reason || '' }));
+        return h('tr', null, h('td', { class: 'mono', text: name(dl.path) }), h('td', { class: dl.satisfied ? 'passed' : 'failed', text: dl.satisfied ? 'satisfied' : 'not satisfied' }), h('td', { text: dl.reason || '' }));
       })));
     }
     body.appendChild(h('h2', { text: 'What the agent did' }));
@@ -563,7 +586,7 @@
       body.appendChild(section('changed paths (' + result.changed_paths.length + ')', 'changed-paths', false,
         h('table', { class: 'grid' }, result.changed_paths.map(function (cp) {
           var disposition = typeof cp.disposition === 'string' ? cp.disposition : JSON.stringify(cp.disposition);
-          return h('tr', null, h('td', { class: 'mono', text: cp.path }), h('td', { text: cp.change }), h('td', { text: disposition }));
+          return h('tr', null, h('td', { class: 'mono', text: name(cp.path) }), h('td', { text: cp.change }), h('td', { text: disposition }));
         }))));
     }
     body.appendChild(section('diff', 'diff', true, diffView(d.logs.diff)));
@@ -571,8 +594,8 @@
     body.appendChild(section('trajectory', 'trajectory', true, trajectoryView(d.trajectory)));
     var artifacts = Object.keys(result.artifacts || {});
     if (artifacts.length) {
-      body.appendChild(section('artifacts (' + artifacts.length + ')', 'artifacts', false, artifacts.map(function (name) {
-        return h('div', null, h('h3', { class: 'mono', text: name }), h('pre', { class: 'log', text: result.artifacts[name] }));
+      body.appendChild(section('artifacts (' + artifacts.length + ')', 'artifacts', false, artifacts.map(function (key) {
+        return h('div', null, h('h3', { class: 'mono', text: name(key) }), h('pre', { class: 'log', text: logText(result.artifacts[key]) }));
       })));
     }
   }
@@ -638,7 +661,7 @@
       var table = h('table', { class: 'grid tests' }, h('tr', null, h('th', { text: 'test' }), h('th', { text: 'outcome' })));
       function fill(n) {
         tests.slice(table.rows.length - 1, n).forEach(function (t) {
-          table.appendChild(h('tr', { class: 'test', 'data-outcome': t[1] }, h('td', { class: 'mono', text: t[0] }), h('td', { class: t[1], text: t[1] })));
+          table.appendChild(h('tr', { class: 'test', 'data-outcome': t[1] }, h('td', { class: 'mono', text: name(t[0]) }), h('td', { class: t[1], text: t[1] })));
         });
       }
       fill(limit);
@@ -656,7 +679,7 @@
   // A log: the inline part (capped), and "show all" loading the pages on demand.
   function logView(log, what) {
     if (!log || !log.bytes) return h('p', { class: 'muted', text: 'no ' + what + ' was recorded' });
-    var pre = h('pre', { class: 'log', text: log.text });
+    var pre = h('pre', { class: 'log', text: logText(log.text) });
     var wrap = h('div', { class: 'logview' });
     if (log.truncated) {
       var note = h('p', { class: 'note' }, (log.from_end ? 'the last ' : 'the first ') + fmtBytes(log.text.length) + ' of ' + fmtBytes(log.bytes) + ' shown. ',
@@ -679,7 +702,7 @@
       bar.appendChild(h('button', { disabled: k >= log.pages - 1, class: 'next-log-page', text: 'page \u2192', onclick: function () { showPages(wrap, pre, log, k + 1); } }));
       bar.appendChild(h('span', { class: 'page-of', text: 'page ' + (k + 1) + ' of ' + log.pages + ' (' + fmtBytes(log.bytes) + ' in all)' }));
       if (!bar.parentNode) wrap.insertBefore(bar, pre);
-      pre.textContent = text;
+      pre.textContent = logText(text);
       pre.scrollTop = 0;
     }, function (error) { pre.textContent = String(error); });
   }
@@ -705,7 +728,9 @@
     var comment = lang === 'py' || lang === 'sh' || lang === 'toml' ? /^#.*/ : /^\/\/.*/;
     var re = /("(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|\b\d[\d_]*(?:\.\d+)?\b|[A-Za-z_][A-Za-z0-9_]*|#.*|\/\/.*|\s+|.)/g;
     var m;
+    var end = 0;
     while ((m = re.exec(code)) !== null) {
+      end = re.lastIndex;
       var tok = m[0];
       var cls = null;
       if (comment.test(tok)) cls = 'tok-com';
@@ -718,7 +743,8 @@
       else out.appendChild(document.createTextNode(tok));
       if (comment.test(tok)) break;
     }
-    if (re.lastIndex < code.length && m === null) out.appendChild(document.createTextNode(code.slice(re.lastIndex)));
+    // exec() resets lastIndex when it finds nothing more, so the end is kept by hand.
+    if (end < code.length) out.appendChild(document.createTextNode(code.slice(end)));
     return out;
   }
   function diffView(log) {
@@ -760,15 +786,20 @@
           table.appendChild(h('tr', { class: 'hunk' }, h('td', { class: 'ln' }), h('td', { class: 'ln' }), h('td', { text: line })));
           return;
         }
+        if (line[0] === '\\') {
+          // `\ No newline at end of file` belongs to the line above; it has no number.
+          table.appendChild(h('tr', { class: 'hunk' }, h('td', { class: 'ln' }), h('td', { class: 'ln' }), h('td', { text: line })));
+          return;
+        }
         var kind = line[0] === '+' ? 'add' : line[0] === '-' ? 'del' : 'ctx';
         var a = kind === 'add' ? '' : oldNo++;
         var b = kind === 'del' ? '' : newNo++;
         if (line === '' && kind === 'ctx') return;
         table.appendChild(h('tr', { class: kind }, h('td', { class: 'ln', text: a }), h('td', { class: 'ln', text: b }),
-          h('td', null, line[0] || ' ', highlight(line.slice(1), lang))));
+          h('td', null, line[0] || ' ', highlight(logText(line.slice(1)), lang))));
       });
       wrap.appendChild(h('div', { class: 'diff-file', 'data-file': file.name },
-        h('div', { class: 'name' }, file.change ? h('span', { class: 'muted', text: file.change + ' ' }) : null, file.name, ' ', h('span', { class: 'passed', text: '+' + file.add }), ' ', h('span', { class: 'failed', text: '\u2212' + file.del })), table));
+        h('div', { class: 'name' }, file.change ? h('span', { class: 'muted', text: file.change + ' ' }) : null, name(file.name), ' ', h('span', { class: 'passed', text: '+' + file.add }), ' ', h('span', { class: 'failed', text: '\u2212' + file.del })), table));
     });
     return wrap;
   }
@@ -800,19 +831,19 @@
       var label = pick(e, ['type', 'kind', 'role', 'action', 'tool', 'name']);
       var when = pick(e, ['t', 'ts', 'time', 'timestamp', 'elapsed_ms']);
       var text = pick(e, ['content', 'message', 'text', 'command', 'output', 'observation']);
-      var rest = {};
+      var rest = Object.create(null); // a `__proto__` key is data here
       Object.keys(e).forEach(function (key) { if (known.indexOf(key) < 0) rest[key] = e[key]; });
       var meta = ['step ' + (pick(e, ['step']) !== undefined ? pick(e, ['step']) : st.k + 1)];
-      if (label !== undefined) meta.push(String(label));
-      if (when !== undefined) meta.push(String(when));
+      if (label !== undefined) meta.push(name(label));
+      if (when !== undefined) meta.push(name(when));
       if (st.tokens) meta.push(st.tokens + ' tokens' + (st.input || st.output ? ' (' + st.input + ' in, ' + st.output + ' out)' : ''));
       if (st.usd) meta.push('$' + st.usd.toFixed(4));
       list.appendChild(h('div', { class: 'step' },
         h('div', { class: 'meta' }, meta.join(' \u00b7 '), st.tokens ? h('span', { style: 'display:inline-block;margin-left:8px;height:6px;background:#2f5fb3;width:' + Math.max(2, 160 * st.tokens / maxTokens) + 'px' }) : null),
-        text !== undefined ? h('pre', { text: typeof text === 'string' ? text : JSON.stringify(text, null, 1) }) : null,
-        Object.keys(rest).length ? h('pre', { class: 'muted', text: JSON.stringify(rest) }) : null));
+        text !== undefined ? h('pre', { text: logText(typeof text === 'string' ? text : JSON.stringify(text, null, 1)) }) : null,
+        Object.keys(rest).length ? h('pre', { class: 'muted', text: logText(JSON.stringify(rest)) }) : null));
     });
-    return h('div', null, h('p', { class: 'muted', id: 'trajectory-total', text: traj.total + ' step' + (traj.total === 1 ? '' : 's') + ' \u00b7 ' + totalTokens + ' tokens \u00b7 $' + totalUsd.toFixed(4) +
+    return h('div', null, h('p', { class: 'muted', id: 'trajectory-total', text: traj.total + ' step' + (traj.total === 1 ? '' : 's') + ' \u00b7 ' + totalTokens + ' tokens \u00b7 $' + totalUsd.toFixed(4) + ' in its events' +
       (traj.truncated ? ' \u00b7 the first ' + traj.events.length + ' shown' : '') + (traj.unparsed ? ' \u00b7 ' + traj.unparsed + ' line(s) were not JSON' : '') }), list);
   }
 
@@ -909,8 +940,8 @@
     rows.filter(function (r) { return !onlyChanged || r.changed; }).forEach(function (r) {
       table.appendChild(h('tr', { class: 'pair' + (r.changed ? ' changed' : ''), 'data-fixture': r.f },
         h('td', { text: r.f }),
-        h('td', null, h('a', { href: '#/case/' + r.ia, text: r.sa })), h('td', { class: 'num', text: fmtReward(r.ra) }),
-        h('td', null, h('a', { href: '#/case/' + r.ib, text: r.sb })), h('td', { class: 'num', text: fmtReward(r.rb) }),
+        h('td', null, h('a', { href: caseLink(r.ia), text: r.sa })), h('td', { class: 'num', text: fmtReward(r.ra) }),
+        h('td', null, h('a', { href: caseLink(r.ib), text: r.sb })), h('td', { class: 'num', text: fmtReward(r.rb) }),
         h('td', { class: 'num ' + (r.d > 1e-9 ? 'delta-pos' : r.d < -1e-9 ? 'delta-neg' : ''), text: r.d === null ? '-' : fmtSigned(r.d) })));
     });
     body.appendChild(table);
