@@ -519,6 +519,18 @@ fn harness_view_serves_several_runs_side_by_side() {
     assert_eq!(browser.text("#ci"), "[\u{2212}0.500, \u{2212}0.500]");
     browser.screenshot("view-compare");
 
+    // The frontier across runs: each run's agent a point, a click opens its cases.
+    browser.open(&format!("{url}#/frontier"), "frontier");
+    assert_eq!(browser.count("circle.pt"), 2);
+    assert_eq!(browser.count("circle.pt[data-name='agent @ 2000-2']"), 1);
+    browser.act(
+        "document.querySelector(\"circle.pt[data-name='agent @ 2000-2']\").dispatchEvent(new MouseEvent('click'))",
+        "cases",
+    );
+    assert_eq!(browser.count("#cases tr.row"), 4);
+    assert_eq!(browser.text("#shown"), "4 of 4 cases");
+    browser.screenshot("view-frontier");
+
     // A case recorded while the viewer runs is there at the next page load.
     let mut ledger = std::fs::read_to_string(second.join("ledger.jsonl")).unwrap();
     ledger

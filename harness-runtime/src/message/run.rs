@@ -68,7 +68,7 @@ fn percent(part: usize, whole: usize) -> String {
     format!("{:.0}%", part as f64 * 100.0 / whole as f64)
 }
 
-/// `12 episodes in 0.50 s: 24 episodes/s on 2 jobs, peak memory 14.2 MiB`; the rate to two
+/// `12 episodes in 0.50 s: 24 episodes/s on 2 jobs, harness peak memory 14.2 MiB (...)`; the rate to two
 /// significant figures ([`super::significant`]).
 pub fn throughput(
     episodes: usize,
@@ -83,7 +83,7 @@ pub fn throughput(
         0.0
     };
     format!(
-        "{} in {seconds:.2} s: {} episodes/s on {}, peak memory {peak_mib:.1} MiB",
+        "{} in {seconds:.2} s: {} episodes/s on {}, harness peak memory {peak_mib:.1} MiB (agents and checks not counted)",
         super::count(episodes, "episode"),
         super::significant(rate, 2),
         super::count(jobs, "job"),
@@ -206,11 +206,11 @@ mod tests {
     fn throughput_reads_as_a_sentence() {
         assert_eq!(
             throughput(1, Duration::from_secs_f64(17.2), 1, 14.21),
-            "1 episode in 17.20 s: 0.058 episodes/s on 1 job, peak memory 14.2 MiB"
+            "1 episode in 17.20 s: 0.058 episodes/s on 1 job, harness peak memory 14.2 MiB (agents and checks not counted)"
         );
         assert_eq!(
             throughput(12, Duration::from_millis(500), 2, 3.0),
-            "12 episodes in 0.50 s: 24 episodes/s on 2 jobs, peak memory 3.0 MiB"
+            "12 episodes in 0.50 s: 24 episodes/s on 2 jobs, harness peak memory 3.0 MiB (agents and checks not counted)"
         );
     }
 }

@@ -145,7 +145,7 @@ pub fn frontier_chart(
             unit_label(frontier)
         )
     } else {
-        format!("cost ({})", unit_label(frontier))
+        format!("cost ({})", unit_label(frontier)) + unit_meaning(unit_label(frontier))
     };
     FrontierChart {
         x_label,
@@ -195,6 +195,16 @@ pub fn agent_seconds(results: &[CaseResult]) -> BTreeMap<&str, f64> {
 }
 
 /// The cost unit for labels: the candidates' common unit, "mixed units" if they disagree.
+/// What a cost in `unit` adds up, said on the axis: usd and tokens are totals over the
+/// graded cases, bytes the agent's size (DESIGN.md "Outputs", the cost rule).
+fn unit_meaning(unit: &str) -> &'static str {
+    match unit {
+        "usd" | "tokens" => ", total over the agent's graded cases",
+        "bytes" => ": the agent's size, its command and the files it names",
+        _ => "",
+    }
+}
+
 fn unit_label(frontier: &Frontier) -> &'static str {
     let mut units = frontier.candidates.iter().map(|c| c.cost_unit);
     match units.next() {
@@ -336,7 +346,10 @@ mod tests {
         frontier.candidates[2].cost = 12.0;
         let chart = frontier_chart(&frontier, &results, None);
         assert_eq!(chart.x_measure, MEASURE_COST);
-        assert_eq!(chart.x_label, "cost (bytes)");
+        assert_eq!(
+            chart.x_label,
+            "cost (bytes): the agent's size, its command and the files it names"
+        );
         assert_eq!(chart.y_label, "score (mean reward)");
         for (c, p) in frontier.candidates.iter().zip(&chart.points) {
             assert_eq!(

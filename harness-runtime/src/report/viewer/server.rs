@@ -102,7 +102,42 @@ pub fn write_site(site: &Path, runs: &[Run]) -> Result<PathBuf, ServeError> {
             dirs,
         })
         .collect();
-    let charts = runs
+    let mut charts: Vec<Chart> = Vec::new();
+    if runs.len() > 1 {
+        // Every run's agents on one chart, each named `<agent> @ <run>`: the frontier across
+        // runs, which no single run's report has.
+        let named: Vec<CaseResult> = runs
+            .iter()
+            .flat_map(|run| run.results.iter())
+            .map(|result| {
+                let mut slim = CaseResult::errored(
+                    &result.run_id,
+                    &result.case,
+                    &result.fixture,
+                    &format!("{} @ {}", result.agent, result.run_id),
+                    result.kind,
+                    String::new(),
+                );
+                if result.agent == "oracle" {
+                    slim.agent = "oracle".to_owned();
+                }
+                slim.status = result.status;
+                slim.passed = result.passed;
+                slim.reward = result.reward;
+                slim.error = result.error.clone();
+                slim.usage = result.usage;
+                slim.agent_bytes = result.agent_bytes;
+                slim.durations_ms = result.durations_ms;
+                slim
+            })
+            .collect();
+        charts.push(Chart {
+            label: "every run".to_owned(),
+            chart: super::super::chart_json(&named),
+            run: None,
+        });
+    }
+    let per_run = runs
         .iter()
         .filter_map(|run| {
             let id = run.results.first()?.run_id.clone();
@@ -118,8 +153,8 @@ pub fn write_site(site: &Path, runs: &[Run]) -> Result<PathBuf, ServeError> {
                 .get("points")
                 .and_then(Value::as_array)
                 .is_some_and(|p| !p.is_empty())
-        })
-        .collect();
+        });
+    charts.extend(per_run);
     let title = match runs {
         [one] => format!(
             "run {}",

@@ -1005,7 +1005,15 @@
             '\nagent time ' + p.agent_seconds.toFixed(2) + ' s per case\n' + p.cases + ' graded, ' + p.passed + ' passed' + (p.errored ? ', ' + p.errored + ' errored (incomplete)' : '');
         },
         onmouseleave: function () { tip.style.display = 'none'; },
-        onclick: function () { tip.style.display = 'none'; location.hash = link('cases', { agent: p.name, run: run || '' }); } });
+        onclick: function () {
+          tip.style.display = 'none';
+          // On the every-run chart a candidate is `<agent> @ <run>`.
+          var target = { agent: p.name, run: run || '' };
+          var at = p.name.lastIndexOf(' @ ');
+          var runId = at > 0 ? p.name.slice(at + 3) : null;
+          if (!run && runId && index.runs.some(function (r) { return r.id === runId; })) target = { agent: p.name.slice(0, at), run: runId };
+          location.hash = link('cases', target);
+        } });
       svg.appendChild(circle);
       var text = p.name;
       var w = text.length * 6.4 + 4, hh = 13;
