@@ -436,6 +436,14 @@ fn text_an_agent_wrote_is_shown_as_text_never_run() {
         "tests/\u{202e}txt.kcah\u{202c}.py".to_owned(),
         "outside scope.allow (added)".to_owned(),
     ));
+    // As many out-of-scope files as an agent likes: the page draws 200 rows, then all.
+    for k in 0..1_000 {
+        result.violations.push(Violation::at(
+            ViolationCode::ScopeViolation,
+            format!("junk/{k:04}.txt"),
+            "outside scope.allow (added)".to_owned(),
+        ));
+    }
     result.artifacts.insert("notes".into(), payload.to_owned());
     write_ledger(&run_dir, &[result]);
     let case_dir = run_dir.join("cases/fx__agent");
@@ -464,6 +472,9 @@ fn text_an_agent_wrote_is_shown_as_text_never_run() {
     assert!(text.matches("<img src=x onerror").count() >= 5, "{text}");
     let path = browser.text("#violations tr[data-code=scope_violation] td.mono");
     assert_eq!(path, "tests/\\u{202e}txt.kcah\\u{202c}.py");
+    assert_eq!(browser.count("#violations tr[data-code]"), 200);
+    browser.run("document.querySelector('.show-all-rows').click()");
+    assert_eq!(browser.count("#violations tr[data-code]"), 1_002);
 }
 
 #[test]

@@ -551,20 +551,20 @@
 
     if (result.violations.length) {
       body.appendChild(h('h2', { text: 'Violations' }));
-      body.appendChild(h('table', { class: 'grid', id: 'violations' },
+      body.appendChild(capped({ class: 'grid', id: 'violations' },
         h('tr', null, ['code', 'what it means', 'path', 'detail'].map(function (t) { return h('th', { text: t }); })),
-        result.violations.map(function (v) {
+        result.violations, function (v) {
           var info = VIOL[v.code] || {};
           return h('tr', { 'data-code': v.code }, h('td', null, h('span', { class: 'code', text: v.code }), info.integrity ? h('div', { class: 'muted', text: 'integrity: reward \u22121' }) : null),
             h('td', { text: info.meaning || '' }), h('td', { class: 'mono', text: name(v.path || '-') }), h('td', { text: name(v.detail) }));
-        })));
+        }, 'violations'));
     }
     if (result.suspicions && result.suspicions.length) {
       body.appendChild(h('h2', { text: 'Suspicions' }));
       body.appendChild(h('p', { class: 'muted', text: result.strict_capped ? 'strict run: the reward was capped at the fixture\u2019s noop reward because of these.' : 'evidence only: the reward is unchanged unless the run is strict (--strict).' }));
-      body.appendChild(h('table', { class: 'grid', id: 'suspicions' }, result.suspicions.map(function (sp) {
+      body.appendChild(capped({ class: 'grid', id: 'suspicions' }, null, result.suspicions, function (sp) {
         return h('tr', null, h('td', null, h('span', { class: 'code soft', text: sp.kind })), h('td', { class: 'mono', text: name(sp.path) + ':' + sp.line }), h('td', { text: name(sp.detail) }));
-      })));
+      }, 'suspicions'));
     }
 
     body.appendChild(h('h2', { text: 'Checks' }));
@@ -584,10 +584,10 @@
     body.appendChild(h('h2', { text: 'What the agent did' }));
     if (result.changed_paths.length) {
       body.appendChild(section('changed paths (' + result.changed_paths.length + ')', 'changed-paths', false,
-        h('table', { class: 'grid' }, result.changed_paths.map(function (cp) {
+        capped({ class: 'grid' }, null, result.changed_paths, function (cp) {
           var disposition = typeof cp.disposition === 'string' ? cp.disposition : JSON.stringify(cp.disposition);
           return h('tr', null, h('td', { class: 'mono', text: name(cp.path) }), h('td', { text: cp.change }), h('td', { text: disposition }));
-        }))));
+        }, 'changed paths')));
     }
     body.appendChild(section('diff', 'diff', true, diffView(d.logs.diff)));
     body.appendChild(section('agent log', 'agent-log', true, logView(d.logs.agent, 'agent log')));
@@ -598,6 +598,22 @@
         return h('div', null, h('h3', { class: 'mono', text: name(key) }), h('pre', { class: 'log', text: logText(result.artifacts[key]) }));
       })));
     }
+  }
+
+  // A table of at most 200 rows, the rest behind "show all": an agent decides how many
+  // paths it changes, and a page must not build 200,000 rows to show its first screen.
+  function capped(attrs, head, items, row, what) {
+    var limit = 200;
+    var table = h('table', attrs, head);
+    var shown = 0;
+    function fill(n) {
+      items.slice(shown, n).forEach(function (item) { table.appendChild(row(item)); });
+      shown = Math.max(shown, Math.min(n, items.length));
+    }
+    fill(limit);
+    if (items.length <= limit) return table;
+    var more = h('button', { class: 'show-all-rows', text: 'show all ' + items.length + ' ' + what, onclick: function () { fill(items.length); more.remove(); } });
+    return h('div', null, table, more);
   }
 
   function formula(result, terms) {
@@ -657,19 +673,10 @@
     if (tests.length) {
       var rank = { failed: 0, errored: 0, missing: 0, skipped: 1 };
       tests.sort(function (a, b) { return (rank[a[1]] === undefined ? 2 : rank[a[1]]) - (rank[b[1]] === undefined ? 2 : rank[b[1]]); });
-      var limit = 200;
-      var table = h('table', { class: 'grid tests' }, h('tr', null, h('th', { text: 'test' }), h('th', { text: 'outcome' })));
-      function fill(n) {
-        tests.slice(table.rows.length - 1, n).forEach(function (t) {
-          table.appendChild(h('tr', { class: 'test', 'data-outcome': t[1] }, h('td', { class: 'mono', text: name(t[0]) }), h('td', { class: t[1], text: t[1] })));
-        });
-      }
-      fill(limit);
-      content.push(h('h3', { text: 'Tests (failures first)' }), table);
-      if (tests.length > limit) {
-        var more = h('button', { text: 'show all ' + tests.length + ' tests', onclick: function () { fill(tests.length); more.remove(); } });
-        content.push(more);
-      }
+      content.push(h('h3', { text: 'Tests (failures first)' }), capped({ class: 'grid tests' },
+        h('tr', null, h('th', { text: 'test' }), h('th', { text: 'outcome' })), tests, function (t) {
+          return h('tr', { class: 'test', 'data-outcome': t[1] }, h('td', { class: 'mono', text: name(t[0]) }), h('td', { class: t[1], text: t[1] }));
+        }, 'tests'));
     }
     content.push(h('h3', { text: 'Log' }), logView(log, check.name + ' log'));
     return h('details', { class: 'check', 'data-check': check.name, 'data-passed': String(check.passed), open: !check.passed && !check.skipped },
