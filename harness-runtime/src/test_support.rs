@@ -15,35 +15,6 @@ pub(crate) fn files(entries: &[(&str, &str)]) -> Files {
         .collect()
 }
 
-/// A case result made up for report tests: `<fixture>::<agent>`, graded with `reward`
-/// (passed at 1.0) or, with `None`, errored.
-pub(crate) fn graded_case(
-    agent: &str,
-    fixture: &str,
-    reward: Option<f64>,
-) -> crate::result::CaseResult {
-    use crate::result::{CaseResult, CaseStatus};
-    let mut result = CaseResult::errored(
-        "run",
-        &format!("{fixture}::{agent}"),
-        fixture,
-        agent,
-        harness_fixture::FixtureKind::WorkItem,
-        "agent command could not be started".into(),
-    );
-    if let Some(reward) = reward {
-        result.status = if reward == 1.0 {
-            CaseStatus::Passed
-        } else {
-            CaseStatus::Failed
-        };
-        result.passed = reward == 1.0;
-        result.reward = Some(reward);
-        result.error = None;
-    }
-    result
-}
-
 /// Floats a plot must survive: ordinary values, zero, NaN, the infinities and extremes.
 pub(crate) fn awkward_f64() -> impl proptest::strategy::Strategy<Value = f64> {
     use proptest::prelude::*;

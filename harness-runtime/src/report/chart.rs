@@ -259,7 +259,7 @@ mod tests {
     use crate::frontier::CostUnit;
 
     fn case(agent: &str, fixture: &str, reward: Option<f64>, agent_ms: u64) -> CaseResult {
-        let mut result = crate::test_support::graded_case(agent, fixture, reward);
+        let mut result = crate::report::graded_case(agent, fixture, reward);
         result.durations_ms.agent = agent_ms;
         result
     }

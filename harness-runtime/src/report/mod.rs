@@ -360,12 +360,37 @@ pub fn write_atomically(path: &Path, content: &[u8]) -> Result<(), ReportError> 
     })
 }
 
+/// A case result made up for report tests: `<fixture>::<agent>`, graded with `reward`
+/// (passed at 1.0) or, with `None`, errored.
+#[cfg(test)]
+pub(crate) fn graded_case(agent: &str, fixture: &str, reward: Option<f64>) -> CaseResult {
+    let mut result = CaseResult::errored(
+        "run",
+        &format!("{fixture}::{agent}"),
+        fixture,
+        agent,
+        harness_fixture::FixtureKind::WorkItem,
+        "agent command could not be started".into(),
+    );
+    if let Some(reward) = reward {
+        result.status = if reward == 1.0 {
+            CaseStatus::Passed
+        } else {
+            CaseStatus::Failed
+        };
+        result.passed = reward == 1.0;
+        result.reward = Some(reward);
+        result.error = None;
+    }
+    result
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn case(agent: &str, fixture: &str, reward: Option<f64>) -> CaseResult {
-        crate::test_support::graded_case(agent, fixture, reward)
+        graded_case(agent, fixture, reward)
     }
 
     /// `steady` graded everywhere; `flaky` errored on two of four fixtures; `broken`
