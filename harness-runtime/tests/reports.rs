@@ -4,7 +4,7 @@
 
 mod support;
 use support::runs::{
-    HARNESS, fixtures, harness, ledger_cases, merge_runs, only_run_dir, viewer_index,
+    HARNESS, fixtures, harness, ledger_cases, merge_runs, only_run_dir, run_agent, viewer_index,
 };
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -17,17 +17,7 @@ fn reports_list_every_case_with_reward_and_violations() {
     let fixtures = fixtures(&["sh-semver", "py-slugify"], scratch.path());
     let out = scratch.path().join("out");
     let agent = "printf 'exit 0\\n' > tests/run.sh; echo x > src_evil.txt";
-    let output = harness(
-        &[
-            "run",
-            "--fixtures",
-            fixtures.to_str().unwrap(),
-            "--agent",
-            agent,
-        ],
-        &out,
-        scratch.path(),
-    );
+    let output = run_agent(&fixtures, agent, &out, scratch.path());
     assert_eq!(
         output.status.code(),
         Some(1),
@@ -99,17 +89,7 @@ fn atropos_export_lines_follow_the_schema() {
     let fixtures = fixtures(&["sh-semver"], scratch.path());
     let out = scratch.path().join("out");
     let agent = "echo '{\"step\": 1, \"action\": \"look\"}' >> \"$HARNESS_TRAJECTORY\"; echo '{\"input_tokens\": 10, \"output_tokens\": 5}' >> \"$HARNESS_USAGE\"";
-    harness(
-        &[
-            "run",
-            "--fixtures",
-            fixtures.to_str().unwrap(),
-            "--agent",
-            agent,
-        ],
-        &out,
-        scratch.path(),
-    );
+    run_agent(&fixtures, agent, &out, scratch.path());
     let run_dir = only_run_dir(&out);
     let export = scratch.path().join("export.jsonl");
     let output = harness(
@@ -247,17 +227,7 @@ fn frontier_matches_its_ledger() {
         "oracle",
         "echo '{\"input_tokens\": 3}' >> \"$HARNESS_USAGE\"",
     ] {
-        harness(
-            &[
-                "run",
-                "--fixtures",
-                fixtures.to_str().unwrap(),
-                "--agent",
-                agent,
-            ],
-            &out,
-            scratch.path(),
-        );
+        run_agent(&fixtures, agent, &out, scratch.path());
     }
     let runs: Vec<PathBuf> = std::fs::read_dir(out.join("runs"))
         .unwrap()
@@ -338,17 +308,7 @@ fn names_an_agent_chose_cannot_rewrite_the_terminal_or_the_diff() {
     let fixtures = fixtures(&["sh-semver"], scratch.path());
     let out = scratch.path().join("out");
     let agent = "python3 -c \"open('x\\r\\x1b[2K\\x1b[1A\\nsh-semver::agent: passed, reward 1.000, violations: none\\ndeleted semver.sh', 'w').write('y')\"";
-    let output = harness(
-        &[
-            "run",
-            "--fixtures",
-            fixtures.to_str().unwrap(),
-            "--agent",
-            agent,
-        ],
-        &out,
-        scratch.path(),
-    );
+    let output = run_agent(&fixtures, agent, &out, scratch.path());
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     assert!(

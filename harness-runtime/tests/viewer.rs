@@ -16,22 +16,12 @@ use std::time::Instant;
 
 use browser::{Session, file_url};
 use harness_runtime::{CaseResult, CaseStatus, FixtureKind, Violation, ViolationCode};
-use support::runs::{HARNESS, fixtures, harness, merge_runs};
+use support::runs::{HARNESS, fixtures, merge_runs, run_agent};
 
 /// Runs `agent` on the fixtures into `out`; returns the new run directory.
 fn run(fixtures: &Path, out: &Path, scratch: &Path, agent: &str) -> PathBuf {
     let before: Vec<PathBuf> = run_dirs(out);
-    let output = harness(
-        &[
-            "run",
-            "--fixtures",
-            fixtures.to_str().unwrap(),
-            "--agent",
-            agent,
-        ],
-        out,
-        scratch,
-    );
+    let output = run_agent(fixtures, agent, out, scratch);
     assert!(
         output.status.code().is_some_and(|code| code <= 1),
         "{}",
@@ -534,13 +524,13 @@ fn harness_view_serves_several_runs_side_by_side() {
     browser.open(&format!("{url}#/frontier"), "frontier");
     assert_eq!(browser.count("circle.pt"), 2);
     assert_eq!(browser.count("circle.pt[data-name='agent @ 2000-2']"), 1);
+    browser.screenshot("view-frontier");
     browser.act(
         "document.querySelector(\"circle.pt[data-name='agent @ 2000-2']\").dispatchEvent(new MouseEvent('click'))",
         "cases",
     );
     assert_eq!(browser.count("#cases tr.row"), 4);
     assert_eq!(browser.text("#shown"), "4 of 4 cases");
-    browser.screenshot("view-frontier");
 
     // A case recorded while the viewer runs is there at the next page load.
     let mut ledger = std::fs::read_to_string(second.join("ledger.jsonl")).unwrap();

@@ -31,6 +31,21 @@ pub fn harness(args: &[&str], out: &Path, tmp: &Path) -> Output {
         .unwrap()
 }
 
+/// `harness run --fixtures FIXTURES --agent AGENT` with the output in `out`.
+pub fn run_agent(fixtures: &Path, agent: &str, out: &Path, tmp: &Path) -> Output {
+    harness(
+        &[
+            "run",
+            "--fixtures",
+            fixtures.to_str().unwrap(),
+            "--agent",
+            agent,
+        ],
+        out,
+        tmp,
+    )
+}
+
 pub fn ledger_cases(run_dir: &Path) -> BTreeMap<String, (String, Option<f64>, Vec<String>)> {
     let text = std::fs::read_to_string(run_dir.join("ledger.jsonl")).unwrap();
     text.lines()
