@@ -210,6 +210,7 @@ fn a_run_is_filtered_opened_and_compared_in_a_browser() {
             .text("details.check[data-check=visible] summary")
             .contains("passed")
     );
+    browser.run("document.querySelector(\".diff-file[data-file='src/textkit/slugify.py']\").scrollIntoView()");
     browser.screenshot("case-diff");
 
     // Two agents side by side: noop against the oracle on the same fixtures.

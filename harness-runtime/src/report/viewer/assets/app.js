@@ -664,7 +664,7 @@
     var title = h('span', null, h('b', { class: 'mono', text: check.name }), ' ', h('span', { class: state, text: state }),
       h('span', { class: 'muted', text: ' \u00b7 ' + (check.hidden ? 'hidden' : 'visible') + ' \u00b7 report ' + check.report +
         (parts.length ? ' \u00b7 ' + parts.join(', ') : '') + (check.score > 0 && check.score < 1 ? ' \u00b7 score ' + check.score.toFixed(3) : '') +
-        (check.tripwire ? ' \u00b7 tripwire ' + check.tripwire : '') + ' \u00b7 ' + fmtMs(check.duration_ms) + (check.cached ? ' (cached)' : '') +
+        (check.tripwire ? ' \u00b7 tripwire ' + check.tripwire + (check.tripwire === 'failed' ? ' (as it must: a test that always fails, proving the runner reports failures)' : ' (the runner did not report a test that must fail)') : '') + ' \u00b7 ' + fmtMs(check.duration_ms) + (check.cached ? ' (cached)' : '') +
         (check.timed_out ? ' \u00b7 timed out' : '') + (check.exit_code !== null && check.exit_code !== undefined ? ' \u00b7 exit ' + check.exit_code : '') }));
     var content = [];
     if (check.skipped) content.push(h('p', { class: 'note', text: 'not run: an integrity violation had already decided the case' }));
