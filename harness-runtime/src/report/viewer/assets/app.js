@@ -623,7 +623,11 @@
     var w = terms.weights;
     var rows = [];
     if (terms.family === 'review') {
-      rows.push(['review', terms.review_raw.toFixed(3), '1', terms.review_raw.toFixed(3), 'from the verdict, recall and precision']);
+      var rv = result.review || {};
+      var because = rv.verdict === null || rv.verdict === undefined ? 'no verdict that parses'
+        : 'verdict ' + rv.verdict + (rv.verdict === rv.expected_verdict ? ' (right)' : ' (expected ' + rv.expected_verdict + ')') +
+          ', recall ' + Number(rv.recall).toFixed(2) + ', precision ' + Number(rv.precision).toFixed(2);
+      rows.push(['review', terms.review_raw.toFixed(3), '1', terms.review_raw.toFixed(3), name(because)]);
     } else {
       var checkSum = terms.checks_detail.map(function (c) { return c.weight + '\u00b7' + c.score.toFixed(2); }).join(' + ');
       var weightSum = terms.checks_detail.reduce(function (a, c) { return a + c.weight; }, 0);
