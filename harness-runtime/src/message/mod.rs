@@ -83,14 +83,48 @@ pub fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
     escaped(text, |_| false)
 }
 
+/// Characters that change how text reads without being seen: bidirectional controls, line
+/// and paragraph separators, zero-width and other format characters, fillers that render
+/// as nothing. Two names that differ only by these look the same.
+pub fn invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00ad}'
+            | '\u{034f}'
+            | '\u{061c}'
+            | '\u{115f}'
+            | '\u{1160}'
+            | '\u{17b4}'
+            | '\u{17b5}'
+            | '\u{180b}'..='\u{180f}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{2028}'..='\u{202e}'
+            | '\u{2060}'..='\u{206f}'
+            | '\u{3164}'
+            | '\u{fe00}'..='\u{fe0f}'
+            | '\u{feff}'
+            | '\u{ffa0}'
+            | '\u{fff0}'..='\u{fffb}'
+            | '\u{e0000}'..='\u{e0fff}'
+    )
+}
+
+/// [`one_line`] and a run of spaces shown as escapes: a path padded with spaces cannot
+/// wrap a line of its own onto the terminal, and one longer than 120 characters is shown
+/// by its ends.
+pub fn short_path(path: &str) -> String {
+    let escaped = one_line(path).replace("  ", "\\u{20}\\u{20}");
+    let chars: Vec<char> = escaped.chars().collect();
+    if chars.len() <= 120 {
+        return escaped;
+    }
+    let head: String = chars[..58].iter().collect();
+    let tail: String = chars[chars.len() - 58..].iter().collect();
+    format!("{head}...{tail}")
+}
+
 fn escaped(text: &str, keep: impl Fn(char) -> bool) -> std::borrow::Cow<'_, str> {
-    let hidden = |c: char| {
-        (c.is_control() && !keep(c))
-            || matches!(
-                c,
-                '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
-            )
-    };
+    let hidden = |c: char| (c.is_control() && !keep(c)) || invisible(c);
     if !text.chars().any(hidden) {
         return std::borrow::Cow::Borrowed(text);
     }
@@ -241,7 +275,7 @@ pub fn case_line(case: &CaseView<'_>) -> String {
         // Paths and details are the agent's: each stays on its own line.
         line.push_str(&format!(
             "\n    {code} {}: {}",
-            one_line(path.unwrap_or("-")),
+            short_path(path.unwrap_or("-")),
             one_line(detail)
         ));
     }
@@ -265,7 +299,7 @@ pub fn suspicion_line(suspicion: &SuspicionView<'_>) -> String {
     let mut line = format!(
         "suspicion {} {}:{}",
         suspicion.kind,
-        one_line(suspicion.path),
+        short_path(suspicion.path),
         suspicion.line
     );
     if !suspicion.detail.is_empty() {
@@ -306,5 +340,17 @@ mod tests {
         );
         assert!(matches!(visible("ok"), std::borrow::Cow::Borrowed(_)));
         assert_eq!(one_line("a\nb\tc"), "a\\u{a}b\\u{9}c");
+        assert_eq!(
+            one_line("lib/semver.sh\u{200b}\u{2028}\u{feff}"),
+            "lib/semver.sh\\u{200b}\\u{2028}\\u{feff}"
+        );
+        let padded = format!(".{}x: passed", " ".repeat(59));
+        assert!(
+            !short_path(&padded).contains("  "),
+            "{}",
+            short_path(&padded)
+        );
+        let long = "d/".repeat(100);
+        assert_eq!(short_path(&long).chars().count(), 119);
     }
 }

@@ -143,6 +143,18 @@ pub fn log_cut(left_out: u64, total: u64) -> String {
     )
 }
 
+/// The line that ends a file's diff cut to its share.
+pub fn diff_left_out(shown: usize, total: usize) -> String {
+    format!(
+        "[another-harness: the rest of this file's diff left out: {shown} of {total} bytes shown]\n"
+    )
+}
+
+/// The line that stands for a file's diff once the whole diff is full.
+pub fn diff_left_out_whole() -> String {
+    "[another-harness: this file's diff left out: the diff is over 8 MiB]\n".to_owned()
+}
+
 /// `harness view` is serving.
 pub fn viewer_serving(url: &str, runs: usize) -> String {
     format!(

@@ -264,13 +264,16 @@ fn write_case(
         &read("agent.log").unwrap_or_default(),
         Keep::End,
     )?;
-    let diff = log_entry(
+    let diff = diff_entry(
         out,
         &format!("{key}/diff"),
         &read("diff.patch").unwrap_or_default(),
-        Keep::Start,
     )?;
-    let trajectory = trajectory(&read("trajectory.jsonl").unwrap_or_default());
+    let trajectory = trajectory(
+        out,
+        &format!("{key}/trajectory"),
+        &read("trajectory.jsonl").unwrap_or_default(),
+    )?;
     let mut shown = serde_json::to_value(result).unwrap_or(Value::Null);
     // The logs are shown from their files; the tails would only repeat them.
     if let Some(checks) = shown.get_mut("checks").and_then(Value::as_array_mut) {
@@ -334,6 +337,74 @@ fn log_entry(out: &Path, key: &str, text: &str, keep: Keep) -> Result<Value, Vie
     }))
 }
 
+/// Files of a diff a case page draws at most (the rest are listed by name).
+const DIFF_FILES: usize = 300;
+
+/// A diff as a case page holds it: each file's `added|modified|deleted <path>` line and the
+/// start of its hunks (its share of 512 KiB, between 8 KiB and 128 KiB), so every file shows
+/// however large another is; the whole diff is paged for "show all" when anything was cut.
+fn diff_entry(out: &Path, key: &str, text: &str) -> Result<Value, ViewerError> {
+    let mut files: Vec<(&str, usize, usize)> = Vec::new();
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        // Hunk lines start with a marker; a file's line never does (paths are escaped).
+        if ["added ", "modified ", "deleted "]
+            .iter()
+            .any(|head| line.starts_with(head))
+        {
+            files.push((
+                line.trim_end_matches('\n'),
+                at + line.len(),
+                at + line.len(),
+            ));
+        } else if let Some(file) = files.last_mut() {
+            file.2 = at + line.len();
+        }
+        at += line.len();
+    }
+    let share = (512 * 1024 / files.len().max(1)).clamp(8 * 1024, 128 * 1024);
+    let mut cut = false;
+    let shown: Vec<Value> = files
+        .iter()
+        .take(DIFF_FILES)
+        .map(|(head, start, end)| {
+            let body = &text[*start..*end];
+            let keep = if body.len() > share {
+                cut = true;
+                let at = floor_boundary(body, share);
+                body[..at].rfind('\n').map_or(at, |newline| newline + 1)
+            } else {
+                body.len()
+            };
+            json!({"head": head, "text": &body[..keep], "bytes": body.len(), "truncated": keep < body.len()})
+        })
+        .collect();
+    let hidden: Vec<&str> = files.iter().skip(DIFF_FILES).map(|file| file.0).collect();
+    let mut entry = json!({
+        "files": shown,
+        "not_drawn": hidden,
+        "bytes": text.len(),
+        "truncated": cut || !hidden.is_empty(),
+    });
+    if cut || !hidden.is_empty() {
+        let whole = log_entry(out, key, text, Keep::Start)?;
+        entry["pages"] = whole["pages"].clone();
+        entry["key"] = whole["key"].clone();
+        if whole["truncated"] == false {
+            // Short enough to be one page: written as one all the same.
+            write_data(
+                out,
+                &format!("viewer/data/logs/{key}.0.js"),
+                &format!("log/{key}/0"),
+                &Value::String(text.to_owned()),
+            )?;
+            entry["pages"] = json!(1);
+            entry["key"] = json!(key);
+        }
+    }
+    Ok(entry)
+}
+
 /// `text` cut into pieces of at most `size` bytes (at least one char each), on char and,
 /// where one is near, line boundaries.
 fn pages(text: &str, size: usize) -> Vec<&str> {
@@ -372,30 +443,44 @@ fn ceil_boundary(text: &str, mut at: usize) -> usize {
     at
 }
 
-/// The trajectory's JSON lines (the first [`TRAJECTORY_EVENTS`]); a line that is not JSON
-/// is kept as `{"text": line}` and counted.
-fn trajectory(text: &str) -> Value {
+/// The trajectory's JSON lines: all of them up to [`TRAJECTORY_EVENTS`], else the first
+/// and the last half of that many with the gap said between them (an agent's last steps
+/// are what a reader looks for), and then the whole file paged for "show all". A line that
+/// is not JSON is kept as `{"text": line}` and counted.
+fn trajectory(out: &Path, key: &str, text: &str) -> Result<Value, ViewerError> {
     let lines: Vec<&str> = text
         .lines()
         .filter(|line| !line.trim().is_empty())
         .collect();
     let mut unparsed = 0;
-    let events: Vec<Value> = lines
-        .iter()
-        .take(TRAJECTORY_EVENTS)
-        .map(|line| {
-            serde_json::from_str::<Value>(line).unwrap_or_else(|_| {
-                unparsed += 1;
-                json!({"text": line})
-            })
+    let mut event = |line: &&str| {
+        serde_json::from_str::<Value>(line).unwrap_or_else(|_| {
+            unparsed += 1;
+            json!({"text": line})
         })
-        .collect();
-    json!({
+    };
+    let half = TRAJECTORY_EVENTS / 2;
+    let gap = lines.len().saturating_sub(TRAJECTORY_EVENTS);
+    let events: Vec<Value> = if gap == 0 {
+        lines.iter().map(&mut event).collect()
+    } else {
+        // The gap is said by position (`gap_at`), not by an event an agent could also write.
+        let mut events: Vec<Value> = lines[..half].iter().map(&mut event).collect();
+        events.extend(lines[lines.len() - half..].iter().map(&mut event));
+        events
+    };
+    let mut value = json!({
         "events": events,
         "total": lines.len(),
-        "truncated": lines.len() > TRAJECTORY_EVENTS,
+        "gap": gap,
+        "gap_at": half,
         "unparsed": unparsed,
-    })
+    });
+    if gap > 0 {
+        let whole = log_entry(out, key, text, Keep::Start)?;
+        value["raw"] = whole;
+    }
+    Ok(value)
 }
 
 /// A log file as lossy UTF-8, at most [`LOG_READ_LIMIT`] bytes; `None` when absent.

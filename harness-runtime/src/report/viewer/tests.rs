@@ -55,7 +55,13 @@ fn a_long_log_keeps_its_end_inline_and_is_paged_whole() {
 
 #[test]
 fn trajectory_lines_that_are_not_json_are_kept_as_text_and_counted() {
-    let value = trajectory("{\"step\": 1, \"usd\": 0.5}\nnot json\n\n{\"step\": 2}\n");
+    let out = tempfile::tempdir().unwrap();
+    let value = trajectory(
+        out.path(),
+        "0/c/trajectory",
+        "{\"step\": 1, \"usd\": 0.5}\nnot json\n\n{\"step\": 2}\n",
+    )
+    .unwrap();
     assert_eq!(value["total"], 3);
     assert_eq!(value["unparsed"], 1);
     assert_eq!(value["events"][1], json!({"text": "not json"}));
@@ -120,4 +126,31 @@ fn a_row_carries_the_cases_suspicions_and_the_strict_cap() {
     assert_eq!(row["cap"], true);
     assert_eq!(row["s"], "failed");
     assert_eq!(row["w"], 0.0);
+}
+
+#[test]
+fn a_long_trajectory_keeps_its_first_and_last_steps_and_says_the_gap() {
+    let out = tempfile::tempdir().unwrap();
+    let text: String = (0..TRAJECTORY_EVENTS + 500)
+        .map(|step| format!("{{\"step\": {step}}}\n"))
+        .collect();
+    let value = trajectory(out.path(), "0/c/trajectory", &text).unwrap();
+    let events = value["events"].as_array().unwrap();
+    assert_eq!(events.len(), TRAJECTORY_EVENTS);
+    assert_eq!(events[0]["step"], 0);
+    assert_eq!(
+        (value["gap"].clone(), value["gap_at"].clone()),
+        (json!(500), json!(TRAJECTORY_EVENTS / 2))
+    );
+    assert_eq!(
+        events[TRAJECTORY_EVENTS / 2]["step"],
+        TRAJECTORY_EVENTS / 2 + 500
+    );
+    assert_eq!(
+        events.last().unwrap()["step"],
+        TRAJECTORY_EVENTS + 499,
+        "the last step is shown"
+    );
+    assert_eq!(value["total"], TRAJECTORY_EVENTS + 500);
+    assert!(value["raw"]["bytes"].as_u64().unwrap() > 0);
 }

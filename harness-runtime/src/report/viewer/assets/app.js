@@ -108,13 +108,26 @@
   }
   // Control and direction characters in what an agent named (paths, test ids) are shown as
   // escapes: a right-to-left override must not turn `txt.kcah.py` into `hack.txt.py`.
-  var HIDDEN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]/g;
-  var HIDDEN_LINE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]/g;
-  function esc(c) { return '\\u{' + c.charCodeAt(0).toString(16) + '}'; }
-  function name(text) { return String(text === null || text === undefined ? '' : text).replace(HIDDEN_LINE, esc); }
+  // The same set as the harness's `message::invisible`: controls, bidi, separators,
+  // zero-width and format characters, fillers.
+  var INVISIBLE = '\\u00ad\\u034f\\u061c\\u115f\\u1160\\u17b4\\u17b5\\u180b-\\u180f\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\u3164\\ufe00-\\ufe0f\\ufeff\\ufff0-\\ufffb\\uffa0';
+  var HIDDEN = new RegExp('[\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f' + INVISIBLE + ']|\\udb40[\\udc00-\\udfff]', 'g');
+  var HIDDEN_LINE = new RegExp('[\\u0000-\\u001f\\u007f-\\u009f' + INVISIBLE + ']|\\udb40[\\udc00-\\udfff]', 'g');
+  function esc(c) { return '\\u{' + c.codePointAt(0).toString(16) + '}'; }
+  // Anything an agent wrote, as one line of text (an object is shown as its JSON).
+  function name(text) {
+    if (text === null || text === undefined) return '';
+    var shown;
+    try { shown = typeof text === 'object' ? JSON.stringify(text) : String(text); } catch (error) { shown = '(unprintable)'; }
+    return shown.replace(HIDDEN_LINE, esc);
+  }
   // Logs keep their lines; colour codes are dropped, other controls shown.
   var ANSI = /\u001b\[[0-9;?]*[ -\/]*[@-~]/g;
-  function logText(text) { return String(text).replace(ANSI, '').replace(HIDDEN, esc); }
+  function logText(text) {
+    var shown;
+    try { shown = typeof text === 'object' && text !== null ? JSON.stringify(text) : String(text); } catch (error) { shown = '(unprintable)'; }
+    return shown.replace(ANSI, '').replace(HIDDEN, esc);
+  }
 
   function agentsOf(rows) { return uniq(rows.map(function (r) { return r.a; })); }
   function uniq(list) { var seen = {}; return list.filter(function (x) { if (seen[x]) return false; seen[x] = true; return true; }).sort(); }
@@ -528,6 +541,11 @@
     });
   }
 
+  // One part of a page that cannot be drawn says so; the rest of the page stands.
+  function guard(draw) {
+    try { return draw(); } catch (error) { return h('div', { class: 'error-box', text: 'this part could not be shown: ' + error }); }
+  }
+
   function section(title, id, open, content) {
     var el = h('details', { id: id, open: open }, h('summary', null, title), h('div', { class: 'body' }, content));
     return el;
@@ -570,7 +588,7 @@
     body.appendChild(h('h2', { text: 'Checks' }));
     var checks = h('div', { id: 'checks' });
     result.checks.forEach(function (check, k) {
-      checks.appendChild(checkSection(check, d.logs.checks[k], k));
+      checks.appendChild(guard(function () { return checkSection(check, d.logs.checks[k], k); }));
     });
     if (!result.checks.length) checks.appendChild(h('p', { class: 'muted', text: 'No check ran.' }));
     body.appendChild(checks);
@@ -589,9 +607,9 @@
           return h('tr', null, h('td', { class: 'mono', text: name(cp.path) }), h('td', { text: cp.change }), h('td', { text: disposition }));
         }, 'changed paths')));
     }
-    body.appendChild(section('diff', 'diff', true, diffView(d.logs.diff)));
-    body.appendChild(section('agent log', 'agent-log', true, logView(d.logs.agent, 'agent log')));
-    body.appendChild(section('trajectory', 'trajectory', true, trajectoryView(d.trajectory)));
+    body.appendChild(section('diff', 'diff', true, guard(function () { return diffView(d.logs.diff); })));
+    body.appendChild(section('agent log', 'agent-log', true, guard(function () { return logView(d.logs.agent, 'agent log'); })));
+    body.appendChild(section('trajectory', 'trajectory', true, guard(function () { return trajectoryView(d.trajectory); })));
     var artifacts = Object.keys(result.artifacts || {});
     if (artifacts.length) {
       body.appendChild(section('artifacts (' + artifacts.length + ')', 'artifacts', false, artifacts.map(function (key) {
@@ -758,60 +776,57 @@
     if (end < code.length) out.appendChild(document.createTextNode(code.slice(end)));
     return out;
   }
-  function diffView(log) {
-    if (!log || !log.bytes) return h('p', { class: 'muted', text: 'the agent changed nothing' });
+  function diffView(diff) {
+    if (!diff || !diff.bytes || !diff.files || !diff.files.length) return h('p', { class: 'muted', text: 'the agent changed nothing' });
     var wrap = h('div', { class: 'diffview' });
-    if (log.truncated) {
+    if (diff.truncated) {
       var pre = h('pre', { class: 'log', style: 'display:none' });
-      wrap.appendChild(h('p', { class: 'note' }, 'the first ' + fmtBytes(log.text.length) + ' of ' + fmtBytes(log.bytes) + ' shown. ',
-        h('button', { class: 'show-all', text: 'show all as text (' + log.pages + ' pages)', onclick: function () { pre.style.display = ''; showPages(wrap, pre, log, 0); } })));
+      var note = h('p', { class: 'note' }, 'Every changed file is listed; a long file\u2019s diff is cut to its share (said where it is cut)' +
+        (diff.not_drawn.length ? ', and ' + diff.not_drawn.length + ' more file(s) are listed at the end without their lines' : '') + '. ',
+        h('button', { class: 'show-all', text: 'show the whole diff as text (' + diff.pages + ' page' + (diff.pages === 1 ? '' : 's') + ')', onclick: function () {
+          pre.style.display = ''; note.textContent = 'the whole diff as text, 1 MiB a page'; showPages(wrap, pre, diff, 0);
+        } }));
+      wrap.appendChild(note);
       wrap.appendChild(pre);
     }
-    var files = [];
-    var current = null;
-    log.text.split('\n').forEach(function (line) {
-      // A file starts at the harness's `added|modified|deleted <path>` line (hunk lines
-      // always start with a marker, so no content line looks like one) or at `diff --git`.
-      var header = /^(added|modified|deleted) (.+)$/.exec(line);
-      var git = /^diff --git a\/(.*) b\/(.*)$/.exec(line);
-      if (header || git) {
-        current = { name: header ? header[2] : git[2], change: header ? header[1] : 'modified', lines: [], add: 0, del: 0 };
-        files.push(current);
-        return;
-      }
-      if (!current) { current = { name: '(diff)', lines: [], add: 0, del: 0 }; files.push(current); }
-      current.lines.push(line);
-      if (line[0] === '+' && line.indexOf('+++') !== 0) current.add++;
-      if (line[0] === '-' && line.indexOf('---') !== 0) current.del++;
-    });
-    files.forEach(function (file) {
-      var ext = (/\.([A-Za-z0-9]+)$/.exec(file.name) || [])[1];
+    diff.files.forEach(function (file) {
+      var head = /^(added|modified|deleted) ([\s\S]*)$/.exec(file.head) || [null, '', file.head];
+      var path = head[2];
+      var ext = (/\.([A-Za-z0-9]+)$/.exec(path) || [])[1];
       var lang = LANG[(ext || '').toLowerCase()];
       var table = h('table', { class: 'diff' });
-      var oldNo = 0, newNo = 0;
-      file.lines.forEach(function (line) {
-        if (/^(index |--- |\+\+\+ |new file mode|deleted file mode|old mode|new mode|similarity|rename |Binary files)/.test(line)) return;
+      var oldNo = 0, newNo = 0, adds = 0, dels = 0;
+      file.text.split('\n').forEach(function (line) {
+        if (line === '' || /^(--- |\+\+\+ )/.test(line)) return;
         var hunk = /^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@/.exec(line);
         if (hunk) {
           oldNo = Number(hunk[1]); newNo = Number(hunk[2]);
           table.appendChild(h('tr', { class: 'hunk' }, h('td', { class: 'ln' }), h('td', { class: 'ln' }), h('td', { text: line })));
           return;
         }
-        if (line[0] === '\\') {
-          // `\ No newline at end of file` belongs to the line above; it has no number.
-          table.appendChild(h('tr', { class: 'hunk' }, h('td', { class: 'ln' }), h('td', { class: 'ln' }), h('td', { text: line })));
+        if (line[0] !== '+' && line[0] !== '-' && line[0] !== ' ') {
+          // `\ No newline at end of file`, or the harness's note where a file's diff is cut.
+          table.appendChild(h('tr', { class: 'hunk' }, h('td', { class: 'ln' }), h('td', { class: 'ln' }), h('td', { text: logText(line) })));
           return;
         }
         var kind = line[0] === '+' ? 'add' : line[0] === '-' ? 'del' : 'ctx';
+        if (kind === 'add') adds++;
+        if (kind === 'del') dels++;
         var a = kind === 'add' ? '' : oldNo++;
         var b = kind === 'del' ? '' : newNo++;
-        if (line === '' && kind === 'ctx') return;
         table.appendChild(h('tr', { class: kind }, h('td', { class: 'ln', text: a }), h('td', { class: 'ln', text: b }),
-          h('td', null, line[0] || ' ', highlight(logText(line.slice(1)), lang))));
+          h('td', null, line[0], highlight(logText(line.slice(1)), lang))));
       });
-      wrap.appendChild(h('div', { class: 'diff-file', 'data-file': file.name },
-        h('div', { class: 'name' }, file.change ? h('span', { class: 'muted', text: file.change + ' ' }) : null, name(file.name), ' ', h('span', { class: 'passed', text: '+' + file.add }), ' ', h('span', { class: 'failed', text: '\u2212' + file.del })), table));
+      wrap.appendChild(h('div', { class: 'diff-file', 'data-file': path },
+        h('div', { class: 'name' }, h('span', { class: 'muted', text: head[1] + ' ' }), name(path), ' ',
+          h('span', { class: 'passed', text: '+' + adds }), ' ', h('span', { class: 'failed', text: '\u2212' + dels }),
+          file.truncated ? h('span', { class: 'muted', text: ' (cut: ' + fmtBytes(file.text.length) + ' of ' + fmtBytes(file.bytes) + ' shown)' }) : null),
+        table));
     });
+    if (diff.not_drawn.length) {
+      wrap.appendChild(h('div', { class: 'note', id: 'diff-not-drawn' }, h('b', { text: diff.not_drawn.length + ' more changed file(s), not drawn: ' }),
+        diff.not_drawn.map(function (headLine) { return h('div', { class: 'mono', text: name(headLine) }); })));
+    }
     return wrap;
   }
 
@@ -838,13 +853,23 @@
     var list = h('div', { class: 'timeline', id: 'timeline' });
     var known = ['step', 'type', 'kind', 'role', 'action', 'tool', 'name', 'input_tokens', 'output_tokens', 'prompt_tokens', 'completion_tokens', 'tokens', 'usd', 'cost', 'cost_usd', 't', 'ts', 'time', 'timestamp', 'elapsed_ms', 'content', 'message', 'text', 'command', 'output', 'observation'];
     steps.forEach(function (st) {
+      if (traj.gap && st.k === traj.gap_at) {
+        var raw = h('pre', { class: 'log', style: 'display:none' });
+        var gapBox = h('div', { class: 'note', id: 'trajectory-gap' }, traj.gap + ' event(s) not shown here. ',
+          h('button', { class: 'show-all', text: 'show the whole trajectory as text', onclick: function () {
+            raw.style.display = '';
+            if (traj.raw.truncated) showPages(gapBox, raw, traj.raw, 0); else raw.textContent = logText(traj.raw.text);
+          } }), raw);
+        list.appendChild(gapBox);
+      }
       var e = st.event;
       var label = pick(e, ['type', 'kind', 'role', 'action', 'tool', 'name']);
       var when = pick(e, ['t', 'ts', 'time', 'timestamp', 'elapsed_ms']);
       var text = pick(e, ['content', 'message', 'text', 'command', 'output', 'observation']);
       var rest = Object.create(null); // a `__proto__` key is data here
       Object.keys(e).forEach(function (key) { if (known.indexOf(key) < 0) rest[key] = e[key]; });
-      var meta = ['step ' + (pick(e, ['step']) !== undefined ? pick(e, ['step']) : st.k + 1)];
+      var position = (traj.gap && st.k >= traj.gap_at ? st.k + traj.gap : st.k) + 1;
+      var meta = ['step ' + (pick(e, ['step']) !== undefined ? name(pick(e, ['step'])) : position)];
       if (label !== undefined) meta.push(name(label));
       if (when !== undefined) meta.push(name(when));
       if (st.tokens) meta.push(st.tokens + ' tokens' + (st.input || st.output ? ' (' + st.input + ' in, ' + st.output + ' out)' : ''));
@@ -855,7 +880,7 @@
         Object.keys(rest).length ? h('pre', { class: 'muted', text: logText(JSON.stringify(rest)) }) : null));
     });
     return h('div', null, h('p', { class: 'muted', id: 'trajectory-total', text: traj.total + ' step' + (traj.total === 1 ? '' : 's') + ' \u00b7 ' + totalTokens + ' tokens \u00b7 $' + totalUsd.toFixed(4) + ' in its events' +
-      (traj.truncated ? ' \u00b7 the first ' + traj.events.length + ' shown' : '') + (traj.unparsed ? ' \u00b7 ' + traj.unparsed + ' line(s) were not JSON' : '') }), list);
+      (traj.gap ? ' \u00b7 the first and last ' + traj.gap_at + ' shown' : '') + (traj.unparsed ? ' \u00b7 ' + traj.unparsed + ' line(s) were not JSON' : '') }), list);
   }
 
   // ---- compare ----
