@@ -532,15 +532,17 @@ fn harness_view_serves_several_runs_side_by_side() {
             .map(|fixture| made_up("2000-2", fixture, "agent", Some(0.75)))
             .collect::<Vec<_>>(),
     );
-    let mut child = Command::new(HARNESS)
-        .args(["view", "--port", "0"])
-        .env("HARNESS_OUT", &out)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut server = Served(
+        Command::new(HARNESS)
+            .args(["view", "--port", "0"])
+            .env("HARNESS_OUT", &out)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
+    BufReader::new(server.0.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
     let url = line
@@ -581,8 +583,16 @@ fn harness_view_serves_several_runs_side_by_side() {
     std::fs::write(second.join("ledger.jsonl"), ledger).unwrap();
     browser.open(&format!("{url}report.html#/cases?run=2000-2"), "cases");
     assert_eq!(browser.count("#cases tr.row"), 5);
-    child.kill().unwrap();
-    child.wait().unwrap();
+}
+
+/// A `harness view` process, ended however the test ends (a failed assertion included).
+struct Served(std::process::Child);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 #[test]
