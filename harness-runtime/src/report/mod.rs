@@ -258,8 +258,7 @@ pub fn write_merged(
     sources: &[&Path],
 ) -> Result<Vec<PathBuf>, ReportError> {
     let frontier = frontier(results);
-    let reference = oracle_reference(results);
-    let chart = chart::frontier_chart(&frontier, results, reference.map(|score| ("oracle", score)));
+    let chart = chart_of(&frontier, results);
     let svg = plot::frontier_svg(&chart)?;
     let files: Vec<(&str, Vec<u8>)> = vec![
         (
@@ -332,15 +331,16 @@ fn viewer_title(run_dir: &Path, results: &[CaseResult]) -> String {
     }
 }
 
+/// The chart of `frontier` (the results' own), the oracle's mean as its reference line:
+/// what `frontier.svg` and the viewer draw.
+fn chart_of(frontier: &Frontier, results: &[CaseResult]) -> chart::FrontierChart {
+    let reference = oracle_reference(results);
+    chart::frontier_chart(frontier, results, reference.map(|score| ("oracle", score)))
+}
+
 /// The frontier chart the viewer draws, as JSON.
 pub fn chart_json(results: &[CaseResult]) -> serde_json::Value {
-    let reference = oracle_reference(results);
-    let chart = chart::frontier_chart(
-        &frontier(results),
-        results,
-        reference.map(|score| ("oracle", score)),
-    );
-    serde_json::to_value(&chart).unwrap_or_default()
+    serde_json::to_value(chart_of(&frontier(results), results)).unwrap_or_default()
 }
 
 /// The names of the files [`write_all`] wrote, in its order (for the line saying where a

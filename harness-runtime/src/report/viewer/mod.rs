@@ -318,6 +318,19 @@ fn log_entry(out: &Path, key: &str, text: &str, keep: Keep) -> Result<Value, Vie
         Keep::Start => &text[..floor_boundary(text, INLINE_LOG_BYTES)],
         Keep::End => &text[ceil_boundary(text, text.len() - INLINE_LOG_BYTES)..],
     };
+    Ok(json!({
+        "text": inline,
+        "bytes": text.len(),
+        "truncated": true,
+        "from_end": keep == Keep::End,
+        "pages": write_pages(out, key, text)?,
+        "key": key,
+    }))
+}
+
+/// `viewer/data/logs/<key>.<k>.js`: `text` in [`LOG_PAGE_BYTES`] pages for "show all";
+/// returns how many.
+fn write_pages(out: &Path, key: &str, text: &str) -> Result<usize, ViewerError> {
     let pages = pages(text, LOG_PAGE_BYTES);
     for (k, page) in pages.iter().enumerate() {
         write_data(
@@ -327,14 +340,7 @@ fn log_entry(out: &Path, key: &str, text: &str, keep: Keep) -> Result<Value, Vie
             &Value::String((*page).to_owned()),
         )?;
     }
-    Ok(json!({
-        "text": inline,
-        "bytes": text.len(),
-        "truncated": true,
-        "from_end": keep == Keep::End,
-        "pages": pages.len(),
-        "key": key,
-    }))
+    Ok(pages.len())
 }
 
 /// Files of a diff a case page draws at most (the rest are listed by name).
@@ -387,20 +393,8 @@ fn diff_entry(out: &Path, key: &str, text: &str) -> Result<Value, ViewerError> {
         "truncated": cut || !hidden.is_empty(),
     });
     if cut || !hidden.is_empty() {
-        let whole = log_entry(out, key, text, Keep::Start)?;
-        entry["pages"] = whole["pages"].clone();
-        entry["key"] = whole["key"].clone();
-        if whole["truncated"] == false {
-            // Short enough to be one page: written as one all the same.
-            write_data(
-                out,
-                &format!("viewer/data/logs/{key}.0.js"),
-                &format!("log/{key}/0"),
-                &Value::String(text.to_owned()),
-            )?;
-            entry["pages"] = json!(1);
-            entry["key"] = json!(key);
-        }
+        entry["pages"] = json!(write_pages(out, key, text)?);
+        entry["key"] = json!(key);
     }
     Ok(entry)
 }
